@@ -1,0 +1,310 @@
+//! The contract between tuner's instrument and the workloads it studies.
+//!
+//! An [`Experiment`] names its variants and typed parameters and builds a
+//! [`Workload`] for one matrix point. The instrument owns everything else:
+//! processes, the allocator, the thread pool, timing and statistics. A
+//! workload only sees a [`Context`] carrying the knobs it may need (thread
+//! count, a tokio runtime handle, an output sink built from the buffering
+//! knob, a scratch directory).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// A workload parameter's value as written in a config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::Bool(b) => write!(f, "{b}"),
+            ParamValue::Int(i) => write!(f, "{i}"),
+            ParamValue::Float(x) => write!(f, "{x}"),
+            ParamValue::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The type a parameter accepts, with its bounds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamKind {
+    /// An integer in `min..=max`.
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// A non-negative float.
+    Float,
+    Bool,
+    /// One of the listed strings.
+    Choice(&'static [&'static str]),
+}
+
+impl ParamKind {
+    /// Checks a value against this kind; the error says what was expected.
+    pub fn check(&self, value: &ParamValue) -> Result<(), String> {
+        match (self, value) {
+            (ParamKind::Int { min, max }, ParamValue::Int(i)) => {
+                if (*min..=*max).contains(i) {
+                    Ok(())
+                } else {
+                    Err(format!("{i} is out of range {min}..={max}"))
+                }
+            }
+            (ParamKind::Float, ParamValue::Float(x)) if *x >= 0.0 => Ok(()),
+            (ParamKind::Float, ParamValue::Int(i)) if *i >= 0 => Ok(()),
+            (ParamKind::Bool, ParamValue::Bool(_)) => Ok(()),
+            (ParamKind::Choice(options), ParamValue::Str(s)) => {
+                if options.contains(&s.as_str()) {
+                    Ok(())
+                } else {
+                    Err(format!("`{s}` is not one of {}", options.join(", ")))
+                }
+            }
+            (kind, value) => Err(format!("expected {}, found `{value}`", kind.describe())),
+        }
+    }
+
+    /// A short human description, used in errors and `tuner list`.
+    pub fn describe(&self) -> String {
+        match self {
+            ParamKind::Int { min, max } => format!("an integer in {min}..={max}"),
+            ParamKind::Float => "a non-negative number".into(),
+            ParamKind::Bool => "true or false".into(),
+            ParamKind::Choice(options) => format!("one of {}", options.join(", ")),
+        }
+    }
+}
+
+/// One typed workload parameter.
+#[derive(Clone, Debug)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub default: ParamValue,
+    pub help: &'static str,
+}
+
+/// One named way of doing the experiment's work.
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    pub name: &'static str,
+    pub help: &'static str,
+}
+
+/// Which runtime knobs change what an experiment does; the others are
+/// accepted but flagged in the report as having no effect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Knobs {
+    /// Runs work on the rayon pool (or spawns `threads` threads).
+    pub threads: bool,
+    /// Runs futures on the tokio runtime.
+    pub tokio: bool,
+    /// Writes through the buffering sink.
+    pub buffering: bool,
+}
+
+/// Validated parameter values for one matrix point, by name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Params(pub BTreeMap<String, ParamValue>);
+
+impl Params {
+    /// The integer parameter `name`. Parameters are validated against the
+    /// experiment's specs before a workload is built, so a missing or
+    /// mistyped one is a bug in the experiment and panics.
+    pub fn int(&self, name: &str) -> i64 {
+        match self.0.get(name) {
+            Some(ParamValue::Int(i)) => *i,
+            other => panic!("parameter `{name}` should be an integer, found {other:?}"),
+        }
+    }
+
+    /// An integer parameter that the spec bounds to be non-negative.
+    pub fn usize(&self, name: &str) -> usize {
+        usize::try_from(self.int(name)).expect("spec bounds the parameter to be non-negative")
+    }
+
+    pub fn float(&self, name: &str) -> f64 {
+        match self.0.get(name) {
+            Some(ParamValue::Float(x)) => *x,
+            Some(ParamValue::Int(i)) => *i as f64,
+            other => panic!("parameter `{name}` should be a number, found {other:?}"),
+        }
+    }
+
+    pub fn bool(&self, name: &str) -> bool {
+        match self.0.get(name) {
+            Some(ParamValue::Bool(b)) => *b,
+            other => panic!("parameter `{name}` should be a bool, found {other:?}"),
+        }
+    }
+
+    pub fn str(&self, name: &str) -> &str {
+        match self.0.get(name) {
+            Some(ParamValue::Str(s)) => s,
+            other => panic!("parameter `{name}` should be a string, found {other:?}"),
+        }
+    }
+}
+
+/// The buffering knob: how output-producing workloads write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Buffering {
+    /// Every `write` call reaches the file (one syscall each).
+    Unbuffered,
+    /// A `BufWriter` with this capacity in bytes.
+    Buffered { capacity: usize },
+    /// A `LineWriter`: flushes at each newline.
+    Line,
+}
+
+impl Buffering {
+    /// The default capacity of `Buffered`, the same as `BufWriter::new`.
+    pub const DEFAULT_CAPACITY: usize = 8 * 1024;
+}
+
+impl fmt::Display for Buffering {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Buffering::Unbuffered => f.write_str("unbuffered"),
+            Buffering::Buffered { capacity } if *capacity == Self::DEFAULT_CAPACITY => {
+                f.write_str("buffered")
+            }
+            Buffering::Buffered { capacity } => write!(f, "buffered:{capacity}"),
+            Buffering::Line => f.write_str("line"),
+        }
+    }
+}
+
+/// An output sink: a file behind the writer the buffering knob chose.
+pub type Sink = Box<dyn Write + Send>;
+
+/// What a workload may use of the run's knobs.
+pub struct Context {
+    /// Size of the rayon pool the workload runs in (and of the tokio runtime).
+    pub threads: usize,
+    /// The buffering knob for sinks opened through [`Context::open_sink`].
+    pub buffering: Buffering,
+    /// A tokio runtime with `threads` workers, for async workloads.
+    pub tokio: Option<tokio::runtime::Handle>,
+    /// A private directory for the workload's files, removed after the run.
+    pub scratch_dir: PathBuf,
+}
+
+impl Context {
+    /// Where [`Context::open_sink`] writes.
+    pub fn sink_path(&self) -> PathBuf {
+        self.scratch_dir.join("sink.out")
+    }
+
+    /// Creates (truncating) the sink file and wraps it per the buffering knob.
+    pub fn open_sink(&self) -> io::Result<Sink> {
+        open_sink(&self.sink_path(), self.buffering)
+    }
+
+    /// The tokio runtime handle; async experiments declare `Knobs::tokio`,
+    /// so the instrument always provides one to them.
+    pub fn tokio(&self) -> tokio::runtime::Handle {
+        self.tokio
+            .clone()
+            .expect("experiments with Knobs::tokio get a runtime")
+    }
+}
+
+/// Opens `path` for writing behind the writer `buffering` names.
+pub fn open_sink(path: &Path, buffering: Buffering) -> io::Result<Sink> {
+    let file = std::fs::File::create(path)?;
+    Ok(match buffering {
+        Buffering::Unbuffered => Box::new(file),
+        Buffering::Buffered { capacity } => Box::new(io::BufWriter::with_capacity(capacity, file)),
+        Buffering::Line => Box::new(io::LineWriter::new(file)),
+    })
+}
+
+/// One matrix point's work, built once per process and run many times.
+pub trait Workload {
+    /// Whether [`Workload::reset`] must run before each timed iteration
+    /// (e.g. to restore unsorted input). Such workloads are timed one
+    /// iteration at a time, so their operation should last well over 1 µs.
+    fn needs_reset(&self) -> bool {
+        false
+    }
+
+    /// Untimed preparation before an iteration, when `needs_reset`.
+    fn reset(&mut self) {}
+
+    /// One operation: the unit that ns/op, allocs/op and B/op refer to.
+    fn run(&mut self) -> io::Result<()>;
+
+    /// A digest of what the last `run` produced. Every variant of an
+    /// experiment must produce the same digest for the same parameters:
+    /// only the cost may differ.
+    fn output_digest(&mut self) -> io::Result<u64>;
+}
+
+/// A workload under study, with its variants and parameters.
+pub trait Experiment: Sync {
+    fn name(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    fn variants(&self) -> &'static [Variant];
+    fn params(&self) -> &'static [ParamSpec];
+    fn knobs(&self) -> Knobs;
+    /// Fixed background the report prints beside the measured numbers
+    /// (e.g. the seed's Go figures, labelled as measured elsewhere).
+    /// Conclusions are never written here: the report computes them.
+    fn notes(&self) -> &'static str {
+        ""
+    }
+    /// Builds the workload for `variant`; `params` hold every spec'd
+    /// parameter, validated.
+    fn build(
+        &self,
+        variant: &str,
+        params: &Params,
+        ctx: &Context,
+    ) -> Result<Box<dyn Workload>, String>;
+}
+
+/// The hasher for [`Workload::output_digest`]: FNV-1a, whose output is
+/// fixed by its specification (std's `DefaultHasher` may change between
+/// releases, and digests are saved in results files).
+pub type Digest = fnv::FnvHasher;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_kind_checks_bounds_and_type() {
+        let kind = ParamKind::Int { min: 1, max: 10 };
+        assert!(kind.check(&ParamValue::Int(5)).is_ok());
+        assert!(kind
+            .check(&ParamValue::Int(11))
+            .unwrap_err()
+            .contains("out of range"));
+        assert!(kind
+            .check(&ParamValue::Str("x".into()))
+            .unwrap_err()
+            .contains("expected an integer"));
+    }
+
+    #[test]
+    fn choice_kind_lists_options() {
+        let kind = ParamKind::Choice(&["a", "b"]);
+        assert_eq!(
+            kind.check(&ParamValue::Str("c".into())).unwrap_err(),
+            "`c` is not one of a, b"
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! The catalog of workloads tuner studies, ported from the Go performance
+//! workshop. Each experiment knows nothing about processes, statistics or
+//! reports: it names its variants and parameters and builds a [`Workload`]
+//! (see [`api`]).
+
+pub mod api;
+pub mod buffering;
+pub mod mergesort;
+
+pub use api::{Context, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Workload};
+
+/// Every experiment tuner can run, in the order `tuner list` shows them.
+pub fn catalog() -> &'static [&'static dyn Experiment] {
+    &[&mergesort::Mergesort, &buffering::BufferingExperiment]
+}
+
+/// The experiment called `name`, if the catalog has it.
+pub fn find(name: &str) -> Option<&'static dyn Experiment> {
+    catalog().iter().copied().find(|e| e.name() == name)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for the experiments' own tests.
+    use super::*;
+
+    /// Params with every default, overridden by `overrides`.
+    pub fn params(exp: &dyn Experiment, overrides: &[(&str, ParamValue)]) -> Params {
+        let mut p = Params::default();
+        for spec in exp.params() {
+            p.0.insert(spec.name.to_string(), spec.default.clone());
+        }
+        for (k, v) in overrides {
+            p.0.insert(k.to_string(), v.clone());
+        }
+        p
+    }
+
+    /// A context with `threads` and the given buffering, writing into a fresh temp dir.
+    pub fn context(threads: usize, buffering: api::Buffering, dir: &std::path::Path) -> Context {
+        Context {
+            threads,
+            buffering,
+            tokio: None,
+            scratch_dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Runs every variant once with `params` and returns (variant, digest) pairs.
+    pub fn digests(
+        exp: &dyn Experiment,
+        params: &Params,
+        ctx: &Context,
+    ) -> Vec<(&'static str, u64)> {
+        exp.variants()
+            .iter()
+            .map(|v| {
+                let mut w = exp.build(v.name, params, ctx).expect("builds");
+                if w.needs_reset() {
+                    w.reset();
+                }
+                w.run().expect("runs");
+                (v.name, w.output_digest().expect("digest"))
+            })
+            .collect()
+    }
+}

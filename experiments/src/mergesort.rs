@@ -1,0 +1,334 @@
+//! Mergesort, the seed's GOMAXPROCS exercise: a top-down merge sort that
+//! allocates a helper buffer per merge, and three ways to parallelise it,
+//! beside std's and rayon's sorts.
+//!
+//! The seed's goroutines become rayon tasks: `v1` spawns a task for both
+//! halves at every split; `v2` does so only above `threshold` elements;
+//! `v3` spawns one half and recurses into the other on the current thread.
+//! `join` is the idiomatic Rust form of `v3` (`rayon::join`, whose second
+//! closure is only stolen if a thread is idle, without a heap-allocated task).
+
+use std::hash::Hasher;
+use std::io;
+
+use rand::{Rng, SeedableRng};
+use rayon::slice::ParallelSliceMut;
+
+use crate::api::{
+    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+};
+
+pub struct Mergesort;
+
+const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "sequential",
+        help: "top-down merge sort, a helper buffer allocated per merge (the seed's)",
+    },
+    Variant {
+        name: "v1",
+        help: "spawn a rayon task for both halves at every split",
+    },
+    Variant {
+        name: "v2",
+        help: "spawn tasks for both halves above `threshold`, sequential below",
+    },
+    Variant {
+        name: "v3",
+        help: "spawn one half above `threshold`, recurse into the other on this thread",
+    },
+    Variant {
+        name: "join",
+        help: "rayon::join above `threshold` (v3 without a heap-allocated task)",
+    },
+    Variant {
+        name: "std",
+        help: "std's stable sort (slice::sort)",
+    },
+    Variant {
+        name: "rayon",
+        help: "rayon's parallel stable sort (par_sort)",
+    },
+];
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "size",
+        kind: ParamKind::Int {
+            min: 0,
+            max: 1 << 31,
+        },
+        default: ParamValue::Int(1_000_000),
+        help: "number of i64 values to sort",
+    },
+    ParamSpec {
+        name: "threshold",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 1 << 31,
+        },
+        default: ParamValue::Int(2048),
+        help: "below this many elements v2, v3 and join sort sequentially",
+    },
+    ParamSpec {
+        name: "seed",
+        kind: ParamKind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        default: ParamValue::Int(1),
+        help: "seed of the random input",
+    },
+];
+
+impl Experiment for Mergesort {
+    fn name(&self) -> &'static str {
+        "mergesort"
+    }
+    fn description(&self) -> &'static str {
+        "sort random i64s: sequential merge sort vs three parallel versions vs std and rayon"
+    }
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn knobs(&self) -> Knobs {
+        Knobs {
+            threads: true,
+            ..Knobs::default()
+        }
+    }
+    fn build(
+        &self,
+        variant: &str,
+        params: &Params,
+        _ctx: &Context,
+    ) -> Result<Box<dyn Workload>, String> {
+        let sort: fn(&mut [i64], usize) = match variant {
+            "sequential" => |s, _| sequential(s),
+            "v1" => |s, _| v1(s),
+            "v2" => v2,
+            "v3" => v3,
+            "join" => join,
+            "std" => |s, _| s.sort(),
+            "rayon" => |s, _| s.par_sort(),
+            other => return Err(format!("unknown variant `{other}`")),
+        };
+        let input = random_input(params.usize("size"), params.int("seed") as u64);
+        Ok(Box::new(SortWorkload {
+            work: input.clone(),
+            input,
+            threshold: params.usize("threshold"),
+            sort,
+        }))
+    }
+}
+
+/// `len` uniformly random i64s from a seeded ChaCha8 generator.
+pub fn random_input(len: usize, seed: u64) -> Vec<i64> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..len).map(|_| rng.gen()).collect()
+}
+
+struct SortWorkload {
+    input: Vec<i64>,
+    work: Vec<i64>,
+    threshold: usize,
+    sort: fn(&mut [i64], usize),
+}
+
+impl Workload for SortWorkload {
+    fn needs_reset(&self) -> bool {
+        true
+    }
+    fn reset(&mut self) {
+        self.work.copy_from_slice(&self.input);
+    }
+    fn run(&mut self) -> io::Result<()> {
+        (self.sort)(&mut self.work, self.threshold);
+        Ok(())
+    }
+    fn output_digest(&mut self) -> io::Result<u64> {
+        let mut d = Digest::default();
+        for x in &self.work {
+            d.write_i64(*x);
+        }
+        Ok(d.finish())
+    }
+}
+
+/// Merges the sorted halves `s[..mid]` and `s[mid..]` through a helper
+/// buffer allocated for this merge, as the seed does (`make` + `copy`).
+fn merge(s: &mut [i64], mid: usize) {
+    let helper = s.to_vec();
+    let (left, right) = helper.split_at(mid);
+    let (mut l, mut r, mut k) = (0, 0, 0);
+    while l < left.len() && r < right.len() {
+        if left[l] <= right[r] {
+            s[k] = left[l];
+            l += 1;
+        } else {
+            s[k] = right[r];
+            r += 1;
+        }
+        k += 1;
+    }
+    // What is left of the right half is already in place.
+    s[k..k + left.len() - l].copy_from_slice(&left[l..]);
+}
+
+pub fn sequential(s: &mut [i64]) {
+    if s.len() > 1 {
+        let mid = s.len() / 2;
+        let (left, right) = s.split_at_mut(mid);
+        sequential(left);
+        sequential(right);
+        merge(s, mid);
+    }
+}
+
+pub fn v1(s: &mut [i64]) {
+    if s.len() > 1 {
+        let mid = s.len() / 2;
+        let (left, right) = s.split_at_mut(mid);
+        rayon::scope(|scope| {
+            scope.spawn(|_| v1(left));
+            scope.spawn(|_| v1(right));
+        });
+        merge(s, mid);
+    }
+}
+
+pub fn v2(s: &mut [i64], threshold: usize) {
+    if s.len() <= threshold {
+        return sequential(s);
+    }
+    let mid = s.len() / 2;
+    let (left, right) = s.split_at_mut(mid);
+    rayon::scope(|scope| {
+        scope.spawn(|_| v2(left, threshold));
+        scope.spawn(|_| v2(right, threshold));
+    });
+    merge(s, mid);
+}
+
+pub fn v3(s: &mut [i64], threshold: usize) {
+    if s.len() <= threshold {
+        return sequential(s);
+    }
+    let mid = s.len() / 2;
+    let (left, right) = s.split_at_mut(mid);
+    rayon::scope(|scope| {
+        scope.spawn(|_| v3(left, threshold));
+        v3(right, threshold);
+    });
+    merge(s, mid);
+}
+
+pub fn join(s: &mut [i64], threshold: usize) {
+    if s.len() <= threshold {
+        return sequential(s);
+    }
+    let mid = s.len() / 2;
+    let (left, right) = s.split_at_mut(mid);
+    rayon::join(|| join(left, threshold), || join(right, threshold));
+    merge(s, mid);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Buffering;
+    use crate::testing;
+    use proptest::prelude::*;
+
+    fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+        v.sort();
+        v
+    }
+
+    fn all_variants(input: &[i64], threshold: usize) -> Vec<(&'static str, Vec<i64>)> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let sorts: [(&str, fn(&mut [i64], usize)); 7] = [
+            ("sequential", |s, _| sequential(s)),
+            ("v1", |s, _| v1(s)),
+            ("v2", v2),
+            ("v3", v3),
+            ("join", join),
+            ("std", |s, _| s.sort()),
+            ("rayon", |s, _| s.par_sort()),
+        ];
+        sorts
+            .iter()
+            .map(|(name, sort)| {
+                let mut v = input.to_vec();
+                pool.install(|| sort(&mut v, threshold));
+                (*name, v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_variant_sorts_like_std_on_edge_sizes() {
+        for len in [0, 1, 2, 3, 7, 64, 1000, 4097] {
+            let input = random_input(len, len as u64);
+            let want = sorted(input.clone());
+            for (name, got) in all_variants(&input, 16) {
+                assert_eq!(got, want, "variant {name} at len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn duplicates_and_extremes_sort_correctly() {
+        let input = vec![5, i64::MIN, 5, i64::MAX, 0, -1, 5, i64::MIN, 0];
+        let want = sorted(input.clone());
+        for (name, got) in all_variants(&input, 2) {
+            assert_eq!(got, want, "variant {name}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_variant_matches_std_sort(input in proptest::collection::vec(any::<i64>(), 0..3000), threshold in 1usize..300) {
+            let want = sorted(input.clone());
+            for (name, got) in all_variants(&input, threshold) {
+                prop_assert_eq!(&got, &want, "variant {}", name);
+            }
+        }
+    }
+
+    #[test]
+    fn workloads_of_every_variant_produce_one_digest() {
+        let dir = std::env::temp_dir();
+        let ctx = testing::context(2, Buffering::Unbuffered, &dir);
+        let params = testing::params(
+            &Mergesort,
+            &[
+                ("size", ParamValue::Int(5000)),
+                ("threshold", ParamValue::Int(100)),
+            ],
+        );
+        let digests = testing::digests(&Mergesort, &params, &ctx);
+        assert_eq!(digests.len(), VARIANTS.len());
+        assert!(
+            digests.iter().all(|(_, d)| *d == digests[0].1),
+            "{digests:?}"
+        );
+        // And the digest is of sorted output, not of the input.
+        let mut w = Mergesort.build("std", &params, &ctx).unwrap();
+        let unsorted = w.output_digest().unwrap();
+        assert_ne!(unsorted, digests[0].1);
+    }
+
+    #[test]
+    fn random_input_is_reproducible_from_its_seed() {
+        assert_eq!(random_input(10, 7), random_input(10, 7));
+        assert_ne!(random_input(10, 7), random_input(10, 8));
+    }
+}

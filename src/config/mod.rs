@@ -1,0 +1,26 @@
+//! Reading a TOML config into a validated [`Plan`]: serde for the shape,
+//! then checks against the experiment catalog, each error naming the file,
+//! line and key.
+
+mod error;
+mod plan;
+mod raw;
+mod validate;
+
+pub use error::ConfigError;
+pub use plan::{Axis, MeasureSettings, Plan, ProfileSettings, ReportSettings};
+
+use std::path::Path;
+
+/// Reads and validates the config at `path`.
+pub fn load(path: &Path) -> Result<Plan, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::unreadable(path, &e))?;
+    parse(path, &text)
+}
+
+/// Validates config `text`, reporting errors against `path`.
+pub fn parse(path: &Path, text: &str) -> Result<Plan, ConfigError> {
+    let raw: raw::RawConfig =
+        toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
+    validate::validate(path, text, raw)
+}

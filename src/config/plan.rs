@@ -1,0 +1,130 @@
+//! The validated experiment plan: what to run and how to measure it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tuner_experiments::api::Buffering;
+use tuner_experiments::ParamValue;
+
+use crate::alloc::AllocatorName;
+
+/// One matrix axis and its values in config order. Each axis is one of the
+/// knobs (`variant`, `threads`, `allocator`, `buffering`) or a workload
+/// parameter; an axis with one value still pins that value for every point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "axis", content = "values", rename_all = "snake_case")]
+pub enum Axis {
+    Variant(Vec<String>),
+    Threads(Vec<usize>),
+    Allocator(Vec<AllocatorName>),
+    Buffering(Vec<Buffering>),
+    Param(String, Vec<ParamValue>),
+}
+
+impl Axis {
+    pub fn name(&self) -> &str {
+        match self {
+            Axis::Variant(_) => "variant",
+            Axis::Threads(_) => "threads",
+            Axis::Allocator(_) => "allocator",
+            Axis::Buffering(_) => "buffering",
+            Axis::Param(name, _) => name,
+        }
+    }
+
+    /// The values as the report prints them.
+    pub fn labels(&self) -> Vec<String> {
+        match self {
+            Axis::Variant(v) => v.clone(),
+            Axis::Threads(v) => v.iter().map(ToString::to_string).collect(),
+            Axis::Allocator(v) => v.iter().map(ToString::to_string).collect(),
+            Axis::Buffering(v) => v.iter().map(ToString::to_string).collect(),
+            Axis::Param(_, v) => v.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Axis::Variant(v) => v.len(),
+            Axis::Threads(v) => v.len(),
+            Axis::Allocator(v) => v.len(),
+            Axis::Buffering(v) => v.len(),
+            Axis::Param(_, v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How each point is measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeasureSettings {
+    /// Worker processes per point: the unit of replication.
+    pub processes: u32,
+    /// Timed samples per process.
+    pub samples: u32,
+    /// Untimed running before calibration (the first run always counts).
+    #[serde(with = "humantime_serde")]
+    pub warmup: Duration,
+    /// Each sample runs enough iterations to last at least this long.
+    #[serde(with = "humantime_serde")]
+    pub min_sample_time: Duration,
+    /// A process still running after this long is killed and recorded as failed.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Seeds the shuffled run order; recorded so a run can be replayed.
+    pub seed: u64,
+}
+
+impl Default for MeasureSettings {
+    fn default() -> Self {
+        MeasureSettings {
+            processes: 5,
+            samples: 5,
+            warmup: Duration::from_millis(100),
+            min_sample_time: Duration::from_millis(10),
+            timeout: Duration::from_secs(60),
+            seed: 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportSettings {
+    /// Reports go to `<dir>/<experiment>/<run-id>/`.
+    pub dir: PathBuf,
+    /// Axis values that pick the baseline point (unnamed axes take their
+    /// first value).
+    pub baseline: Vec<(String, String)>,
+}
+
+/// Which profiling passes run, in processes apart from the timed ones.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileSettings {
+    pub spans: bool,
+    pub cpu: bool,
+    pub cpu_frequency: u32,
+    pub timeline: bool,
+    pub heap: bool,
+    pub diff: bool,
+}
+
+/// A config, validated against the catalog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The experiment's name in reports (defaults to the workload's).
+    pub name: String,
+    pub description: String,
+    /// The catalog entry that does the work.
+    pub workload: String,
+    /// Every axis, knobs first; the matrix is their product minus `exclude`.
+    pub axes: Vec<Axis>,
+    /// Combinations to leave out: each entry lists axis values that together exclude a point.
+    pub exclude: Vec<Vec<(String, String)>>,
+    pub measure: MeasureSettings,
+    pub report: ReportSettings,
+    pub profile: ProfileSettings,
+}

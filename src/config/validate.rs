@@ -1,0 +1,362 @@
+//! Checks a parsed config against the catalog and turns it into a [`Plan`].
+
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use toml::{Spanned, Value};
+use tuner_experiments::api::Buffering;
+use tuner_experiments::{Experiment, ParamValue};
+
+use super::error::ConfigError;
+use super::plan::{Axis, MeasureSettings, Plan, ProfileSettings, ReportSettings};
+use super::raw::{RawConfig, RawMatrix, RawMeasure, RawProfile, RawReport, Table};
+use crate::alloc::AllocatorName;
+
+/// Carries the file for error messages.
+struct Checker<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+type Result<T> = std::result::Result<T, ConfigError>;
+
+pub fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Plan> {
+    let c = Checker { path, text };
+    let workload = raw.experiment.workload;
+    let experiment = tuner_experiments::find(workload.get_ref()).ok_or_else(|| {
+        let known: Vec<_> = tuner_experiments::catalog()
+            .iter()
+            .map(|e| e.name())
+            .collect();
+        c.err(
+            workload.span(),
+            "experiment.workload",
+            format!(
+                "unknown workload `{}`; the catalog has {}",
+                workload.get_ref(),
+                known.join(", ")
+            ),
+        )
+    })?;
+    let mut axes = c.params(experiment, &raw.params)?;
+    axes.extend(c.matrix_axes(&raw.matrix)?);
+    let exclude = raw
+        .matrix
+        .exclude
+        .iter()
+        .map(|entry| c.selection(&axes, entry.get_ref(), "matrix.exclude"))
+        .collect::<Result<Vec<_>>>()?;
+    let report = c.report(&axes, raw.report)?;
+    Ok(Plan {
+        name: raw
+            .experiment
+            .name
+            .unwrap_or_else(|| experiment.name().to_string()),
+        description: raw.experiment.description,
+        workload: experiment.name().to_string(),
+        axes,
+        exclude,
+        measure: c.measure(raw.measure)?,
+        report,
+        profile: c.profile(raw.profile)?,
+    })
+}
+
+impl Checker<'_> {
+    fn err(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::at(self.path, self.text, span, key, message)
+    }
+
+    /// The variant axis and one axis per workload parameter, defaults filled in.
+    fn params(&self, exp: &dyn Experiment, table: &Table) -> Result<Vec<Axis>> {
+        for (key, _) in table {
+            let known =
+                key.get_ref() == "variant" || exp.params().iter().any(|p| p.name == key.get_ref());
+            if !known {
+                let names: Vec<_> = exp.params().iter().map(|p| p.name).collect();
+                return Err(self.err(
+                    key.span(),
+                    &format!("params.{}", key.get_ref()),
+                    format!(
+                        "`{}` has no parameter `{}`; it has variant, {}",
+                        exp.name(),
+                        key.get_ref(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+        let lookup = |name: &str| {
+            table
+                .iter()
+                .find(|(k, _)| k.get_ref() == name)
+                .map(|(_, v)| v)
+        };
+        let variants = match lookup("variant") {
+            None => exp.variants().iter().map(|v| v.name.to_string()).collect(),
+            Some(value) => self.list(value, "params.variant", |v, span| {
+                let name = v.as_str().ok_or_else(|| {
+                    self.err(
+                        span.clone(),
+                        "params.variant",
+                        "expected a variant name (a string)",
+                    )
+                })?;
+                if exp.variants().iter().any(|known| known.name == name) {
+                    Ok(name.to_string())
+                } else {
+                    let names: Vec<_> = exp.variants().iter().map(|v| v.name).collect();
+                    Err(self.err(
+                        span,
+                        "params.variant",
+                        format!(
+                            "`{}` has no variant `{name}`; it has {}",
+                            exp.name(),
+                            names.join(", ")
+                        ),
+                    ))
+                }
+            })?,
+        };
+        let mut axes = vec![Axis::Variant(variants)];
+        for spec in exp.params() {
+            let key = format!("params.{}", spec.name);
+            let values = match lookup(spec.name) {
+                None => vec![spec.default.clone()],
+                Some(value) => self.list(value, &key, |v, span| {
+                    let value = param_value(&v).ok_or_else(|| {
+                        self.err(span.clone(), &key, "expected a number, string or bool")
+                    })?;
+                    spec.kind
+                        .check(&value)
+                        .map_err(|m| self.err(span, &key, m))?;
+                    Ok(value)
+                })?,
+            };
+            axes.push(Axis::Param(spec.name.to_string(), values));
+        }
+        Ok(axes)
+    }
+
+    /// Reads a scalar or an array of scalars, checking each and refusing duplicates.
+    fn list<T: PartialEq>(
+        &self,
+        value: &Spanned<Value>,
+        key: &str,
+        mut item: impl FnMut(Value, Range<usize>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let span = value.span();
+        let items = match value.get_ref() {
+            Value::Array(a) if a.is_empty() => {
+                return Err(self.err(span, key, "the list is empty"))
+            }
+            Value::Array(a) => a.clone(),
+            other => vec![other.clone()],
+        };
+        let mut out: Vec<T> = Vec::with_capacity(items.len());
+        for v in items {
+            let shown = v.to_string();
+            let parsed = item(v, span.clone())?;
+            if out.contains(&parsed) {
+                return Err(self.err(span, key, format!("{shown} is listed twice")));
+            }
+            out.push(parsed);
+        }
+        Ok(out)
+    }
+
+    fn matrix_axes(&self, m: &RawMatrix) -> Result<Vec<Axis>> {
+        let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = match &m.threads {
+            None => vec![all],
+            Some(v) => self.list(v, "matrix.threads", |v, span| match v {
+                Value::Integer(n) if (1..=1024).contains(&n) => Ok(n as usize),
+                Value::String(s) if s == "all" => Ok(all),
+                other => Err(self.err(
+                    span,
+                    "matrix.threads",
+                    format!("expected a thread count in 1..=1024 or \"all\", found {other}"),
+                )),
+            })?,
+        };
+        let allocators = match &m.allocator {
+            None => vec![AllocatorName::System],
+            Some(v) => self.list(v, "matrix.allocator", |v, span| {
+                v.as_str().and_then(AllocatorName::parse).ok_or_else(|| {
+                    self.err(
+                        span,
+                        "matrix.allocator",
+                        format!("unknown allocator {v}; expected system, mimalloc or jemalloc"),
+                    )
+                })
+            })?,
+        };
+        let buffering = match &m.buffering {
+            None => vec![Buffering::Buffered { capacity: Buffering::DEFAULT_CAPACITY }],
+            Some(v) => self.list(v, "matrix.buffering", |v, span| {
+                v.as_str().and_then(parse_buffering).ok_or_else(|| {
+                    self.err(span, "matrix.buffering", format!("unknown buffering {v}; expected \"unbuffered\", \"line\", \"buffered\" or \"buffered:<capacity>\" (e.g. \"buffered:64KiB\")"))
+                })
+            })?,
+        };
+        Ok(vec![
+            Axis::Threads(threads),
+            Axis::Allocator(allocators),
+            Axis::Buffering(buffering),
+        ])
+    }
+
+    /// Resolves a table of axis values (an exclusion or the baseline) to labels.
+    fn selection(&self, axes: &[Axis], table: &Table, what: &str) -> Result<Vec<(String, String)>> {
+        table
+            .iter()
+            .map(|(key, value)| {
+                let key_path = format!("{what}.{}", key.get_ref());
+                let axis = axes
+                    .iter()
+                    .find(|a| a.name() == key.get_ref())
+                    .ok_or_else(|| {
+                        let names: Vec<_> = axes.iter().map(Axis::name).collect();
+                        self.err(
+                            key.span(),
+                            &key_path,
+                            format!("no axis `{}`; axes are {}", key.get_ref(), names.join(", ")),
+                        )
+                    })?;
+                let label = axis_label(axis, value.get_ref());
+                let labels = axis.labels();
+                match label {
+                    Some(l) if labels.contains(&l) => Ok((key.get_ref().clone(), l)),
+                    _ => Err(self.err(
+                        value.span(),
+                        &key_path,
+                        format!(
+                            "{} is not on the {} axis ({})",
+                            value.get_ref(),
+                            axis.name(),
+                            labels.join(", ")
+                        ),
+                    )),
+                }
+            })
+            .collect()
+    }
+
+    fn report(&self, axes: &[Axis], r: RawReport) -> Result<ReportSettings> {
+        let baseline = match &r.baseline {
+            None => Vec::new(),
+            Some(t) => self.selection(axes, t.get_ref(), "report.baseline")?,
+        };
+        Ok(ReportSettings {
+            dir: r.dir.unwrap_or_else(|| "reports".into()).into(),
+            baseline,
+        })
+    }
+
+    fn measure(&self, m: RawMeasure) -> Result<MeasureSettings> {
+        let d = MeasureSettings::default();
+        let positive = |v: Option<Spanned<u32>>, key: &str, default: u32| match v {
+            None => Ok(default),
+            Some(s) if *s.get_ref() >= 1 => Ok(*s.get_ref()),
+            Some(s) => Err(self.err(s.span(), key, "must be at least 1")),
+        };
+        Ok(MeasureSettings {
+            processes: positive(m.processes, "measure.processes", d.processes)?,
+            samples: positive(m.samples, "measure.samples", d.samples)?,
+            warmup: self.duration(m.warmup, "measure.warmup", d.warmup)?,
+            min_sample_time: self.duration(
+                m.min_sample_time,
+                "measure.min_sample_time",
+                d.min_sample_time,
+            )?,
+            timeout: self.duration(m.timeout, "measure.timeout", d.timeout)?,
+            seed: m.seed.unwrap_or_else(rand::random),
+        })
+    }
+
+    fn duration(
+        &self,
+        v: Option<Spanned<String>>,
+        key: &str,
+        default: Duration,
+    ) -> Result<Duration> {
+        match v {
+            None => Ok(default),
+            Some(s) => humantime::parse_duration(s.get_ref()).map_err(|e| {
+                self.err(
+                    s.span(),
+                    key,
+                    format!(
+                        "`{}` is not a duration like \"250ms\" or \"2s\": {e}",
+                        s.get_ref()
+                    ),
+                )
+            }),
+        }
+    }
+
+    fn profile(&self, p: RawProfile) -> Result<ProfileSettings> {
+        let cpu_frequency = match p.cpu_frequency {
+            None => 999,
+            Some(f) if (1..=10_000).contains(f.get_ref()) => *f.get_ref(),
+            Some(f) => {
+                return Err(self.err(f.span(), "profile.cpu_frequency", "must be in 1..=10000 Hz"))
+            }
+        };
+        Ok(ProfileSettings {
+            spans: p.spans.unwrap_or(false),
+            cpu: p.cpu.unwrap_or(false),
+            cpu_frequency,
+            timeline: p.timeline.unwrap_or(false),
+            heap: p.heap.unwrap_or(false),
+            diff: p.diff.unwrap_or(false),
+        })
+    }
+}
+
+fn param_value(v: &Value) -> Option<ParamValue> {
+    match v {
+        Value::Integer(i) => Some(ParamValue::Int(*i)),
+        Value::Float(f) => Some(ParamValue::Float(*f)),
+        Value::String(s) => Some(ParamValue::Str(s.clone())),
+        Value::Boolean(b) => Some(ParamValue::Bool(*b)),
+        _ => None,
+    }
+}
+
+/// `unbuffered`, `line`, `buffered` or `buffered:<capacity>` (bytes, or a
+/// size such as `64KiB`).
+pub fn parse_buffering(s: &str) -> Option<Buffering> {
+    match s {
+        "unbuffered" => Some(Buffering::Unbuffered),
+        "line" => Some(Buffering::Line),
+        "buffered" => Some(Buffering::Buffered {
+            capacity: Buffering::DEFAULT_CAPACITY,
+        }),
+        _ => {
+            let size = s.strip_prefix("buffered:")?.trim();
+            let capacity = size.parse::<bytesize::ByteSize>().ok()?.as_u64();
+            (capacity > 0).then_some(Buffering::Buffered {
+                capacity: usize::try_from(capacity).ok()?,
+            })
+        }
+    }
+}
+
+/// The label a config value names on `axis`, as [`Axis::labels`] prints it.
+fn axis_label(axis: &Axis, v: &Value) -> Option<String> {
+    match (axis, v) {
+        (Axis::Threads(_), Value::String(s)) if s == "all" => Some(
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .to_string(),
+        ),
+        (Axis::Buffering(_), Value::String(s)) => parse_buffering(s).map(|b| b.to_string()),
+        (_, Value::String(s)) => Some(s.clone()),
+        (_, Value::Integer(_) | Value::Float(_) | Value::Boolean(_)) => {
+            param_value(v).map(|p| p.to_string())
+        }
+        _ => None,
+    }
+}

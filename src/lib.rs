@@ -1,0 +1,20 @@
+//! tuner: runs runtime-tuning experiments from TOML configs.
+//!
+//! Data flow: [`config`] parses and validates a TOML file into a plan;
+//! [`matrix`] expands it into points and a shuffled schedule; [`runner`]
+//! executes each slot as a [`worker`] process (allocator from [`alloc`],
+//! timing from [`measure`]) and journals the [`results`]; [`stats`] and
+//! [`report`] turn raw results into a markdown report.
+
+pub mod alloc;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod environment;
+pub mod matrix;
+pub mod measure;
+pub mod report;
+pub mod results;
+pub mod runner;
+pub mod stats;
+pub mod worker;

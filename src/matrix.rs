@@ -1,0 +1,231 @@
+//! Expanding a plan's axes into matrix points, and the interleaved,
+//! shuffled order in which their processes run.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use tuner_experiments::api::Buffering;
+use tuner_experiments::Params;
+
+use crate::alloc::AllocatorName;
+use crate::config::{Axis, Plan};
+
+/// One combination of axis values: what a worker process runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Index in the matrix, stable for a given config.
+    pub id: usize,
+    pub variant: String,
+    /// Every workload parameter, defaults included.
+    pub params: Params,
+    pub threads: usize,
+    pub allocator: AllocatorName,
+    pub buffering: Buffering,
+    /// `(axis, value)` for every axis, in axis order, as the report prints them.
+    pub coords: Vec<(String, String)>,
+}
+
+impl Point {
+    /// The point's value on `axis`.
+    pub fn coord(&self, axis: &str) -> Option<&str> {
+        self.coords
+            .iter()
+            .find(|(a, _)| a == axis)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `variant=v3 threads=2`: the values of the axes that vary (`varying`).
+    pub fn label(&self, varying: &[&str]) -> String {
+        let parts: Vec<String> = self
+            .coords
+            .iter()
+            .filter(|(a, _)| varying.contains(&a.as_str()))
+            .map(|(a, v)| format!("{a}={v}"))
+            .collect();
+        if parts.is_empty() {
+            self.variant.clone()
+        } else {
+            parts.join(" ")
+        }
+    }
+
+    /// Whether every `(axis, value)` in `selection` holds for this point.
+    pub fn matches(&self, selection: &[(String, String)]) -> bool {
+        selection
+            .iter()
+            .all(|(a, v)| self.coord(a) == Some(v.as_str()))
+    }
+}
+
+/// Names of the axes with more than one value: the ones a label needs.
+pub fn varying_axes(axes: &[Axis]) -> Vec<&str> {
+    axes.iter()
+        .filter(|a| a.len() > 1)
+        .map(Axis::name)
+        .collect()
+}
+
+/// The product of the plan's axes, in axis order (the last axis varies
+/// fastest), without the excluded combinations.
+pub fn expand(plan: &Plan) -> Vec<Point> {
+    let mut combos: Vec<Vec<usize>> = vec![Vec::new()];
+    for axis in &plan.axes {
+        combos = combos
+            .into_iter()
+            .flat_map(|prefix| {
+                (0..axis.len()).map(move |i| {
+                    let mut c = prefix.clone();
+                    c.push(i);
+                    c
+                })
+            })
+            .collect();
+    }
+    combos
+        .into_iter()
+        .map(|combo| point(&plan.axes, &combo))
+        .filter(|p| !plan.exclude.iter().any(|sel| p.matches(sel)))
+        .enumerate()
+        .map(|(id, p)| Point { id, ..p })
+        .collect()
+}
+
+fn point(axes: &[Axis], combo: &[usize]) -> Point {
+    let mut p = Point {
+        id: 0,
+        variant: String::new(),
+        params: Params::default(),
+        threads: 1,
+        allocator: AllocatorName::System,
+        buffering: Buffering::Unbuffered,
+        coords: Vec::with_capacity(axes.len()),
+    };
+    for (axis, &i) in axes.iter().zip(combo) {
+        match axis {
+            Axis::Variant(v) => p.variant = v[i].clone(),
+            Axis::Threads(v) => p.threads = v[i],
+            Axis::Allocator(v) => p.allocator = v[i],
+            Axis::Buffering(v) => p.buffering = v[i],
+            Axis::Param(name, v) => {
+                p.params.0.insert(name.clone(), v[i].clone());
+            }
+        }
+        p.coords
+            .push((axis.name().to_string(), axis.labels()[i].clone()));
+    }
+    p
+}
+
+/// One worker process to run: the `process`-th replicate of `point`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    pub point: usize,
+    pub process: u32,
+}
+
+/// Round after round, every point once per round, each round in an order
+/// shuffled by a generator seeded with `seed`, so slow drift of the
+/// machine spreads over all points instead of biasing the ones run last.
+pub fn schedule(points: usize, processes: u32, seed: u64) -> Vec<Slot> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut order = Vec::with_capacity(points * processes as usize);
+    for process in 0..processes {
+        let mut round: Vec<usize> = (0..points).collect();
+        round.shuffle(&mut rng);
+        order.extend(round.into_iter().map(|point| Slot { point, process }));
+    }
+    order
+}
+
+/// The baseline point: the one matching the configured selection, with
+/// unnamed axes at their first value. `None` when everything matching was
+/// excluded.
+pub fn baseline(plan: &Plan, points: &[Point]) -> Option<usize> {
+    let mut selection = plan.report.baseline.clone();
+    for axis in &plan.axes {
+        if !selection.iter().any(|(a, _)| a == axis.name()) {
+            selection.push((axis.name().to_string(), axis.labels()[0].clone()));
+        }
+    }
+    points.iter().find(|p| p.matches(&selection)).map(|p| p.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn plan(extra: &str) -> Plan {
+        let text = format!(
+            "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\nsize = [1000, 2000]\n[matrix]\nthreads = [1, 2]\nallocator = [\"system\", \"mimalloc\"]\n{extra}"
+        );
+        crate::config::parse(Path::new("test.toml"), &text).expect("valid config")
+    }
+
+    #[test]
+    fn expansion_is_the_product_of_axes() {
+        let points = expand(&plan(""));
+        assert_eq!(points.len(), 2 * 2 * 2 * 2);
+        assert_eq!(points[0].coord("variant"), Some("sequential"));
+        assert_eq!(points[0].coord("size"), Some("1000"));
+        assert_eq!(points[1].allocator, AllocatorName::Mimalloc);
+        assert_eq!(points[15].variant, "v3");
+        assert_eq!(points[15].params.int("size"), 2000);
+        assert_eq!(points[15].threads, 2);
+        // Defaults fill every parameter the config left out.
+        assert_eq!(points[0].params.int("threshold"), 2048);
+        assert!(points.iter().enumerate().all(|(i, p)| p.id == i));
+    }
+
+    #[test]
+    fn exclusions_remove_every_matching_point() {
+        let points = expand(&plan("exclude = [{ variant = \"sequential\", threads = 2 }, { size = 2000, allocator = \"mimalloc\" }]\n"));
+        assert_eq!(points.len(), 16 - 4 - 4 + 1);
+        assert!(!points
+            .iter()
+            .any(|p| p.variant == "sequential" && p.threads == 2));
+        assert!(!points
+            .iter()
+            .any(|p| p.coord("size") == Some("2000") && p.allocator == AllocatorName::Mimalloc));
+    }
+
+    #[test]
+    fn labels_name_only_varying_axes() {
+        let plan = plan("");
+        let points = expand(&plan);
+        let varying = varying_axes(&plan.axes);
+        assert_eq!(varying, ["variant", "size", "threads", "allocator"]);
+        assert_eq!(
+            points[3].label(&varying),
+            "variant=sequential size=1000 threads=2 allocator=mimalloc"
+        );
+    }
+
+    #[test]
+    fn schedule_interleaves_rounds_and_replays_from_its_seed() {
+        let order = schedule(5, 3, 42);
+        assert_eq!(order.len(), 15);
+        for (round, chunk) in order.chunks(5).enumerate() {
+            let mut ids: Vec<usize> = chunk.iter().map(|s| s.point).collect();
+            ids.sort();
+            assert_eq!(ids, [0, 1, 2, 3, 4]);
+            assert!(chunk.iter().all(|s| s.process == round as u32));
+        }
+        assert_eq!(order, schedule(5, 3, 42));
+        assert_ne!(order, schedule(5, 3, 43));
+    }
+
+    #[test]
+    fn baseline_defaults_to_first_values_and_honours_the_config() {
+        let p = plan("");
+        assert_eq!(baseline(&p, &expand(&p)), Some(0));
+        let p = plan("[report]\nbaseline = { variant = \"v3\", threads = 2 }\n");
+        let points = expand(&p);
+        let b = &points[baseline(&p, &points).unwrap()];
+        assert_eq!(
+            (b.variant.as_str(), b.threads, b.allocator),
+            ("v3", 2, AllocatorName::System)
+        );
+        assert_eq!(b.coord("size"), Some("1000"));
+    }
+}

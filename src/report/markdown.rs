@@ -1,0 +1,427 @@
+//! Renders a run's results as a markdown report that reads well on a
+//! code-hosting site: the verdict first, then the tables, then the checks,
+//! the environment and the config.
+
+use std::fmt::Write as _;
+
+use super::format::{bytes, count, duration_ns, ratio};
+use super::summary::{Exact, PointSummary};
+use crate::matrix::{self, Point};
+use crate::results::Results;
+use crate::stats::{self, Interval};
+
+/// Speed-up of a point over the baseline: baseline time / point time.
+#[derive(Clone, Copy, Debug)]
+pub struct Speedup {
+    pub ratio: f64,
+    pub ci: Option<Interval>,
+}
+
+pub fn speedup(base: &PointSummary, point: &PointSummary) -> Speedup {
+    Speedup {
+        ratio: base.time.median / point.time.median,
+        ci: stats::ratio_of_medians(&base.process_ns, &point.process_ns, 0.95),
+    }
+}
+
+fn speedup_text(s: &Speedup) -> String {
+    match s.ci {
+        Some(ci) => format!(
+            "{} [{}, {}]",
+            ratio(s.ratio),
+            crate::report::format::sig3(ci.lo),
+            crate::report::format::sig3(ci.hi)
+        ),
+        None => ratio(s.ratio),
+    }
+}
+
+fn time_ci(p: &PointSummary) -> String {
+    match p.time.ci {
+        Some(ci) => format!("[{}, {}]", duration_ns(ci.lo), duration_ns(ci.hi)),
+        None => "–".into(),
+    }
+}
+
+fn exact(e: Option<Exact>, fmt: fn(f64) -> String) -> String {
+    match e {
+        None => "–".into(),
+        Some(e) if e.varies() => format!("{}–{} ⚠", fmt(e.min), fmt(e.max)),
+        Some(e) => fmt(e.min),
+    }
+}
+
+pub struct Report<'a> {
+    results: &'a Results,
+    summaries: &'a [PointSummary],
+    varying: Vec<&'a str>,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(results: &'a Results, summaries: &'a [PointSummary]) -> Self {
+        Report {
+            results,
+            summaries,
+            varying: matrix::varying_axes(&results.plan.axes),
+        }
+    }
+
+    fn label(&self, p: &Point) -> String {
+        p.label(&self.varying)
+    }
+
+    fn baseline(&self) -> Option<&PointSummary> {
+        self.results
+            .baseline
+            .map(|b| &self.summaries[b])
+            .filter(|s| s.succeeded() > 0)
+    }
+
+    /// The fastest point with results.
+    fn best(&self) -> Option<&PointSummary> {
+        self.summaries
+            .iter()
+            .filter(|s| s.succeeded() > 0)
+            .min_by(|a, b| a.time.median.total_cmp(&b.time.median))
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        self.header(&mut out);
+        self.best_section(&mut out);
+        self.points_table(&mut out);
+        self.pivots(&mut out);
+        self.checks(&mut out);
+        self.notes(&mut out);
+        self.environment(&mut out);
+        self.config(&mut out);
+        out
+    }
+
+    fn header(&self, out: &mut String) {
+        let r = self.results;
+        let m = &r.plan.measure;
+        let _ = writeln!(out, "# {}: tuner report\n", r.plan.name);
+        if !r.plan.description.is_empty() {
+            let _ = writeln!(out, "{}\n", r.plan.description);
+        }
+        let wall: f64 = r.runs.iter().map(|x| x.wall_ms).sum::<f64>() / 1e3;
+        let _ = writeln!(
+            out,
+            "Run `{}` of `{}` (workload `{}`): {} points × {} processes, {} timed samples per process after ≥ {} of warm-up, \
+             samples of ≥ {} each; {} worker processes in {:.0} s, order shuffled with seed {}.\n",
+            r.run_id,
+            r.config_path,
+            r.plan.workload,
+            r.points.len(),
+            m.processes,
+            m.samples,
+            humantime::format_duration(m.warmup),
+            humantime::format_duration(m.min_sample_time),
+            r.runs.len(),
+            wall,
+            m.seed,
+        );
+    }
+
+    fn best_section(&self, out: &mut String) {
+        let _ = writeln!(out, "## Best configuration\n");
+        let Some(best) = self.best() else {
+            let _ = writeln!(out, "No point produced results.\n");
+            return;
+        };
+        let point = &self.results.points[best.point];
+        let _ = write!(
+            out,
+            "**{}**: {}/op, 95% CI {}",
+            self.label(point),
+            duration_ns(best.time.median),
+            time_ci(best)
+        );
+        if let Some(base) = self.baseline() {
+            let s = speedup(base, best);
+            let _ = write!(
+                out,
+                "; {} the speed of the baseline **{}** ({}/op)",
+                speedup_text(&s),
+                self.label(&self.results.points[base.point]),
+                duration_ns(base.time.median)
+            );
+        }
+        let _ = writeln!(out, ".\n");
+    }
+
+    fn points_table(&self, out: &mut String) {
+        let _ = writeln!(out, "## All points\n");
+        let _ = writeln!(out, "| point | time/op | 95% CI | speed-up vs baseline [95% CI] | allocs/op | B/op | peak live | max RSS | CPU/op | first use | runs |");
+        let _ = writeln!(out, "|---|--:|---|---|--:|--:|--:|--:|--:|--:|--:|");
+        let base = self.baseline();
+        for s in self.summaries {
+            let p = &self.results.points[s.point];
+            let mark = if Some(s.point) == self.results.baseline {
+                " (baseline)"
+            } else {
+                ""
+            };
+            let vs = match base {
+                Some(b) if s.succeeded() > 0 => speedup_text(&speedup(b, s)),
+                _ => "–".into(),
+            };
+            let runs = if s.failures.is_empty() {
+                s.succeeded().to_string()
+            } else {
+                format!("{} ({} failed)", s.succeeded(), s.failures.len())
+            };
+            let _ = writeln!(
+                out,
+                "| {}{mark} | {} | {} | {vs} | {} | {} | {} | {} | {} | {} | {runs} |",
+                self.label(p),
+                duration_ns(s.time.median),
+                time_ci(s),
+                exact(s.allocs_per_op, count),
+                exact(s.bytes_per_op, bytes),
+                bytes(s.peak_live),
+                bytes(s.max_rss_bytes),
+                duration_ns(s.cpu_ns_per_op),
+                duration_ns(s.first_use_ns),
+            );
+        }
+        let _ = writeln!(out);
+    }
+
+    /// One table per pair of varying axes, the other axes at the best point's values.
+    fn pivots(&self, out: &mut String) {
+        let Some(best) = self.best() else { return };
+        let best_point = &self.results.points[best.point];
+        let axes: Vec<_> = self
+            .results
+            .plan
+            .axes
+            .iter()
+            .filter(|a| a.len() > 1)
+            .collect();
+        if axes.len() < 2 {
+            return;
+        }
+        let _ = writeln!(out, "## By axis\n");
+        let _ = writeln!(out, "Median time per operation (speed-up vs baseline); the axes not shown are held at the best point's values.\n");
+        let base = self.baseline();
+        for (i, rows) in axes.iter().enumerate() {
+            for cols in &axes[i + 1..] {
+                let fixed: Vec<(String, String)> = best_point
+                    .coords
+                    .iter()
+                    .filter(|(a, _)| {
+                        a != rows.name() && a != cols.name() && self.varying.contains(&a.as_str())
+                    })
+                    .cloned()
+                    .collect();
+                let held = fixed
+                    .iter()
+                    .map(|(a, v)| format!("{a}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let _ = writeln!(
+                    out,
+                    "### {} × {}{}\n",
+                    rows.name(),
+                    cols.name(),
+                    if held.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({held})")
+                    }
+                );
+                let col_labels = cols.labels();
+                let _ = writeln!(
+                    out,
+                    "| {} \\ {} | {} |",
+                    rows.name(),
+                    cols.name(),
+                    col_labels.join(" | ")
+                );
+                let _ = writeln!(out, "|---|{}", "--:|".repeat(col_labels.len()));
+                for row in rows.labels() {
+                    let cells: Vec<String> = col_labels
+                        .iter()
+                        .map(|col| {
+                            let mut sel = fixed.clone();
+                            sel.push((rows.name().to_string(), row.clone()));
+                            sel.push((cols.name().to_string(), col.clone()));
+                            let found = self
+                                .results
+                                .points
+                                .iter()
+                                .find(|p| p.matches(&sel))
+                                .map(|p| &self.summaries[p.id]);
+                            match found {
+                                Some(s) if s.succeeded() > 0 => {
+                                    let vs = base
+                                        .map(|b| {
+                                            format!(" ({})", ratio(b.time.median / s.time.median))
+                                        })
+                                        .unwrap_or_default();
+                                    let star = if s.point == best.point { "**" } else { "" };
+                                    format!("{star}{}{star}{vs}", duration_ns(s.time.median))
+                                }
+                                Some(_) => "failed".into(),
+                                None => "excluded".into(),
+                            }
+                        })
+                        .collect();
+                    let _ = writeln!(out, "| {row} | {} |", cells.join(" | "));
+                }
+                let _ = writeln!(out);
+            }
+        }
+    }
+
+    fn checks(&self, out: &mut String) {
+        let _ = writeln!(out, "## Checks\n");
+        let r = self.results;
+        let ok: Vec<_> = r
+            .runs
+            .iter()
+            .filter_map(|x| x.output().map(|o| (x, o)))
+            .collect();
+        let verified = ok
+            .iter()
+            .filter(|(x, o)| o.evidence.served_by() == Some(r.points[x.point].allocator))
+            .count();
+        let _ = writeln!(out, "- Allocator: in {verified} of {} successful processes the named allocator's own statistics saw a test allocation (glibc `mallinfo2`, jemalloc `stats.allocated`, mimalloc `mi_is_in_heap_region`).", ok.len());
+        let threads_ok = ok
+            .iter()
+            .filter(|(x, o)| o.threads.rayon == r.points[x.point].threads)
+            .count();
+        let _ = writeln!(out, "- Threads: in {threads_ok} of {} processes the workload saw a rayon pool of exactly the point's thread count.", ok.len());
+        self.digest_check(out);
+        let failures: Vec<_> = self
+            .summaries
+            .iter()
+            .filter(|s| !s.failures.is_empty())
+            .collect();
+        if failures.is_empty() {
+            let _ = writeln!(out, "- Failures: none.");
+        } else {
+            for s in failures {
+                let _ = writeln!(
+                    out,
+                    "- **{} failed {} time(s)**: {}",
+                    self.label(&r.points[s.point]),
+                    s.failures.len(),
+                    s.failures.join("; ")
+                );
+            }
+        }
+        for s in self
+            .summaries
+            .iter()
+            .filter(|s| s.allocs_per_op.is_some_and(|e| e.varies()))
+        {
+            let _ = writeln!(
+                out,
+                "- ⚠ {}: allocations per operation differ between processes.",
+                self.label(&r.points[s.point])
+            );
+        }
+        if !r.environment.optimized {
+            let _ = writeln!(out, "- ⚠ tuner was built without optimisations: these numbers do not describe release code.");
+        }
+        self.unused_knobs(out);
+        let _ = writeln!(out);
+    }
+
+    /// Points that differ only in knobs and variant must compute the same output.
+    fn digest_check(&self, out: &mut String) {
+        let r = self.results;
+        let mut groups: std::collections::BTreeMap<String, std::collections::BTreeSet<u64>> =
+            Default::default();
+        for s in self.summaries {
+            let key = serde_json::to_string(&r.points[s.point].params).unwrap_or_default();
+            groups.entry(key).or_default().extend(&s.digests);
+        }
+        let bad = groups.values().filter(|d| d.len() > 1).count();
+        if bad == 0 {
+            let _ = writeln!(out, "- Output: every variant and knob setting produced the same output digest for the same parameters.");
+        } else {
+            let _ = writeln!(out, "- ⚠ **Output differs** between variants or knob settings in {bad} parameter set(s): some variant computes something else.");
+        }
+    }
+
+    fn unused_knobs(&self, out: &mut String) {
+        let Some(exp) = tuner_experiments::find(&self.results.plan.workload) else {
+            return;
+        };
+        let knobs = exp.knobs();
+        for (axis, used) in [
+            ("threads", knobs.threads || knobs.tokio),
+            ("buffering", knobs.buffering),
+        ] {
+            if !used && self.varying.contains(&axis) {
+                let _ = writeln!(out, "- Note: `{}` does not use the {axis} knob; differences along that axis are noise.", exp.name());
+            }
+        }
+    }
+
+    fn notes(&self, out: &mut String) {
+        let notes = tuner_experiments::find(&self.results.plan.workload)
+            .map(|e| e.notes())
+            .unwrap_or("");
+        if !notes.is_empty() {
+            let _ = writeln!(out, "## Background\n\n{notes}\n");
+        }
+    }
+
+    fn environment(&self, out: &mut String) {
+        let e = &self.results.environment;
+        let _ = writeln!(out, "## Environment\n");
+        let _ = writeln!(out, "| | |\n|---|---|");
+        let rows = [
+            ("CPU", format!("{} ({} logical CPUs)", e.cpu_model, e.cores)),
+            ("memory", format!("{} GiB", e.memory_gib)),
+            ("kernel", e.kernel.clone()),
+            ("rustc", e.rustc.clone()),
+            (
+                "tuner",
+                format!(
+                    "{}{}",
+                    e.tuner_version,
+                    if e.optimized { "" } else { " (debug build)" }
+                ),
+            ),
+            ("git commit", e.git_commit.clone()),
+            (
+                "load average at start",
+                format!(
+                    "{:.2} {:.2} {:.2}",
+                    e.load_average[0], e.load_average[1], e.load_average[2]
+                ),
+            ),
+            ("date", e.date.clone()),
+        ];
+        for (k, v) in rows {
+            let _ = writeln!(out, "| {k} | {v} |");
+        }
+        let _ = writeln!(out);
+    }
+
+    fn config(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "## Config\n\n```toml\n{}\n```\n",
+            self.results.config_text.trim_end()
+        );
+        let _ = writeln!(
+            out,
+            "## How to read this report\n\n\
+             Each point ran in {} separate processes, interleaved with the other points in a shuffled order. \
+             A process's value is the median of its samples; the table shows the median across processes with a \
+             distribution-free 95% confidence interval (order statistics; none below 6 processes). \
+             Speed-up is the baseline's time divided by the point's, with a bootstrap interval over processes. \
+             Allocations and bytes per operation are exact counts (⚠ marks processes that disagreed). \
+             Peak live is the most heap in use while sampling; max RSS is the whole process's peak; CPU/op sums \
+             user and system time of all threads; first use is building the workload plus its first run.",
+            self.results.plan.measure.processes
+        );
+    }
+}

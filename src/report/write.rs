@@ -1,0 +1,17 @@
+//! Writing a run directory's report files from its results.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use super::markdown::Report;
+use super::summary::summarize;
+use crate::results::Results;
+
+/// Renders `report.md` into `dir` from `results` alone.
+pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
+    let summaries = summarize(results);
+    let text = Report::new(results, &summaries).render();
+    let path = dir.join("report.md");
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+}

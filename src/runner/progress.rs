@@ -1,0 +1,89 @@
+//! Progress while a matrix runs: an indicatif bar on a terminal, one plain
+//! line per finished run otherwise (CI logs, pipes).
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::report::format::duration_ns;
+use crate::results::{Outcome, RunRecord};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressMode {
+    Bar,
+    Lines,
+    Quiet,
+}
+
+impl ProgressMode {
+    /// A bar on an interactive terminal outside CI, lines otherwise.
+    pub fn detect() -> ProgressMode {
+        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+        if std::io::stderr().is_terminal() && !ci {
+            ProgressMode::Bar
+        } else {
+            ProgressMode::Lines
+        }
+    }
+}
+
+pub struct Progress {
+    mode: ProgressMode,
+    bar: Option<ProgressBar>,
+    total: usize,
+    done: usize,
+}
+
+impl Progress {
+    pub fn new(mode: ProgressMode, total: usize) -> Progress {
+        let bar = (mode == ProgressMode::Bar).then(|| {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30.cyan/blue} {pos}/{len} runs, ETA {eta} | {wide_msg}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        });
+        Progress {
+            mode,
+            bar,
+            total,
+            done: 0,
+        }
+    }
+
+    pub fn starting(&self, label: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(label.to_string());
+        }
+    }
+
+    pub fn finished(&mut self, label: &str, run: &RunRecord) {
+        self.done += 1;
+        let line = match &run.outcome {
+            Outcome::Ok(out) => format!("{}/op", duration_ns(out.median_ns_per_op())),
+            Outcome::Failed { reason, .. } => format!("FAILED: {reason}"),
+        };
+        match (&self.bar, self.mode) {
+            (Some(bar), _) => {
+                if run.output().is_none() {
+                    bar.println(format!("{label}: {line}"));
+                }
+                bar.inc(1);
+            }
+            (None, ProgressMode::Lines) => {
+                let width = self.total.to_string().len();
+                eprintln!("[{:>width$}/{}] {label}: {line}", self.done, self.total);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -15,7 +15,9 @@ use crate::runner::{self, ProgressMode, WorkerExe};
     version,
     about = "Runs runtime-tuning experiments from TOML configs, one process per run, and writes honest reports."
 )]
-#[command(after_help = "Exit codes: 0 success; 1 runtime failure; 2 usage or config error.")]
+#[command(
+    after_help = "Exit codes: 0 success; 1 a run failed (the report is still written) or another runtime error; 2 usage or config error."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -109,10 +111,10 @@ fn run(path: &Path, dry_run: bool, quiet: bool) -> Result<(), Failure> {
         .count();
     println!("report: {}", finished.dir.join("report.md").display());
     if failed > 0 {
-        eprintln!(
-            "warning: {failed} of {} runs failed; see the report",
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{failed} of {} runs failed; see the report",
             finished.results.runs.len()
-        );
+        )));
     }
     Ok(())
 }

@@ -181,6 +181,9 @@ impl fmt::Display for Buffering {
             Buffering::Buffered { capacity } if *capacity == Self::DEFAULT_CAPACITY => {
                 f.write_str("buffered")
             }
+            Buffering::Buffered { capacity } if capacity % 1024 == 0 => {
+                write!(f, "buffered:{}KiB", capacity / 1024)
+            }
             Buffering::Buffered { capacity } => write!(f, "buffered:{capacity}"),
             Buffering::Line => f.write_str("line"),
         }

@@ -6,12 +6,17 @@
 pub mod api;
 pub mod buffering;
 pub mod mergesort;
+pub mod selfcheck;
 
 pub use api::{Context, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Workload};
 
 /// Every experiment tuner can run, in the order `tuner list` shows them.
 pub fn catalog() -> &'static [&'static dyn Experiment] {
-    &[&mergesort::Mergesort, &buffering::BufferingExperiment]
+    &[
+        &mergesort::Mergesort,
+        &buffering::BufferingExperiment,
+        &selfcheck::SelfCheck,
+    ]
 }
 
 /// The experiment called `name`, if the catalog has it.

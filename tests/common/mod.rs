@@ -1,0 +1,37 @@
+//! Helpers for the integration tests: configs in temp dirs, the real binary.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// Writes `body` as a config whose reports go into the temp dir.
+pub fn config(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    let text = format!(
+        "{body}\n[report]\ndir = \"{}\"\n",
+        dir.join("reports").display()
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+pub fn tuner() -> Command {
+    let mut cmd = Command::cargo_bin("tuner").unwrap();
+    cmd.env("CI", "true");
+    cmd
+}
+
+/// The single run directory under `<dir>/reports/<name>/`.
+pub fn run_dir(dir: &Path, name: &str) -> PathBuf {
+    let parent = dir.join("reports").join(name);
+    let mut runs: Vec<_> = std::fs::read_dir(&parent)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    runs.pop().unwrap()
+}
+
+pub fn results(run_dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(run_dir.join("results.json")).unwrap()).unwrap()
+}

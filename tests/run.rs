@@ -1,0 +1,226 @@
+//! `tuner run` end to end on tiny configs: the report and results hold the
+//! right values, failing points are recorded, and the run goes on.
+
+mod common;
+
+use common::{config, results, run_dir, tuner};
+use predicates::str::contains;
+
+const TINY_MERGESORT: &str = r#"
+[experiment]
+name = "tiny"
+workload = "mergesort"
+[params]
+variant = ["sequential", "v3", "rayon"]
+size = 20000
+threshold = 512
+[matrix]
+threads = [1, 2]
+allocator = ["system", "mimalloc", "jemalloc"]
+[measure]
+processes = 2
+samples = 2
+warmup = "1ms"
+min_sample_time = "1ms"
+seed = 7
+"#;
+
+#[test]
+fn tiny_mergesort_run_writes_results_and_report_with_real_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "tiny.toml", TINY_MERGESORT);
+    tuner()
+        .arg("run")
+        .arg(&cfg)
+        .assert()
+        .success()
+        .stdout(contains("report.md"));
+    let run = run_dir(dir.path(), "tiny");
+    let r = results(&run);
+    assert_eq!(r["schema"], 1);
+    let points = r["points"].as_array().unwrap();
+    assert_eq!(points.len(), 3 * 2 * 3);
+    let runs = r["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), points.len() * 2);
+    for run in runs {
+        let point = &points[run["point"].as_u64().unwrap() as usize];
+        let out = &run["outcome"];
+        assert_eq!(out["status"], "ok", "{run}");
+        // The allocator named is the one whose own statistics moved.
+        let allocator = point["allocator"].as_str().unwrap();
+        assert_eq!(out["allocator"], allocator);
+        let evidence = &out["evidence"];
+        let moved: Vec<&str> = ["glibc", "mimalloc", "jemalloc"]
+            .into_iter()
+            .filter(|a| evidence[*a] == true)
+            .collect();
+        let expected = if allocator == "system" {
+            "glibc"
+        } else {
+            allocator
+        };
+        assert_eq!(moved, [expected], "{evidence}");
+        // The workload ran in a pool of exactly the point's threads, and the
+        // process had that many pool threads beside its main thread.
+        let threads = point["threads"].as_u64().unwrap();
+        assert_eq!(out["threads"]["rayon"], threads);
+        assert!(out["threads"]["os_threads"].as_u64().unwrap() > threads);
+        // The seed's merge sort allocates one helper per merge: n - 1 per sort.
+        let iters = out["alloc"]["iters"].as_u64().unwrap();
+        let allocs = out["alloc"]["allocs"].as_u64().unwrap();
+        if point["variant"] == "sequential" {
+            assert_eq!(allocs, 19_999 * iters, "exact allocation count");
+        }
+        assert!(out["samples"].as_array().unwrap().len() == 2);
+        assert!(run["max_rss_kib"].as_u64().unwrap() > 1000);
+    }
+    let digests: std::collections::BTreeSet<_> = runs
+        .iter()
+        .map(|r| r["outcome"]["digest"].as_u64().unwrap())
+        .collect();
+    assert_eq!(digests.len(), 1, "every variant sorts to the same output");
+
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(report.contains("## Best configuration"));
+    assert!(report.contains("| variant=sequential threads=1 allocator=system (baseline) |"));
+    assert!(
+        report.contains("| 19,999 |"),
+        "exact allocs/op in the table"
+    );
+    assert!(report.contains("### variant × threads"));
+    assert!(report.contains("in 36 of 36 successful processes the named allocator"));
+    assert!(report.contains("same output digest"));
+    let journal = std::fs::read_to_string(run.join("journal.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), 1 + runs.len());
+}
+
+#[test]
+fn report_rerenders_the_same_markdown_from_results_or_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        "tiny.toml",
+        &TINY_MERGESORT.replace(
+            "allocator = [\"system\", \"mimalloc\", \"jemalloc\"]",
+            "allocator = [\"system\"]",
+        ),
+    );
+    tuner().arg("run").arg(&cfg).assert().success();
+    let run = run_dir(dir.path(), "tiny");
+    let original = std::fs::read_to_string(run.join("report.md")).unwrap();
+    std::fs::remove_file(run.join("report.md")).unwrap();
+    tuner()
+        .arg("report")
+        .arg(run.join("results.json"))
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(run.join("report.md")).unwrap(),
+        original
+    );
+    // An interrupted run's journal renders too.
+    std::fs::remove_file(run.join("results.json")).unwrap();
+    tuner()
+        .arg("report")
+        .arg(run.join("journal.jsonl"))
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(run.join("report.md")).unwrap(),
+        original
+    );
+}
+
+#[test]
+fn failing_points_are_recorded_with_reasons_and_the_matrix_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        "faults.toml",
+        r#"
+[experiment]
+name = "faults"
+workload = "selfcheck"
+[params]
+variant = ["spin", "panic", "abort", "hang"]
+fail_at = 2
+[matrix]
+threads = [1]
+[measure]
+processes = 1
+samples = 2
+warmup = "1ms"
+min_sample_time = "1ms"
+timeout = "2s"
+"#,
+    );
+    tuner()
+        .arg("run")
+        .arg(&cfg)
+        .assert()
+        .code(1)
+        .stderr(contains("3 of 4 runs failed"));
+    let run = run_dir(dir.path(), "faults");
+    let r = results(&run);
+    let reason = |variant: &str| {
+        let id = r["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|p| p["variant"] == variant)
+            .unwrap();
+        let run = r["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["point"] == id)
+            .unwrap();
+        run["outcome"]["reason"].as_str().unwrap_or("").to_string()
+    };
+    assert_eq!(reason("spin"), "");
+    assert_eq!(
+        reason("panic"),
+        "panicked: selfcheck panics on run 2 as asked"
+    );
+    assert!(
+        reason("abort").starts_with("killed by signal 6"),
+        "{}",
+        reason("abort")
+    );
+    assert_eq!(reason("hang"), "timed out after 2s");
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(report.contains(
+        "**variant=panic failed 1 time(s)**: panicked: selfcheck panics on run 2 as asked"
+    ));
+    assert!(report.contains("| variant=spin (baseline) |"));
+}
+
+#[test]
+fn dry_run_prints_the_matrix_and_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "tiny.toml", TINY_MERGESORT);
+    tuner()
+        .args(["run", "--dry-run"])
+        .arg(&cfg)
+        .assert()
+        .success()
+        .stdout(contains("18 points"))
+        .stdout(contains(
+            "variant=sequential threads=1 allocator=system  (baseline)",
+        ))
+        .stdout(contains("36 runs"));
+    assert!(!dir.path().join("reports").exists());
+}
+
+#[test]
+fn list_shows_every_experiment_with_variants_and_parameters() {
+    tuner()
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(contains("mergesort: "))
+        .stdout(contains("    v3 "))
+        .stdout(contains("    threshold "))
+        .stdout(contains("buffering: "))
+        .stdout(contains("    record_size "));
+}

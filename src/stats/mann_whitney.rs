@@ -90,10 +90,12 @@ fn u_statistic(base: &[f64], head: &[f64]) -> f64 {
     let mut twice = 0u64;
     for h in head {
         for b in base {
-            twice += match h.total_cmp(b) {
-                std::cmp::Ordering::Greater => 2,
-                std::cmp::Ordering::Equal => 1,
-                std::cmp::Ordering::Less => 0,
+            // Values are checked finite, so `partial_cmp` always answers;
+            // unlike `total_cmp` it treats -0.0 and 0.0 as tied.
+            twice += match h.partial_cmp(b) {
+                Some(std::cmp::Ordering::Greater) => 2,
+                Some(std::cmp::Ordering::Equal) => 1,
+                _ => 0,
             };
         }
     }

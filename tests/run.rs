@@ -82,7 +82,22 @@ fn tiny_mergesort_run_writes_results_and_report_with_real_values() {
 
     let report = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert!(report.contains("## Best configuration"));
-    assert!(report.contains("| variant=sequential threads=1 allocator=system (baseline) |"));
+    let base_row = report
+        .lines()
+        .find(|l| l.starts_with("| variant=sequential threads=1 allocator=system "))
+        .unwrap();
+    assert!(base_row.contains("| (baseline) |"), "{base_row}");
+    // Every other point is compared with the baseline, with a verdict.
+    let v3_row = report
+        .lines()
+        .find(|l| l.starts_with("| variant=v3 threads=1 allocator=system "))
+        .unwrap();
+    assert!(
+        ["faster", "slower", "equivalent", "inconclusive"]
+            .iter()
+            .any(|v| v3_row.contains(v)),
+        "{v3_row}"
+    );
     assert!(
         report.contains("| 19,999 |"),
         "exact allocs/op in the table"
@@ -192,7 +207,11 @@ timeout = "2s"
     assert!(report.contains(
         "**variant=panic failed 1 time(s)**: panicked: selfcheck panics on run 2 as asked"
     ));
-    assert!(report.contains("| variant=spin (baseline) |"));
+    let spin_row = report
+        .lines()
+        .find(|l| l.starts_with("| variant=spin"))
+        .unwrap();
+    assert!(spin_row.contains("| (baseline) |"), "{spin_row}");
 }
 
 #[test]

@@ -106,16 +106,7 @@ impl Experiment for Mergesort {
         params: &Params,
         _ctx: &Context,
     ) -> Result<Box<dyn Workload>, String> {
-        let sort: fn(&mut [i64], usize) = match variant {
-            "sequential" => |s, _| sequential(s),
-            "v1" => |s, _| v1(s),
-            "v2" => v2,
-            "v3" => v3,
-            "join" => join,
-            "std" => |s, _| s.sort(),
-            "rayon" => |s, _| s.par_sort(),
-            other => return Err(format!("unknown variant `{other}`")),
-        };
+        let sort = sort_fn(variant).ok_or_else(|| format!("unknown variant `{variant}`"))?;
         let input = random_input(params.usize("size"), params.int("seed") as u64);
         Ok(Box::new(SortWorkload {
             work: input.clone(),
@@ -124,6 +115,23 @@ impl Experiment for Mergesort {
             sort,
         }))
     }
+}
+
+/// A sort of one variant: the slice and the threshold.
+type Sort = fn(&mut [i64], usize);
+
+/// The sort each variant names.
+fn sort_fn(variant: &str) -> Option<Sort> {
+    Some(match variant {
+        "sequential" => |s, _| sequential(s),
+        "v1" => |s, _| v1(s),
+        "v2" => v2,
+        "v3" => v3,
+        "join" => join,
+        "std" => |s, _| s.sort(),
+        "rayon" => |s, _| s.par_sort(),
+        _ => return None,
+    })
 }
 
 /// `len` uniformly random i64s from a seeded ChaCha8 generator.
@@ -136,7 +144,7 @@ struct SortWorkload {
     input: Vec<i64>,
     work: Vec<i64>,
     threshold: usize,
-    sort: fn(&mut [i64], usize),
+    sort: Sort,
 }
 
 impl Workload for SortWorkload {
@@ -254,21 +262,13 @@ mod tests {
             .num_threads(2)
             .build()
             .unwrap();
-        let sorts: [(&str, fn(&mut [i64], usize)); 7] = [
-            ("sequential", |s, _| sequential(s)),
-            ("v1", |s, _| v1(s)),
-            ("v2", v2),
-            ("v3", v3),
-            ("join", join),
-            ("std", |s, _| s.sort()),
-            ("rayon", |s, _| s.par_sort()),
-        ];
-        sorts
+        VARIANTS
             .iter()
-            .map(|(name, sort)| {
+            .map(|variant| {
+                let sort = sort_fn(variant.name).expect("every variant has a sort");
                 let mut v = input.to_vec();
                 pool.install(|| sort(&mut v, threshold));
-                (*name, v)
+                (variant.name, v)
             })
             .collect()
     }

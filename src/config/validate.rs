@@ -70,7 +70,7 @@ impl Checker<'_> {
 
     /// The variant axis and one axis per workload parameter, defaults filled in.
     fn params(&self, exp: &dyn Experiment, table: &Table) -> Result<Vec<Axis>> {
-        for (key, _) in table {
+        for key in table.keys() {
             let known =
                 key.get_ref() == "variant" || exp.params().iter().any(|p| p.name == key.get_ref());
             if !known {

@@ -5,49 +5,30 @@
 use std::fmt::Write as _;
 
 use super::format::{bytes, count, duration_ns, ratio};
-use super::summary::{Exact, PointSummary};
+use super::summary::PointSummary;
 use crate::matrix::{self, Point};
 use crate::results::Results;
-use crate::stats::{self, Interval};
+use crate::stats::{Comparison, ExactValue};
 
-/// Speed-up of a point over the baseline: baseline time / point time.
-#[derive(Clone, Copy, Debug)]
-pub struct Speedup {
-    pub ratio: f64,
-    pub ci: Option<Interval>,
-}
-
-pub fn speedup(base: &PointSummary, point: &PointSummary) -> Speedup {
-    Speedup {
-        ratio: base.time.median / point.time.median,
-        ci: stats::ratio_of_medians(&base.process_ns, &point.process_ns, 0.95),
-    }
-}
-
-fn speedup_text(s: &Speedup) -> String {
-    match s.ci {
-        Some(ci) => format!(
-            "{} [{}, {}]",
-            ratio(s.ratio),
-            crate::report::format::sig3(ci.lo),
-            crate::report::format::sig3(ci.hi)
-        ),
-        None => ratio(s.ratio),
-    }
+/// `-45.2% [-47.0, -43.1] **faster** (1.82×)`: the change in time against
+/// the baseline with its interval and verdict, and the speed-up it implies.
+fn versus(c: &Comparison) -> String {
+    let speedup = 100.0 / (100.0 + c.change.pct);
+    format!("{} **{}** ({})", c.change, c.verdict, ratio(speedup))
 }
 
 fn time_ci(p: &PointSummary) -> String {
-    match p.time.ci {
+    match p.time.as_ref().and_then(|t| t.ci) {
         Some(ci) => format!("[{}, {}]", duration_ns(ci.lo), duration_ns(ci.hi)),
         None => "–".into(),
     }
 }
 
-fn exact(e: Option<Exact>, fmt: fn(f64) -> String) -> String {
+fn exact(e: Option<ExactValue>, fmt: fn(f64) -> String) -> String {
     match e {
         None => "–".into(),
         Some(e) if e.varies() => format!("{}–{} ⚠", fmt(e.min), fmt(e.max)),
-        Some(e) => fmt(e.min),
+        Some(e) => fmt(e.value),
     }
 }
 
@@ -82,7 +63,7 @@ impl<'a> Report<'a> {
         self.summaries
             .iter()
             .filter(|s| s.succeeded() > 0)
-            .min_by(|a, b| a.time.median.total_cmp(&b.time.median))
+            .min_by(|a, b| a.median_ns().total_cmp(&b.median_ns()))
     }
 
     pub fn render(&self) -> String {
@@ -135,48 +116,51 @@ impl<'a> Report<'a> {
             out,
             "**{}**: {}/op, 95% CI {}",
             self.label(point),
-            duration_ns(best.time.median),
+            duration_ns(best.median_ns()),
             time_ci(best)
         );
         if let Some(base) = self.baseline() {
-            let s = speedup(base, best);
-            let _ = write!(
-                out,
-                "; {} the speed of the baseline **{}** ({}/op)",
-                speedup_text(&s),
-                self.label(&self.results.points[base.point]),
-                duration_ns(base.time.median)
-            );
+            let base_label = self.label(&self.results.points[base.point]);
+            let _ = match &best.vs_baseline {
+                Some(c) => write!(
+                    out,
+                    "; against the baseline **{base_label}** ({}/op): {}",
+                    duration_ns(base.median_ns()),
+                    versus(c)
+                ),
+                None => write!(out, "; it is the baseline"),
+            };
         }
         let _ = writeln!(out, ".\n");
     }
 
     fn points_table(&self, out: &mut String) {
         let _ = writeln!(out, "## All points\n");
-        let _ = writeln!(out, "| point | time/op | 95% CI | speed-up vs baseline [95% CI] | allocs/op | B/op | peak live | max RSS | CPU/op | first use | runs |");
+        let _ = writeln!(out, "| point | time/op | 95% CI | vs baseline: change [95% CI] verdict (speed-up) | allocs/op | B/op | peak live | max RSS | CPU/op | first use | runs |");
         let _ = writeln!(out, "|---|--:|---|---|--:|--:|--:|--:|--:|--:|--:|");
-        let base = self.baseline();
         for s in self.summaries {
             let p = &self.results.points[s.point];
-            let mark = if Some(s.point) == self.results.baseline {
-                " (baseline)"
-            } else {
-                ""
-            };
-            let vs = match base {
-                Some(b) if s.succeeded() > 0 => speedup_text(&speedup(b, s)),
-                _ => "–".into(),
+            let is_base = Some(s.point) == self.results.baseline;
+            let vs = match &s.vs_baseline {
+                _ if is_base => "(baseline)".to_string(),
+                Some(c) => versus(c),
+                None => "–".into(),
             };
             let runs = if s.failures.is_empty() {
                 s.succeeded().to_string()
             } else {
                 format!("{} ({} failed)", s.succeeded(), s.failures.len())
             };
+            let notes = if s.footnotes.is_empty() {
+                String::new()
+            } else {
+                format!(" [^p{}]", s.point)
+            };
             let _ = writeln!(
                 out,
-                "| {}{mark} | {} | {} | {vs} | {} | {} | {} | {} | {} | {} | {runs} |",
+                "| {}{notes} | {} | {} | {vs} | {} | {} | {} | {} | {} | {} | {runs} |",
                 self.label(p),
-                duration_ns(s.time.median),
+                duration_ns(s.median_ns()),
                 time_ci(s),
                 exact(s.allocs_per_op, count),
                 exact(s.bytes_per_op, bytes),
@@ -184,6 +168,17 @@ impl<'a> Report<'a> {
                 bytes(s.max_rss_bytes),
                 duration_ns(s.cpu_ns_per_op),
                 duration_ns(s.first_use_ns),
+            );
+        }
+        let _ = writeln!(out);
+        for s in self.summaries.iter().filter(|s| !s.footnotes.is_empty()) {
+            let text: Vec<String> = s.footnotes.iter().map(ToString::to_string).collect();
+            let _ = writeln!(
+                out,
+                "[^p{}]: {}: {}.",
+                s.point,
+                self.label(&self.results.points[s.point]),
+                text.join("; ")
             );
         }
         let _ = writeln!(out);
@@ -258,11 +253,11 @@ impl<'a> Report<'a> {
                                 Some(s) if s.succeeded() > 0 => {
                                     let vs = base
                                         .map(|b| {
-                                            format!(" ({})", ratio(b.time.median / s.time.median))
+                                            format!(" ({})", ratio(b.median_ns() / s.median_ns()))
                                         })
                                         .unwrap_or_default();
                                     let star = if s.point == best.point { "**" } else { "" };
-                                    format!("{star}{}{star}{vs}", duration_ns(s.time.median))
+                                    format!("{star}{}{star}{vs}", duration_ns(s.median_ns()))
                                 }
                                 Some(_) => "failed".into(),
                                 None => "excluded".into(),

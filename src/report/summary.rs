@@ -1,48 +1,32 @@
-//! Per-point summaries derived from raw results: the process is the unit
-//! of replication, so each process is first reduced to one value per metric
-//! (median of its samples; exact counts per operation), then summarised
-//! across processes.
+//! Per-point summaries derived from raw results with the statistics engine:
+//! each process is reduced to one value per metric (median of its samples;
+//! exact counts per operation), then summarised across processes, and every
+//! point is compared with the baseline as one Holm-corrected family.
 
 use std::collections::BTreeSet;
 
-use crate::results::{Results, RunOutput, ThreadCheck};
-use crate::stats::Summary;
-
-/// A per-operation count that should be the same in every process.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Exact {
-    pub min: f64,
-    pub max: f64,
-}
-
-impl Exact {
-    fn of(values: impl Iterator<Item = f64>) -> Option<Exact> {
-        values.fold(None, |acc, v| match acc {
-            None => Some(Exact { min: v, max: v }),
-            Some(e) => Some(Exact {
-                min: e.min.min(v),
-                max: e.max.max(v),
-            }),
-        })
-    }
-
-    /// Whether processes disagreed (allocation depends on timing or state).
-    pub fn varies(&self) -> bool {
-        self.min != self.max
-    }
-}
+use crate::results::{Outcome, Results, RunOutput, ThreadCheck};
+use crate::stats::{
+    self, CompareSettings, Comparison, DiagnosticSettings, ExactValue, Footnote, Summary,
+};
 
 /// Everything the report says about one point.
 #[derive(Clone, Debug)]
 pub struct PointSummary {
     pub point: usize,
-    /// Each successful process's median ns/op, in run order.
+    /// Each successful process's samples in ns/op, in run order.
+    pub process_samples: Vec<Vec<f64>>,
+    /// Each successful process's median ns/op.
     pub process_ns: Vec<f64>,
-    /// ns/op across processes.
-    pub time: Summary,
+    /// ns/op across processes; `None` without a successful process.
+    pub time: Option<Summary>,
+    /// This point against the baseline (not for the baseline itself).
+    pub vs_baseline: Option<Comparison>,
+    /// Stability warnings about this point's timings.
+    pub footnotes: Vec<Footnote>,
     pub failures: Vec<String>,
-    pub allocs_per_op: Option<Exact>,
-    pub bytes_per_op: Option<Exact>,
+    pub allocs_per_op: Option<ExactValue>,
+    pub bytes_per_op: Option<ExactValue>,
     /// Median over processes of the peak live bytes while sampling.
     pub peak_live: f64,
     pub max_rss_bytes: f64,
@@ -58,50 +42,102 @@ impl PointSummary {
     pub fn succeeded(&self) -> usize {
         self.process_ns.len()
     }
+
+    /// The median ns/op, NaN without results.
+    pub fn median_ns(&self) -> f64 {
+        self.time.as_ref().map_or(f64::NAN, |t| t.median)
+    }
 }
 
-pub fn summarize(results: &Results) -> Vec<PointSummary> {
-    results
+/// Summaries of every point, compared with the baseline under `settings`.
+pub fn summarize(results: &Results, settings: &CompareSettings) -> Vec<PointSummary> {
+    let mut all: Vec<PointSummary> = results
         .points
         .iter()
         .map(|p| summarize_point(results, p.id))
-        .collect()
+        .collect();
+    let Some(base) = results.baseline.filter(|b| all[*b].succeeded() > 0) else {
+        return all;
+    };
+    let base_ns = all[base].process_ns.clone();
+    let compared: Vec<usize> = all
+        .iter()
+        .filter(|s| s.point != base && s.succeeded() > 0)
+        .map(|s| s.point)
+        .collect();
+    let mut family: Vec<Comparison> = Vec::with_capacity(compared.len());
+    let mut kept = Vec::with_capacity(compared.len());
+    for id in compared {
+        if let Ok(c) = stats::compare(&base_ns, &all[id].process_ns, settings) {
+            family.push(c);
+            kept.push(id);
+        }
+    }
+    stats::adjust_family(&mut family);
+    for (id, c) in kept.into_iter().zip(family) {
+        all[id].vs_baseline = Some(c);
+    }
+    all
 }
 
 fn summarize_point(results: &Results, point: usize) -> PointSummary {
     let runs: Vec<_> = results.runs_of(point).collect();
     let outputs: Vec<&RunOutput> = runs.iter().filter_map(|r| r.output()).collect();
-    let median_of = |f: &dyn Fn(&RunOutput) -> f64| {
-        Summary::of(&outputs.iter().map(|o| f(o)).collect::<Vec<_>>()).median
-    };
+    let median_of = |values: Vec<f64>| stats::median(&values).unwrap_or(f64::NAN);
     let per_op = |x: u64, o: &RunOutput| x as f64 / o.alloc.iters as f64;
+    let process_samples: Vec<Vec<f64>> = outputs
+        .iter()
+        .map(|o| o.samples.iter().map(|s| s.ns_per_op()).collect())
+        .collect();
     let process_ns: Vec<f64> = outputs.iter().map(|o| o.median_ns_per_op()).collect();
     PointSummary {
         point,
-        time: Summary::of(&process_ns),
+        time: Summary::of(&process_ns).ok(),
+        footnotes: stats::diagnose(&process_samples, &DiagnosticSettings::default())
+            .unwrap_or_default(),
+        process_samples,
         process_ns,
+        vs_baseline: None,
         failures: runs
             .iter()
             .filter_map(|r| match &r.outcome {
-                crate::results::Outcome::Failed { reason, .. } => Some(reason.clone()),
-                crate::results::Outcome::Ok(_) => None,
+                Outcome::Failed { reason, .. } => Some(reason.clone()),
+                Outcome::Ok(_) => None,
             })
             .collect(),
-        allocs_per_op: Exact::of(outputs.iter().map(|o| per_op(o.alloc.allocs, o))),
-        bytes_per_op: Exact::of(outputs.iter().map(|o| per_op(o.alloc.bytes, o))),
-        peak_live: median_of(&|o| o.alloc.peak_live as f64),
-        max_rss_bytes: Summary::of(
-            &runs
+        allocs_per_op: ExactValue::of(
+            &outputs
                 .iter()
-                .filter(|r| r.output().is_some())
-                .map(|r| r.max_rss_kib as f64 * 1024.0)
+                .map(|o| per_op(o.alloc.allocs, o))
                 .collect::<Vec<_>>(),
         )
-        .median,
-        cpu_ns_per_op: median_of(&|o| {
-            (o.cpu.user_ns + o.cpu.system_ns) as f64 / o.alloc.iters as f64
-        }),
-        first_use_ns: median_of(&|o| (o.build_ns + o.first_run_ns) as f64),
+        .ok(),
+        bytes_per_op: ExactValue::of(
+            &outputs
+                .iter()
+                .map(|o| per_op(o.alloc.bytes, o))
+                .collect::<Vec<_>>(),
+        )
+        .ok(),
+        peak_live: median_of(outputs.iter().map(|o| o.alloc.peak_live as f64).collect()),
+        max_rss_bytes: median_of(
+            runs.iter()
+                .filter(|r| r.output().is_some())
+                .map(|r| r.max_rss_kib as f64 * 1024.0)
+                .collect(),
+        ),
+        cpu_ns_per_op: median_of(
+            outputs
+                .iter()
+                .map(|o| (o.cpu.user_ns + o.cpu.system_ns) as f64 / o.alloc.iters as f64)
+                .collect(),
+        ),
+        first_use_ns: median_of(
+            outputs
+                .iter()
+                .map(|o| (o.build_ns + o.first_run_ns) as f64)
+                .collect(),
+        ),
         digests: outputs.iter().map(|o| o.digest).collect(),
         threads: outputs.first().map(|o| o.threads),
     }

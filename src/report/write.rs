@@ -7,10 +7,11 @@ use anyhow::Context as _;
 use super::markdown::Report;
 use super::summary::summarize;
 use crate::results::Results;
+use crate::stats::CompareSettings;
 
 /// Renders `report.md` into `dir` from `results` alone.
 pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
-    let summaries = summarize(results);
+    let summaries = summarize(results, &CompareSettings::default());
     let text = Report::new(results, &summaries).render();
     let path = dir.join("report.md");
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))

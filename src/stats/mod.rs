@@ -1,7 +1,38 @@
-//! Statistics over processes (provisional; the full engine replaces this).
+//! The statistics engine: from per-process values to summaries, comparisons,
+//! verdicts and stability footnotes. Pure functions, no I/O.
+//!
+//! The process is the unit of replication: each process's samples are reduced
+//! to their median ([`per_process_medians`]) and every interval and test runs
+//! across those values. Each module cites the method it implements.
 
-mod bootstrap;
+mod compare;
+mod diagnostics;
+mod effect;
+mod error;
+mod exact;
+mod geomean;
+mod guard;
+mod interval;
+mod mann_whitney;
+mod multiple;
+mod sample;
+#[cfg(test)]
+mod simulation;
 mod summary;
+mod verdict;
 
-pub use bootstrap::ratio_of_medians;
-pub use summary::{Interval, Summary};
+pub use compare::{adjust_family, compare, CompareSettings, Comparison};
+pub use diagnostics::{
+    diagnose, kendall_tau, processes_needed, DiagnosticSettings, Extreme, Footnote,
+};
+pub use effect::{hodges_lehmann_change, hodges_lehmann_log_shift, to_pct, Change};
+pub use error::StatsError;
+pub use exact::{compare_exact, ExactComparison, ExactValue};
+pub use geomean::{geomean_change, GeoMean, GeoMeanSettings};
+pub use guard::{Guard, MIN_FOR_INTERVAL, MIN_FOR_TEST};
+pub use interval::{format_change, signed_1dp, Interval};
+pub use mann_whitney::{mann_whitney, shift_ci_rank, MannWhitney, PMethod, UNull, EXACT_BELOW};
+pub use multiple::holm;
+pub use sample::{median, per_process_medians, Sorted, MAD_SCALE};
+pub use summary::{median_ci_ranks, min_processes_for_interval, Summary, DEFAULT_CONFIDENCE};
+pub use verdict::{decide, Better, Verdict, VerdictRule};

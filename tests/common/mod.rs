@@ -1,4 +1,6 @@
 //! Helpers for the integration tests: configs in temp dirs, the real binary.
+// Each test file uses a different subset of these helpers.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

@@ -6,12 +6,17 @@
 pub mod api;
 pub mod buffering;
 pub mod mergesort;
+pub mod pool;
 
 pub use api::{Context, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Workload};
 
 /// Every experiment tuner can run, in the order `tuner list` shows them.
 pub fn catalog() -> &'static [&'static dyn Experiment] {
-    &[&mergesort::Mergesort, &buffering::BufferingExperiment]
+    &[
+        &mergesort::Mergesort,
+        &buffering::BufferingExperiment,
+        &pool::PoolExperiment,
+    ]
 }
 
 /// The experiment called `name`, if the catalog has it.
@@ -44,6 +49,54 @@ pub(crate) mod testing {
             tokio: None,
             scratch_dir: dir.to_path_buf(),
         }
+    }
+
+    /// A test build's global allocator: the system allocator, counting the
+    /// allocations (and reallocations) each thread makes, so tests can
+    /// assert exact allocation counts the way the instrument reports them.
+    struct CountingAlloc;
+
+    std::thread_local! {
+        static ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    fn count_one() {
+        // `try_with`: the counter may already be gone in thread teardown.
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+    }
+
+    // SAFETY: every call is forwarded unchanged to `System`.
+    unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+        unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+            count_one();
+            std::alloc::System.alloc(layout)
+        }
+        unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+            count_one();
+            std::alloc::System.alloc_zeroed(layout)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+            std::alloc::System.dealloc(ptr, layout)
+        }
+        unsafe fn realloc(
+            &self,
+            ptr: *mut u8,
+            layout: std::alloc::Layout,
+            new_size: usize,
+        ) -> *mut u8 {
+            count_one();
+            std::alloc::System.realloc(ptr, layout, new_size)
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: CountingAlloc = CountingAlloc;
+
+    /// How many allocations and reallocations `f` made on this thread.
+    pub fn allocations(f: impl FnOnce()) -> u64 {
+        let before = ALLOCS.with(|n| n.get());
+        f();
+        ALLOCS.with(|n| n.get()) - before
     }
 
     /// Runs every variant once with `params` and returns (variant, digest) pairs.

@@ -4,6 +4,7 @@
 //! (see [`api`]).
 
 pub mod api;
+pub mod book;
 pub mod buffering;
 pub mod mergesort;
 pub mod pool;
@@ -16,6 +17,7 @@ pub fn catalog() -> &'static [&'static dyn Experiment] {
         &mergesort::Mergesort,
         &buffering::BufferingExperiment,
         &pool::PoolExperiment,
+        &book::BookExperiment,
     ]
 }
 

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod book;
 pub mod buffering;
+pub mod lazy_init;
 pub mod mergesort;
 pub mod pool;
 
@@ -18,6 +19,7 @@ pub fn catalog() -> &'static [&'static dyn Experiment] {
         &buffering::BufferingExperiment,
         &pool::PoolExperiment,
         &book::BookExperiment,
+        &lazy_init::LazyInit,
     ]
 }
 

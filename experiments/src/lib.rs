@@ -9,6 +9,7 @@ pub mod buffering;
 pub mod lazy_init;
 pub mod mergesort;
 pub mod pool;
+pub mod strings;
 
 pub use api::{Context, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Workload};
 
@@ -20,6 +21,7 @@ pub fn catalog() -> &'static [&'static dyn Experiment] {
         &pool::PoolExperiment,
         &book::BookExperiment,
         &lazy_init::LazyInit,
+        &strings::Strings,
     ]
 }
 

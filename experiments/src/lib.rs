@@ -7,6 +7,7 @@ pub mod api;
 pub mod book;
 pub mod buffering;
 pub mod lazy_init;
+pub mod lock_scope;
 pub mod mergesort;
 pub mod pool;
 pub mod strings;
@@ -22,6 +23,7 @@ pub fn catalog() -> &'static [&'static dyn Experiment] {
         &book::BookExperiment,
         &lazy_init::LazyInit,
         &strings::Strings,
+        &lock_scope::LockScope,
     ]
 }
 

@@ -8,6 +8,7 @@ pub mod book;
 pub mod buffering;
 pub mod lazy_init;
 pub mod lock_scope;
+pub mod map_keys;
 pub mod mergesort;
 pub mod pool;
 pub mod strings;
@@ -24,6 +25,7 @@ pub fn catalog() -> &'static [&'static dyn Experiment] {
         &lazy_init::LazyInit,
         &strings::Strings,
         &lock_scope::LockScope,
+        &map_keys::MapKeys,
     ]
 }
 

@@ -12,6 +12,7 @@ pub mod map_keys;
 pub mod mergesort;
 pub mod pool;
 pub mod strings;
+pub mod vec_growth;
 
 pub use api::{Context, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Workload};
 
@@ -26,6 +27,7 @@ pub fn catalog() -> &'static [&'static dyn Experiment] {
         &strings::Strings,
         &lock_scope::LockScope,
         &map_keys::MapKeys,
+        &vec_growth::VecGrowth,
     ]
 }
 

@@ -3,6 +3,7 @@
 //! reports: it names its variants and parameters and builds a [`Workload`]
 //! (see [`api`]).
 
+pub mod alloc_pressure;
 pub mod api;
 pub mod book;
 pub mod buffering;
@@ -28,6 +29,7 @@ pub fn catalog() -> &'static [&'static dyn Experiment] {
         &lock_scope::LockScope,
         &map_keys::MapKeys,
         &vec_growth::VecGrowth,
+        &alloc_pressure::AllocPressure,
     ]
 }
 

@@ -269,7 +269,7 @@ mod tests {
             .zip([1, 3].iter().cycle())
             .map(|(d, w)| d * w)
             .sum();
-        digits.len() == 13 && sum % 10 == 0
+        digits.len() == 13 && sum.is_multiple_of(10)
     }
 
     #[test]

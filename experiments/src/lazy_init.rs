@@ -187,7 +187,7 @@ fn items() -> Value {
 /// Where a variant keeps its parsed templates.
 enum Parsing {
     PerCall,
-    Eager(Environment<'static>),
+    Eager(Box<Environment<'static>>),
     Once(Vec<OnceLock<Environment<'static>>>),
 }
 
@@ -212,7 +212,7 @@ impl Renderer {
         let pages = Pages::new(templates);
         let parsing = match variant {
             "per_call" => Parsing::PerCall,
-            "eager" => Parsing::Eager(pages.parse_all().map_err(|e| e.to_string())?),
+            "eager" => Parsing::Eager(Box::new(pages.parse_all().map_err(|e| e.to_string())?)),
             "once" => Parsing::Once((0..templates).map(|_| OnceLock::new()).collect()),
             other => return Err(format!("unknown variant `{other}`")),
         };

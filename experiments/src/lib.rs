@@ -5,6 +5,7 @@
 
 pub mod alloc_pressure;
 pub mod api;
+pub mod async_io;
 pub mod book;
 pub mod buffering;
 pub mod lazy_init;
@@ -30,6 +31,7 @@ pub fn catalog() -> &'static [&'static dyn Experiment] {
         &map_keys::MapKeys,
         &vec_growth::VecGrowth,
         &alloc_pressure::AllocPressure,
+        &async_io::AsyncIo,
     ]
 }
 
@@ -130,5 +132,61 @@ pub(crate) mod testing {
                 (v.name, w.output_digest().expect("digest"))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_holds_every_seed_experiment_once() {
+        let names: Vec<&str> = catalog().iter().map(|e| e.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "mergesort",
+                "buffering",
+                "pool",
+                "book",
+                "lazy-init",
+                "strings",
+                "lock-scope",
+                "map-keys",
+                "vec-growth",
+                "alloc-pressure",
+                "async-io",
+            ]
+        );
+        assert_eq!(find("lock-scope").unwrap().name(), "lock-scope");
+        assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn every_default_satisfies_its_own_spec() {
+        for exp in catalog() {
+            for spec in exp.params() {
+                let checked = spec.kind.check(&spec.default);
+                assert!(checked.is_ok(), "{}.{}: {checked:?}", exp.name(), spec.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_experiment_rejects_an_unknown_variant() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = testing::context(1, api::Buffering::Unbuffered, dir.path());
+        for exp in catalog() {
+            // Async experiments get a runtime from the instrument; none is
+            // needed to reject a variant before building.
+            let params = testing::params(*exp, &[]);
+            let err = exp.build("no-such-variant", &params, &ctx).err();
+            assert_eq!(
+                err.as_deref(),
+                Some("unknown variant `no-such-variant`"),
+                "{}",
+                exp.name()
+            );
+        }
     }
 }

@@ -254,7 +254,8 @@ mod tests {
             .num_threads(2)
             .build()
             .unwrap();
-        let sorts: [(&str, fn(&mut [i64], usize)); 7] = [
+        type Sort = fn(&mut [i64], usize);
+        let sorts: [(&str, Sort); 7] = [
             ("sequential", |s, _| sequential(s)),
             ("v1", |s, _| v1(s)),
             ("v2", v2),

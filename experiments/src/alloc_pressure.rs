@@ -61,7 +61,7 @@ const PARAMS: &[ParamSpec] = &[
             min: 1,
             max: 1_000_000_000,
         },
-        default: ParamValue::Int(100_000),
+        default: ParamValue::Int(20_000),
         help: "small values computed (and, per variant, allocated) per operation",
     },
 ];

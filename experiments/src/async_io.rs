@@ -11,7 +11,7 @@
 //! `std::thread::sleep`.
 //!
 //! The Rust twist: tokio's timer wheel has 1 ms resolution, so a 100 µs
-//! "I/O" sleeps about a millisecond, while `std::thread::sleep` overshoots
+//! "I/O" sleeps one to two milliseconds (so does a 1 ms one), while `std::thread::sleep` overshoots
 //! only by the kernel's timer slack; at sub-millisecond latencies that,
 //! not async, can decide which variant wins.
 
@@ -54,7 +54,7 @@ const PARAMS: &[ParamSpec] = &[
             min: 1,
             max: 10_000,
         },
-        default: ParamValue::Int(10),
+        default: ParamValue::Int(8),
         help: "simulated requests per operation",
     },
     ParamSpec {

@@ -13,6 +13,7 @@ pub mod lock_scope;
 pub mod map_keys;
 pub mod mergesort;
 pub mod pool;
+mod sinks;
 pub mod strings;
 pub mod vec_growth;
 

@@ -25,7 +25,7 @@
 use std::hash::Hasher;
 use std::io::{self, Write};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -188,21 +188,10 @@ impl Write for SlowFile {
     }
 }
 
-/// Like [`crate::api::open_sink`], with the slow device under the buffer.
-fn open_slow_sink(
-    path: &std::path::Path,
-    buffering: Buffering,
-    latency: Duration,
-) -> io::Result<Sink> {
-    let slow = SlowFile {
-        file: std::fs::File::create(path)?,
-        latency,
-    };
-    Ok(match buffering {
-        Buffering::Unbuffered => Box::new(slow),
-        Buffering::Buffered { capacity } => Box::new(io::BufWriter::with_capacity(capacity, slow)),
-        Buffering::Line => Box::new(io::LineWriter::new(slow)),
-    })
+/// A fresh sink file with the slow device under the buffering knob's writer.
+fn open_slow_sink(path: &Path, buffering: Buffering, latency: Duration) -> io::Result<Sink> {
+    let file = crate::sinks::create_fresh(path)?;
+    Ok(crate::sinks::wrap(SlowFile { file, latency }, buffering))
 }
 
 /// A lock that stays usable after a holder panicked (its panic is

@@ -67,7 +67,7 @@ const PARAMS: &[ParamSpec] = &[
             min: 1,
             max: 1_000_000_000,
         },
-        default: ParamValue::Int(10_000),
+        default: ParamValue::Int(100_000),
         help: "buffer operations per run, split across the threads",
     },
 ];

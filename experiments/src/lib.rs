@@ -3,10 +3,19 @@
 //! reports: it names its variants and parameters and builds a [`Workload`]
 //! (see [`api`]).
 
+pub mod alloc_pressure;
 pub mod api;
+pub mod async_io;
+pub mod book;
 pub mod buffering;
+pub mod lazy_init;
+pub mod lock_scope;
+pub mod map_keys;
 pub mod mergesort;
+pub mod pool;
 pub mod selfcheck;
+pub mod strings;
+pub mod vec_growth;
 
 pub use api::{Context, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Workload};
 
@@ -15,6 +24,15 @@ pub fn catalog() -> &'static [&'static dyn Experiment] {
     &[
         &mergesort::Mergesort,
         &buffering::BufferingExperiment,
+        &pool::PoolExperiment,
+        &book::BookExperiment,
+        &lazy_init::LazyInit,
+        &strings::Strings,
+        &lock_scope::LockScope,
+        &map_keys::MapKeys,
+        &vec_growth::VecGrowth,
+        &alloc_pressure::AllocPressure,
+        &async_io::AsyncIo,
         &selfcheck::SelfCheck,
     ]
 }
@@ -51,6 +69,54 @@ pub(crate) mod testing {
         }
     }
 
+    /// A test build's global allocator: the system allocator, counting the
+    /// allocations (and reallocations) each thread makes, so tests can
+    /// assert exact allocation counts the way the instrument reports them.
+    struct CountingAlloc;
+
+    std::thread_local! {
+        static ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    fn count_one() {
+        // `try_with`: the counter may already be gone in thread teardown.
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+    }
+
+    // SAFETY: every call is forwarded unchanged to `System`.
+    unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+        unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+            count_one();
+            std::alloc::System.alloc(layout)
+        }
+        unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+            count_one();
+            std::alloc::System.alloc_zeroed(layout)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+            std::alloc::System.dealloc(ptr, layout)
+        }
+        unsafe fn realloc(
+            &self,
+            ptr: *mut u8,
+            layout: std::alloc::Layout,
+            new_size: usize,
+        ) -> *mut u8 {
+            count_one();
+            std::alloc::System.realloc(ptr, layout, new_size)
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: CountingAlloc = CountingAlloc;
+
+    /// How many allocations and reallocations `f` made on this thread.
+    pub fn allocations(f: impl FnOnce()) -> u64 {
+        let before = ALLOCS.with(|n| n.get());
+        f();
+        ALLOCS.with(|n| n.get()) - before
+    }
+
     /// Runs every variant once with `params` and returns (variant, digest) pairs.
     pub fn digests(
         exp: &dyn Experiment,
@@ -68,5 +134,62 @@ pub(crate) mod testing {
                 (v.name, w.output_digest().expect("digest"))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_holds_every_seed_experiment_once() {
+        let names: Vec<&str> = catalog().iter().map(|e| e.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "mergesort",
+                "buffering",
+                "pool",
+                "book",
+                "lazy-init",
+                "strings",
+                "lock-scope",
+                "map-keys",
+                "vec-growth",
+                "alloc-pressure",
+                "async-io",
+                "selfcheck",
+            ]
+        );
+        assert_eq!(find("lock-scope").unwrap().name(), "lock-scope");
+        assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn every_default_satisfies_its_own_spec() {
+        for exp in catalog() {
+            for spec in exp.params() {
+                let checked = spec.kind.check(&spec.default);
+                assert!(checked.is_ok(), "{}.{}: {checked:?}", exp.name(), spec.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_experiment_rejects_an_unknown_variant() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = testing::context(1, api::Buffering::Unbuffered, dir.path());
+        for exp in catalog() {
+            // Async experiments get a runtime from the instrument; none is
+            // needed to reject a variant before building.
+            let params = testing::params(*exp, &[]);
+            let err = exp.build("no-such-variant", &params, &ctx).err();
+            assert_eq!(
+                err.as_deref(),
+                Some("unknown variant `no-such-variant`"),
+                "{}",
+                exp.name()
+            );
+        }
     }
 }

@@ -1,0 +1,334 @@
+//! Allocation pressure, the seed's stack/heap, escape analysis and GOGC
+//! sections: compute `churn` small values (a 64-byte `Particle` each) per
+//! operation beside a long-lived heap of `live_heap_mb` MiB of small boxed
+//! nodes, built once.
+//!
+//! `stack` keeps each value on the stack, as Go does when escape analysis
+//! proves it does not escape; `boxed` puts each in a `Box` that escapes
+//! (through `black_box`), as a Go value returned by pointer does: one
+//! allocation and free per item; `churn` does what `boxed` does and also
+//! replaces a random live node with a freshly allocated equal one, mixing
+//! short- and long-lived blocks the way a cache or graph under update does.
+//! Replacements keep every node's value, so all variants compute the same.
+//!
+//! The Rust twist: there is no collector, so a big live heap costs nothing
+//! until it is touched — no GOGC trade-off between heap size and GC work.
+//! What remains is the allocator's per-call cost and how it copes with
+//! frees scattered over a large, aging heap: the allocator axis matters
+//! most in `churn`. (And Rust has escape analysis of sorts: without
+//! `black_box`, LLVM may delete a `Box` that never escapes.)
+
+use std::hash::Hasher;
+use std::hint::black_box;
+use std::io;
+
+use rand::{Rng, SeedableRng};
+
+use crate::api::{
+    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+};
+
+pub struct AllocPressure;
+
+const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "stack",
+        help: "each value on the stack (what Go's escape analysis allows)",
+    },
+    Variant {
+        name: "boxed",
+        help: "each value in an escaping Box: one allocation and free per item",
+    },
+    Variant {
+        name: "churn",
+        help: "boxed, and each item also replaces a random live node with a fresh equal one",
+    },
+];
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "live_heap_mb",
+        kind: ParamKind::Int {
+            min: 0,
+            max: 16_384,
+        },
+        default: ParamValue::Int(64),
+        help: "MiB of small long-lived nodes built before timing (payload bytes)",
+    },
+    ParamSpec {
+        name: "churn",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 1_000_000_000,
+        },
+        default: ParamValue::Int(20_000),
+        help: "small values computed (and, per variant, allocated) per operation",
+    },
+];
+
+impl Experiment for AllocPressure {
+    fn name(&self) -> &'static str {
+        "alloc-pressure"
+    }
+    fn description(&self) -> &'static str {
+        "small values beside a large live heap: on the stack vs boxed vs boxed with live-node churn"
+    }
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn knobs(&self) -> Knobs {
+        Knobs::default()
+    }
+    fn build(
+        &self,
+        variant: &str,
+        params: &Params,
+        _ctx: &Context,
+    ) -> Result<Box<dyn Workload>, String> {
+        let placement = match variant {
+            "stack" => Placement::Stack,
+            "boxed" => Placement::Boxed,
+            "churn" => Placement::Churn,
+            other => return Err(format!("unknown variant `{other}`")),
+        };
+        let live = live_heap(params.usize("live_heap_mb") << 20, 1);
+        let churn = params.usize("churn");
+        let victims = victims(churn, live.len(), 2);
+        Ok(Box::new(Pressure {
+            placement,
+            churn,
+            live,
+            victims,
+            total: 0,
+        }))
+    }
+}
+
+/// A long-lived node: two allocations (the node and its 1–8 words).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    key: u64,
+    data: Box<[u64]>,
+}
+
+impl Node {
+    /// Payload bytes: the node itself and its words.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Node>() + std::mem::size_of_val(&*self.data)
+    }
+}
+
+/// The long-lived heap: every node is its own small allocation on purpose.
+#[allow(clippy::vec_box)]
+type LiveHeap = Vec<Box<Node>>;
+
+/// Random nodes, boxed, until their payload reaches `bytes`.
+fn live_heap(bytes: usize, seed: u64) -> LiveHeap {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let (mut nodes, mut total) = (Vec::new(), 0);
+    while total < bytes {
+        let len = rng.gen_range(1..=8);
+        let node = Box::new(Node {
+            key: rng.gen(),
+            data: (0..len).map(|_| rng.gen()).collect(),
+        });
+        total += node.bytes();
+        nodes.push(node);
+    }
+    nodes
+}
+
+/// Which live node each item replaces (`churn` only); none if no heap.
+fn victims(churn: usize, nodes: usize, seed: u64) -> Vec<u32> {
+    if nodes == 0 {
+        return Vec::new();
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..churn).map(|_| rng.gen_range(0..nodes as u32)).collect()
+}
+
+/// A small value worth 64 bytes, computed per item.
+#[derive(Clone, Copy, Debug)]
+pub struct Particle {
+    pos: [u64; 3],
+    vel: [u64; 3],
+    mass: u64,
+    id: u64,
+}
+
+/// Item `i`'s particle.
+pub fn particle(i: u64) -> Particle {
+    let h = mix(i);
+    Particle {
+        pos: [h, h.rotate_left(13), h.rotate_left(29)],
+        vel: [h ^ 1, h ^ 2, h ^ 3],
+        mass: h | 1,
+        id: i,
+    }
+}
+
+/// What an item contributes: a fold over all of its fields.
+pub fn score(p: &Particle) -> u64 {
+    p.pos
+        .iter()
+        .zip(&p.vel)
+        .fold(p.mass.wrapping_mul(p.id), |acc, (x, v)| {
+            acc.wrapping_add(x.wrapping_mul(*v))
+        })
+}
+
+/// splitmix64's finalizer.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Placement {
+    Stack,
+    Boxed,
+    Churn,
+}
+
+struct Pressure {
+    placement: Placement,
+    churn: usize,
+    live: LiveHeap,
+    victims: Vec<u32>,
+    total: u64,
+}
+
+/// The sum of item scores with every item on the stack.
+fn on_stack(churn: usize) -> u64 {
+    (0..churn as u64).fold(0, |acc, i| acc.wrapping_add(score(&particle(i))))
+}
+
+/// The same sum with every item boxed; the box escapes.
+fn boxed(churn: usize) -> u64 {
+    (0..churn as u64).fold(0, |acc, i| {
+        let p = black_box(Box::new(particle(i)));
+        acc.wrapping_add(score(&p))
+    })
+}
+
+/// `boxed`, plus replacing `live[victims[i]]` with an equal new node.
+#[allow(clippy::replace_box)] // A fresh allocation per replacement is the point.
+fn with_churn(churn: usize, live: &mut [Box<Node>], victims: &[u32]) -> u64 {
+    (0..churn).fold(0, |acc, i| {
+        let p = black_box(Box::new(particle(i as u64)));
+        if let Some(v) = victims.get(i) {
+            let slot = &mut live[*v as usize];
+            *slot = Box::new(Node::clone(slot));
+        }
+        acc.wrapping_add(score(&p))
+    })
+}
+
+impl Workload for Pressure {
+    fn run(&mut self) -> io::Result<()> {
+        self.total = match self.placement {
+            Placement::Stack => on_stack(self.churn),
+            Placement::Boxed => boxed(self.churn),
+            Placement::Churn => with_churn(self.churn, &mut self.live, &self.victims),
+        };
+        Ok(())
+    }
+
+    /// The item total and every live node's value.
+    fn output_digest(&mut self) -> io::Result<u64> {
+        let mut d = Digest::default();
+        d.write_u64(self.total);
+        for node in &self.live {
+            d.write_u64(node.key);
+            node.data.iter().for_each(|x| d.write_u64(*x));
+        }
+        Ok(d.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Buffering;
+    use crate::testing;
+
+    fn params(live_heap_mb: i64, churn: i64) -> Params {
+        testing::params(
+            &AllocPressure,
+            &[
+                ("live_heap_mb", ParamValue::Int(live_heap_mb)),
+                ("churn", ParamValue::Int(churn)),
+            ],
+        )
+    }
+
+    fn digests(p: &Params) -> Vec<(&'static str, u64)> {
+        let dir = tempfile::tempdir().unwrap();
+        testing::digests(
+            &AllocPressure,
+            p,
+            &testing::context(1, Buffering::Unbuffered, dir.path()),
+        )
+    }
+
+    #[test]
+    fn every_variant_computes_the_same_and_keeps_the_heap() {
+        for mb in [0, 1] {
+            let all = digests(&params(mb, 5000));
+            assert_eq!(all.len(), VARIANTS.len());
+            assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
+        }
+        let base = digests(&params(1, 5000))[0].1;
+        assert_ne!(base, digests(&params(2, 5000))[0].1);
+        assert_ne!(base, digests(&params(1, 5001))[0].1);
+    }
+
+    #[test]
+    fn the_live_heap_has_the_requested_payload_in_small_nodes() {
+        let heap = live_heap(1 << 20, 1);
+        let bytes: usize = heap.iter().map(|n| n.bytes()).sum();
+        assert!((1 << 20..(1 << 20) + 100).contains(&bytes), "{bytes}");
+        assert!(heap.iter().all(|n| (1..=8).contains(&n.data.len())));
+        assert!(heap.len() > 10_000, "{}", heap.len());
+        assert!(live_heap(0, 1).is_empty());
+    }
+
+    #[test]
+    fn churn_replaces_nodes_with_fresh_equal_ones() {
+        let mut heap = live_heap(64 << 10, 1);
+        let before: Vec<Node> = heap.iter().map(|n| Node::clone(n)).collect();
+        let victims = victims(100, heap.len(), 2);
+        let old = &*heap[victims[0] as usize] as *const Node;
+        let total = with_churn(100, &mut heap, &victims);
+        assert_eq!(total, on_stack(100));
+        assert_eq!(total, boxed(100));
+        assert!(heap.iter().map(|n| &**n).eq(before.iter()));
+        assert_ne!(&*heap[victims[0] as usize] as *const Node, old);
+    }
+
+    #[test]
+    fn allocations_per_item_are_exact() {
+        let mut heap = live_heap(64 << 10, 1);
+        let victims = victims(1000, heap.len(), 2);
+        assert_eq!(
+            testing::allocations(|| {
+                black_box(on_stack(1000));
+            }),
+            0
+        );
+        assert_eq!(
+            testing::allocations(|| {
+                black_box(boxed(1000));
+            }),
+            1000
+        );
+        let churned = testing::allocations(|| {
+            black_box(with_churn(1000, &mut heap, &victims));
+        });
+        assert_eq!(churned, 3000);
+    }
+}

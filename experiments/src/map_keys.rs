@@ -1,0 +1,272 @@
+//! Map keys, the seed's "use int keys instead of string keys" tip: build a
+//! map of `entries` ids, then look up `lookups` ids (half of them absent).
+//!
+//! `u64` and `string` key the same ids as integers and as their decimal
+//! strings in std's `HashMap` (SipHash-1-3, DoS-resistant); `u64_fx` and
+//! `string_fx` use rustc-hash's `FxHashMap`, a fast non-cryptographic
+//! hasher. String keys cost an allocation per inserted key and a hash over
+//! every byte; integer keys hash one word.
+//!
+//! The Rust twist: in Go the win is partly the garbage collector's (a map
+//! without pointers is not scanned); here there is no scan, so what is
+//! left is hashing, comparing and allocating — and the hasher is a second
+//! axis Go does not let you choose.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::io;
+
+use rustc_hash::FxBuildHasher;
+
+use crate::api::{
+    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+};
+
+pub struct MapKeys;
+
+const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "u64",
+        help: "HashMap<u64, u64> with std's SipHash",
+    },
+    Variant {
+        name: "string",
+        help: "HashMap<String, u64> with std's SipHash, the ids as decimal strings",
+    },
+    Variant {
+        name: "u64_fx",
+        help: "FxHashMap<u64, u64> (rustc-hash)",
+    },
+    Variant {
+        name: "string_fx",
+        help: "FxHashMap<String, u64> (rustc-hash)",
+    },
+];
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "entries",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 100_000_000,
+        },
+        default: ParamValue::Int(10_000),
+        help: "keys inserted per operation",
+    },
+    ParamSpec {
+        name: "lookups",
+        kind: ParamKind::Int {
+            min: 0,
+            max: 1_000_000_000,
+        },
+        default: ParamValue::Int(100_000),
+        help: "lookups per operation, half of them for absent keys",
+    },
+];
+
+impl Experiment for MapKeys {
+    fn name(&self) -> &'static str {
+        "map-keys"
+    }
+    fn description(&self) -> &'static str {
+        "build and query a hash map: u64 vs String keys, SipHash vs FxHash"
+    }
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn knobs(&self) -> Knobs {
+        Knobs::default()
+    }
+    fn build(
+        &self,
+        variant: &str,
+        params: &Params,
+        _ctx: &Context,
+    ) -> Result<Box<dyn Workload>, String> {
+        let tally: TallyFn = match variant {
+            "u64" => |k, n, q| tally::<_, RandomState>(&k.ints, n, q),
+            "string" => |k, n, q| tally::<_, RandomState>(&k.strings, n, q),
+            "u64_fx" => |k, n, q| tally::<_, FxBuildHasher>(&k.ints, n, q),
+            "string_fx" => |k, n, q| tally::<_, FxBuildHasher>(&k.strings, n, q),
+            other => return Err(format!("unknown variant `{other}`")),
+        };
+        let entries = params.usize("entries");
+        Ok(Box::new(MapWorkload {
+            keys: KeySet::new(2 * entries),
+            entries,
+            queries: queries(params.usize("lookups"), 2 * entries),
+            tally,
+            last: Tally::default(),
+        }))
+    }
+}
+
+/// The same ids as integers and as decimal strings; the first `entries`
+/// are inserted, the rest are only looked up (misses).
+struct KeySet {
+    ints: Vec<u64>,
+    strings: Vec<String>,
+}
+
+impl KeySet {
+    fn new(count: usize) -> KeySet {
+        let ints: Vec<u64> = (0..count as u64).map(mix).collect();
+        let strings = ints.iter().map(u64::to_string).collect();
+        KeySet { ints, strings }
+    }
+}
+
+/// `count` pseudo-random indices below `keys`, the same for every variant.
+fn queries(count: usize, keys: usize) -> Vec<u32> {
+    (0..count as u64)
+        .map(|j| (mix(j ^ 0x5eed) % keys as u64) as u32)
+        .collect()
+}
+
+/// splitmix64's finalizer: distinct, random-looking ids.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// What one operation found: map size, hits, misses, and the sum of hit
+/// values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Tally {
+    len: usize,
+    hits: u64,
+    misses: u64,
+    sum: u64,
+}
+
+type TallyFn = fn(&KeySet, usize, &[u32]) -> Tally;
+
+/// Inserts `keys[..entries]` (value = position) into a new map hashed by
+/// `S`, then looks up `keys[q]` for every query.
+fn tally<K: Hash + Eq + Clone, S: BuildHasher + Default>(
+    keys: &[K],
+    entries: usize,
+    queries: &[u32],
+) -> Tally {
+    let mut map: HashMap<K, u64, S> = HashMap::default();
+    for (value, key) in keys[..entries].iter().enumerate() {
+        map.insert(key.clone(), value as u64);
+    }
+    let mut t = Tally {
+        len: map.len(),
+        ..Tally::default()
+    };
+    for q in queries {
+        match map.get(&keys[*q as usize]) {
+            Some(value) => {
+                t.hits += 1;
+                t.sum += value;
+            }
+            None => t.misses += 1,
+        }
+    }
+    t
+}
+
+struct MapWorkload {
+    keys: KeySet,
+    entries: usize,
+    queries: Vec<u32>,
+    tally: TallyFn,
+    last: Tally,
+}
+
+impl Workload for MapWorkload {
+    fn run(&mut self) -> io::Result<()> {
+        self.last = (self.tally)(&self.keys, self.entries, &self.queries);
+        Ok(())
+    }
+
+    fn output_digest(&mut self) -> io::Result<u64> {
+        let mut d = Digest::default();
+        d.write_usize(self.last.len);
+        d.write_u64(self.last.hits);
+        d.write_u64(self.last.misses);
+        d.write_u64(self.last.sum);
+        Ok(d.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Buffering;
+    use crate::testing;
+
+    fn params(entries: i64, lookups: i64) -> Params {
+        testing::params(
+            &MapKeys,
+            &[
+                ("entries", ParamValue::Int(entries)),
+                ("lookups", ParamValue::Int(lookups)),
+            ],
+        )
+    }
+
+    fn digests(p: &Params) -> Vec<(&'static str, u64)> {
+        let dir = tempfile::tempdir().unwrap();
+        testing::digests(
+            &MapKeys,
+            p,
+            &testing::context(1, Buffering::Unbuffered, dir.path()),
+        )
+    }
+
+    #[test]
+    fn every_variant_finds_the_same_values() {
+        let all = digests(&params(1000, 5000));
+        assert_eq!(all.len(), VARIANTS.len());
+        assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
+        assert_ne!(all[0].1, digests(&params(1001, 5000))[0].1);
+        assert_ne!(all[0].1, digests(&params(1000, 5001))[0].1);
+    }
+
+    #[test]
+    fn about_half_the_lookups_hit_and_hits_match_a_scan() {
+        let keys = KeySet::new(2000);
+        let qs = queries(10_000, 2000);
+        let t = tally::<_, FxBuildHasher>(&keys.strings, 1000, &qs);
+        let hits: Vec<u64> = qs
+            .iter()
+            .map(|q| u64::from(*q))
+            .filter(|q| *q < 1000)
+            .collect();
+        assert_eq!(t.len, 1000);
+        assert_eq!(t.hits, hits.len() as u64);
+        assert_eq!(t.misses, 10_000 - t.hits);
+        assert_eq!(t.sum, hits.iter().sum::<u64>());
+        assert!((4500..5500).contains(&t.hits), "{t:?}");
+    }
+
+    #[test]
+    fn ids_are_distinct_and_strings_spell_them() {
+        let keys = KeySet::new(10_000);
+        let distinct: std::collections::HashSet<_> = keys.ints.iter().collect();
+        assert_eq!(distinct.len(), 10_000);
+        assert_eq!(keys.strings[3], keys.ints[3].to_string());
+    }
+
+    #[test]
+    fn string_keys_allocate_per_entry_and_int_keys_do_not() {
+        let keys = KeySet::new(2000);
+        let qs = queries(1000, 2000);
+        let ints = testing::allocations(|| {
+            tally::<_, FxBuildHasher>(&keys.ints, 1000, &qs);
+        });
+        let strings = testing::allocations(|| {
+            tally::<_, FxBuildHasher>(&keys.strings, 1000, &qs);
+        });
+        // The table grows by doubling: a dozen allocations either way.
+        assert!(ints <= 15, "{ints}");
+        assert_eq!(strings, ints + 1000);
+    }
+}

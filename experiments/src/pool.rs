@@ -1,0 +1,373 @@
+//! Object pools, the seed's sync.Pool exercise (`f1` vs `f2`): every
+//! operation gets a byte buffer, writes `payload` bytes ("dirty") into it
+//! and lets it go.
+//!
+//! `fresh` is `f1`: `Vec::new()` plus one write, exactly one allocation per
+//! operation (Go's `&bytes.Buffer{}` escapes to the heap the same way).
+//! `mutex_pool` is the textbook free list, a `Mutex<Vec<Vec<u8>>>` shared by
+//! every thread; `thread_local_pool` is a per-thread free list, which is what
+//! sync.Pool's per-P private slot really is; `reuse` keeps one caller-owned
+//! buffer per thread. The three reusing variants make no allocation per
+//! operation once warm.
+//!
+//! The Rust twist: there is no garbage collector to relieve, so a pool can
+//! only win by beating the allocator's own thread cache, and the allocator
+//! axis decides how much there is to beat. With the threads knob above 1
+//! the shared `Mutex` becomes contended and the cost of "sharing" shows.
+//! Note also that the seed's `f2` never calls `Reset`, so its pooled buffer
+//! grows forever (the 14 B/op it reports); every variant here clears the
+//! buffer before writing, which the digest checks.
+
+use std::cell::RefCell;
+use std::hash::Hasher;
+use std::hint::black_box;
+use std::io;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::api::{
+    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+};
+
+pub struct PoolExperiment;
+
+const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "fresh",
+        help: "a new Vec per operation (the seed's f1, `&bytes.Buffer{}`)",
+    },
+    Variant {
+        name: "mutex_pool",
+        help: "take a buffer from a shared Mutex<Vec<Vec<u8>>> free list and put it back",
+    },
+    Variant {
+        name: "thread_local_pool",
+        help: "take a buffer from a per-thread free list (sync.Pool's private slot)",
+    },
+    Variant {
+        name: "reuse",
+        help: "one caller-owned buffer per thread, cleared before each write",
+    },
+];
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "payload",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 1 << 20,
+        },
+        default: ParamValue::Int(5),
+        help: "bytes written into the buffer per operation (5 = the seed's \"dirty\")",
+    },
+    ParamSpec {
+        name: "ops",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 1_000_000_000,
+        },
+        default: ParamValue::Int(100_000),
+        help: "buffer operations per run, split across the threads",
+    },
+];
+
+const NOTES: &str = "Go (seed, measured elsewhere): f1 43.5 ns/op, 64 B/op, 1 allocs/op; \
+f2 (sync.Pool) 38.2 ns/op, 14 B/op, 0 allocs/op. \
+Go's op is one buffer; here one run is `ops` buffers, so divide by `ops` to compare.";
+
+impl Experiment for PoolExperiment {
+    fn name(&self) -> &'static str {
+        "pool"
+    }
+    fn description(&self) -> &'static str {
+        "get a buffer, write a few bytes, drop it: fresh Vec vs shared pool vs thread-local pool vs reuse"
+    }
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn knobs(&self) -> Knobs {
+        Knobs {
+            threads: true,
+            ..Knobs::default()
+        }
+    }
+    fn notes(&self) -> &'static str {
+        NOTES
+    }
+    fn build(
+        &self,
+        variant: &str,
+        params: &Params,
+        ctx: &Context,
+    ) -> Result<Box<dyn Workload>, String> {
+        let strategy = match variant {
+            "fresh" => Strategy::Fresh,
+            "mutex_pool" => Strategy::MutexPool,
+            "thread_local_pool" => Strategy::ThreadLocalPool,
+            "reuse" => Strategy::Reuse,
+            other => return Err(format!("unknown variant `{other}`")),
+        };
+        Ok(Box::new(PoolWorkload {
+            strategy,
+            payload: dirty(params.usize("payload")),
+            slots: split_ops(params.usize("ops"), ctx.threads.max(1)),
+            pool: Mutex::new(Vec::new()),
+        }))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Strategy {
+    Fresh,
+    MutexPool,
+    ThreadLocalPool,
+    Reuse,
+}
+
+/// One thread's share of a run: its operation count, its caller-owned
+/// buffer (for `reuse`) and the bytes its buffers held after each write.
+#[derive(Default)]
+struct Slot {
+    ops: usize,
+    own: Vec<u8>,
+    written: u64,
+}
+
+/// `len` bytes of "dirtydirty...".
+fn dirty(len: usize) -> Vec<u8> {
+    b"dirty".iter().copied().cycle().take(len).collect()
+}
+
+/// Splits `ops` as evenly as possible into `threads` slots.
+fn split_ops(ops: usize, threads: usize) -> Vec<Slot> {
+    (0..threads)
+        .map(|i| Slot {
+            ops: ops / threads + usize::from(i < ops % threads),
+            ..Slot::default()
+        })
+        .collect()
+}
+
+struct PoolWorkload {
+    strategy: Strategy,
+    payload: Vec<u8>,
+    slots: Vec<Slot>,
+    pool: Mutex<Vec<Vec<u8>>>,
+}
+
+impl PoolWorkload {
+    /// Runs one slot's operations, recording the bytes its buffers held.
+    fn run_slot(strategy: Strategy, payload: &[u8], pool: &Mutex<Vec<Vec<u8>>>, slot: &mut Slot) {
+        let own = &mut slot.own;
+        slot.written = match strategy {
+            Strategy::Fresh => repeat(slot.ops, || fresh(payload)),
+            Strategy::MutexPool => repeat(slot.ops, || from_mutex_pool(pool, payload)),
+            Strategy::ThreadLocalPool => repeat(slot.ops, || from_thread_local_pool(payload)),
+            Strategy::Reuse => repeat(slot.ops, || reuse(own, payload)),
+        };
+    }
+}
+
+impl Workload for PoolWorkload {
+    fn run(&mut self) -> io::Result<()> {
+        let (strategy, payload, pool) = (self.strategy, &self.payload[..], &self.pool);
+        let work = |slot: &mut Slot| Self::run_slot(strategy, payload, pool, slot);
+        match self.slots.as_mut_slice() {
+            [only] => work(only),
+            // One slot per pool thread; rayon's join-based splitting spreads
+            // them without a heap allocation of its own.
+            slots => slots.par_iter_mut().with_max_len(1).for_each(work),
+        }
+        Ok(())
+    }
+
+    fn output_digest(&mut self) -> io::Result<u64> {
+        let mut d = Digest::default();
+        let ops: usize = self.slots.iter().map(|s| s.ops).sum();
+        let written: u64 = self.slots.iter().map(|s| s.written).sum();
+        d.write_usize(ops);
+        d.write_u64(written);
+        d.write(&self.payload);
+        Ok(d.finish())
+    }
+}
+
+/// Calls `op` `times` times and sums what it returns.
+fn repeat(times: usize, mut op: impl FnMut() -> usize) -> u64 {
+    (0..times).map(|_| op() as u64).sum()
+}
+
+/// The seed's `f1`: a new buffer, one write, dropped. Returns its length.
+pub fn fresh(payload: &[u8]) -> usize {
+    let mut buf = Vec::new();
+    buf.extend_from_slice(payload);
+    // The buffer "escapes": without this the compiler may elide the allocation.
+    black_box(&mut buf);
+    buf.len()
+}
+
+/// The seed's `f2` over a shared free list: get (or make) a buffer, clear
+/// it, write, put it back. Returns the length it held.
+pub fn from_mutex_pool(pool: &Mutex<Vec<Vec<u8>>>, payload: &[u8]) -> usize {
+    // A free list stays valid even if a holder panicked.
+    let take = || pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut buf = take().unwrap_or_default();
+    let len = fill(&mut buf, payload);
+    pool.lock().unwrap_or_else(|e| e.into_inner()).push(buf);
+    len
+}
+
+std::thread_local! {
+    static LOCAL_POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `f2` over this thread's own free list: no lock, no sharing.
+pub fn from_thread_local_pool(payload: &[u8]) -> usize {
+    let mut buf = LOCAL_POOL.with_borrow_mut(Vec::pop).unwrap_or_default();
+    let len = fill(&mut buf, payload);
+    LOCAL_POOL.with_borrow_mut(|pool| pool.push(buf));
+    len
+}
+
+/// A caller-owned buffer, cleared and written.
+pub fn reuse(buf: &mut Vec<u8>, payload: &[u8]) -> usize {
+    fill(buf, payload)
+}
+
+/// Clears `buf` (the `Reset` the seed forgot) and writes `payload` into it.
+fn fill(buf: &mut Vec<u8>, payload: &[u8]) -> usize {
+    buf.clear();
+    buf.extend_from_slice(payload);
+    black_box(&mut *buf);
+    buf.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Buffering;
+    use crate::testing;
+
+    fn params(payload: i64, ops: i64) -> Params {
+        testing::params(
+            &PoolExperiment,
+            &[
+                ("payload", ParamValue::Int(payload)),
+                ("ops", ParamValue::Int(ops)),
+            ],
+        )
+    }
+
+    fn assert_all_equal(digests: &[(&str, u64)]) {
+        assert!(
+            digests.iter().all(|(_, d)| *d == digests[0].1),
+            "{digests:?}"
+        );
+    }
+
+    #[test]
+    fn every_variant_produces_one_digest_on_one_and_many_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let params = params(5, 1001);
+        let one = testing::digests(
+            &PoolExperiment,
+            &params,
+            &testing::context(1, Buffering::Unbuffered, dir.path()),
+        );
+        assert_eq!(one.len(), VARIANTS.len());
+        assert_all_equal(&one);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let ctx = testing::context(3, Buffering::Unbuffered, dir.path());
+        let three = pool.install(|| testing::digests(&PoolExperiment, &params, &ctx));
+        assert_all_equal(&three);
+        assert_eq!(one[0].1, three[0].1);
+    }
+
+    #[test]
+    fn digest_changes_with_payload_and_ops() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = testing::context(1, Buffering::Unbuffered, dir.path());
+        let digest = |p| testing::digests(&PoolExperiment, &p, &ctx)[0].1;
+        let base = digest(params(5, 100));
+        assert_ne!(base, digest(params(6, 100)));
+        assert_ne!(base, digest(params(5, 101)));
+    }
+
+    #[test]
+    fn fresh_makes_exactly_one_allocation_whatever_the_payload() {
+        for payload in [1, 5, 64, 100_000] {
+            let bytes = dirty(payload);
+            assert_eq!(
+                testing::allocations(|| assert_eq!(fresh(&bytes), payload)),
+                1
+            );
+        }
+    }
+
+    #[test]
+    fn allocations_per_run_are_exact_once_warm() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = testing::context(1, Buffering::Unbuffered, dir.path());
+        let want = [
+            ("fresh", 250),
+            ("mutex_pool", 0),
+            ("thread_local_pool", 0),
+            ("reuse", 0),
+        ];
+        for (variant, allocs) in want {
+            let mut w = PoolExperiment
+                .build(variant, &params(5, 250), &ctx)
+                .unwrap();
+            w.run().unwrap();
+            let counted = testing::allocations(|| w.run().unwrap());
+            assert_eq!(counted, allocs, "variant {variant}");
+        }
+    }
+
+    #[test]
+    fn pooled_buffers_are_cleared_before_reuse() {
+        let pool = Mutex::new(vec![b"stale contents".to_vec()]);
+        assert_eq!(from_mutex_pool(&pool, b"dirty"), 5);
+        assert_eq!(pool.into_inner().unwrap(), vec![b"dirty".to_vec()]);
+        let mut own = b"old".to_vec();
+        assert_eq!(reuse(&mut own, b"dirty"), 5);
+        assert_eq!(own, b"dirty");
+    }
+
+    #[test]
+    fn a_contended_pool_never_holds_more_buffers_than_threads() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let shared = Mutex::new(Vec::new());
+        let mut slots = split_ops(10_000, 4);
+        pool.install(|| {
+            slots.par_iter_mut().for_each(|slot| {
+                PoolWorkload::run_slot(Strategy::MutexPool, b"dirty", &shared, slot)
+            })
+        });
+        assert_eq!(slots.iter().map(|s| s.written).sum::<u64>(), 50_000);
+        let held = shared.into_inner().unwrap().len();
+        assert!((1..=4).contains(&held), "{held} buffers");
+    }
+
+    #[test]
+    fn ops_split_evenly_across_threads() {
+        let ops: Vec<usize> = split_ops(10, 4).iter().map(|s| s.ops).collect();
+        assert_eq!(ops, [3, 3, 2, 2]);
+    }
+
+    #[test]
+    fn payload_spells_dirty() {
+        assert_eq!(dirty(5), b"dirty");
+        assert_eq!(dirty(7), b"dirtydi");
+    }
+}

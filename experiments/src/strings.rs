@@ -1,0 +1,234 @@
+//! String building, the seed's "string vs buffer" tip: join `pieces`
+//! strings of `piece_size` bytes into one.
+//!
+//! `format` is the Go habit `s += piece` taken literally: every step makes
+//! a new string holding a copy of everything so far (`format!("{s}{p}")`),
+//! quadratic in the output. `plus` is what Rust's `s + piece` really does:
+//! it appends in place and the buffer grows by doubling, so it is already
+//! the "buffer" version. `with_capacity` sizes the String once and
+//! `push_str`es; `concat` is the one-call idiom (`[String]::concat`, which
+//! sums the lengths first); `write_reused` `write!`s into a String kept
+//! across operations, Go's reused `bytes.Buffer`.
+//!
+//! The Rust twist: the Go lesson only bites when you copy on purpose —
+//! `String + &str` reuses the left operand's buffer — and `write!` pays for
+//! the formatting machinery that `push_str` skips.
+
+use std::fmt::Write as _;
+use std::hash::Hasher;
+use std::io;
+
+use crate::api::{
+    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+};
+
+pub struct Strings;
+
+const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "format",
+        help: "s = format!(\"{s}{piece}\"): a new string per step, like Go's s += piece",
+    },
+    Variant {
+        name: "plus",
+        help: "s = s + piece: Rust's + appends in place, growing by doubling",
+    },
+    Variant {
+        name: "with_capacity",
+        help: "String::with_capacity(total) then push_str each piece",
+    },
+    Variant {
+        name: "concat",
+        help: "pieces.concat(): one allocation of the summed length",
+    },
+    Variant {
+        name: "write_reused",
+        help: "write! each piece into a String kept (cleared) across operations",
+    },
+];
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "pieces",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 10_000_000,
+        },
+        default: ParamValue::Int(1000),
+        help: "strings joined per operation",
+    },
+    ParamSpec {
+        name: "piece_size",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 1 << 20,
+        },
+        default: ParamValue::Int(16),
+        help: "bytes per piece",
+    },
+];
+
+impl Experiment for Strings {
+    fn name(&self) -> &'static str {
+        "strings"
+    }
+    fn description(&self) -> &'static str {
+        "join many strings: copy per step vs + vs with_capacity vs concat vs write! into a reused buffer"
+    }
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn knobs(&self) -> Knobs {
+        Knobs::default()
+    }
+    fn build(
+        &self,
+        variant: &str,
+        params: &Params,
+        _ctx: &Context,
+    ) -> Result<Box<dyn Workload>, String> {
+        let join: fn(&[String], &mut String) = match variant {
+            "format" => |p, out| *out = by_format(p),
+            "plus" => |p, out| *out = by_plus(p),
+            "with_capacity" => |p, out| *out = by_with_capacity(p),
+            "concat" => |p, out| *out = p.concat(),
+            "write_reused" => write_reused,
+            other => return Err(format!("unknown variant `{other}`")),
+        };
+        let pieces = make_pieces(params.usize("pieces"), params.usize("piece_size"));
+        Ok(Box::new(Joiner {
+            pieces,
+            out: String::new(),
+            join,
+        }))
+    }
+}
+
+/// `count` pieces of `size` lowercase letters, each a different run.
+pub fn make_pieces(count: usize, size: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            (0..size)
+                .map(|j| char::from(b'a' + ((i * 7 + j) % 26) as u8))
+                .collect()
+        })
+        .collect()
+}
+
+struct Joiner {
+    pieces: Vec<String>,
+    out: String,
+    join: fn(&[String], &mut String),
+}
+
+impl Workload for Joiner {
+    fn run(&mut self) -> io::Result<()> {
+        (self.join)(&self.pieces, &mut self.out);
+        Ok(())
+    }
+
+    fn output_digest(&mut self) -> io::Result<u64> {
+        let mut d = Digest::default();
+        d.write(self.out.as_bytes());
+        Ok(d.finish())
+    }
+}
+
+/// Go's `s += piece`: each step builds a new string from a copy of the old.
+pub fn by_format(pieces: &[String]) -> String {
+    let mut s = String::new();
+    for p in pieces {
+        s = format!("{s}{p}");
+    }
+    s
+}
+
+/// `s = s + piece`, which moves `s` and appends to its buffer.
+#[allow(clippy::assign_op_pattern)] // The spelled-out `+` is the point.
+pub fn by_plus(pieces: &[String]) -> String {
+    let mut s = String::new();
+    for p in pieces {
+        s = s + p;
+    }
+    s
+}
+
+/// One allocation of the final size, then appends.
+pub fn by_with_capacity(pieces: &[String]) -> String {
+    let mut s = String::with_capacity(pieces.iter().map(String::len).sum());
+    for p in pieces {
+        s.push_str(p);
+    }
+    s
+}
+
+/// `write!` into a buffer that keeps its capacity between operations.
+pub fn write_reused(pieces: &[String], out: &mut String) {
+    out.clear();
+    for p in pieces {
+        write!(out, "{p}").expect("writing to a String cannot fail");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Buffering;
+    use crate::testing;
+
+    fn params(pieces: i64, piece_size: i64) -> Params {
+        testing::params(
+            &Strings,
+            &[
+                ("pieces", ParamValue::Int(pieces)),
+                ("piece_size", ParamValue::Int(piece_size)),
+            ],
+        )
+    }
+
+    fn digests(p: &Params) -> Vec<(&'static str, u64)> {
+        let dir = tempfile::tempdir().unwrap();
+        testing::digests(
+            &Strings,
+            p,
+            &testing::context(1, Buffering::Unbuffered, dir.path()),
+        )
+    }
+
+    #[test]
+    fn every_variant_builds_the_same_string() {
+        let all = digests(&params(300, 7));
+        assert_eq!(all.len(), VARIANTS.len());
+        assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
+        assert_ne!(all[0].1, digests(&params(300, 8))[0].1);
+        assert_ne!(all[0].1, digests(&params(301, 7))[0].1);
+    }
+
+    #[test]
+    fn pieces_are_joined_in_order() {
+        let pieces = make_pieces(3, 4);
+        assert_eq!(pieces, ["abcd", "hijk", "opqr"]);
+        assert_eq!(by_format(&pieces), "abcdhijkopqr");
+        assert_eq!(by_plus(&pieces), "abcdhijkopqr");
+        let mut out = "stale".to_string();
+        write_reused(&pieces, &mut out);
+        assert_eq!(out, "abcdhijkopqr");
+    }
+
+    #[test]
+    fn allocations_show_copy_growth_and_reuse() {
+        let pieces = make_pieces(1000, 16);
+        let count = |f: fn(&[String]) -> String| testing::allocations(|| drop(f(&pieces)));
+        assert!(count(by_format) >= 1000);
+        // Doubling from 16 to 16,000 bytes: about ten reallocations.
+        assert!((8..=14).contains(&count(by_plus)), "{}", count(by_plus));
+        assert_eq!(count(by_with_capacity), 1);
+        assert_eq!(count(|p| p.concat()), 1);
+        let mut out = String::new();
+        write_reused(&pieces, &mut out);
+        assert_eq!(testing::allocations(|| write_reused(&pieces, &mut out)), 0);
+    }
+}

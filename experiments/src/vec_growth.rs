@@ -1,0 +1,257 @@
+//! Vec growth, the seed's "slices: allocation and reuse" section: fill a
+//! vector of `length` u64s and read it back, `rounds` times per operation.
+//!
+//! `push` starts from `Vec::new()` and lets it grow (Go's `append` on a nil
+//! slice): about log2(length) reallocations, each copying what is there.
+//! `with_capacity` allocates once per round (`make([]T, 0, n)`); `collect`
+//! is the idiom, sized once from the iterator's exact length; `reuse` keeps
+//! one vector and `clear()`s it (`s = s[:0]`): no allocation once warm.
+//!
+//! The Rust twist: `realloc` of a large block can often grow in place or
+//! remap pages instead of copying, so the allocator axis decides how much
+//! `push`'s growth really costs; and a `Vec` dropped at the end of a round
+//! is freed at once, not left to a collector.
+
+use std::hash::Hasher;
+use std::hint::black_box;
+use std::io;
+
+use crate::api::{
+    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+};
+
+pub struct VecGrowth;
+
+const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "push",
+        help: "Vec::new() then push: grows by doubling (Go's append on a nil slice)",
+    },
+    Variant {
+        name: "with_capacity",
+        help: "Vec::with_capacity(length) then push: one allocation per round",
+    },
+    Variant {
+        name: "collect",
+        help: "collect from an exact-size iterator: one allocation per round",
+    },
+    Variant {
+        name: "reuse",
+        help: "one Vec kept across rounds and operations, clear()ed (s = s[:0])",
+    },
+];
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "length",
+        kind: ParamKind::Int {
+            min: 0,
+            max: 1 << 30,
+        },
+        default: ParamValue::Int(100_000),
+        help: "u64 elements per vector",
+    },
+    ParamSpec {
+        name: "rounds",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 1_000_000,
+        },
+        default: ParamValue::Int(10),
+        help: "vectors filled and read per operation",
+    },
+];
+
+impl Experiment for VecGrowth {
+    fn name(&self) -> &'static str {
+        "vec-growth"
+    }
+    fn description(&self) -> &'static str {
+        "fill vectors: grow from empty vs with_capacity vs collect vs reuse with clear()"
+    }
+    fn variants(&self) -> &'static [Variant] {
+        VARIANTS
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn knobs(&self) -> Knobs {
+        Knobs::default()
+    }
+    fn build(
+        &self,
+        variant: &str,
+        params: &Params,
+        _ctx: &Context,
+    ) -> Result<Box<dyn Workload>, String> {
+        let fill = match variant {
+            "push" => Fill::Fresh(by_push),
+            "with_capacity" => Fill::Fresh(by_with_capacity),
+            "collect" => Fill::Fresh(by_collect),
+            "reuse" => Fill::Reuse,
+            other => return Err(format!("unknown variant `{other}`")),
+        };
+        Ok(Box::new(Filler {
+            length: params.usize("length"),
+            rounds: params.usize("rounds"),
+            fill,
+            buf: Vec::new(),
+            checksum: 0,
+        }))
+    }
+}
+
+/// How a variant gets its vector for each round.
+#[derive(Clone, Copy)]
+enum Fill {
+    /// A new vector per round from `fn(length, round)`, dropped after use
+    /// like a local.
+    Fresh(fn(usize, usize) -> Vec<u64>),
+    /// One vector kept in the workload and refilled.
+    Reuse,
+}
+
+/// Element `i` of round `round`.
+fn value(round: usize, i: usize) -> u64 {
+    (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ round as u64
+}
+
+pub fn by_push(length: usize, round: usize) -> Vec<u64> {
+    let mut v = Vec::new();
+    for i in 0..length {
+        v.push(value(round, i));
+    }
+    v
+}
+
+pub fn by_with_capacity(length: usize, round: usize) -> Vec<u64> {
+    let mut v = Vec::with_capacity(length);
+    for i in 0..length {
+        v.push(value(round, i));
+    }
+    v
+}
+
+pub fn by_collect(length: usize, round: usize) -> Vec<u64> {
+    (0..length).map(|i| value(round, i)).collect()
+}
+
+pub fn refill(length: usize, round: usize, v: &mut Vec<u64>) {
+    v.clear();
+    for i in 0..length {
+        v.push(value(round, i));
+    }
+}
+
+/// Folds a filled vector into the running checksum (it is "used").
+fn consume(checksum: u64, v: &[u64]) -> u64 {
+    let v = black_box(v);
+    v.iter()
+        .fold(checksum.rotate_left(7) ^ v.len() as u64, |acc, x| {
+            acc.wrapping_add(*x)
+        })
+}
+
+struct Filler {
+    length: usize,
+    rounds: usize,
+    fill: Fill,
+    /// The vector `reuse` keeps across rounds and operations.
+    buf: Vec<u64>,
+    checksum: u64,
+}
+
+impl Workload for Filler {
+    fn run(&mut self) -> io::Result<()> {
+        let mut checksum = 0;
+        for round in 0..self.rounds {
+            checksum = match self.fill {
+                Fill::Fresh(make) => consume(checksum, &make(self.length, round)),
+                Fill::Reuse => {
+                    refill(self.length, round, &mut self.buf);
+                    consume(checksum, &self.buf)
+                }
+            };
+        }
+        self.checksum = checksum;
+        Ok(())
+    }
+
+    fn output_digest(&mut self) -> io::Result<u64> {
+        let mut d = Digest::default();
+        d.write_u64(self.checksum);
+        Ok(d.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Buffering;
+    use crate::testing;
+
+    fn params(length: i64, rounds: i64) -> Params {
+        testing::params(
+            &VecGrowth,
+            &[
+                ("length", ParamValue::Int(length)),
+                ("rounds", ParamValue::Int(rounds)),
+            ],
+        )
+    }
+
+    fn digests(p: &Params) -> Vec<(&'static str, u64)> {
+        let dir = tempfile::tempdir().unwrap();
+        testing::digests(
+            &VecGrowth,
+            p,
+            &testing::context(1, Buffering::Unbuffered, dir.path()),
+        )
+    }
+
+    #[test]
+    fn every_variant_fills_the_same_values() {
+        let all = digests(&params(1000, 3));
+        assert_eq!(all.len(), VARIANTS.len());
+        assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
+        assert_ne!(all[0].1, digests(&params(1001, 3))[0].1);
+        assert_ne!(all[0].1, digests(&params(1000, 4))[0].1);
+    }
+
+    #[test]
+    fn fills_agree_element_by_element() {
+        let want = by_push(100, 2);
+        assert_eq!(by_with_capacity(100, 2), want);
+        assert_eq!(by_collect(100, 2), want);
+        let mut v = vec![7; 300];
+        refill(100, 2, &mut v);
+        assert_eq!(v, want);
+        assert_eq!(want[1], 0x9e37_79b9_7f4a_7c15 ^ 2);
+    }
+
+    #[test]
+    fn allocations_per_round_match_the_growth_policy() {
+        // Doubling from 4 to 131,072 elements: 16 allocations.
+        assert_eq!(testing::allocations(|| drop(by_push(100_000, 0))), 16);
+        assert_eq!(
+            testing::allocations(|| drop(by_with_capacity(100_000, 0))),
+            1
+        );
+        assert_eq!(testing::allocations(|| drop(by_collect(100_000, 0))), 1);
+        let mut v = Vec::new();
+        refill(100_000, 0, &mut v);
+        assert_eq!(testing::allocations(|| refill(100_000, 1, &mut v)), 0);
+    }
+
+    #[test]
+    fn reuse_allocates_nothing_per_operation_once_warm() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = testing::context(1, Buffering::Unbuffered, dir.path());
+        let mut w = VecGrowth.build("reuse", &params(5000, 4), &ctx).unwrap();
+        w.run().unwrap();
+        assert_eq!(testing::allocations(|| w.run().unwrap()), 0);
+        let mut w = VecGrowth.build("collect", &params(5000, 4), &ctx).unwrap();
+        w.run().unwrap();
+        assert_eq!(testing::allocations(|| w.run().unwrap()), 4);
+    }
+}

@@ -31,7 +31,8 @@ pub struct Sample {
 }
 
 impl Sample {
-    pub fn ns_per_op(&self) -> f64 {
+    /// Nanoseconds per run of the workload.
+    pub fn ns_per_run(&self) -> f64 {
         self.ns as f64 / self.iters as f64
     }
 }
@@ -73,6 +74,8 @@ pub struct ThreadCheck {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunOutput {
     pub samples: Vec<Sample>,
+    /// Logical operations per run of the workload: the "op" in ns/op.
+    pub ops_per_run: u64,
     /// Building the workload (set-up, e.g. eager initialisation).
     pub build_ns: u64,
     /// The first, cold run: with `build_ns`, the time to first use.
@@ -89,9 +92,22 @@ pub struct RunOutput {
 }
 
 impl RunOutput {
+    /// Each sample's nanoseconds per operation.
+    pub fn ns_per_op(&self) -> Vec<f64> {
+        self.samples
+            .iter()
+            .map(|s| s.ns_per_run() / self.ops_per_run as f64)
+            .collect()
+    }
+
+    /// Operations the allocation counts cover.
+    pub fn ops(&self) -> f64 {
+        self.alloc.iters as f64 * self.ops_per_run as f64
+    }
+
     /// The process's summary value: the median of its samples' ns/op.
     pub fn median_ns_per_op(&self) -> f64 {
-        let mut v: Vec<f64> = self.samples.iter().map(Sample::ns_per_op).collect();
+        let mut v = self.ns_per_op();
         v.sort_by(f64::total_cmp);
         match v.len() {
             0 => f64::NAN,

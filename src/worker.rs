@@ -136,6 +136,7 @@ pub fn run(spec: &RunSpec) -> anyhow::Result<RunOutput> {
                 peak_live: after.peak,
             },
             samples,
+            ops_per_run: workload.ops_per_run().max(1),
             build_ns,
             first_run_ns: warmed.first_run_ns,
             warmup_iters: warmed.warmup_iters,

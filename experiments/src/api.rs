@@ -267,8 +267,14 @@ pub trait Workload {
     /// Untimed preparation before an iteration, when `needs_reset`.
     fn reset(&mut self) {}
 
-    /// One operation: the unit that ns/op, allocs/op and B/op refer to.
+    /// One run of the workload: `ops_per_run` operations.
     fn run(&mut self) -> io::Result<()>;
+
+    /// How many logical operations one `run` performs (e.g. buffers taken
+    /// from a pool): the unit that ns/op, allocs/op and B/op refer to.
+    fn ops_per_run(&self) -> u64 {
+        1
+    }
 
     /// A digest of what the last `run` produced. Every variant of an
     /// experiment must produce the same digest for the same parameters:

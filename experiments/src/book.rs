@@ -165,6 +165,10 @@ impl Workload for BookWriter {
         self.write_books(&mut sink)
     }
 
+    fn ops_per_run(&self) -> u64 {
+        self.books as u64
+    }
+
     fn output_digest(&mut self) -> io::Result<u64> {
         let mut d = Digest::default();
         d.write(&std::fs::read(&self.path)?);

@@ -185,6 +185,10 @@ impl Workload for PoolWorkload {
         Ok(())
     }
 
+    fn ops_per_run(&self) -> u64 {
+        self.slots.iter().map(|s| s.ops as u64).sum()
+    }
+
     fn output_digest(&mut self) -> io::Result<u64> {
         let mut d = Digest::default();
         let ops: usize = self.slots.iter().map(|s| s.ops).sum();

@@ -35,14 +35,20 @@ fn exact(e: Option<ExactValue>, fmt: fn(f64) -> String) -> String {
 pub struct Report<'a> {
     results: &'a Results,
     summaries: &'a [PointSummary],
+    conclusions: &'a [String],
     varying: Vec<&'a str>,
 }
 
 impl<'a> Report<'a> {
-    pub fn new(results: &'a Results, summaries: &'a [PointSummary]) -> Self {
+    pub fn new(
+        results: &'a Results,
+        summaries: &'a [PointSummary],
+        conclusions: &'a [String],
+    ) -> Self {
         Report {
             results,
             summaries,
+            conclusions,
             varying: matrix::varying_axes(&results.plan.axes),
         }
     }
@@ -76,7 +82,19 @@ impl<'a> Report<'a> {
         self.notes(&mut out);
         self.environment(&mut out);
         self.config(&mut out);
+        self.conclusions(&mut out);
         out
+    }
+
+    fn conclusions(&self, out: &mut String) {
+        if self.conclusions.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n## Conclusions\n");
+        let _ = writeln!(out, "Drawn by tuner from this run's numbers (changes are Hodges-Lehmann estimates with 95% intervals; verdicts against a ±1% noise band).\n");
+        for c in self.conclusions {
+            let _ = writeln!(out, "- {c}");
+        }
     }
 
     fn header(&self, out: &mut String) {

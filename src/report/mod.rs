@@ -1,5 +1,6 @@
 //! The markdown report, derived from a results file and nothing else.
 
+mod conclusions;
 pub mod format;
 mod markdown;
 mod summary;

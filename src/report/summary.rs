@@ -84,11 +84,8 @@ fn summarize_point(results: &Results, point: usize) -> PointSummary {
     let runs: Vec<_> = results.runs_of(point).collect();
     let outputs: Vec<&RunOutput> = runs.iter().filter_map(|r| r.output()).collect();
     let median_of = |values: Vec<f64>| stats::median(&values).unwrap_or(f64::NAN);
-    let per_op = |x: u64, o: &RunOutput| x as f64 / o.alloc.iters as f64;
-    let process_samples: Vec<Vec<f64>> = outputs
-        .iter()
-        .map(|o| o.samples.iter().map(|s| s.ns_per_op()).collect())
-        .collect();
+    let per_op = |x: u64, o: &RunOutput| x as f64 / o.ops();
+    let process_samples: Vec<Vec<f64>> = outputs.iter().map(|o| o.ns_per_op()).collect();
     let process_ns: Vec<f64> = outputs.iter().map(|o| o.median_ns_per_op()).collect();
     PointSummary {
         point,
@@ -129,7 +126,7 @@ fn summarize_point(results: &Results, point: usize) -> PointSummary {
         cpu_ns_per_op: median_of(
             outputs
                 .iter()
-                .map(|o| (o.cpu.user_ns + o.cpu.system_ns) as f64 / o.alloc.iters as f64)
+                .map(|o| (o.cpu.user_ns + o.cpu.system_ns) as f64 / o.ops())
                 .collect(),
         ),
         first_use_ns: median_of(

@@ -1,0 +1,263 @@
+//! Conclusions: one to three sentences drawn from this run's numbers, in
+//! the spirit of the seed's "Opt tip" lines but earned: which point wins and
+//! by how much, then the axes whose effect is largest at the winner's
+//! setting (threads, allocator, buffering, variant), each with its
+//! interval and verdict. Nothing here is canned: every figure and every
+//! choice of words follows from the summaries.
+
+use super::format::{bytes, count, duration_ns, ratio};
+use super::summary::PointSummary;
+use crate::config::Axis;
+use crate::matrix::{self, Point};
+use crate::results::Results;
+use crate::stats::{self, CompareSettings, Comparison, Verdict};
+
+/// At most this many sentences, winner included.
+const MAX: usize = 3;
+
+/// The conclusions of a run, most important first.
+pub fn conclusions(
+    results: &Results,
+    summaries: &[PointSummary],
+    settings: &CompareSettings,
+) -> Vec<String> {
+    let ok = |s: &&PointSummary| s.succeeded() > 0;
+    let Some(best) = summaries
+        .iter()
+        .filter(ok)
+        .min_by(|a, b| a.median_ns().total_cmp(&b.median_ns()))
+    else {
+        return Vec::new();
+    };
+    let ctx = Context {
+        results,
+        summaries,
+        settings,
+        varying: matrix::varying_axes(&results.plan.axes),
+    };
+    let mut out = vec![ctx.winner(best)];
+    let mut effects: Vec<Effect> = results
+        .plan
+        .axes
+        .iter()
+        .filter(|a| a.len() > 1)
+        .filter_map(|axis| ctx.axis_effect(axis, best))
+        .collect();
+    effects.sort_by(|a, b| b.size.total_cmp(&a.size));
+    out.extend(effects.into_iter().map(|e| e.sentence).take(MAX - 1));
+    out
+}
+
+struct Context<'a> {
+    results: &'a Results,
+    summaries: &'a [PointSummary],
+    settings: &'a CompareSettings,
+    varying: Vec<&'a str>,
+}
+
+/// One axis's effect at the winner's setting, ranked by `size` (the
+/// largest absolute log change along the axis).
+struct Effect {
+    size: f64,
+    sentence: String,
+}
+
+fn change_text(c: &Comparison) -> String {
+    format!("{} ({})", c.change, c.verdict)
+}
+
+impl Context<'_> {
+    fn point(&self, s: &PointSummary) -> &Point {
+        &self.results.points[s.point]
+    }
+
+    fn label(&self, s: &PointSummary) -> String {
+        self.point(s).label(&self.varying)
+    }
+
+    fn compare(&self, base: &PointSummary, head: &PointSummary) -> Option<Comparison> {
+        stats::compare(&base.process_ns, &head.process_ns, self.settings).ok()
+    }
+
+    fn winner(&self, best: &PointSummary) -> String {
+        let head = format!(
+            "**{}** is the fastest point at {}/op",
+            self.label(best),
+            duration_ns(best.median_ns())
+        );
+        let base = self
+            .results
+            .baseline
+            .map(|b| &self.summaries[b])
+            .filter(|b| b.succeeded() > 0);
+        match (base, &best.vs_baseline) {
+            (Some(base), Some(c)) if c.verdict == Verdict::Faster => format!(
+                "{head}: {} the speed of the baseline {} ({}/op), a change of {}.",
+                ratio(base.median_ns() / best.median_ns()),
+                self.label(base),
+                duration_ns(base.median_ns()),
+                c.change
+            ),
+            (Some(base), Some(c)) => format!(
+                "{head}, but it is not reliably faster than the baseline {}: {}.",
+                self.label(base),
+                change_text(c)
+            ),
+            _ => format!("{head}; it is the baseline itself."),
+        }
+    }
+
+    /// The points along `axis` with every other axis at the winner's values.
+    fn along(&self, axis: &Axis, best: &PointSummary) -> Vec<(String, &PointSummary)> {
+        let fixed: Vec<(String, String)> = self
+            .point(best)
+            .coords
+            .iter()
+            .filter(|(a, _)| a != axis.name())
+            .cloned()
+            .collect();
+        axis.labels()
+            .into_iter()
+            .filter_map(|value| {
+                let mut sel = fixed.clone();
+                sel.push((axis.name().to_string(), value.clone()));
+                let p = self.results.points.iter().find(|p| p.matches(&sel))?;
+                let s = &self.summaries[p.id];
+                (s.succeeded() > 0).then_some((value, s))
+            })
+            .collect()
+    }
+
+    fn axis_effect(&self, axis: &Axis, best: &PointSummary) -> Option<Effect> {
+        let along = self.along(axis, best);
+        if along.len() < 2 {
+            return None;
+        }
+        let fastest = along
+            .iter()
+            .min_by(|a, b| a.1.median_ns().total_cmp(&b.1.median_ns()))?;
+        let slowest = along
+            .iter()
+            .max_by(|a, b| a.1.median_ns().total_cmp(&b.1.median_ns()))?;
+        let size = (slowest.1.median_ns() / fastest.1.median_ns()).ln();
+        let held = self.held(axis, best);
+        let sentence = match axis {
+            Axis::Threads(_) => self.threads_sentence(&along, &held)?,
+            Axis::Variant(_) => self.variant_sentence(fastest, slowest, &held)?,
+            _ => {
+                let c = self.compare(slowest.1, fastest.1)?;
+                let verb = if c.verdict == Verdict::Faster {
+                    "is faster than"
+                } else {
+                    "is not reliably faster than"
+                };
+                format!(
+                    "{}: {} {verb} {} ({} vs {}/op; {}).",
+                    capitalize(&format!("{} {held}", axis.name())),
+                    fastest.0,
+                    slowest.0,
+                    duration_ns(fastest.1.median_ns()),
+                    duration_ns(slowest.1.median_ns()),
+                    change_text(&c)
+                )
+            }
+        };
+        Some(Effect { size, sentence })
+    }
+
+    /// "with threads=2 allocator=mimalloc": the winner's other varying axes.
+    fn held(&self, axis: &Axis, best: &PointSummary) -> String {
+        let others: Vec<String> = self
+            .point(best)
+            .coords
+            .iter()
+            .filter(|(a, _)| a != axis.name() && self.varying.contains(&a.as_str()))
+            .map(|(a, v)| format!("{a}={v}"))
+            .collect();
+        if others.is_empty() {
+            String::new()
+        } else {
+            format!("(at {})", others.join(" "))
+        }
+    }
+
+    /// Scaling with threads: the speed-up at each step, and where it stops.
+    fn threads_sentence(&self, along: &[(String, &PointSummary)], held: &str) -> Option<String> {
+        let (first, one) = along.first()?;
+        let t1: f64 = first.parse().ok()?;
+        let mut steps = Vec::new();
+        let mut stops = None;
+        for pair in along.windows(2) {
+            let c = self.compare(pair[0].1, pair[1].1)?;
+            if stops.is_none() && c.verdict != Verdict::Faster {
+                stops = Some((pair[0].0.clone(), pair[1].0.clone(), c.clone()));
+            }
+            steps.push(c);
+        }
+        let (last, top) = along.last()?;
+        let tn: f64 = last.parse().ok()?;
+        let speedup = one.median_ns() / top.median_ns();
+        let efficiency = speedup / (tn / t1) * 100.0;
+        let mut s = format!(
+            "Threads {held}: {first} → {last} threads gives {} ({} → {}/op, parallel efficiency {:.0}%)",
+            ratio(speedup),
+            duration_ns(one.median_ns()),
+            duration_ns(top.median_ns()),
+            efficiency
+        );
+        match stops {
+            Some((from, to, c)) => s.push_str(&format!(
+                "; adding threads stops helping at {from}: {from} → {to} is {}.",
+                change_text(&c)
+            )),
+            None => s.push_str(&format!(
+                "; every step helps ({}).",
+                steps.iter().map(change_text).collect::<Vec<_>>().join(", ")
+            )),
+        }
+        Some(capitalize(&s))
+    }
+
+    /// The fastest and slowest variant, with their allocation counts when those differ.
+    fn variant_sentence(
+        &self,
+        fastest: &(String, &PointSummary),
+        slowest: &(String, &PointSummary),
+        held: &str,
+    ) -> Option<String> {
+        let c = self.compare(slowest.1, fastest.1)?;
+        let mut s = format!(
+            "Variants {held}: {} is {} the speed of {} ({} vs {}/op; {})",
+            fastest.0,
+            ratio(slowest.1.median_ns() / fastest.1.median_ns()),
+            slowest.0,
+            duration_ns(fastest.1.median_ns()),
+            duration_ns(slowest.1.median_ns()),
+            change_text(&c)
+        );
+        if let (Some(fa), Some(sa)) = (fastest.1.allocs_per_op, slowest.1.allocs_per_op) {
+            if fa.value != sa.value {
+                let fb = fastest.1.bytes_per_op.map_or(f64::NAN, |b| b.value);
+                let sb = slowest.1.bytes_per_op.map_or(f64::NAN, |b| b.value);
+                s.push_str(&format!(
+                    "; it makes {} allocations/op ({}/op) where {} makes {} ({}/op)",
+                    count(fa.value),
+                    bytes(fb),
+                    slowest.0,
+                    count(sa.value),
+                    bytes(sb)
+                ));
+            }
+        }
+        s.push('.');
+        Some(s)
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -6,7 +6,7 @@
 //! choice of words follows from the summaries.
 
 use super::format::{bytes, count, duration_ns, ratio};
-use super::summary::PointSummary;
+use super::summary::{best_per_group, param_group, PointSummary};
 use crate::config::Axis;
 use crate::matrix::{self, Point};
 use crate::results::Results;
@@ -15,18 +15,22 @@ use crate::stats::{self, CompareSettings, Comparison, Verdict};
 /// At most this many sentences, winner included.
 const MAX: usize = 3;
 
-/// The conclusions of a run, most important first.
+/// The conclusions of a run, most important first: the winner among the
+/// points doing the baseline's work; the knob axis with the largest effect
+/// there; then what changes with the workload parameters, or how soon each
+/// variant gives its first result, or the next largest effect.
 pub fn conclusions(
     results: &Results,
     summaries: &[PointSummary],
     settings: &CompareSettings,
 ) -> Vec<String> {
-    let ok = |s: &&PointSummary| s.succeeded() > 0;
-    let Some(best) = summaries
-        .iter()
-        .filter(ok)
-        .min_by(|a, b| a.median_ns().total_cmp(&b.median_ns()))
-    else {
+    let bests = best_per_group(results, summaries);
+    let group = results.baseline.map(|b| param_group(results, b));
+    let Some(best) = bests.iter().copied().find(|s| {
+        group
+            .as_ref()
+            .is_none_or(|g| param_group(results, s.point) == *g)
+    }) else {
         return Vec::new();
     };
     let ctx = Context {
@@ -35,16 +39,23 @@ pub fn conclusions(
         settings,
         varying: matrix::varying_axes(&results.plan.axes),
     };
-    let mut out = vec![ctx.winner(best)];
     let mut effects: Vec<Effect> = results
         .plan
         .axes
         .iter()
-        .filter(|a| a.len() > 1)
+        .filter(|a| a.len() > 1 && !matches!(a, Axis::Param(..)))
         .filter_map(|axis| ctx.axis_effect(axis, best))
         .collect();
     effects.sort_by(|a, b| b.size.total_cmp(&a.size));
-    out.extend(effects.into_iter().map(|e| e.sentence).take(MAX - 1));
+    let mut effects = effects.into_iter().map(|e| e.sentence);
+    let mut out = vec![ctx.winner(best)];
+    out.extend(effects.next());
+    out.extend(
+        ctx.first_use(best)
+            .or_else(|| ctx.per_group(&bests))
+            .or_else(|| effects.next()),
+    );
+    out.truncate(MAX);
     out
 }
 
@@ -105,6 +116,112 @@ impl Context<'_> {
             ),
             _ => format!("{head}; it is the baseline itself."),
         }
+    }
+
+    /// Time to first result per variant, when it differs by more than half
+    /// between variants: the lazy-initialisation lesson.
+    fn first_use(&self, best: &PointSummary) -> Option<String> {
+        let axis = self
+            .results
+            .plan
+            .axes
+            .iter()
+            .find(|a| matches!(a, Axis::Variant(v) if v.len() > 1))?;
+        let mut along = self.along(axis, best);
+        along.sort_by(|a, b| a.1.first_use_ns.total_cmp(&b.1.first_use_ns));
+        let (soonest, latest) = (along.first()?, along.last()?);
+        if latest.1.first_use_ns < 1.5 * soonest.1.first_use_ns {
+            return None;
+        }
+        let listed: Vec<String> = along
+            .iter()
+            .map(|(v, s)| format!("{v} {}", duration_ns(s.first_use_ns)))
+            .collect();
+        Some(format!(
+            "Time from start to first result (building the workload plus its first run): {}; {} is {} slower to start than {}.",
+            listed.join(", "),
+            latest.0,
+            ratio(latest.1.first_use_ns / soonest.1.first_use_ns),
+            soonest.0
+        ))
+    }
+
+    /// How the best settings change with the workload parameters: the
+    /// first parameter set's best settings, checked in every other set.
+    fn per_group(&self, bests: &[&PointSummary]) -> Option<String> {
+        if bests.len() < 2 {
+            return None;
+        }
+        let params = |s: &PointSummary| param_group(self.results, s.point);
+        let knob_axes: Vec<&str> = self
+            .varying
+            .iter()
+            .copied()
+            .filter(|a| !params(bests[0]).iter().any(|(g, _)| g == a))
+            .collect();
+        let knobs = |s: &PointSummary| self.point(s).label(&knob_axes);
+        let named = |s: &PointSummary| {
+            params(s)
+                .iter()
+                .map(|(a, v)| format!("{a}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let first = bests[0];
+        let mut differs = Vec::new();
+        for best in &bests[1..] {
+            // The first set's best settings, with this set's parameters.
+            let mut selection: Vec<(String, String)> = self
+                .point(first)
+                .coords
+                .iter()
+                .filter(|(a, _)| knob_axes.contains(&a.as_str()))
+                .cloned()
+                .collect();
+            selection.extend(params(best));
+            let same = self
+                .results
+                .points
+                .iter()
+                .find(|p| p.matches(&selection))
+                .map(|p| &self.summaries[p.id]);
+            match same {
+                Some(s) if s.point == best.point => {}
+                Some(s) if s.succeeded() > 0 => {
+                    if let Some(c) = self
+                        .compare(s, best)
+                        .filter(|c| c.verdict == Verdict::Faster)
+                    {
+                        differs.push(format!(
+                            "at {} {} beats {} by {}",
+                            named(best),
+                            knobs(best),
+                            knobs(first),
+                            c.change
+                        ));
+                    }
+                }
+                _ => differs.push(format!("at {} the best is {}", named(best), knobs(best))),
+            }
+        }
+        Some(if differs.is_empty() {
+            format!(
+                "{} is the fastest setting (or within noise of it) for every parameter set: {}.",
+                knobs(first),
+                bests
+                    .iter()
+                    .map(|b| format!("{} {}/op", named(b), duration_ns(b.median_ns())))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!(
+                "The best setting depends on the workload: at {} it is {}; {}.",
+                named(first),
+                knobs(first),
+                differs.join("; ")
+            )
+        })
     }
 
     /// The points along `axis` with every other axis at the winner's values.
@@ -259,5 +376,58 @@ fn capitalize(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::summarize;
+    use crate::report::testing::results;
+
+    const CONFIG: &str = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\n\
+        [matrix]\nthreads = [1, 2]\nallocator = [\"system\", \"mimalloc\"]\n[measure]\nprocesses = 8\n";
+
+    fn conclude(ns: impl Fn(&Point) -> f64) -> Vec<String> {
+        let r = results(CONFIG, ns, |p| if p.variant == "v3" { 1000 } else { 999 });
+        let settings = CompareSettings::default();
+        conclusions(&r, &summarize(&r, &settings), &settings)
+    }
+
+    #[test]
+    fn the_winner_and_the_largest_effects_follow_the_numbers() {
+        // v3 halves its time with 2 threads and beats sequential by 1.2×
+        // there; the allocator changes nothing.
+        let c = conclude(|p| match (p.variant.as_str(), p.threads) {
+            ("v3", 2) => 50e6,
+            ("v3", _) => 100e6,
+            _ => 60e6,
+        });
+        assert_eq!(c.len(), 3, "{c:#?}");
+        let starts = |i: usize, text: &str| assert!(c[i].starts_with(text), "{}", c[i]);
+        starts(0, "**variant=v3 threads=2 allocator=system** is the fastest point at 50.2 ms/op: 1.20× the speed");
+        assert!(c[0].contains("-16.7% ["), "{}", c[0]);
+        starts(
+            1,
+            "Threads (at variant=v3 allocator=system): 1 → 2 threads gives 2.00×",
+        );
+        assert!(c[1].contains("parallel efficiency 100%"), "{}", c[1]);
+        starts(
+            2,
+            "Variants (at threads=2 allocator=system): v3 is 1.20× the speed of sequential",
+        );
+        assert!(c[2].contains("1,000 allocations/op"), "{}", c[2]);
+    }
+
+    #[test]
+    fn when_nothing_helps_the_conclusions_say_so() {
+        let c = conclude(|_| 100e6);
+        assert!(c[0].ends_with("it is the baseline itself."), "{}", c[0]);
+        assert!(c.len() > 1, "{c:#?}");
+        assert!(
+            c.iter()
+                .all(|s| !s.contains("(faster)") && !s.contains("is faster than")),
+            "{c:#?}"
+        );
     }
 }

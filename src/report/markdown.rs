@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::format::{bytes, count, duration_ns, ratio};
-use super::summary::PointSummary;
+use super::summary::{best_per_group, param_group, PointSummary};
 use crate::matrix::{self, Point};
 use crate::results::Results;
 use crate::stats::{Comparison, ExactValue};
@@ -64,12 +64,35 @@ impl<'a> Report<'a> {
             .filter(|s| s.succeeded() > 0)
     }
 
-    /// The fastest point with results.
+    /// The fastest point among those doing the baseline's work (the same
+    /// workload parameters); the fastest of all without a baseline.
     fn best(&self) -> Option<&PointSummary> {
-        self.summaries
+        let group = self.results.baseline.map(|b| param_group(self.results, b));
+        best_per_group(self.results, self.summaries)
+            .into_iter()
+            .find(|s| {
+                group
+                    .as_ref()
+                    .is_none_or(|g| param_group(self.results, s.point) == *g)
+            })
+    }
+
+    /// The point doing `s`'s work with the baseline's knob settings.
+    fn group_baseline(&self, s: &PointSummary) -> Option<&PointSummary> {
+        let base = &self.results.points[self.results.baseline?];
+        let mut selection: Vec<(String, String)> = base
+            .coords
             .iter()
-            .filter(|s| s.succeeded() > 0)
-            .min_by(|a, b| a.median_ns().total_cmp(&b.median_ns()))
+            .filter(|(a, _)| {
+                !param_group(self.results, base.id)
+                    .iter()
+                    .any(|(g, _)| g == a)
+            })
+            .cloned()
+            .collect();
+        selection.extend(param_group(self.results, s.point));
+        let p = self.results.points.iter().find(|p| p.matches(&selection))?;
+        Some(&self.summaries[p.id]).filter(|b| b.succeeded() > 0)
     }
 
     pub fn render(&self) -> String {
@@ -125,31 +148,48 @@ impl<'a> Report<'a> {
 
     fn best_section(&self, out: &mut String) {
         let _ = writeln!(out, "## Best configuration\n");
-        let Some(best) = self.best() else {
+        let bests = best_per_group(self.results, self.summaries);
+        if bests.is_empty() {
             let _ = writeln!(out, "No point produced results.\n");
             return;
-        };
-        let point = &self.results.points[best.point];
-        let _ = write!(
-            out,
-            "**{}**: {}/op, 95% CI {}",
-            self.label(point),
-            duration_ns(best.median_ns()),
-            time_ci(best)
-        );
-        if let Some(base) = self.baseline() {
-            let base_label = self.label(&self.results.points[base.point]);
-            let _ = match &best.vs_baseline {
-                Some(c) => write!(
+        }
+        if bests.len() > 1 {
+            let _ = writeln!(out, "Points with different workload parameters do different work, so each parameter set has its own best.\n");
+        }
+        for best in bests {
+            let point = &self.results.points[best.point];
+            let _ = write!(
+                out,
+                "- **{}**: {}/op, 95% CI {}",
+                self.label(point),
+                duration_ns(best.median_ns()),
+                time_ci(best)
+            );
+            let base = self.group_baseline(best);
+            let comparison = match (&best.vs_baseline, base) {
+                (Some(c), Some(b)) if Some(b.point) == self.results.baseline => {
+                    Some((c.clone(), b))
+                }
+                (_, Some(b)) if b.point != best.point => {
+                    crate::stats::compare(&b.process_ns, &best.process_ns, &Default::default())
+                        .ok()
+                        .map(|c| (c, b))
+                }
+                _ => None,
+            };
+            let _ = match (comparison, base) {
+                (Some((c, b)), _) => writeln!(
                     out,
-                    "; against the baseline **{base_label}** ({}/op): {}",
-                    duration_ns(base.median_ns()),
-                    versus(c)
+                    "; against **{}** ({}/op): {}",
+                    self.label(&self.results.points[b.point]),
+                    duration_ns(b.median_ns()),
+                    versus(&c)
                 ),
-                None => write!(out, "; it is the baseline"),
+                (None, Some(_)) => writeln!(out, "; the baseline settings are already the best"),
+                (None, None) => writeln!(out),
             };
         }
-        let _ = writeln!(out, ".\n");
+        let _ = writeln!(out);
     }
 
     fn points_table(&self, out: &mut String) {

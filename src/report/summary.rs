@@ -139,3 +139,39 @@ fn summarize_point(results: &Results, point: usize) -> PointSummary {
         threads: outputs.first().map(|o| o.threads),
     }
 }
+
+/// The workload parameters a point was run with, as `(axis, value)` pairs
+/// of the parameter axes that vary: points are comparable (the same work)
+/// only within one such group.
+pub fn param_group(results: &Results, point: usize) -> Vec<(String, String)> {
+    let varying_params: Vec<&str> = results
+        .plan
+        .axes
+        .iter()
+        .filter(|a| matches!(a, crate::config::Axis::Param(..)) && a.len() > 1)
+        .map(|a| a.name())
+        .collect();
+    results.points[point]
+        .coords
+        .iter()
+        .filter(|(a, _)| varying_params.contains(&a.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// The fastest point of each parameter group, in matrix order of the groups.
+pub fn best_per_group<'a>(
+    results: &Results,
+    summaries: &'a [PointSummary],
+) -> Vec<&'a PointSummary> {
+    let mut best: Vec<(Vec<(String, String)>, &PointSummary)> = Vec::new();
+    for s in summaries.iter().filter(|s| s.succeeded() > 0) {
+        let group = param_group(results, s.point);
+        match best.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, b)) if s.median_ns() < b.median_ns() => *b = s,
+            Some(_) => {}
+            None => best.push((group, s)),
+        }
+    }
+    best.into_iter().map(|(_, s)| s).collect()
+}

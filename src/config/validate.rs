@@ -360,3 +360,95 @@ fn axis_label(axis: &Axis, v: &Value) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn parse(text: &str) -> std::result::Result<Plan, ConfigError> {
+        crate::config::parse(Path::new("t.toml"), text)
+    }
+
+    fn error(text: &str) -> ConfigError {
+        parse(text).expect_err("invalid config")
+    }
+
+    const HEAD: &str = "[experiment]\nworkload = \"mergesort\"\n";
+
+    #[test]
+    fn defaults_fill_every_axis() {
+        let plan = parse(HEAD).unwrap();
+        let names: Vec<&str> = plan.axes.iter().map(Axis::name).collect();
+        assert_eq!(
+            names,
+            [
+                "variant",
+                "size",
+                "threshold",
+                "seed",
+                "threads",
+                "allocator",
+                "buffering"
+            ]
+        );
+        assert_eq!(plan.axes[0].len(), 7, "every variant by default");
+        assert_eq!(plan.axes[5], Axis::Allocator(vec![AllocatorName::System]));
+        assert_eq!(plan.measure.processes, 5);
+        assert_eq!(plan.report.dir, Path::new("reports"));
+    }
+
+    #[test]
+    fn errors_name_line_column_and_key_path() {
+        let e = error(&format!("{HEAD}[params]\nthreshold = [64, \"big\"]\n"));
+        assert_eq!(
+            (e.line, e.column, e.key.as_str()),
+            (4, 13, "params.threshold")
+        );
+        assert_eq!(
+            e.message,
+            "expected an integer in 1..=2147483648, found `big`"
+        );
+        let e = error(&format!("{HEAD}[params]\nsize = [10, 10]\n"));
+        assert_eq!(e.message, "10 is listed twice");
+        let e = error(&format!("{HEAD}[params]\ncolour = 1\n"));
+        assert_eq!((e.line, e.key.as_str()), (4, "params.colour"));
+        assert!(
+            e.message
+                .contains("has no parameter `colour`; it has variant, size, threshold, seed"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn buffering_values_parse_with_capacities() {
+        assert_eq!(
+            parse_buffering("buffered:64KiB"),
+            Some(Buffering::Buffered { capacity: 65536 })
+        );
+        assert_eq!(
+            parse_buffering("buffered:100"),
+            Some(Buffering::Buffered { capacity: 100 })
+        );
+        assert_eq!(parse_buffering("line"), Some(Buffering::Line));
+        assert_eq!(parse_buffering("buffered:0"), None);
+        assert_eq!(parse_buffering("bufferd"), None);
+    }
+
+    #[test]
+    fn threads_all_means_every_cpu_and_baselines_resolve_to_labels() {
+        let plan = parse(&format!("{HEAD}[matrix]\nthreads = [1, \"all\"]\n[report]\nbaseline = {{ threads = \"all\" }}\n"));
+        let cpus = std::thread::available_parallelism().unwrap().get();
+        if cpus == 1 {
+            assert!(plan.is_err(), "1 and \"all\" are the same value on one CPU");
+            return;
+        }
+        let plan = plan.unwrap();
+        assert_eq!(plan.axes[4], Axis::Threads(vec![1, cpus]));
+        assert_eq!(
+            plan.report.baseline,
+            [("threads".to_string(), cpus.to_string())]
+        );
+    }
+}

@@ -40,8 +40,9 @@ pub fn probe() -> Evidence {
     let block: Vec<u8> = Vec::with_capacity(BLOCK);
     let glibc_after = glibc_in_use();
     let jemalloc_after = jemalloc_allocated();
-    // SAFETY: mi_is_in_heap_region only inspects the address.
+    // Keep the optimiser from eliding the allocation.
     let block = std::hint::black_box(block);
+    // SAFETY: mi_is_in_heap_region only inspects the address.
     let mimalloc = unsafe { libmimalloc_sys::mi_is_in_heap_region(block.as_ptr().cast()) };
     drop(block);
     Evidence {

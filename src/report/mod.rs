@@ -6,4 +6,4 @@ mod summary;
 mod write;
 
 pub use summary::{summarize, PointSummary};
-pub use write::write;
+pub use write::{write, COMPARISON_FILE};

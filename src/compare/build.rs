@@ -157,6 +157,7 @@ pub fn compare_runs(
     }
     let family = adjust(&mut points);
     let mut warnings = environment_warnings(base, head);
+    warnings.extend(stability_warnings(&points));
     warnings.extend(matching.notes.iter().cloned());
     let geomean = geomean(base, head, &matching.key_axes, &mut warnings);
     Ok(ComparisonReport {
@@ -255,6 +256,34 @@ fn geomean(
         stats::geomean_change(&medians(base), &medians(head), &GeoMeanSettings::default()).ok()?;
     warnings.extend(g.warning());
     (g.points >= 2).then_some(g)
+}
+
+/// Coefficient of variation between processes above which a side is unstable.
+const UNSTABLE_CV: f64 = 0.10;
+
+/// A side whose processes scatter widely was disturbed (load from other
+/// work, frequency changes): say so, since that noise, not the change under
+/// test, then decides the verdicts, and load that differs between the runs
+/// shifts them systematically, which no correction for many tests can undo.
+fn stability_warnings(points: &[PointComparison]) -> Vec<String> {
+    let timed: Vec<&Comparison> = points.iter().filter_map(|p| p.time.as_ref()).collect();
+    let mut w = Vec::new();
+    for side in ["base", "head"] {
+        let unstable = timed
+            .iter()
+            .map(|c| if side == "base" { &c.base } else { &c.head })
+            .filter(|s| s.cv.is_some_and(|cv| cv >= UNSTABLE_CV))
+            .count();
+        if unstable > 0 {
+            w.push(format!(
+                "{side} is unstable: at {unstable} of {} points its processes vary by ≥ {:.0}% (CV); \
+                 the machine was likely busy — rerun on a quiet machine before trusting a verdict there",
+                timed.len(),
+                UNSTABLE_CV * 100.0
+            ));
+        }
+    }
+    w
 }
 
 fn environment_warnings(base: &Results, head: &Results) -> Vec<String> {

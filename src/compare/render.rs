@@ -159,15 +159,11 @@ fn time_table(report: &ComparisonReport, bold: bool) -> Table {
     t
 }
 
-fn exact_table(
-    report: &ComparisonReport,
-    name: &str,
-    metric: fn(&PointComparison) -> Option<ExactComparison>,
-    fmt: fn(f64) -> String,
-) -> Table {
-    let mut t = Table::new(&[name, "base", "head", "change"]);
+fn exact_table(report: &ComparisonReport, metric: &ExactMetric) -> Table {
+    let fmt = metric.fmt;
+    let mut t = Table::new(&[metric.name, "base", "head", "change"]);
     for p in &report.points {
-        let Some(e) = metric(p) else { continue };
+        let Some(e) = (metric.get)(p) else { continue };
         let side = |v: &crate::stats::ExactValue| {
             if v.varies() {
                 format!("{} ({}–{}) ⚠", fmt(v.value), fmt(v.min), fmt(v.max))
@@ -252,9 +248,14 @@ pub fn text(report: &ComparisonReport) -> String {
     }
     let _ = writeln!(out);
     time_table(report, false).text(&mut out);
-    for (name, metric, fmt) in exact_metrics() {
+    for m in &EXACT_METRICS {
         let _ = writeln!(out);
-        exact_table(report, name, metric, fmt).text(&mut out);
+        match all_unchanged(report, m.get) {
+            Some(line) => {
+                let _ = writeln!(out, "{}: {line}", m.name);
+            }
+            None => exact_table(report, m).text(&mut out),
+        }
     }
     let _ = writeln!(out, "\nverdicts: {}", summary_line(report));
     for w in all_warnings(report) {
@@ -263,14 +264,35 @@ pub fn text(report: &ComparisonReport) -> String {
     out
 }
 
+/// `unchanged at all 42 points` when no point's count changed or varied
+/// between processes (a table of identical rows says nothing more).
+fn all_unchanged(report: &ComparisonReport, metric: Metric) -> Option<String> {
+    let values: Vec<ExactComparison> = report.points.iter().filter_map(metric).collect();
+    let quiet = !values.is_empty() && values.iter().all(|e| !e.changed && !e.varies);
+    quiet.then(|| format!("unchanged at all {} points", values.len()))
+}
+
 type Metric = fn(&PointComparison) -> Option<ExactComparison>;
 
-fn exact_metrics() -> [(&'static str, Metric, fn(f64) -> String); 2] {
-    [
-        ("allocs/op", |p| p.allocs_per_op, count),
-        ("B/op", |p| p.bytes_per_op, bytes),
-    ]
+/// An exact count as the tables show it.
+struct ExactMetric {
+    name: &'static str,
+    get: Metric,
+    fmt: fn(f64) -> String,
 }
+
+const EXACT_METRICS: [ExactMetric; 2] = [
+    ExactMetric {
+        name: "allocs/op",
+        get: |p| p.allocs_per_op,
+        fmt: count,
+    },
+    ExactMetric {
+        name: "B/op",
+        get: |p| p.bytes_per_op,
+        fmt: bytes,
+    },
+];
 
 /// Markdown for a pull request or a CI job summary.
 pub fn markdown(report: &ComparisonReport) -> String {
@@ -293,9 +315,14 @@ pub fn markdown(report: &ComparisonReport) -> String {
     }
     let _ = writeln!(out, "**Time:** {}.\n", summary_line(report));
     time_table(report, true).markdown(&[false, true, true, false, false, true, true], &mut out);
-    for (name, metric, fmt) in exact_metrics() {
+    for m in &EXACT_METRICS {
         let _ = writeln!(out);
-        exact_table(report, name, metric, fmt).markdown(&[false, true, true, false], &mut out);
+        match all_unchanged(report, m.get) {
+            Some(line) => {
+                let _ = writeln!(out, "**{}:** {line}", m.name);
+            }
+            None => exact_table(report, m).markdown(&[false, true, true, false], &mut out),
+        }
     }
     let warnings = all_warnings(report);
     if !warnings.is_empty() {

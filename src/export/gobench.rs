@@ -180,15 +180,18 @@ mod tests {
     #[derive(Debug, Default)]
     struct Parsed {
         config: Vec<(String, String)>,
-        results: Vec<(String, u64, Vec<(f64, String)>)>,
+        results: Vec<BenchLine>,
     }
+
+    /// Name, iterations, and value/unit pairs.
+    type BenchLine = (String, u64, Vec<(f64, String)>);
 
     fn parse(text: &str) -> Result<Parsed, String> {
         let mut p = Parsed::default();
         for (n, line) in text.lines().enumerate() {
             if let Some(rest) = line.strip_prefix("Benchmark") {
                 let fields: Vec<&str> = line.split_whitespace().collect();
-                if fields.len() < 4 || fields.len() % 2 != 0 {
+                if fields.len() < 4 || !fields.len().is_multiple_of(2) {
                     return Err(format!("line {n}: {} fields", fields.len()));
                 }
                 if rest.starts_with(|c: char| c.is_lowercase()) {

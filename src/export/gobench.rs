@@ -9,7 +9,7 @@
 //! Then one result line per successful worker process:
 //!
 //! ```text
-//! BenchmarkMergesort/variant=v3/threads=2-8  1536  652431 ns/op  8.39e+06 B/op  19999 allocs/op
+//! BenchmarkCompareThreshold/variant=v3/threads=2-2  3  18253914 ns/op  28306912 B/op  200126 allocs/op
 //! ```
 //!
 //! The name is the experiment in CamelCase, the varying axes as

@@ -1,22 +1,34 @@
 //! The command line: parsed once into typed options, then dispatched.
-//! Exit codes: 0 success, 2 usage or config error, 1 anything else.
+//! Exit codes (one place, [`Failure::code`]): 0 success; 1 a run failed, a
+//! comparison found what `--fail-on` asked to fail on, or another runtime
+//! error; 2 usage or config error; 3 the runs cannot be compared.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
 use crate::config::{self, ConfigError};
+use crate::export::{self, ExportFormat};
+use crate::results::Results;
 use crate::runner::{self, ProgressMode, WorkerExe};
+use crate::stats::{CompareSettings, VerdictRule};
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success (for compare: nothing --fail-on asked to fail on)
+  1  a run failed (the report is still written), the comparison found what --fail-on names, or another runtime error
+  2  usage or config error (bad arguments, unreadable or invalid config or results file)
+  3  the runs cannot be compared (different workloads, or no point in common)";
 
 #[derive(Parser)]
 #[command(
     name = "tuner",
     version,
-    about = "Runs runtime-tuning experiments from TOML configs, one process per run, and writes honest reports."
-)]
-#[command(
-    after_help = "Exit codes: 0 success; 1 a run failed (the report is still written) or another runtime error; 2 usage or config error."
+    about = "Runs runtime-tuning experiments from TOML configs, one process per run, and writes honest reports.",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -26,6 +38,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run every point of a config's matrix and write a report.
+    #[command(after_help = EXIT_CODES)]
     Run {
         /// The experiment config (TOML).
         config: PathBuf,
@@ -35,6 +48,15 @@ enum Command {
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
+        /// After the run, compare it with this earlier run (results.json) and write compare.md.
+        #[arg(long, value_name = "RESULTS")]
+        baseline: Option<PathBuf>,
+        /// Changes within ±this are noise (with --baseline).
+        #[arg(long, value_name = "PERCENT", default_value = "1%", value_parser = parse_percent, requires = "baseline")]
+        noise: f64,
+        /// What makes the comparison exit with 1 (with --baseline).
+        #[arg(long, value_enum, default_value_t = FailOnArg::Never, requires = "baseline")]
+        fail_on: FailOnArg,
     },
     /// List the experiments, their variants and parameters.
     List,
@@ -43,20 +65,188 @@ enum Command {
         /// results.json or journal.jsonl
         results: PathBuf,
     },
+    /// Compare two runs of one experiment: per point, the change with its interval and a verdict.
+    #[command(after_help = EXIT_CODES)]
+    Compare(CompareArgs),
+    /// Write a run's per-process results for other tools (benchstat, spreadsheets).
+    Export {
+        /// results.json or journal.jsonl
+        results: PathBuf,
+        #[arg(long, value_enum, default_value_t = ExportFormatArg::Gobench)]
+        format: ExportFormatArg,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Run one spec (read as JSON on stdin) in this process.
     #[command(hide = true)]
     Worker,
 }
 
+#[derive(Args)]
+struct CompareArgs {
+    /// The earlier run: results.json (or journal.jsonl).
+    base: PathBuf,
+    /// The run to judge against it.
+    head: PathBuf,
+    /// Changes within ±this are noise: never "faster" or "slower".
+    #[arg(long, value_name = "PERCENT", default_value = "1%", value_parser = parse_percent)]
+    noise: f64,
+    /// What makes compare exit with 1.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
+    fail_on: FailOnArg,
+    /// How to print the comparison on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Also write the markdown comparison to this file.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    /// Never (exit 0 whatever the verdicts).
+    Never,
+    /// A point whose time is slower beyond the noise band, after Holm's correction.
+    Slower,
+    /// Slower, or more allocations or bytes per operation at any point.
+    Regression,
+    /// Any faster or slower verdict or any change of an exact count (for A/A checks).
+    AnyChange,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(a: FailOnArg) -> FailOn {
+        match a {
+            FailOnArg::Never => FailOn::Never,
+            FailOnArg::Slower => FailOn::Slower,
+            FailOnArg::Regression => FailOn::Regression,
+            FailOnArg::AnyChange => FailOn::AnyChange,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// Aligned columns, like benchstat.
+    Text,
+    /// A markdown table.
+    Md,
+    /// The comparison as JSON.
+    Json,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(a: FormatArg) -> OutputFormat {
+        match a {
+            FormatArg::Text => OutputFormat::Text,
+            FormatArg::Md => OutputFormat::Markdown,
+            FormatArg::Json => OutputFormat::Json,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormatArg {
+    /// The Go benchmark data format: one line per process, readable by benchstat.
+    Gobench,
+    /// One row per process, the point's coordinates as columns.
+    Csv,
+    /// The CSV's rows as JSON objects.
+    Json,
+}
+
+impl From<ExportFormatArg> for ExportFormat {
+    fn from(a: ExportFormatArg) -> ExportFormat {
+        match a {
+            ExportFormatArg::Gobench => ExportFormat::Gobench,
+            ExportFormatArg::Csv => ExportFormat::Csv,
+            ExportFormatArg::Json => ExportFormat::Json,
+        }
+    }
+}
+
+/// `1%`, `0.5%` or `2`: a non-negative percentage.
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .trim_end_matches('%')
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a percentage such as 1% or 0.5%"))?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("`{s}` must be a percentage ≥ 0"))
+    }
+}
+
+/// How two runs are judged: the engine's settings and the CI gate.
+struct Judging {
+    settings: CompareSettings,
+    fail_on: FailOn,
+}
+
+impl Judging {
+    fn new(noise: f64, fail_on: FailOnArg) -> Judging {
+        Judging {
+            settings: CompareSettings {
+                rule: VerdictRule {
+                    noise_band_pct: noise,
+                    ..VerdictRule::default()
+                },
+                ..CompareSettings::default()
+            },
+            fail_on: fail_on.into(),
+        }
+    }
+}
+
 /// An error at the edge, with the exit code it maps to.
 pub enum Failure {
     Config(ConfigError),
+    /// Bad input named on the command line (exit 2).
+    Usage(anyhow::Error),
+    /// The runs cannot be compared (exit 3).
+    Incomparable(CompareError),
+    /// The comparison found what `--fail-on` asked to fail on (exit 1).
+    Gate(Vec<String>),
     Other(anyhow::Error),
+}
+
+impl Failure {
+    fn code(&self) -> u8 {
+        match self {
+            Failure::Gate(_) | Failure::Other(_) => 1,
+            Failure::Config(_) | Failure::Usage(_) => 2,
+            Failure::Incomparable(_) => 3,
+        }
+    }
+
+    fn report(&self) {
+        match self {
+            Failure::Config(e) => eprintln!("error: {e}"),
+            Failure::Usage(e) | Failure::Other(e) => eprintln!("error: {e:#}"),
+            Failure::Incomparable(e) => eprintln!("error: {e}"),
+            Failure::Gate(findings) => {
+                eprintln!("error: the comparison fails --fail-on:");
+                for f in findings {
+                    eprintln!("  {f}");
+                }
+            }
+        }
+    }
 }
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         Failure::Other(e)
+    }
+}
+
+impl From<CompareError> for Failure {
+    fn from(e: CompareError) -> Self {
+        Failure::Incomparable(e)
     }
 }
 
@@ -67,29 +257,55 @@ pub fn main() -> ExitCode {
             config,
             dry_run,
             quiet,
-        } => run(&config, dry_run, quiet),
+            baseline,
+            noise,
+            fail_on,
+        } => run(
+            &config,
+            dry_run,
+            quiet,
+            baseline.as_deref(),
+            &Judging::new(noise, fail_on),
+        ),
         Command::List => {
             print!("{}", crate::catalog::listing());
             Ok(())
         }
         Command::Report { results } => report(&results),
+        Command::Compare(args) => compare(&args),
+        Command::Export {
+            results,
+            format,
+            output,
+        } => export(&results, format.into(), output.as_deref()),
         Command::Worker => return crate::worker::main(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Config(e)) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Other(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
+        Err(failure) => {
+            failure.report();
+            ExitCode::from(failure.code())
         }
     }
 }
 
-fn run(path: &Path, dry_run: bool, quiet: bool) -> Result<(), Failure> {
+fn run(
+    path: &Path,
+    dry_run: bool,
+    quiet: bool,
+    baseline: Option<&Path>,
+    judging: &Judging,
+) -> Result<(), Failure> {
     let plan = config::load(path).map_err(Failure::Config)?;
+    let base = baseline.map(load).transpose()?;
+    if let Some(base) = &base {
+        if base.plan.workload != plan.workload {
+            return Err(Failure::Incomparable(CompareError::DifferentWorkloads {
+                base: base.plan.workload.clone(),
+                head: plan.workload.clone(),
+            }));
+        }
+    }
     if dry_run {
         print!("{}", crate::catalog::dry_run(&plan));
         return Ok(());
@@ -110,19 +326,127 @@ fn run(path: &Path, dry_run: bool, quiet: bool) -> Result<(), Failure> {
         .filter(|r| r.output().is_none())
         .count();
     println!("report: {}", finished.dir.join("report.md").display());
+    let gate = match (baseline, base) {
+        (Some(base_path), Some(base)) => {
+            let head_path = finished.dir.join("results.json");
+            let report = judge(&base, base_path, &finished.results, &head_path, judging)?;
+            let md = finished.dir.join(crate::report::COMPARISON_FILE);
+            std::fs::write(&md, compare::markdown(&report))
+                .with_context(|| format!("writing {}", md.display()))?;
+            // Re-render so report.md links the comparison.
+            crate::report::write(&finished.dir, &finished.results)?;
+            print!("\n{}", compare::text(&report));
+            println!("compare: {}", md.display());
+            publish(&report, None)?;
+            gate(&report, judging.fail_on)
+        }
+        _ => Ok(()),
+    };
     if failed > 0 {
         return Err(Failure::Other(anyhow::anyhow!(
             "{failed} of {} runs failed; see the report",
             finished.results.runs.len()
         )));
     }
-    Ok(())
+    gate
 }
 
 fn report(path: &Path) -> Result<(), Failure> {
-    let results = crate::results::Results::load(path)?;
+    let results = load(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     crate::report::write(dir, &results)?;
     println!("report: {}", dir.join("report.md").display());
     Ok(())
+}
+
+fn compare(args: &CompareArgs) -> Result<(), Failure> {
+    let judging = Judging::new(args.noise, args.fail_on);
+    let base = load(&args.base)?;
+    let head = load(&args.head)?;
+    let report = judge(&base, &args.base, &head, &args.head, &judging)?;
+    print!("{}", compare::render(&report, args.format.into()));
+    publish(&report, args.output.as_deref())?;
+    gate(&report, judging.fail_on)
+}
+
+fn export(path: &Path, format: ExportFormat, output: Option<&Path>) -> Result<(), Failure> {
+    let results = load(path)?;
+    let text = export::export(&results, format);
+    match output {
+        Some(out) => std::fs::write(out, text)
+            .with_context(|| format!("writing {}", out.display()))
+            .map_err(Failure::Other),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// A results file named on the command line; unreadable or invalid is a usage error.
+fn load(path: &Path) -> Result<Results, Failure> {
+    Results::load(path).map_err(Failure::Usage)
+}
+
+fn judge(
+    base: &Results,
+    base_path: &Path,
+    head: &Results,
+    head_path: &Path,
+    judging: &Judging,
+) -> Result<ComparisonReport, Failure> {
+    Ok(compare::compare_runs(
+        base,
+        &base_path.display().to_string(),
+        head,
+        &head_path.display().to_string(),
+        &judging.settings,
+    )?)
+}
+
+/// Writes the markdown to `output`, and appends it to `$GITHUB_STEP_SUMMARY` when set.
+fn publish(report: &ComparisonReport, output: Option<&Path>) -> Result<(), Failure> {
+    let md = compare::markdown(report);
+    if let Some(out) = output {
+        std::fs::write(out, &md).with_context(|| format!("writing {}", out.display()))?;
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        let path = PathBuf::from(summary);
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| writeln!(f, "{md}"))
+            .with_context(|| format!("appending to $GITHUB_STEP_SUMMARY ({})", path.display()))?;
+    }
+    Ok(())
+}
+
+fn gate(report: &ComparisonReport, fail_on: FailOn) -> Result<(), Failure> {
+    let findings = fail_on.failures(report);
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Gate(findings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_parse_with_or_without_the_sign() {
+        assert_eq!(parse_percent("1%"), Ok(1.0));
+        assert_eq!(parse_percent("0.5"), Ok(0.5));
+        assert_eq!(parse_percent(" 2.5 % "), Ok(2.5));
+        assert!(parse_percent("-1%").is_err());
+        assert!(parse_percent("one").is_err());
+    }
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

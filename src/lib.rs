@@ -4,13 +4,19 @@
 //! [`matrix`] expands it into points and a shuffled schedule; [`runner`]
 //! executes each slot as a [`worker`] process (allocator from [`alloc`],
 //! timing from [`measure`]) and journals the [`results`]; [`stats`] and
-//! [`report`] turn raw results into a markdown report.
+//! [`report`] turn raw results into a markdown report; [`compare`] judges
+//! two runs against each other and [`export`] writes results for other
+//! tools (benchstat, spreadsheets).
 
 pub mod alloc;
 pub mod catalog;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod environment;
+pub mod export;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod matrix;
 pub mod measure;
 pub mod report;

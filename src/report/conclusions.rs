@@ -130,7 +130,7 @@ impl Context<'_> {
         let mut along = self.along(axis, best);
         along.sort_by(|a, b| a.1.first_use_ns.total_cmp(&b.1.first_use_ns));
         let (soonest, latest) = (along.first()?, along.last()?);
-        if latest.1.first_use_ns < 1.5 * soonest.1.first_use_ns {
+        if soonest.1.first_use_ns <= 0.0 || latest.1.first_use_ns < 1.5 * soonest.1.first_use_ns {
             return None;
         }
         let listed: Vec<String> = along
@@ -382,14 +382,14 @@ fn capitalize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::results_by;
     use crate::report::summarize;
-    use crate::report::testing::results;
 
     const CONFIG: &str = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\n\
         [matrix]\nthreads = [1, 2]\nallocator = [\"system\", \"mimalloc\"]\n[measure]\nprocesses = 8\n";
 
     fn conclude(ns: impl Fn(&Point) -> f64) -> Vec<String> {
-        let r = results(CONFIG, ns, |p| if p.variant == "v3" { 1000 } else { 999 });
+        let r = results_by(CONFIG, ns, |p| if p.variant == "v3" { 1000 } else { 999 });
         let settings = CompareSettings::default();
         conclusions(&r, &summarize(&r, &settings), &settings)
     }

@@ -37,6 +37,8 @@ pub struct Report<'a> {
     summaries: &'a [PointSummary],
     conclusions: &'a [String],
     varying: Vec<&'a str>,
+    /// A comparison with an earlier run written beside the report, if any.
+    comparison: Option<&'a str>,
 }
 
 impl<'a> Report<'a> {
@@ -50,7 +52,14 @@ impl<'a> Report<'a> {
             summaries,
             conclusions,
             varying: matrix::varying_axes(&results.plan.axes),
+            comparison: None,
         }
+    }
+
+    /// Links the comparison with a baseline run at `file` (relative to the report).
+    pub fn linking_comparison(mut self, file: Option<&'a str>) -> Self {
+        self.comparison = file;
+        self
     }
 
     fn label(&self, p: &Point) -> String {
@@ -144,6 +153,12 @@ impl<'a> Report<'a> {
             wall,
             m.seed,
         );
+        if let Some(file) = self.comparison {
+            let _ = writeln!(
+                out,
+                "Compared with a baseline run (`tuner run --baseline`): see [{file}]({file}).\n"
+            );
+        }
     }
 
     fn best_section(&self, out: &mut String) {

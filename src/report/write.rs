@@ -10,12 +10,22 @@ use super::summary::summarize;
 use crate::results::Results;
 use crate::stats::CompareSettings;
 
-/// Renders `report.md` into `dir` from `results` alone.
+/// The comparison `tuner run --baseline` writes beside the report.
+pub const COMPARISON_FILE: &str = "compare.md";
+
+/// Renders `report.md` into `dir` from `results` alone (linking
+/// [`COMPARISON_FILE`] when the directory holds one).
 pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
     let settings = CompareSettings::default();
     let summaries = summarize(results, &settings);
     let conclusions = conclusions(results, &summaries, &settings);
-    let text = Report::new(results, &summaries, &conclusions).render();
+    let comparison = dir
+        .join(COMPARISON_FILE)
+        .is_file()
+        .then_some(COMPARISON_FILE);
+    let text = Report::new(results, &summaries, &conclusions)
+        .linking_comparison(comparison)
+        .render();
     let path = dir.join("report.md");
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
 }

@@ -37,3 +37,17 @@ pub fn run_dir(dir: &Path, name: &str) -> PathBuf {
 pub fn results(run_dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(run_dir.join("results.json")).unwrap()).unwrap()
 }
+
+/// A results file built without running anything: `config` (a TOML body)
+/// expanded to its points, point `i` with one successful process per value
+/// in `ns[i]` (its ns/op) and `allocs` allocations of 64 bytes per op.
+pub fn fake_results(config: &str, ns: &[Vec<f64>], allocs: u64) -> tuner::results::Results {
+    tuner::fixtures::results_with(config, ns, allocs)
+}
+
+/// Saves `results` as `<dir>/<name>` and returns the path.
+pub fn save(dir: &Path, name: &str, results: &tuner::results::Results) -> PathBuf {
+    let path = dir.join(name);
+    results.save(&path).unwrap();
+    path
+}

@@ -1,0 +1,104 @@
+//! The CI gate: which findings make `tuner compare` exit with code 1.
+
+use serde::{Deserialize, Serialize};
+
+use super::build::ComparisonReport;
+use crate::stats::{ExactComparison, Verdict};
+
+/// What counts as a failure of the comparison.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailOn {
+    /// Never fail on the findings (only on errors).
+    #[default]
+    Never,
+    /// A point whose time is *slower*: significant after Holm's correction
+    /// and with its estimate beyond the noise band.
+    Slower,
+    /// *slower*, or more allocations or bytes per operation anywhere.
+    Regression,
+    /// Any *faster* or *slower* verdict, or any change of an exact count:
+    /// for A/A checks and for changes that should be neutral.
+    AnyChange,
+}
+
+impl FailOn {
+    /// The findings that fail the gate, one line each; empty when it passes.
+    pub fn failures(self, report: &ComparisonReport) -> Vec<String> {
+        if self == FailOn::Never {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let band = report.settings.rule.noise_band_pct;
+        for p in &report.points {
+            if let Some(c) = &p.time {
+                let fails = match c.verdict {
+                    Verdict::Slower => true,
+                    Verdict::Faster => self == FailOn::AnyChange,
+                    Verdict::Equivalent | Verdict::Inconclusive => false,
+                };
+                if fails {
+                    out.push(format!(
+                        "{}: time {} is {} beyond the ±{band}% band",
+                        p.point, c.change, c.verdict
+                    ));
+                }
+            }
+            for (metric, e) in [("allocs/op", p.allocs_per_op), ("B/op", p.bytes_per_op)] {
+                let Some(e) = e else { continue };
+                if self.exact_fails(&e) {
+                    out.push(format!("{}: {metric} {e}", p.point));
+                }
+            }
+        }
+        out
+    }
+
+    fn exact_fails(self, e: &ExactComparison) -> bool {
+        match self {
+            FailOn::Never | FailOn::Slower => false,
+            FailOn::Regression => e.delta > 0.0,
+            FailOn::AnyChange => e.changed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::compare_runs;
+    use crate::fixtures::{output, results, TINY};
+    use crate::results::Outcome;
+
+    fn values(f: f64) -> Vec<Option<f64>> {
+        (0..8).map(|i| Some(f * (100.0 + i as f64 * 0.1))).collect()
+    }
+
+    #[test]
+    fn each_policy_fails_on_its_findings() {
+        let base = results(TINY, &[&values(1.0), &values(1.0)]);
+        let mut head = results(TINY, &[&values(0.8), &values(1.0)]);
+        // v3 in head allocates twice per operation.
+        for r in head.runs.iter_mut().filter(|r| r.point == 1) {
+            r.outcome = Outcome::Ok(output(100.0 + r.process as f64 * 0.1, 2));
+        }
+        let report = compare_runs(&base, "b", &head, "h", &Default::default()).unwrap();
+        assert_eq!(report.counts.faster, 1);
+        assert!(FailOn::Never.failures(&report).is_empty());
+        assert!(FailOn::Slower.failures(&report).is_empty());
+        assert_eq!(
+            FailOn::Regression.failures(&report),
+            [
+                "variant=v3: allocs/op 1 → 2 (+1, +100.0%)",
+                "variant=v3: B/op 64 → 128 (+64, +100.0%)"
+            ]
+        );
+        let any = FailOn::AnyChange.failures(&report);
+        assert_eq!(any.len(), 3);
+        assert!(
+            any[0].starts_with("variant=sequential: time -20.0% [")
+                && any[0].ends_with("is faster beyond the ±1% band"),
+            "{}",
+            any[0]
+        );
+    }
+}

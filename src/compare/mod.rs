@@ -1,0 +1,17 @@
+//! Comparing two runs of one experiment (`tuner compare base head`): match
+//! their points, compare each shared point's time with the statistics
+//! engine (Holm across the whole family) and its exact counts exactly, sum
+//! up with a geometric mean, render text, markdown or JSON, and decide
+//! whether the comparison fails a CI gate.
+
+mod build;
+mod error;
+mod gate;
+mod matching;
+mod render;
+
+pub use build::{compare_runs, ComparisonReport, PointComparison, RunInfo, VerdictCounts};
+pub use error::CompareError;
+pub use gate::FailOn;
+pub use matching::{match_points, Matching, Pair, SettingChange};
+pub use render::{markdown, render, text, OutputFormat};

@@ -1,0 +1,144 @@
+//! Results built in memory for tests: a config's points and worker
+//! processes with chosen values, no workload run.
+
+use std::path::Path;
+
+use crate::alloc::{AllocatorName, Evidence};
+use crate::environment::Environment;
+use crate::matrix::Point;
+use crate::results::{
+    AllocCounts, Outcome, Results, RunOutput, RunRecord, Sample, ThreadCheck, SCHEMA,
+};
+
+/// A successful process: three samples of 10 iterations at `ns_per_op`,
+/// `allocs_per_op` allocations of 64 bytes each per operation.
+pub fn output(ns_per_op: f64, allocs_per_op: u64) -> RunOutput {
+    let sample = Sample {
+        iters: 10,
+        ns: (ns_per_op * 10.0).round() as u64,
+    };
+    RunOutput {
+        samples: vec![sample; 3],
+        ops_per_run: 1,
+        build_ns: 0,
+        first_run_ns: 0,
+        warmup_iters: 0,
+        alloc: AllocCounts {
+            iters: 30,
+            allocs: allocs_per_op * 30,
+            bytes: allocs_per_op * 30 * 64,
+            ..AllocCounts::default()
+        },
+        cpu: Default::default(),
+        threads: ThreadCheck::default(),
+        allocator: AllocatorName::System,
+        evidence: Evidence {
+            glibc: true,
+            jemalloc: false,
+            mimalloc: false,
+        },
+        digest: 0,
+    }
+}
+
+/// The results of `config` (a TOML body) where point `i`'s processes have
+/// the ns/op values `per_point[i]` (`None`: the process failed), each with
+/// one allocation per operation.
+pub fn results(config: &str, per_point: &[&[Option<f64>]]) -> Results {
+    assemble(config, |points| {
+        let mut runs = Vec::new();
+        for (point, values) in per_point.iter().enumerate().take(points.len()) {
+            for (process, v) in values.iter().enumerate() {
+                let outcome = match v {
+                    Some(ns) => Outcome::Ok(output(*ns, 1)),
+                    None => Outcome::Failed {
+                        reason: "panicked: as asked".into(),
+                        stderr_tail: String::new(),
+                    },
+                };
+                runs.push(record(point, process, runs.len(), outcome));
+            }
+        }
+        runs
+    })
+}
+
+/// The results of `config` where point `i` has one successful process per
+/// value in `ns[i]` (its ns/op), each with `allocs` allocations per op.
+pub fn results_with(config: &str, ns: &[Vec<f64>], allocs: u64) -> Results {
+    assemble(config, |points| {
+        let mut runs = Vec::new();
+        for (point, values) in ns.iter().enumerate().take(points.len()) {
+            for (process, v) in values.iter().enumerate() {
+                runs.push(record(
+                    point,
+                    process,
+                    runs.len(),
+                    Outcome::Ok(output(*v, allocs)),
+                ));
+            }
+        }
+        runs
+    })
+}
+
+/// The results of `config` where process `k` of each point (as many as
+/// `[measure] processes`) measured `ns(point) * (1 + 0.001 k)` ns/op and
+/// `allocs(point)` allocations per operation.
+pub fn results_by(
+    config: &str,
+    ns: impl Fn(&Point) -> f64,
+    allocs: impl Fn(&Point) -> u64,
+) -> Results {
+    let processes = crate::config::parse(Path::new("fixture.toml"), config)
+        .expect("valid config")
+        .measure
+        .processes;
+    assemble(config, |points| {
+        let mut runs = Vec::new();
+        for p in points {
+            for k in 0..processes as usize {
+                let out = output(ns(p) * (1.0 + 0.001 * k as f64), allocs(p));
+                runs.push(record(p.id, k, runs.len(), Outcome::Ok(out)));
+            }
+        }
+        runs
+    })
+}
+
+fn record(point: usize, process: usize, seq: usize, outcome: Outcome) -> RunRecord {
+    RunRecord {
+        point,
+        process: process as u32,
+        seq,
+        wall_ms: 1.0,
+        max_rss_kib: 1024,
+        outcome,
+    }
+}
+
+fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Results {
+    let plan = crate::config::parse(Path::new("fixture.toml"), config).expect("valid config");
+    let points = crate::matrix::expand(&plan);
+    let runs = runs(&points);
+    Results {
+        schema: SCHEMA,
+        tuner_version: "0.1.0".into(),
+        run_id: "2026-01-01T00-00-00Z".into(),
+        config_path: "fixture.toml".into(),
+        config_text: config.into(),
+        baseline: crate::matrix::baseline(&plan, &points),
+        plan,
+        points,
+        environment: Environment {
+            cpu_model: "Test CPU".into(),
+            cores: 2,
+            optimized: true,
+            ..Environment::default()
+        },
+        runs,
+    }
+}
+
+/// Two mergesort variants, threshold pinned to 64.
+pub const TINY: &str = "[experiment]\nname = \"tiny\"\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\nthreshold = 64\n[matrix]\nthreads = [1]\nallocator = [\"system\"]\n";

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{self, ConfigError};
+use crate::config::{self, ConfigError, ProfileKind};
 use crate::runner::{self, ProgressMode, WorkerExe};
 
 #[derive(Parser)]
@@ -33,6 +33,10 @@ enum Command {
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
+        /// Profiles to make, replacing the config's [profile] kinds: a
+        /// comma-separated list of spans, cpu, timeline, heap, diff (or all, none).
+        #[arg(long, value_name = "KINDS", value_parser = parse_kinds)]
+        profile: Option<ProfileKinds>,
     },
     /// List the experiments, their variants and parameters.
     List,
@@ -44,6 +48,14 @@ enum Command {
     /// Run one spec (read as JSON on stdin) in this process.
     #[command(hide = true)]
     Worker,
+}
+
+/// The kinds `--profile` names (one value, so clap keeps the list whole).
+#[derive(Clone, Debug)]
+struct ProfileKinds(Vec<ProfileKind>);
+
+fn parse_kinds(text: &str) -> Result<ProfileKinds, String> {
+    ProfileKind::parse_list(text).map(ProfileKinds)
 }
 
 /// An error at the edge, with the exit code it maps to.
@@ -65,7 +77,8 @@ pub fn main() -> ExitCode {
             config,
             dry_run,
             quiet,
-        } => run(&config, dry_run, quiet),
+            profile,
+        } => run(&config, dry_run, quiet, profile.as_ref().map(|k| k.0.as_slice())),
         Command::List => {
             print!("{}", crate::catalog::listing());
             Ok(())
@@ -86,8 +99,16 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(path: &Path, dry_run: bool, quiet: bool) -> Result<(), Failure> {
-    let plan = config::load(path).map_err(Failure::Config)?;
+fn run(
+    path: &Path,
+    dry_run: bool,
+    quiet: bool,
+    profile: Option<&[ProfileKind]>,
+) -> Result<(), Failure> {
+    let mut plan = config::load(path).map_err(Failure::Config)?;
+    if let Some(kinds) = profile {
+        plan.profile.set_kinds(kinds);
+    }
     if dry_run {
         print!("{}", crate::catalog::dry_run(&plan));
         return Ok(());

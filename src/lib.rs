@@ -4,7 +4,9 @@
 //! [`matrix`] expands it into points and a shuffled schedule; [`runner`]
 //! executes each slot as a [`worker`] process (allocator from [`alloc`],
 //! timing from [`measure`]) and journals the [`results`]; [`stats`] and
-//! [`report`] turn raw results into a markdown report.
+//! [`report`] turn raw results into a markdown report. [`profile`] runs
+//! the profiling passes (flame graphs, CPU profiles, timelines, heap over
+//! time) in processes of their own.
 
 pub mod alloc;
 pub mod catalog;
@@ -13,6 +15,7 @@ pub mod config;
 pub mod environment;
 pub mod matrix;
 pub mod measure;
+pub mod profile;
 pub mod report;
 pub mod results;
 pub mod runner;

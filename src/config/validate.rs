@@ -304,7 +304,14 @@ impl Checker<'_> {
                 return Err(self.err(f.span(), "profile.cpu_frequency", "must be in 1..=10000 Hz"))
             }
         };
+        let d = ProfileSettings::default();
+        let span = p.duration.as_ref().map(Spanned::span);
+        let duration = self.duration(p.duration, "profile.duration", d.duration)?;
+        if let (Some(span), true) = (span, duration.is_zero()) {
+            return Err(self.err(span, "profile.duration", "must be longer than zero"));
+        }
         Ok(ProfileSettings {
+            duration,
             spans: p.spans.unwrap_or(false),
             cpu: p.cpu.unwrap_or(false),
             cpu_frequency,

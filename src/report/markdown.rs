@@ -55,6 +55,7 @@ pub struct Report<'a> {
     results: &'a Results,
     summaries: &'a [PointSummary],
     varying: Vec<&'a str>,
+    charts: &'a [super::charts::Chart],
 }
 
 impl<'a> Report<'a> {
@@ -63,7 +64,14 @@ impl<'a> Report<'a> {
             results,
             summaries,
             varying: matrix::varying_axes(&results.plan.axes),
+            charts: &[],
         }
+    }
+
+    /// The charts to embed (written beside the report).
+    pub fn with_charts(mut self, charts: &'a [super::charts::Chart]) -> Self {
+        self.charts = charts;
+        self
     }
 
     fn label(&self, p: &Point) -> String {
@@ -91,6 +99,8 @@ impl<'a> Report<'a> {
         self.best_section(&mut out);
         self.points_table(&mut out);
         self.pivots(&mut out);
+        super::profiles::charts_section(&mut out, self.charts);
+        super::profiles::profiles_section(&mut out, self.results, self.summaries);
         self.checks(&mut out);
         self.notes(&mut out);
         self.environment(&mut out);

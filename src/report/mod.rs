@@ -1,7 +1,10 @@
-//! The markdown report, derived from a results file and nothing else.
+//! The markdown report and its charts, derived from a results file (and
+//! the profiles it records) and nothing else.
 
+pub mod charts;
 pub mod format;
 mod markdown;
+mod profiles;
 mod summary;
 mod write;
 

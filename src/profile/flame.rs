@@ -200,7 +200,7 @@ mod tests {
         assert!(svg.starts_with("<?xml"), "{}", &svg[..100]);
         assert!(svg.contains("merge"));
         assert!(svg.contains("rayon-1"));
-        assert!(svg(&Folded::new(), "empty", "ns").is_err());
+        assert!(super::svg(&Folded::new(), "empty", "ns").is_err());
     }
 
     #[test]

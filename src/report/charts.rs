@@ -432,6 +432,25 @@ mod tests {
         }
     }
 
+    /// The text of every `<text>` element.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = &t[t.find('>')? + 1..];
+                Some(body[..body.find("</text>")?].trim().to_string())
+            })
+            .collect()
+    }
+
+    /// Polylines stroked in `colour` (e.g. `#1F77B4`).
+    fn polylines(svg: &str, colour: &str) -> usize {
+        svg.split("<polyline")
+            .skip(1)
+            .filter(|p| p.contains(&format!("stroke=\"{colour}\"")))
+            .count()
+    }
+
     #[test]
     fn heap_chart_has_one_line_per_allocator() {
         let lines = heap_lines(&[
@@ -440,9 +459,12 @@ mod tests {
         ]);
         assert_eq!(lines.len(), 2);
         let svg = line_svg("Live heap", "ms", "MiB", &lines).unwrap();
-        assert_eq!(svg.matches("<polyline").count(), 2 + 2, "two series + two legend marks");
-        assert!(svg.contains(">system<"), "legend names system");
-        assert!(svg.contains(">jemalloc<"), "legend names jemalloc");
+        // Each allocator: its line and its legend mark, in its own colour.
+        assert_eq!(polylines(&svg, "#1F77B4"), 2);
+        assert_eq!(polylines(&svg, "#FF7F0E"), 2);
+        let texts = texts(&svg);
+        assert!(texts.contains(&"system".to_string()), "{texts:?}");
+        assert!(texts.contains(&"jemalloc".to_string()), "{texts:?}");
     }
 
     #[test]
@@ -453,9 +475,9 @@ mod tests {
             bars: vec![(1.0, 19.0, 21.0), (2.0, 10.0, 12.5)],
         };
         let svg = line_svg("scaling", "threads", "ms", &[line]).unwrap();
-        assert!(svg.contains(">join<"));
+        assert!(texts(&svg).contains(&"join".to_string()));
         // One polyline for the series, one per bar, one for the legend mark.
-        assert_eq!(svg.matches("<polyline").count(), 1 + 2 + 1);
+        assert_eq!(polylines(&svg, "#1F77B4"), 1 + 2 + 1);
     }
 
     #[test]
@@ -466,8 +488,9 @@ mod tests {
             Bar { group: "std".into(), member: "2 threads".into(), value: 0.0 },
         ];
         let svg = bar_svg("allocs", "allocs/op", &bars).unwrap();
+        let texts = texts(&svg);
         for name in ["sequential", "std", "1 thread", "2 threads"] {
-            assert!(svg.contains(&format!(">{name}<")), "{name} missing");
+            assert!(texts.contains(&name.to_string()), "{name} missing from {texts:?}");
         }
         assert!(svg.matches("<rect").count() >= 3);
     }

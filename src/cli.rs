@@ -78,7 +78,12 @@ pub fn main() -> ExitCode {
             dry_run,
             quiet,
             profile,
-        } => run(&config, dry_run, quiet, profile.as_ref().map(|k| k.0.as_slice())),
+        } => run(
+            &config,
+            dry_run,
+            quiet,
+            profile.as_ref().map(|k| k.0.as_slice()),
+        ),
         Command::List => {
             print!("{}", crate::catalog::listing());
             Ok(())

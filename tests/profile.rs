@@ -64,38 +64,67 @@ fn a_profiled_run_leaves_artifacts_that_read_back() {
     std::fs::write(tmp.path().join("tiny.toml"), CONFIG).unwrap();
     tuner()
         .current_dir(tmp.path())
-        .args(["run", "tiny.toml", "-q", "--profile", "spans,cpu,timeline,heap,diff"])
+        .args([
+            "run",
+            "tiny.toml",
+            "-q",
+            "--profile",
+            "spans,cpu,timeline,heap,diff",
+        ])
         .assert()
         .success();
     let dir = run_dir(tmp.path());
     // Points in matrix order: threads 1 then 2, system then jemalloc.
-    let points = ["00-1-system", "01-1-jemalloc", "02-2-system", "03-2-jemalloc"];
+    let points = [
+        "00-1-system",
+        "01-1-jemalloc",
+        "02-2-system",
+        "03-2-jemalloc",
+    ];
     for p in points {
         let point = dir.join("points").join(p);
 
         let folded = read(&point.join("spans.folded"));
-        assert!(folded.lines().any(|l| l.contains(";merge ") || l.contains(";merge;")), "{p}: {folded}");
+        assert!(
+            folded
+                .lines()
+                .any(|l| l.contains(";merge ") || l.contains(";merge;")),
+            "{p}: {folded}"
+        );
         assert!(folded.contains("split"), "{p}");
         assert!(read(&point.join("spans.svg")).contains("merge"), "{p}");
 
-        let mut gz = flate2::read::GzDecoder::new(std::fs::File::open(point.join("cpu.pb.gz")).unwrap());
+        let mut gz =
+            flate2::read::GzDecoder::new(std::fs::File::open(point.join("cpu.pb.gz")).unwrap());
         let mut bytes = Vec::new();
         gz.read_to_end(&mut bytes).expect("cpu.pb.gz gunzips");
         let profile = pprof::protos::Profile::decode(bytes.as_slice()).expect("a pprof profile");
         assert!(!profile.sample.is_empty(), "{p}: no CPU samples");
-        assert!(profile.string_table.iter().any(|s| s.contains("merge")), "{p}: merge not in the CPU profile");
+        assert!(
+            profile.string_table.iter().any(|s| s.contains("merge")),
+            "{p}: merge not in the CPU profile"
+        );
         assert!(read(&point.join("cpu.svg")).contains("merge"), "{p}");
 
-        let heap: serde_json::Value = serde_json::from_str(&read(&point.join("heap.json"))).unwrap();
-        assert!(heap["samples"].as_array().unwrap().len() > 10, "{p}: too few heap samples");
+        let heap: serde_json::Value =
+            serde_json::from_str(&read(&point.join("heap.json"))).unwrap();
+        assert!(
+            heap["samples"].as_array().unwrap().len() > 10,
+            "{p}: too few heap samples"
+        );
         // The input and its working copy stay live: 2 × 200,000 × 8 bytes.
-        assert!(heap["stats"]["final_live"].as_i64().unwrap() >= 3_200_000, "{p}: {}", heap["stats"]);
+        assert!(
+            heap["stats"]["final_live"].as_i64().unwrap() >= 3_200_000,
+            "{p}: {}",
+            heap["stats"]
+        );
     }
 
     // Timelines: a track per pool thread, each with span events.
     for (p, threads) in [("00-1-system", 1), ("02-2-system", 2), ("03-2-jemalloc", 2)] {
         let trace: serde_json::Value =
-            serde_json::from_str(&read(&dir.join("points").join(p).join("timeline.json"))).expect("timeline JSON parses");
+            serde_json::from_str(&read(&dir.join("points").join(p).join("timeline.json")))
+                .expect("timeline JSON parses");
         let tids: BTreeSet<i64> = trace
             .as_array()
             .expect("an array of events")
@@ -103,14 +132,20 @@ fn a_profiled_run_leaves_artifacts_that_read_back() {
             .filter(|e| e["ph"] == "B" || e["ph"] == "E" || e["ph"] == "X")
             .filter_map(|e| e["tid"].as_i64())
             .collect();
-        assert!(tids.len() >= threads, "{p}: span events on {tids:?}, want ≥ {threads} threads");
+        assert!(
+            tids.len() >= threads,
+            "{p}: span events on {tids:?}, want ≥ {threads} threads"
+        );
     }
 
     // Diffs against the baseline (threads=1, system) for the others.
     for p in &points[1..] {
         let diff = read(&dir.join("points").join(p).join("diff-cpu.svg"));
         assert!(diff.contains("<svg"), "{p}");
-        assert!(read(&dir.join("points").join(p).join("diff-spans.svg")).contains("merge"), "{p}");
+        assert!(
+            read(&dir.join("points").join(p).join("diff-spans.svg")).contains("merge"),
+            "{p}"
+        );
     }
     assert!(!dir.join("points/00-1-system/diff-cpu.svg").exists());
 
@@ -118,7 +153,10 @@ fn a_profiled_run_leaves_artifacts_that_read_back() {
     for chart in ["charts/heap-00-1.svg", "charts/heap-02-2.svg"] {
         let svg = read(&dir.join(chart));
         for allocator in ["system", "jemalloc"] {
-            assert!(svg.contains(&format!("\n{allocator}\n")), "{chart} lacks {allocator}");
+            assert!(
+                svg.contains(&format!("\n{allocator}\n")),
+                "{chart} lacks {allocator}"
+            );
         }
     }
     assert!(read(&dir.join("charts/scaling.svg")).contains("join"));
@@ -133,7 +171,11 @@ fn a_profiled_run_leaves_artifacts_that_read_back() {
 
     // Re-rendering from results.json alone keeps the charts and links.
     std::fs::remove_dir_all(dir.join("charts")).unwrap();
-    tuner().arg("report").arg(dir.join("results.json")).assert().success();
+    tuner()
+        .arg("report")
+        .arg(dir.join("results.json"))
+        .assert()
+        .success();
     assert!(dir.join("charts/heap-02-2.svg").exists());
     assert_eq!(read(&dir.join("report.md")), report);
 }

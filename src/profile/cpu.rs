@@ -120,7 +120,8 @@ impl Cpu {
         std::fs::write(dir.join(FOLDED), flame::to_text(&folded)).context("writing cpu.folded")?;
         let mut files = vec![PROTO.to_string(), FOLDED.to_string()];
         if !folded.is_empty() {
-            let svg = flame::svg(&folded, title, "samples").context("drawing the CPU flame graph")?;
+            let svg =
+                flame::svg(&folded, title, "samples").context("drawing the CPU flame graph")?;
             std::fs::write(dir.join(SVG), svg).context("writing cpu.svg")?;
             files.push(SVG.to_string());
         }

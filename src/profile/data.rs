@@ -174,7 +174,7 @@ pub fn point_dir(point: &Point, varying: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    
+
     use tuner_experiments::api::Buffering;
 
     #[test]

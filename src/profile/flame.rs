@@ -184,7 +184,10 @@ mod tests {
             short_name("{closure#0}<rayon_core::join::{closure_env#0}<()>>"),
             "{closure#0}"
         );
-        assert_eq!(short_name("tuner_experiments::mergesort::merge"), "tuner_experiments::mergesort::merge");
+        assert_eq!(
+            short_name("tuner_experiments::mergesort::merge"),
+            "tuner_experiments::mergesort::merge"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod spans;
 mod timeline;
 
 pub use data::{
-    Diff, HeapSeries, HeapStats, Pass, ProfileOutcome, ProfileOutput, ProfileRecord,
-    ProfileRequest, Profiling, point_dir,
+    point_dir, Diff, HeapSeries, HeapStats, Pass, ProfileOutcome, ProfileOutput, ProfileRecord,
+    ProfileRequest, Profiling,
 };
 pub use heap::read_series as read_heap_series;

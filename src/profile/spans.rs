@@ -45,7 +45,8 @@ impl Spans {
         let raw = dir.join(RAW);
         let folded = flame::read(&raw).with_context(|| format!("reading {}", raw.display()))?;
         let _ = std::fs::remove_file(&raw);
-        std::fs::write(dir.join(FOLDED), flame::to_text(&folded)).context("writing spans.folded")?;
+        std::fs::write(dir.join(FOLDED), flame::to_text(&folded))
+            .context("writing spans.folded")?;
         let mut files = vec![FOLDED.to_string()];
         // A workload without spans (or none above the threshold) leaves no stacks.
         if !folded.is_empty() {

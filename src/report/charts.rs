@@ -93,13 +93,21 @@ pub fn line_svg(title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) -> anyh
         for (i, line) in lines.iter().enumerate() {
             let c = colour(i);
             chart
-                .draw_series(LineSeries::new(line.points.iter().copied(), c.stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    line.points.iter().copied(),
+                    c.stroke_width(2),
+                ))
                 .map_err(err)?
                 .label(line.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-            chart
-                .draw_series(line.points.iter().map(|&p| Circle::new(p, 3, c.filled())))
-                .map_err(err)?;
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
+            // Markers only where there are few points (not on heap series).
+            if line.points.len() <= 40 {
+                chart
+                    .draw_series(line.points.iter().map(|&p| Circle::new(p, 3, c.filled())))
+                    .map_err(err)?;
+            }
             chart
                 .draw_series(line.bars.iter().map(|&(x, lo, hi)| {
                     PathElement::new(vec![(x, lo), (x, hi)], c.stroke_width(1))
@@ -157,6 +165,7 @@ pub fn bar_svg(title: &str, y_desc: &str, bars: &[Bar]) -> anyhow::Result<String
                 }
             })
             .y_desc(y_desc)
+            .y_label_formatter(&|v| super::format::count(*v))
             .draw()
             .map_err(err)?;
         let width = 0.8 / members.len().max(1) as f64;
@@ -165,7 +174,10 @@ pub fn bar_svg(title: &str, y_desc: &str, bars: &[Bar]) -> anyhow::Result<String
             let rects = bars.iter().filter(|b| b.member == *member).filter_map(|b| {
                 let g = groups.iter().position(|g| *g == b.group)? as f64;
                 let x = g + 0.1 + width * m as f64;
-                Some(Rectangle::new([(x, lo), (x + width * 0.9, b.value.max(lo))], c.filled()))
+                Some(Rectangle::new(
+                    [(x, lo), (x + width * 0.9, b.value.max(lo))],
+                    c.filled(),
+                ))
             });
             chart
                 .draw_series(rects)
@@ -188,7 +200,9 @@ pub fn bar_svg(title: &str, y_desc: &str, bars: &[Bar]) -> anyhow::Result<String
 fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     match (lo.is_finite(), hi.is_finite()) {
         (true, true) if hi > lo => (lo, hi),
         (true, true) => (lo - 1.0, hi + 1.0),
@@ -244,7 +258,9 @@ pub fn scaling_lines(results: &Results, summaries: &[PointSummary]) -> Vec<Line>
             None => s
                 .process_ns
                 .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v))),
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(*v), hi.max(*v))
+                }),
         };
         let key = variants.iter().position(|v| *v == p.variant).unwrap_or(0);
         let line = lines.entry(key).or_insert_with(|| Line {
@@ -289,7 +305,11 @@ pub fn alloc_bars(results: &Results, summaries: &[PointSummary]) -> Vec<Bar> {
             let e = summaries[p.id].allocs_per_op?;
             Some(Bar {
                 group: p.variant.clone(),
-                member: format!("{} thread{}", p.threads, if p.threads == 1 { "" } else { "s" }),
+                member: format!(
+                    "{} thread{}",
+                    p.threads,
+                    if p.threads == 1 { "" } else { "s" }
+                ),
                 value: e.min,
             })
         })
@@ -300,7 +320,12 @@ pub fn alloc_bars(results: &Results, summaries: &[PointSummary]) -> Vec<Bar> {
 /// becomes one chart with a line per allocator.
 pub fn heap_groups(results: &Results, dir: &Path) -> Vec<(Point, Vec<HeapSeries>)> {
     let mut groups: Vec<(Point, Vec<HeapSeries>)> = Vec::new();
-    for record in results.profiling.records.iter().filter(|r| r.pass == Pass::Heap) {
+    for record in results
+        .profiling
+        .records
+        .iter()
+        .filter(|r| r.pass == Pass::Heap)
+    {
         let Some(out) = record.output() else { continue };
         let Some(file) = out.files.iter().find(|f| f.ends_with(".json")) else {
             continue;
@@ -341,22 +366,29 @@ pub fn heap_lines(series: &[HeapSeries]) -> Vec<Line> {
 }
 
 /// Draws every chart the results support into `dir/charts/`.
-pub fn write_all(dir: &Path, results: &Results, summaries: &[PointSummary]) -> anyhow::Result<Vec<Chart>> {
+pub fn write_all(
+    dir: &Path,
+    results: &Results,
+    summaries: &[PointSummary],
+) -> anyhow::Result<Vec<Chart>> {
     let charts_dir = dir.join("charts");
     let mut charts = Vec::new();
-    let mut save = |name: String, svg: String, title: String, caption: String| -> anyhow::Result<()> {
-        std::fs::create_dir_all(&charts_dir)?;
-        std::fs::write(charts_dir.join(&name), svg)?;
-        charts.push(Chart {
-            file: format!("charts/{name}"),
-            title,
-            caption,
-        });
-        Ok(())
-    };
+    let mut save =
+        |name: String, svg: String, title: String, caption: String| -> anyhow::Result<()> {
+            std::fs::create_dir_all(&charts_dir)?;
+            std::fs::write(charts_dir.join(&name), svg)?;
+            charts.push(Chart {
+                file: format!("charts/{name}"),
+                title,
+                caption,
+            });
+            Ok(())
+        };
     let varying = matrix::varying_axes(&results.plan.axes);
     let held = |free: &[&str]| -> String {
-        let Some(b) = best(summaries) else { return String::new() };
+        let Some(b) = best(summaries) else {
+            return String::new();
+        };
         let held: Vec<String> = results.points[b.point]
             .coords
             .iter()
@@ -366,12 +398,20 @@ pub fn write_all(dir: &Path, results: &Results, summaries: &[PointSummary]) -> a
         if held.is_empty() {
             String::new()
         } else {
-            format!(" Other axes at the best point's values: {}.", held.join(", "))
+            format!(
+                " Other axes at the best point's values: {}.",
+                held.join(", ")
+            )
         }
     };
     let lines = scaling_lines(results, summaries);
     if lines.iter().any(|l| l.points.len() > 1) {
-        let svg = line_svg("Time per operation vs threads", "threads", "ms per operation", &lines)?;
+        let svg = line_svg(
+            "Time per operation vs threads",
+            "threads",
+            "ms per operation",
+            &lines,
+        )?;
         save(
             "scaling.svg".into(),
             svg,
@@ -385,22 +425,38 @@ pub fn write_all(dir: &Path, results: &Results, summaries: &[PointSummary]) -> a
     }
     let bars = alloc_bars(results, summaries);
     if !bars.is_empty() {
-        let svg = bar_svg("Allocations per operation", "allocations per op (log)", &bars)?;
+        let svg = bar_svg(
+            "Allocations per operation",
+            "allocations per op (log)",
+            &bars,
+        )?;
         save(
             "allocs.svg".into(),
             svg,
             "Allocations per operation".into(),
-            format!("Exact counts from the counting allocator, log scale.{}", held(&["variant", "threads"])),
+            format!(
+                "Exact counts from the counting allocator, log scale.{}",
+                held(&["variant", "threads"])
+            ),
         )?;
     }
-    let without_alloc: Vec<&str> = varying.iter().copied().filter(|a| *a != "allocator").collect();
+    let without_alloc: Vec<&str> = varying
+        .iter()
+        .copied()
+        .filter(|a| *a != "allocator")
+        .collect();
     for (point, series) in heap_groups(results, dir) {
         let label = point.label(&without_alloc);
         let name = format!(
             "heap-{}.svg",
             profile::point_dir(&point, &without_alloc).trim_start_matches("points/")
         );
-        let svg = line_svg(&format!("Live heap: {label}"), "ms since the process started sampling", "live MiB", &heap_lines(&series))?;
+        let svg = line_svg(
+            &format!("Live heap: {label}"),
+            "ms since the process started sampling",
+            "live MiB",
+            &heap_lines(&series),
+        )?;
         save(
             name,
             svg,
@@ -483,14 +539,29 @@ mod tests {
     #[test]
     fn bar_chart_labels_groups_and_members() {
         let bars = vec![
-            Bar { group: "sequential".into(), member: "1 thread".into(), value: 1_048_575.0 },
-            Bar { group: "std".into(), member: "1 thread".into(), value: 1.0 },
-            Bar { group: "std".into(), member: "2 threads".into(), value: 0.0 },
+            Bar {
+                group: "sequential".into(),
+                member: "1 thread".into(),
+                value: 1_048_575.0,
+            },
+            Bar {
+                group: "std".into(),
+                member: "1 thread".into(),
+                value: 1.0,
+            },
+            Bar {
+                group: "std".into(),
+                member: "2 threads".into(),
+                value: 0.0,
+            },
         ];
         let svg = bar_svg("allocs", "allocs/op", &bars).unwrap();
         let texts = texts(&svg);
         for name in ["sequential", "std", "1 thread", "2 threads"] {
-            assert!(texts.contains(&name.to_string()), "{name} missing from {texts:?}");
+            assert!(
+                texts.contains(&name.to_string()),
+                "{name} missing from {texts:?}"
+            );
         }
         assert!(svg.matches("<rect").count() >= 3);
     }
@@ -498,7 +569,11 @@ mod tests {
     #[test]
     fn charts_survive_empty_and_single_values() {
         assert!(line_svg("empty", "x", "y", &[]).is_ok());
-        let one = Line { name: "a".into(), points: vec![(1.0, 5.0)], bars: vec![] };
+        let one = Line {
+            name: "a".into(),
+            points: vec![(1.0, 5.0)],
+            bars: vec![],
+        };
         assert!(line_svg("one", "x", "y", &[one]).is_ok());
         assert!(bar_svg("none", "y", &[]).is_ok());
     }

@@ -93,7 +93,12 @@ pub fn profiles_section(out: &mut String, results: &Results, summaries: &[PointS
         let rec = |pass| profiling.record(point.id, pass);
         let spans = rec(Pass::Spans).map_or_else(
             || "–".into(),
-            |r| cell(vec![link(r, "spans.svg", "svg"), link(r, "spans.folded", "folded")]),
+            |r| {
+                cell(vec![
+                    link(r, "spans.svg", "svg"),
+                    link(r, "spans.folded", "folded"),
+                ])
+            },
         );
         let cpu = rec(Pass::Cpu).map_or_else(
             || "–".into(),
@@ -113,7 +118,9 @@ pub fn profiles_section(out: &mut String, results: &Results, summaries: &[PointS
         let timeline = rec(Pass::Timeline)
             .and_then(|r| link(r, "timeline.json", "json"))
             .unwrap_or_else(|| "–".into());
-        let heap = rec(Pass::Heap).and_then(|r| r.output()).and_then(|o| o.heap);
+        let heap = rec(Pass::Heap)
+            .and_then(|r| r.output())
+            .and_then(|o| o.heap);
         let (peak, last) = match heap {
             Some(h) => (bytes(h.peak_live as f64), bytes(h.final_live as f64)),
             None => ("–".into(), "–".into()),

@@ -36,9 +36,9 @@ pub fn run(results: &Results, run_dir: &Path, exe: &WorkerExe, mode: ProgressMod
     let mut profiling = Profiling::default();
     if passes.is_empty() {
         if plan.profile.diff {
-            profiling
-                .notes
-                .push("diff was asked for without cpu or spans: there is nothing to compare.".into());
+            profiling.notes.push(
+                "diff was asked for without cpu or spans: there is nothing to compare.".into(),
+            );
         }
         return profiling;
     }
@@ -94,7 +94,10 @@ fn diffs(results: &Results, run_dir: &Path, profiling: &mut Profiling) {
             .push("no baseline point: no differential flame graphs.".into());
         return;
     };
-    let kinds = [(Pass::Cpu, "cpu.folded", "samples"), (Pass::Spans, "spans.folded", "ns")];
+    let kinds = [
+        (Pass::Cpu, "cpu.folded", "samples"),
+        (Pass::Spans, "spans.folded", "ns"),
+    ];
     let mut compared = false;
     for (pass, file, unit) in kinds {
         let Some(base) = folded_of(profiling.record(baseline, pass), file, run_dir) else {

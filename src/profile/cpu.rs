@@ -3,8 +3,11 @@
 //! samples/s whatever is asked), written as `cpu.pb.gz` (the gzipped pprof
 //! protobuf that `pprof -http` and `go tool pprof` read), `cpu.folded`
 //! and `cpu.svg`, rendered with our inferno (not pprof's `flamegraph`
-//! feature, which would bring a second inferno). The folded stacks drop
-//! generic arguments from names; the protobuf keeps them whole.
+//! feature, which would bring a second inferno). The folded stacks (and so
+//! the SVG) drop generic arguments from names and leave out frames that only
+//! forward a call — closures, `call_once`, `catch_unwind` and the like, see
+//! [`FORWARDERS`] — which otherwise make up most of a rayon stack's depth;
+//! every sample is kept. The protobuf keeps every frame, whole.
 //!
 //! The unwinder is framehop (`framehop-unwinder`). pprof's default
 //! (`backtrace`, i.e. libgcc's `_Unwind_Backtrace`) is not
@@ -35,6 +38,27 @@ use super::flame::{self, Folded};
 pub const PROTO: &str = "cpu.pb.gz";
 pub const FOLDED: &str = "cpu.folded";
 pub const SVG: &str = "cpu.svg";
+
+/// Frames that only forward a call, left out of the folded stacks (pprof's
+/// `-hide`): std's and rayon's plumbing between two frames of real work.
+const FORWARDERS: &[&str] = &[
+    "call_once",
+    "call_mut",
+    "call",
+    "do_call",
+    "catch_unwind",
+    "halt_unwinding",
+    "run_inline",
+    "in_scope",
+    "__rust_begin_short_backtrace",
+    "<alloc::boxed::Box as core::ops::function::FnOnce>::call_once",
+];
+
+/// Whether a (short) frame name only forwards a call.
+fn forwards(name: &str) -> bool {
+    let closure = name.starts_with("{closure#") && name.ends_with('}');
+    closure || FORWARDERS.contains(&name)
+}
 
 /// The frame that marks the priming samples.
 const PRIME: &str = "prime_unwinder";
@@ -109,7 +133,10 @@ impl Cpu {
             let mut stack = vec![flame::frame_name(&frames.thread_name_or_id())];
             for frame in frames.frames.iter().rev() {
                 for symbol in frame.iter().rev() {
-                    stack.push(flame::frame_name(&flame::short_name(&symbol.name())));
+                    let name = flame::short_name(&symbol.name());
+                    if !forwards(&name) {
+                        stack.push(flame::frame_name(&name));
+                    }
                 }
             }
             if stack.iter().any(|f| f.contains(PRIME)) {
@@ -126,5 +153,26 @@ impl Cpu {
             files.push(SVG.to_string());
         }
         Ok((files, samples))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarding_frames_are_recognised_and_work_is_not() {
+        for f in ["{closure#0}", "call_once", "catch_unwind", "halt_unwinding"] {
+            assert!(forwards(f), "{f}");
+        }
+        for f in [
+            "merge",
+            "join",
+            "join_context",
+            "tuner_experiments::mergesort::merge",
+            "{closure#0}::x",
+        ] {
+            assert!(!forwards(f), "{f}");
+        }
     }
 }

@@ -84,10 +84,21 @@ pub fn line_svg(title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) -> anyh
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, 0.0..y1 * 1.08)
             .map_err(err)?;
+        // Whole-number axes (threads) get whole-number labels only.
+        let whole = lines
+            .iter()
+            .all(|l| l.points.iter().all(|p| p.0.fract() == 0.0));
+        let x_label = |x: &f64| match (whole, x.fract() == 0.0) {
+            (true, true) => format!("{x:.0}"),
+            (true, false) => String::new(),
+            (false, _) => format!("{x}"),
+        };
         chart
             .configure_mesh()
             .x_desc(x_desc)
             .y_desc(y_desc)
+            .x_label_formatter(&x_label)
+            .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(err)?;
         for (i, line) in lines.iter().enumerate() {

@@ -89,5 +89,25 @@ pub fn dry_run(plan: &Plan) -> String {
         humantime::format_duration(m.min_sample_time),
         humantime::format_duration(m.timeout),
     );
+    let p = &plan.profile;
+    let kinds: Vec<&str> = [
+        ("spans", p.spans),
+        ("cpu", p.cpu),
+        ("timeline", p.timeline),
+        ("heap", p.heap),
+    ]
+    .into_iter()
+    .filter_map(|(k, on)| on.then_some(k))
+    .collect();
+    if !kinds.is_empty() {
+        let _ = writeln!(
+            out,
+            "then {} profiling processes ({} per point: {}), each running the workload for {} after its warm-up.",
+            points.len() * kinds.len(),
+            kinds.len(),
+            kinds.join(", "),
+            humantime::format_duration(p.duration),
+        );
+    }
     out
 }

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
-use crate::config::{self, ConfigError};
+use crate::config::{self, ConfigError, ProfileKind};
 use crate::export::{self, ExportFormat};
 use crate::results::Results;
 use crate::runner::{self, ProgressMode, WorkerExe};
@@ -57,6 +57,10 @@ enum Command {
         /// What makes the comparison exit with 1 (with --baseline).
         #[arg(long, value_enum, default_value_t = FailOnArg::Never, requires = "baseline")]
         fail_on: FailOnArg,
+        /// Profiles to make, replacing the config's [profile] kinds: a
+        /// comma-separated list of spans, cpu, timeline, heap, diff (or all, none).
+        #[arg(long, value_name = "KINDS", value_parser = parse_kinds)]
+        profile: Option<ProfileKinds>,
     },
     /// List the experiments, their variants and parameters.
     List,
@@ -202,6 +206,14 @@ impl Judging {
     }
 }
 
+/// The kinds `--profile` names (one value, so clap keeps the list whole).
+#[derive(Clone, Debug)]
+struct ProfileKinds(Vec<ProfileKind>);
+
+fn parse_kinds(text: &str) -> Result<ProfileKinds, String> {
+    ProfileKind::parse_list(text).map(ProfileKinds)
+}
+
 /// An error at the edge, with the exit code it maps to.
 pub enum Failure {
     Config(ConfigError),
@@ -260,12 +272,14 @@ pub fn main() -> ExitCode {
             baseline,
             noise,
             fail_on,
+            profile,
         } => run(
             &config,
             dry_run,
             quiet,
             baseline.as_deref(),
             &Judging::new(noise, fail_on),
+            profile.as_ref().map(|k| k.0.as_slice()),
         ),
         Command::List => {
             print!("{}", crate::catalog::listing());
@@ -295,8 +309,12 @@ fn run(
     quiet: bool,
     baseline: Option<&Path>,
     judging: &Judging,
+    profile: Option<&[ProfileKind]>,
 ) -> Result<(), Failure> {
-    let plan = config::load(path).map_err(Failure::Config)?;
+    let mut plan = config::load(path).map_err(Failure::Config)?;
+    if let Some(kinds) = profile {
+        plan.profile.set_kinds(kinds);
+    }
     let base = baseline.map(load).transpose()?;
     if let Some(base) = &base {
         if base.plan.workload != plan.workload {

@@ -137,6 +137,7 @@ fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Resu
             ..Environment::default()
         },
         runs,
+        profiling: Default::default(),
     }
 }
 

@@ -4,9 +4,11 @@
 //! [`matrix`] expands it into points and a shuffled schedule; [`runner`]
 //! executes each slot as a [`worker`] process (allocator from [`alloc`],
 //! timing from [`measure`]) and journals the [`results`]; [`stats`] and
-//! [`report`] turn raw results into a markdown report; [`compare`] judges
-//! two runs against each other and [`export`] writes results for other
-//! tools (benchstat, spreadsheets).
+//! [`report`] turn raw results into a markdown report; [`profile`] runs
+//! the profiling passes (flame graphs, CPU profiles, timelines, heap over
+//! time) in processes of their own; [`compare`] judges two runs against
+//! each other and [`export`] writes results for other tools (benchstat,
+//! spreadsheets).
 
 pub mod alloc;
 pub mod catalog;
@@ -19,6 +21,7 @@ pub mod export;
 pub mod fixtures;
 pub mod matrix;
 pub mod measure;
+pub mod profile;
 pub mod report;
 pub mod results;
 pub mod runner;

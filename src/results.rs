@@ -11,6 +11,7 @@ use crate::alloc::{AllocatorName, Evidence};
 use crate::config::{MeasureSettings, Plan};
 use crate::environment::Environment;
 use crate::matrix::Point;
+use crate::profile::{ProfileRequest, Profiling};
 
 /// The version of [`Results`]' layout; bump it when a field changes meaning.
 pub const SCHEMA: u32 = 1;
@@ -21,6 +22,9 @@ pub struct RunSpec {
     pub workload: String,
     pub point: Point,
     pub measure: MeasureSettings,
+    /// A profiling pass to run instead of timed samples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileRequest>,
 }
 
 /// One timed sample: `iters` runs of the workload took `ns` nanoseconds.
@@ -162,6 +166,9 @@ pub struct Results {
     pub baseline: Option<usize>,
     pub environment: Environment,
     pub runs: Vec<RunRecord>,
+    /// The profiling passes' records and artifacts (none when profiling is off).
+    #[serde(default)]
+    pub profiling: Profiling,
 }
 
 impl Results {

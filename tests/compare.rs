@@ -330,13 +330,15 @@ fn export_writes_gobench_csv_and_json_per_process() {
     assert_eq!(rows.len(), 21);
     assert!(
         rows[0].starts_with(
-            "run_id,point,variant,size,threshold,seed,threads,allocator,buffering,process,seq,status,"
+            "run_id,point,variant,size,threshold,span_threshold,seed,threads,allocator,buffering,process,seq,status,"
         ),
         "{}",
         rows[0]
     );
     assert!(
-        rows[1].starts_with("2026-01-01T00-00-00Z,variant=sequential,sequential,1000000,64,1,1,system,"),
+        rows[1].starts_with(
+            "2026-01-01T00-00-00Z,variant=sequential,sequential,1000000,64,65536,1,1,system,"
+        ),
         "{}",
         rows[1]
     );

@@ -7,12 +7,23 @@
 //! `v3` spawns one half and recurses into the other on the current thread.
 //! `join` is the idiomatic Rust form of `v3` (`rayon::join`, whose second
 //! closure is only stolen if a thread is idle, without a heap-allocated task).
+//!
+//! Sections for profiles: every call on at least `span_threshold` elements
+//! opens a `split` span around sorting its two halves and a `merge` span
+//! around the merge (tracing spans; without a subscriber each costs a few
+//! nanoseconds, and only ~2 × size / span_threshold of them open per sort).
+//! A span on every call would cost ~4 µs each and swamp the work. Work that
+//! rayon may run on another thread names its parent span explicitly (else a
+//! stolen half would start a new root) and runs inside a root `task` span,
+//! which restarts tracing-flame's per-thread clock so a worker's idle time
+//! before the steal is not charged to the parent section.
 
 use std::hash::Hasher;
 use std::io;
 
 use rand::{Rng, SeedableRng};
 use rayon::slice::ParallelSliceMut;
+use tracing::Span;
 
 use crate::api::{
     Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
@@ -71,6 +82,15 @@ const PARAMS: &[ParamSpec] = &[
         help: "below this many elements v2, v3 and join sort sequentially",
     },
     ParamSpec {
+        name: "span_threshold",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 1 << 31,
+        },
+        default: ParamValue::Int(SPAN_THRESHOLD as i64),
+        help: "calls on at least this many elements open `split` and `merge` tracing spans",
+    },
+    ParamSpec {
         name: "seed",
         kind: ParamKind::Int {
             min: 0,
@@ -111,27 +131,13 @@ impl Experiment for Mergesort {
         Ok(Box::new(SortWorkload {
             work: input.clone(),
             input,
-            threshold: params.usize("threshold"),
+            cfg: Cfg {
+                threshold: params.usize("threshold"),
+                span_threshold: params.usize("span_threshold"),
+            },
             sort,
         }))
     }
-}
-
-/// A sort of one variant: the slice and the threshold.
-type Sort = fn(&mut [i64], usize);
-
-/// The sort each variant names.
-fn sort_fn(variant: &str) -> Option<Sort> {
-    Some(match variant {
-        "sequential" => |s, _| sequential(s),
-        "v1" => |s, _| v1(s),
-        "v2" => v2,
-        "v3" => v3,
-        "join" => join,
-        "std" => |s, _| s.sort(),
-        "rayon" => |s, _| s.par_sort(),
-        _ => return None,
-    })
 }
 
 /// `len` uniformly random i64s from a seeded ChaCha8 generator.
@@ -140,11 +146,40 @@ pub fn random_input(len: usize, seed: u64) -> Vec<i64> {
     (0..len).map(|_| rng.gen()).collect()
 }
 
+/// The default `span_threshold`: at 64Ki elements the spans' cost is
+/// within noise (CRATE-NOTES).
+pub const SPAN_THRESHOLD: usize = 64 * 1024;
+
+/// The sorts' settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Cfg {
+    /// Below this many elements v2, v3 and join sort sequentially.
+    pub threshold: usize,
+    /// Calls on at least this many elements open tracing spans.
+    pub span_threshold: usize,
+}
+
+type SortFn = fn(&mut [i64], &Cfg);
+
+/// The sort each variant names; spans hang under the caller's current span.
+fn sort_fn(variant: &str) -> Option<SortFn> {
+    Some(match variant {
+        "sequential" => |s, c| sequential(s, c, &Span::current()),
+        "v1" => |s, c| v1(s, c, &Span::current()),
+        "v2" => |s, c| v2(s, c, &Span::current()),
+        "v3" => |s, c| v3(s, c, &Span::current()),
+        "join" => |s, c| join(s, c, &Span::current()),
+        "std" => |s, _| s.sort(),
+        "rayon" => |s, _| s.par_sort(),
+        _ => return None,
+    })
+}
+
 struct SortWorkload {
     input: Vec<i64>,
     work: Vec<i64>,
-    threshold: usize,
-    sort: Sort,
+    cfg: Cfg,
+    sort: SortFn,
 }
 
 impl Workload for SortWorkload {
@@ -155,7 +190,7 @@ impl Workload for SortWorkload {
         self.work.copy_from_slice(&self.input);
     }
     fn run(&mut self) -> io::Result<()> {
-        (self.sort)(&mut self.work, self.threshold);
+        (self.sort)(&mut self.work, &self.cfg);
         Ok(())
     }
     fn output_digest(&mut self) -> io::Result<u64> {
@@ -167,10 +202,39 @@ impl Workload for SortWorkload {
     }
 }
 
+/// A `split` span for sorting the halves of `s`, a child of `parent`, when
+/// `s` is large enough to be worth a section; otherwise `parent` itself.
+fn split_span(s: &[i64], cfg: &Cfg, parent: &Span) -> Option<Span> {
+    (s.len() >= cfg.span_threshold)
+        .then(|| tracing::info_span!(parent: parent, "split", len = s.len()))
+}
+
+/// Merges `s[..mid]` and `s[mid..]`, inside a `merge` span under `parent`
+/// when `s` is large enough.
+fn merge_in(s: &mut [i64], mid: usize, cfg: &Cfg, parent: &Span) {
+    if s.len() >= cfg.span_threshold {
+        tracing::info_span!(parent: parent, "merge", len = s.len()).in_scope(|| merge(s, mid));
+    } else {
+        merge(s, mid);
+    }
+}
+
+/// Runs `f`, which rayon may have moved to another thread, inside a root
+/// `task` span when spans are on at this size (see the module docs).
+fn task<R>(len: usize, cfg: &Cfg, f: impl FnOnce() -> R) -> R {
+    if len >= cfg.span_threshold {
+        tracing::info_span!(parent: None, "task").in_scope(f)
+    } else {
+        f()
+    }
+}
+
 /// Merges the sorted halves `s[..mid]` and `s[mid..]` through a helper
 /// buffer allocated for this merge, as the seed does (`make` + `copy`).
 /// The loop picks each element without a branch (a conditional move), so
-/// random input does not pay a mispredicted branch per element.
+/// random input does not pay a mispredicted branch per element. Never
+/// inlined, so CPU profiles show it by name.
+#[inline(never)]
 fn merge(s: &mut [i64], mid: usize) {
     let helper = s.to_vec();
     let (left, right) = helper.split_at(mid);
@@ -187,62 +251,90 @@ fn merge(s: &mut [i64], mid: usize) {
     s[k..k + left.len() - l].copy_from_slice(&left[l..]);
 }
 
-pub fn sequential(s: &mut [i64]) {
+pub fn sequential(s: &mut [i64], cfg: &Cfg, parent: &Span) {
     if s.len() > 1 {
         let mid = s.len() / 2;
-        let (left, right) = s.split_at_mut(mid);
-        sequential(left);
-        sequential(right);
-        merge(s, mid);
+        let span = split_span(s, cfg, parent);
+        let here = span.as_ref().unwrap_or(parent);
+        {
+            let _entered = span.as_ref().map(Span::enter);
+            let (left, right) = s.split_at_mut(mid);
+            sequential(left, cfg, here);
+            sequential(right, cfg, here);
+        }
+        merge_in(s, mid, cfg, parent);
     }
 }
 
-pub fn v1(s: &mut [i64]) {
+pub fn v1(s: &mut [i64], cfg: &Cfg, parent: &Span) {
     if s.len() > 1 {
         let mid = s.len() / 2;
+        let span = split_span(s, cfg, parent);
+        let here = span.as_ref().unwrap_or(parent);
+        {
+            let _entered = span.as_ref().map(Span::enter);
+            let (left, right) = s.split_at_mut(mid);
+            rayon::scope(|scope| {
+                scope.spawn(|_| task(mid, cfg, || v1(left, cfg, here)));
+                scope.spawn(|_| task(mid, cfg, || v1(right, cfg, here)));
+            });
+        }
+        merge_in(s, mid, cfg, parent);
+    }
+}
+
+pub fn v2(s: &mut [i64], cfg: &Cfg, parent: &Span) {
+    if s.len() <= cfg.threshold {
+        return sequential(s, cfg, parent);
+    }
+    let mid = s.len() / 2;
+    let span = split_span(s, cfg, parent);
+    let here = span.as_ref().unwrap_or(parent);
+    {
+        let _entered = span.as_ref().map(Span::enter);
         let (left, right) = s.split_at_mut(mid);
         rayon::scope(|scope| {
-            scope.spawn(|_| v1(left));
-            scope.spawn(|_| v1(right));
+            scope.spawn(|_| task(mid, cfg, || v2(left, cfg, here)));
+            scope.spawn(|_| task(mid, cfg, || v2(right, cfg, here)));
         });
-        merge(s, mid);
     }
+    merge_in(s, mid, cfg, parent);
 }
 
-pub fn v2(s: &mut [i64], threshold: usize) {
-    if s.len() <= threshold {
-        return sequential(s);
+pub fn v3(s: &mut [i64], cfg: &Cfg, parent: &Span) {
+    if s.len() <= cfg.threshold {
+        return sequential(s, cfg, parent);
     }
     let mid = s.len() / 2;
-    let (left, right) = s.split_at_mut(mid);
-    rayon::scope(|scope| {
-        scope.spawn(|_| v2(left, threshold));
-        scope.spawn(|_| v2(right, threshold));
-    });
-    merge(s, mid);
+    let span = split_span(s, cfg, parent);
+    let here = span.as_ref().unwrap_or(parent);
+    {
+        let _entered = span.as_ref().map(Span::enter);
+        let (left, right) = s.split_at_mut(mid);
+        rayon::scope(|scope| {
+            scope.spawn(|_| task(mid, cfg, || v3(left, cfg, here)));
+            v3(right, cfg, here);
+        });
+    }
+    merge_in(s, mid, cfg, parent);
 }
 
-pub fn v3(s: &mut [i64], threshold: usize) {
-    if s.len() <= threshold {
-        return sequential(s);
+pub fn join(s: &mut [i64], cfg: &Cfg, parent: &Span) {
+    if s.len() <= cfg.threshold {
+        return sequential(s, cfg, parent);
     }
     let mid = s.len() / 2;
-    let (left, right) = s.split_at_mut(mid);
-    rayon::scope(|scope| {
-        scope.spawn(|_| v3(left, threshold));
-        v3(right, threshold);
-    });
-    merge(s, mid);
-}
-
-pub fn join(s: &mut [i64], threshold: usize) {
-    if s.len() <= threshold {
-        return sequential(s);
+    let span = split_span(s, cfg, parent);
+    let here = span.as_ref().unwrap_or(parent);
+    {
+        let _entered = span.as_ref().map(Span::enter);
+        let (left, right) = s.split_at_mut(mid);
+        rayon::join(
+            || join(left, cfg, here),
+            || task(mid, cfg, || join(right, cfg, here)),
+        );
     }
-    let mid = s.len() / 2;
-    let (left, right) = s.split_at_mut(mid);
-    rayon::join(|| join(left, threshold), || join(right, threshold));
-    merge(s, mid);
+    merge_in(s, mid, cfg, parent);
 }
 
 #[cfg(test)]
@@ -262,12 +354,18 @@ mod tests {
             .num_threads(2)
             .build()
             .unwrap();
+        // Spans on at a small size too: without a subscriber they are no-ops
+        // and must not change the result.
+        let cfg = Cfg {
+            threshold,
+            span_threshold: 8,
+        };
         VARIANTS
             .iter()
             .map(|variant| {
                 let sort = sort_fn(variant.name).expect("every variant has a sort");
                 let mut v = input.to_vec();
-                pool.install(|| sort(&mut v, threshold));
+                pool.install(|| sort(&mut v, &cfg));
                 (variant.name, v)
             })
             .collect()

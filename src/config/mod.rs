@@ -8,7 +8,7 @@ mod raw;
 mod validate;
 
 pub use error::ConfigError;
-pub use plan::{Axis, MeasureSettings, Plan, ProfileSettings, ReportSettings};
+pub use plan::{Axis, MeasureSettings, Plan, ProfileKind, ProfileSettings, ReportSettings};
 
 use std::path::Path;
 

@@ -102,7 +102,7 @@ pub struct ReportSettings {
 }
 
 /// Which profiling passes run, in processes apart from the timed ones.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProfileSettings {
     pub spans: bool,
     pub cpu: bool,
@@ -110,6 +110,97 @@ pub struct ProfileSettings {
     pub timeline: bool,
     pub heap: bool,
     pub diff: bool,
+    /// How long each profiling process runs the workload after warm-up.
+    #[serde(default = "default_profile_duration", with = "humantime_serde")]
+    pub duration: Duration,
+}
+
+fn default_profile_duration() -> Duration {
+    Duration::from_secs(1)
+}
+
+impl Default for ProfileSettings {
+    fn default() -> Self {
+        ProfileSettings {
+            spans: false,
+            cpu: false,
+            cpu_frequency: 999,
+            timeline: false,
+            heap: false,
+            diff: false,
+            duration: default_profile_duration(),
+        }
+    }
+}
+
+/// A kind of profile `[profile]` and `--profile` turn on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileKind {
+    Spans,
+    Cpu,
+    Timeline,
+    Heap,
+    Diff,
+}
+
+impl ProfileKind {
+    pub const ALL: [ProfileKind; 5] = [
+        ProfileKind::Spans,
+        ProfileKind::Cpu,
+        ProfileKind::Timeline,
+        ProfileKind::Heap,
+        ProfileKind::Diff,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProfileKind::Spans => "spans",
+            ProfileKind::Cpu => "cpu",
+            ProfileKind::Timeline => "timeline",
+            ProfileKind::Heap => "heap",
+            ProfileKind::Diff => "diff",
+        }
+    }
+
+    /// A comma-separated list such as `cpu,spans`, or `all`, or `none`.
+    pub fn parse_list(text: &str) -> Result<Vec<ProfileKind>, String> {
+        let mut kinds = Vec::new();
+        for word in text.split(',').map(str::trim) {
+            match word {
+                "all" => kinds.extend(ProfileKind::ALL),
+                "none" => {}
+                _ => {
+                    let kind = ProfileKind::ALL
+                        .into_iter()
+                        .find(|k| k.name() == word)
+                        .ok_or_else(|| {
+                            format!(
+                                "unknown profile kind `{word}`; expected a comma-separated list of spans, cpu, timeline, heap, diff, or all or none"
+                            )
+                        })?;
+                    kinds.push(kind);
+                }
+            }
+        }
+        Ok(kinds)
+    }
+}
+
+impl ProfileSettings {
+    /// Turns exactly `kinds` on, the others off.
+    pub fn set_kinds(&mut self, kinds: &[ProfileKind]) {
+        let on = |k| kinds.contains(&k);
+        self.spans = on(ProfileKind::Spans);
+        self.cpu = on(ProfileKind::Cpu);
+        self.timeline = on(ProfileKind::Timeline);
+        self.heap = on(ProfileKind::Heap);
+        self.diff = on(ProfileKind::Diff);
+    }
+
+    /// Whether any profiling process will run.
+    pub fn any_pass(&self) -> bool {
+        self.spans || self.cpu || self.timeline || self.heap
+    }
 }
 
 /// A config, validated against the catalog.

@@ -70,4 +70,5 @@ pub struct RawProfile {
     pub timeline: Option<bool>,
     pub heap: Option<bool>,
     pub diff: Option<bool>,
+    pub duration: Option<Spanned<String>>,
 }

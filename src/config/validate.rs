@@ -304,7 +304,14 @@ impl Checker<'_> {
                 return Err(self.err(f.span(), "profile.cpu_frequency", "must be in 1..=10000 Hz"))
             }
         };
+        let d = ProfileSettings::default();
+        let span = p.duration.as_ref().map(Spanned::span);
+        let duration = self.duration(p.duration, "profile.duration", d.duration)?;
+        if let (Some(span), true) = (span, duration.is_zero()) {
+            return Err(self.err(span, "profile.duration", "must be longer than zero"));
+        }
         Ok(ProfileSettings {
+            duration,
             spans: p.spans.unwrap_or(false),
             cpu: p.cpu.unwrap_or(false),
             cpu_frequency,
@@ -386,6 +393,7 @@ mod tests {
                 "variant",
                 "size",
                 "threshold",
+                "span_threshold",
                 "seed",
                 "threads",
                 "allocator",
@@ -393,7 +401,7 @@ mod tests {
             ]
         );
         assert_eq!(plan.axes[0].len(), 7, "every variant by default");
-        assert_eq!(plan.axes[5], Axis::Allocator(vec![AllocatorName::System]));
+        assert_eq!(plan.axes[6], Axis::Allocator(vec![AllocatorName::System]));
         assert_eq!(plan.measure.processes, 5);
         assert_eq!(plan.report.dir, Path::new("reports"));
     }
@@ -415,7 +423,7 @@ mod tests {
         assert_eq!((e.line, e.key.as_str()), (4, "params.colour"));
         assert!(
             e.message
-                .contains("has no parameter `colour`; it has variant, size, threshold, seed"),
+                .contains("has no parameter `colour`; it has variant, size, threshold, span_threshold, seed"),
             "{}",
             e.message
         );
@@ -445,7 +453,7 @@ mod tests {
             return;
         }
         let plan = plan.unwrap();
-        assert_eq!(plan.axes[4], Axis::Threads(vec![1, cpus]));
+        assert_eq!(plan.axes[5], Axis::Threads(vec![1, cpus]));
         assert_eq!(
             plan.report.baseline,
             [("threads".to_string(), cpus.to_string())]

@@ -39,6 +39,7 @@ pub struct Report<'a> {
     varying: Vec<&'a str>,
     /// A comparison with an earlier run written beside the report, if any.
     comparison: Option<&'a str>,
+    charts: &'a [super::charts::Chart],
 }
 
 impl<'a> Report<'a> {
@@ -53,12 +54,19 @@ impl<'a> Report<'a> {
             conclusions,
             varying: matrix::varying_axes(&results.plan.axes),
             comparison: None,
+            charts: &[],
         }
     }
 
     /// Links the comparison with a baseline run at `file` (relative to the report).
     pub fn linking_comparison(mut self, file: Option<&'a str>) -> Self {
         self.comparison = file;
+        self
+    }
+
+    /// The charts to embed (written beside the report).
+    pub fn with_charts(mut self, charts: &'a [super::charts::Chart]) -> Self {
+        self.charts = charts;
         self
     }
 
@@ -110,6 +118,8 @@ impl<'a> Report<'a> {
         self.best_section(&mut out);
         self.points_table(&mut out);
         self.pivots(&mut out);
+        super::profiles::charts_section(&mut out, self.charts);
+        super::profiles::profiles_section(&mut out, self.results, self.summaries);
         self.checks(&mut out);
         self.notes(&mut out);
         self.environment(&mut out);

@@ -1,8 +1,11 @@
-//! The markdown report, derived from a results file and nothing else.
+//! The markdown report and its charts, derived from a results file (and
+//! the profiles it records) and nothing else.
 
+pub mod charts;
 mod conclusions;
 pub mod format;
 mod markdown;
+mod profiles;
 mod summary;
 mod write;
 

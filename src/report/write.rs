@@ -13,17 +13,20 @@ use crate::stats::CompareSettings;
 /// The comparison `tuner run --baseline` writes beside the report.
 pub const COMPARISON_FILE: &str = "compare.md";
 
-/// Renders `report.md` into `dir` from `results` alone (linking
-/// [`COMPARISON_FILE`] when the directory holds one).
+/// Renders `report.md` and its charts into `dir` from `results` alone (and
+/// the heap profiles it records), linking [`COMPARISON_FILE`] when the
+/// directory holds one.
 pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
     let settings = CompareSettings::default();
     let summaries = summarize(results, &settings);
     let conclusions = conclusions(results, &summaries, &settings);
+    let charts = super::charts::write_all(dir, results, &summaries)?;
     let comparison = dir
         .join(COMPARISON_FILE)
         .is_file()
         .then_some(COMPARISON_FILE);
     let text = Report::new(results, &summaries, &conclusions)
+        .with_charts(&charts)
         .linking_comparison(comparison)
         .render();
     let path = dir.join("report.md");

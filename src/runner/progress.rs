@@ -61,14 +61,19 @@ impl Progress {
     }
 
     pub fn finished(&mut self, label: &str, run: &RunRecord) {
-        self.done += 1;
         let line = match &run.outcome {
             Outcome::Ok(out) => format!("{}/op", duration_ns(out.median_ns_per_op())),
             Outcome::Failed { reason, .. } => format!("FAILED: {reason}"),
         };
+        self.finished_line(label, &line, run.output().is_none());
+    }
+
+    /// One unit of work done, described by `line`.
+    pub fn finished_line(&mut self, label: &str, line: &str, failed: bool) {
+        self.done += 1;
         match (&self.bar, self.mode) {
             (Some(bar), _) => {
-                if run.output().is_none() {
+                if failed {
                     bar.println(format!("{label}: {line}"));
                 }
                 bar.inc(1);

@@ -17,8 +17,9 @@ pub struct Finished {
     pub results: Results,
 }
 
-/// Runs every point of `plan` and writes `journal.jsonl`, `results.json`
-/// and `report.md` into a new run directory.
+/// Runs every point of `plan`, then its profiling passes, and writes
+/// `journal.jsonl`, `results.json`, `report.md`, the charts and the
+/// profiles into a new run directory.
 pub fn run(
     plan: &Plan,
     config_path: &Path,
@@ -47,6 +48,7 @@ pub fn run(
         points,
         environment,
         runs: Vec::new(),
+        profiling: Default::default(),
     };
     let journal_path = dir.join("journal.jsonl");
     let mut journal = Journal::create(&journal_path, &results)
@@ -67,6 +69,7 @@ pub fn run(
             workload: plan.workload.clone(),
             point: point.clone(),
             measure: plan.measure.clone(),
+            profile: None,
         };
         let record = execute(exe, &spec, slot.process, seq);
         journal
@@ -76,6 +79,8 @@ pub fn run(
         results.runs.push(record);
     }
     progress.finish();
+    // Profiles come from processes of their own, after every timed run.
+    results.profiling = super::profiles::run(&results, &dir, exe, mode);
 
     let results_path = dir.join("results.json");
     results

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::alloc::ENV_VAR;
+use crate::profile::{ProfileOutcome, ProfileOutput, ProfileRecord};
 use crate::results::{Outcome, RunOutput, RunRecord, RunSpec};
 
 /// The binary that runs `worker`: normally tuner itself.
@@ -52,6 +53,47 @@ pub fn execute(exe: &WorkerExe, spec: &RunSpec, process: u32, seq: usize) -> Run
             Duration::ZERO,
             0,
             Outcome::Failed {
+                reason: format!("could not start the worker: {e}"),
+                stderr_tail: String::new(),
+            },
+        ),
+    }
+}
+
+/// Runs the profiling pass in `spec.profile` in a fresh worker process;
+/// `dir` is the point's artifact directory relative to the run directory.
+pub fn execute_profile(exe: &WorkerExe, spec: &RunSpec, point: usize, dir: &str) -> ProfileRecord {
+    let pass = match &spec.profile {
+        Some(request) => request.pass,
+        None => crate::profile::Pass::Cpu,
+    };
+    let record = |wall: Duration, outcome| ProfileRecord {
+        point,
+        pass,
+        dir: dir.to_string(),
+        wall_ms: wall.as_secs_f64() * 1e3,
+        outcome,
+    };
+    match spawn_and_wait(exe, spec) {
+        Ok(exit) => {
+            let outcome = match exit_failure(&exit, spec) {
+                Some(reason) => ProfileOutcome::Failed {
+                    reason,
+                    stderr_tail: tail(&exit.stderr, 20),
+                },
+                None => match serde_json::from_str::<ProfileOutput>(exit.stdout.trim()) {
+                    Ok(out) => ProfileOutcome::Ok(out),
+                    Err(e) => ProfileOutcome::Failed {
+                        reason: format!("the worker's output is not a profile result: {e}"),
+                        stderr_tail: tail(&exit.stderr, 20),
+                    },
+                },
+            };
+            record(exit.wall, outcome)
+        }
+        Err(e) => record(
+            Duration::ZERO,
+            ProfileOutcome::Failed {
                 reason: format!("could not start the worker: {e}"),
                 stderr_tail: String::new(),
             },
@@ -138,8 +180,24 @@ fn classify(exit: &Exit, spec: &RunSpec) -> Outcome {
         reason,
         stderr_tail: tail(&exit.stderr, 20),
     };
+    if let Some(reason) = exit_failure(exit, spec) {
+        return failed(reason);
+    }
+    match serde_json::from_str::<RunOutput>(exit.stdout.trim()) {
+        Err(e) => failed(format!("the worker's output is not a result: {e}")),
+        Ok(out) if out.evidence.served_by() != Some(spec.point.allocator) => failed(format!(
+            "asked for {} but the allocators' statistics show {:?}",
+            spec.point.allocator, out.evidence
+        )),
+        Ok(out) => Outcome::Ok(out),
+    }
+}
+
+/// Why the process failed, if it timed out, died of a signal or exited
+/// non-zero.
+fn exit_failure(exit: &Exit, spec: &RunSpec) -> Option<String> {
     if exit.timed_out {
-        return failed(format!(
+        return Some(format!(
             "timed out after {}",
             humantime::format_duration(spec.measure.timeout)
         ));
@@ -151,14 +209,14 @@ fn classify(exit: &Exit, spec: &RunSpec) -> Outcome {
         } else {
             ""
         };
-        return failed(format!(
+        return Some(format!(
             "killed by signal {signal} ({}){hint}",
             signal_name(signal)
         ));
     }
     let code = libc::WEXITSTATUS(exit.status);
     if code != 0 {
-        return failed(panic_message(&exit.stderr).unwrap_or_else(|| {
+        return Some(panic_message(&exit.stderr).unwrap_or_else(|| {
             let last = exit
                 .stderr
                 .lines()
@@ -168,14 +226,7 @@ fn classify(exit: &Exit, spec: &RunSpec) -> Outcome {
             format!("exited with code {code}: {last}")
         }));
     }
-    match serde_json::from_str::<RunOutput>(exit.stdout.trim()) {
-        Err(e) => failed(format!("the worker's output is not a result: {e}")),
-        Ok(out) if out.evidence.served_by() != Some(spec.point.allocator) => failed(format!(
-            "asked for {} but the allocators' statistics show {:?}",
-            spec.point.allocator, out.evidence
-        )),
-        Ok(out) => Outcome::Ok(out),
-    }
+    None
 }
 
 /// `panicked: <message>` from Rust's panic report on stderr.

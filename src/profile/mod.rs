@@ -1,0 +1,24 @@
+//! Profiling passes: flame graphs of tracing spans, sampling CPU profiles,
+//! per-thread timelines and the live heap over time, each collected in a
+//! worker process of its own, apart from the timed runs, so the timings
+//! never carry a collector's cost.
+//!
+//! The parent asks for a pass with a [`ProfileRequest`] in the run spec;
+//! the worker runs [`pass::run`], which sets the point up as a timed run
+//! does (same pool, allocator, warm-up), turns one collector on and writes
+//! its artifacts into the point's directory. [`flame`] renders folded
+//! stacks (and differences between two of them) as SVG with inferno.
+
+mod cpu;
+mod data;
+pub mod flame;
+mod heap;
+pub mod pass;
+mod spans;
+mod timeline;
+
+pub use data::{
+    point_dir, Diff, HeapSeries, HeapStats, Pass, ProfileOutcome, ProfileOutput, ProfileRecord,
+    ProfileRequest, Profiling,
+};
+pub use heap::read_series as read_heap_series;

@@ -1,0 +1,182 @@
+//! The report's charts and profiles sections: the SVG charts embedded,
+//! and a table linking every point's profiling artifacts, with the heap
+//! figures and each collector's overhead against the timed runs.
+
+use std::fmt::Write as _;
+
+use super::charts::Chart;
+use super::format::{bytes, duration_ns, ratio};
+use super::summary::PointSummary;
+use crate::matrix;
+use crate::profile::{Pass, ProfileOutcome, ProfileRecord};
+use crate::results::Results;
+
+/// Heap charts embedded inline; the others are linked.
+const EMBEDDED_HEAP_CHARTS: usize = 4;
+
+/// `## Charts`: every chart as an image with its caption.
+pub fn charts_section(out: &mut String, charts: &[Chart]) {
+    if charts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Charts\n");
+    let mut heap = 0;
+    let mut linked = Vec::new();
+    for chart in charts {
+        if chart.file.starts_with("charts/heap-") {
+            heap += 1;
+            if heap > EMBEDDED_HEAP_CHARTS {
+                linked.push(format!("[{}]({})", chart.title, chart.file));
+                continue;
+            }
+        }
+        let _ = writeln!(
+            out,
+            "### {}\n\n![{}]({})\n\n{}\n",
+            chart.title, chart.title, chart.file, chart.caption
+        );
+    }
+    if !linked.is_empty() {
+        let _ = writeln!(out, "More heap charts: {}.\n", linked.join(", "));
+    }
+}
+
+fn link(record: &ProfileRecord, file: &str, text: &str) -> Option<String> {
+    let output = record.output()?;
+    output
+        .files
+        .iter()
+        .any(|f| f == file)
+        .then(|| format!("[{text}]({})", record.path(file)))
+}
+
+fn cell(parts: Vec<Option<String>>) -> String {
+    let parts: Vec<String> = parts.into_iter().flatten().collect();
+    if parts.is_empty() {
+        "–".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+/// `## Profiles`: where profiles come from, and per point the links.
+pub fn profiles_section(out: &mut String, results: &Results, summaries: &[PointSummary]) {
+    let profiling = &results.profiling;
+    if profiling.records.is_empty() && profiling.notes.is_empty() {
+        return;
+    }
+    let p = &results.plan.profile;
+    let _ = writeln!(out, "## Profiles\n");
+    let _ = writeln!(
+        out,
+        "Profiles come from separate profiling processes, one per point and kind, run after all the timed runs: \
+         no timing in this report ran with a collector on. Each profiling process repeats the point's set-up \
+         and warm-up, then runs the workload for {} with one collector on (the timeline records at most 3 \
+         iterations). *Overhead* is the median time per operation in the profiling process divided by the \
+         timed median (one process against {}: differences of a few percent are noise).\n",
+        humantime::format_duration(p.duration),
+        results.plan.measure.processes,
+    );
+    let _ = writeln!(
+        out,
+        "Open `cpu.pb.gz` with `go tool pprof -http=: cpu.pb.gz` (or `pprof -http=:`), `timeline.json` in \
+         Perfetto (ui.perfetto.dev, *Open trace file*) or `chrome://tracing`; the SVG flame graphs open in a \
+         browser (click to zoom). Diffs are against the baseline: red where the point spends a larger share.\n"
+    );
+    let varying = matrix::varying_axes(&results.plan.axes);
+    let _ = writeln!(
+        out,
+        "| point | spans | CPU | timeline | heap peak | heap final | diff vs baseline | overhead |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|--:|--:|---|---|");
+    for point in &results.points {
+        let rec = |pass| profiling.record(point.id, pass);
+        let spans = rec(Pass::Spans).map_or_else(
+            || "–".into(),
+            |r| {
+                cell(vec![
+                    link(r, "spans.svg", "svg"),
+                    link(r, "spans.folded", "folded"),
+                ])
+            },
+        );
+        let cpu = rec(Pass::Cpu).map_or_else(
+            || "–".into(),
+            |r| {
+                let samples = r
+                    .output()
+                    .and_then(|o| o.cpu_samples)
+                    .map(|n| format!("{n} samples"));
+                cell(vec![
+                    link(r, "cpu.svg", "svg"),
+                    link(r, "cpu.pb.gz", "pb.gz"),
+                    link(r, "cpu.folded", "folded"),
+                    samples,
+                ])
+            },
+        );
+        let timeline = rec(Pass::Timeline)
+            .and_then(|r| link(r, "timeline.json", "json"))
+            .unwrap_or_else(|| "–".into());
+        let heap = rec(Pass::Heap)
+            .and_then(|r| r.output())
+            .and_then(|o| o.heap);
+        let (peak, last) = match heap {
+            Some(h) => (bytes(h.peak_live as f64), bytes(h.final_live as f64)),
+            None => ("–".into(), "–".into()),
+        };
+        let diffs = cell(
+            profiling
+                .diffs
+                .iter()
+                .filter(|d| d.point == point.id)
+                .map(|d| Some(format!("[{}]({})", d.pass.name(), d.file)))
+                .collect(),
+        );
+        let timed = summaries[point.id].median_ns();
+        let overhead = cell(
+            Pass::ALL
+                .iter()
+                .filter_map(|&pass| rec(pass))
+                .map(|r| {
+                    r.output().map(|o| {
+                        format!(
+                            "{} {}",
+                            r.pass.name(),
+                            if timed.is_finite() && timed > 0.0 {
+                                ratio(o.ns_per_op / timed)
+                            } else {
+                                duration_ns(o.ns_per_op)
+                            }
+                        )
+                    })
+                })
+                .collect(),
+        );
+        let mark = if Some(point.id) == results.baseline {
+            " (baseline)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "| {}{mark} | {spans} | {cpu} | {timeline} | {peak} | {last} | {diffs} | {overhead} |",
+            point.label(&varying)
+        );
+    }
+    let _ = writeln!(out);
+    for r in &profiling.records {
+        if let ProfileOutcome::Failed { reason, .. } = &r.outcome {
+            let _ = writeln!(
+                out,
+                "- **{} profile of {} failed**: {reason}",
+                r.pass.name(),
+                results.points[r.point].label(&varying)
+            );
+        }
+    }
+    for note in &profiling.notes {
+        let _ = writeln!(out, "- Note: {note}");
+    }
+    let _ = writeln!(out);
+}

@@ -422,8 +422,9 @@ mod tests {
         let e = error(&format!("{HEAD}[params]\ncolour = 1\n"));
         assert_eq!((e.line, e.key.as_str()), (4, "params.colour"));
         assert!(
-            e.message
-                .contains("has no parameter `colour`; it has variant, size, threshold, span_threshold, seed"),
+            e.message.contains(
+                "has no parameter `colour`; it has variant, size, threshold, span_threshold, seed"
+            ),
             "{}",
             e.message
         );

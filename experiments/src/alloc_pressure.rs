@@ -253,7 +253,6 @@ impl Workload for Pressure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Buffering;
     use crate::testing;
 
     fn params(live_heap_mb: i64, churn: i64) -> Params {
@@ -267,12 +266,7 @@ mod tests {
     }
 
     fn digests(p: &Params) -> Vec<(&'static str, u64)> {
-        let dir = tempfile::tempdir().unwrap();
-        testing::digests(
-            &AllocPressure,
-            p,
-            &testing::context(1, Buffering::Unbuffered, dir.path()),
-        )
+        testing::digests_on_one_thread(&AllocPressure, p)
     }
 
     #[test]

@@ -299,12 +299,7 @@ mod tests {
     }
 
     fn digests(p: &Params) -> Vec<(&'static str, u64)> {
-        let dir = tempfile::tempdir().unwrap();
-        testing::digests(
-            &LazyInit,
-            p,
-            &testing::context(1, Buffering::Unbuffered, dir.path()),
-        )
+        testing::digests_on_one_thread(&LazyInit, p)
     }
 
     fn renderer(variant: &str, p: &Params) -> Renderer {

@@ -117,6 +117,19 @@ pub(crate) mod testing {
         ALLOCS.with(|n| n.get()) - before
     }
 
+    /// [`digests`] on one thread, unbuffered, in a fresh temp dir.
+    pub fn digests_on_one_thread(
+        exp: &dyn Experiment,
+        params: &Params,
+    ) -> Vec<(&'static str, u64)> {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        digests(
+            exp,
+            params,
+            &context(1, api::Buffering::Unbuffered, dir.path()),
+        )
+    }
+
     /// Runs every variant once with `params` and returns (variant, digest) pairs.
     pub fn digests(
         exp: &dyn Experiment,

@@ -199,7 +199,6 @@ impl Workload for MapWorkload {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Buffering;
     use crate::testing;
 
     fn params(entries: i64, lookups: i64) -> Params {
@@ -213,12 +212,7 @@ mod tests {
     }
 
     fn digests(p: &Params) -> Vec<(&'static str, u64)> {
-        let dir = tempfile::tempdir().unwrap();
-        testing::digests(
-            &MapKeys,
-            p,
-            &testing::context(1, Buffering::Unbuffered, dir.path()),
-        )
+        testing::digests_on_one_thread(&MapKeys, p)
     }
 
     #[test]

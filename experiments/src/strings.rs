@@ -176,7 +176,6 @@ pub fn write_reused(pieces: &[String], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Buffering;
     use crate::testing;
 
     fn params(pieces: i64, piece_size: i64) -> Params {
@@ -190,12 +189,7 @@ mod tests {
     }
 
     fn digests(p: &Params) -> Vec<(&'static str, u64)> {
-        let dir = tempfile::tempdir().unwrap();
-        testing::digests(
-            &Strings,
-            p,
-            &testing::context(1, Buffering::Unbuffered, dir.path()),
-        )
+        testing::digests_on_one_thread(&Strings, p)
     }
 
     #[test]

@@ -201,12 +201,7 @@ mod tests {
     }
 
     fn digests(p: &Params) -> Vec<(&'static str, u64)> {
-        let dir = tempfile::tempdir().unwrap();
-        testing::digests(
-            &VecGrowth,
-            p,
-            &testing::context(1, Buffering::Unbuffered, dir.path()),
-        )
+        testing::digests_on_one_thread(&VecGrowth, p)
     }
 
     #[test]

@@ -17,8 +17,8 @@ const MAX: usize = 3;
 
 /// The conclusions of a run, most important first: the winner among the
 /// points doing the baseline's work; the knob axis with the largest effect
-/// there; then what changes with the workload parameters, or how soon each
-/// variant gives its first result, or the next largest effect.
+/// there; then the next largest effect, or how soon each variant gives its
+/// first result, or what changes with the workload parameters.
 pub fn conclusions(
     results: &Results,
     summaries: &[PointSummary],
@@ -53,8 +53,9 @@ pub fn conclusions(
     let mut out = vec![ctx.winner(best)];
     out.extend(effects.next());
     out.extend(
-        ctx.first_use(best)
-            .or_else(|| effects.next())
+        effects
+            .next()
+            .or_else(|| ctx.first_use(best))
             .or_else(|| ctx.per_group(&bests)),
     );
     out.truncate(MAX);
@@ -133,10 +134,10 @@ impl Context<'_> {
         along.sort_by(|a, b| a.1.first_use_ns.total_cmp(&b.1.first_use_ns));
         let (soonest, latest) = (along.first()?, along.last()?);
         // Worth saying only when some variant's start costs well beyond its
-        // first operation: more than twice its time per operation.
+        // first run: more than twice the time of a warm run.
         let startup_heavy = along
             .iter()
-            .any(|(_, s)| s.first_use_ns > 3.0 * s.median_ns());
+            .any(|(_, s)| s.first_use_ns > 3.0 * s.median_ns() * s.ops_per_run);
         if soonest.1.first_use_ns <= 0.0
             || latest.1.first_use_ns < 1.5 * soonest.1.first_use_ns
             || !startup_heavy
@@ -169,6 +170,9 @@ impl Context<'_> {
             .copied()
             .filter(|a| !params(bests[0]).iter().any(|(g, _)| g == a))
             .collect();
+        if knob_axes.is_empty() {
+            return None;
+        }
         let knobs = |s: &PointSummary| self.point(s).label(&knob_axes);
         let named = |s: &PointSummary| {
             params(s)
@@ -458,7 +462,11 @@ mod tests {
     fn when_nothing_helps_the_conclusions_say_so() {
         let c = conclude(|_| 100e6);
         assert!(c[0].ends_with("it is the baseline itself."), "{}", c[0]);
-        assert_eq!(c.len(), 1, "no knob moves time by 5%, so nothing more to say: {c:#?}");
+        assert_eq!(
+            c.len(),
+            1,
+            "no knob moves time by 5%, so nothing more to say: {c:#?}"
+        );
         assert!(
             c.iter()
                 .all(|s| !s.contains("(faster)") && !s.contains("is faster than")),

@@ -34,6 +34,8 @@ pub struct PointSummary {
     pub cpu_ns_per_op: f64,
     /// Build plus first run: how long until the first result.
     pub first_use_ns: f64,
+    /// Logical operations per run of the workload (the first use is one run).
+    pub ops_per_run: f64,
     pub digests: BTreeSet<u64>,
     pub threads: Option<ThreadCheck>,
 }
@@ -135,6 +137,7 @@ fn summarize_point(results: &Results, point: usize) -> PointSummary {
                 .map(|o| (o.build_ns + o.first_run_ns) as f64)
                 .collect(),
         ),
+        ops_per_run: median_of(outputs.iter().map(|o| o.ops_per_run as f64).collect()),
         digests: outputs.iter().map(|o| o.digest).collect(),
         threads: outputs.first().map(|o| o.threads),
     }

@@ -1,21 +1,18 @@
-//! The command line: parsed once into typed options, then dispatched.
+//! The command line: parsed once into typed options, then dispatched to
+//! [`crate::commands`]; no clap type goes past this module.
 //! Exit codes (one place, [`Failure::code`]): 0 success; 1 a run failed, a
 //! comparison found what `--fail-on` asked to fail on, or another runtime
 //! error; 2 usage or config error; 3 the runs cannot be compared.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
-use crate::config::{self, ConfigError, ProfileKind};
-use crate::export::{self, ExportFormat};
-use crate::results::Results;
-use crate::runner::{self, ProgressMode, WorkerExe};
-use crate::stats::{CompareSettings, VerdictRule};
+use crate::commands::{self, Judging};
+use crate::compare::{CompareError, FailOn, OutputFormat};
+use crate::config::{ConfigError, ProfileKind};
+use crate::export::ExportFormat;
 
 const EXIT_CODES: &str = "Exit codes:
   0  success (for compare: nothing --fail-on asked to fail on)
@@ -185,27 +182,6 @@ fn parse_percent(s: &str) -> Result<f64, String> {
     }
 }
 
-/// How two runs are judged: the engine's settings and the CI gate.
-struct Judging {
-    settings: CompareSettings,
-    fail_on: FailOn,
-}
-
-impl Judging {
-    fn new(noise: f64, fail_on: FailOnArg) -> Judging {
-        Judging {
-            settings: CompareSettings {
-                rule: VerdictRule {
-                    noise_band_pct: noise,
-                    ..VerdictRule::default()
-                },
-                ..CompareSettings::default()
-            },
-            fail_on: fail_on.into(),
-        }
-    }
-}
-
 /// The kinds `--profile` names (one value, so clap keeps the list whole).
 #[derive(Clone, Debug)]
 struct ProfileKinds(Vec<ProfileKind>);
@@ -273,25 +249,31 @@ pub fn main() -> ExitCode {
             noise,
             fail_on,
             profile,
-        } => run(
+        } => commands::run(
             &config,
             dry_run,
             quiet,
             baseline.as_deref(),
-            &Judging::new(noise, fail_on),
+            &Judging::new(noise, fail_on.into()),
             profile.as_ref().map(|k| k.0.as_slice()),
         ),
         Command::List => {
             print!("{}", crate::catalog::listing());
             Ok(())
         }
-        Command::Report { results } => report(&results),
-        Command::Compare(args) => compare(&args),
+        Command::Report { results } => commands::report(&results),
+        Command::Compare(args) => commands::compare(
+            &args.base,
+            &args.head,
+            &Judging::new(args.noise, args.fail_on.into()),
+            args.format.into(),
+            args.output.as_deref(),
+        ),
         Command::Export {
             results,
             format,
             output,
-        } => export(&results, format.into(), output.as_deref()),
+        } => commands::export(&results, format.into(), output.as_deref()),
         Command::Worker => return crate::worker::main(),
     };
     match result {
@@ -300,152 +282,6 @@ pub fn main() -> ExitCode {
             failure.report();
             ExitCode::from(failure.code())
         }
-    }
-}
-
-fn run(
-    path: &Path,
-    dry_run: bool,
-    quiet: bool,
-    baseline: Option<&Path>,
-    judging: &Judging,
-    profile: Option<&[ProfileKind]>,
-) -> Result<(), Failure> {
-    let mut plan = config::load(path).map_err(Failure::Config)?;
-    if let Some(kinds) = profile {
-        plan.profile.set_kinds(kinds);
-    }
-    let base = baseline.map(load).transpose()?;
-    if let Some(base) = &base {
-        if base.plan.workload != plan.workload {
-            return Err(Failure::Incomparable(CompareError::DifferentWorkloads {
-                base: base.plan.workload.clone(),
-                head: plan.workload.clone(),
-            }));
-        }
-    }
-    if dry_run {
-        print!("{}", crate::catalog::dry_run(&plan));
-        return Ok(());
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Config(ConfigError::unreadable(path, &e)))?;
-    let mode = if quiet {
-        ProgressMode::Quiet
-    } else {
-        ProgressMode::detect()
-    };
-    let exe = WorkerExe::current().map_err(|e| Failure::Other(e.into()))?;
-    let finished = runner::run(&plan, path, &text, &exe, mode)?;
-    let failed = finished
-        .results
-        .runs
-        .iter()
-        .filter(|r| r.output().is_none())
-        .count();
-    println!("report: {}", finished.dir.join("report.md").display());
-    let gate = match (baseline, base) {
-        (Some(base_path), Some(base)) => {
-            let head_path = finished.dir.join("results.json");
-            let report = judge(&base, base_path, &finished.results, &head_path, judging)?;
-            let md = finished.dir.join(crate::report::COMPARISON_FILE);
-            std::fs::write(&md, compare::markdown(&report))
-                .with_context(|| format!("writing {}", md.display()))?;
-            // Re-render so report.md links the comparison.
-            crate::report::write(&finished.dir, &finished.results)?;
-            print!("\n{}", compare::text(&report));
-            println!("compare: {}", md.display());
-            publish(&report, None)?;
-            gate(&report, judging.fail_on)
-        }
-        _ => Ok(()),
-    };
-    if failed > 0 {
-        return Err(Failure::Other(anyhow::anyhow!(
-            "{failed} of {} runs failed; see the report",
-            finished.results.runs.len()
-        )));
-    }
-    gate
-}
-
-fn report(path: &Path) -> Result<(), Failure> {
-    let results = load(path)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    crate::report::write(dir, &results)?;
-    println!("report: {}", dir.join("report.md").display());
-    Ok(())
-}
-
-fn compare(args: &CompareArgs) -> Result<(), Failure> {
-    let judging = Judging::new(args.noise, args.fail_on);
-    let base = load(&args.base)?;
-    let head = load(&args.head)?;
-    let report = judge(&base, &args.base, &head, &args.head, &judging)?;
-    print!("{}", compare::render(&report, args.format.into()));
-    publish(&report, args.output.as_deref())?;
-    gate(&report, judging.fail_on)
-}
-
-fn export(path: &Path, format: ExportFormat, output: Option<&Path>) -> Result<(), Failure> {
-    let results = load(path)?;
-    let text = export::export(&results, format);
-    match output {
-        Some(out) => std::fs::write(out, text)
-            .with_context(|| format!("writing {}", out.display()))
-            .map_err(Failure::Other),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
-}
-
-/// A results file named on the command line; unreadable or invalid is a usage error.
-fn load(path: &Path) -> Result<Results, Failure> {
-    Results::load(path).map_err(Failure::Usage)
-}
-
-fn judge(
-    base: &Results,
-    base_path: &Path,
-    head: &Results,
-    head_path: &Path,
-    judging: &Judging,
-) -> Result<ComparisonReport, Failure> {
-    Ok(compare::compare_runs(
-        base,
-        &base_path.display().to_string(),
-        head,
-        &head_path.display().to_string(),
-        &judging.settings,
-    )?)
-}
-
-/// Writes the markdown to `output`, and appends it to `$GITHUB_STEP_SUMMARY` when set.
-fn publish(report: &ComparisonReport, output: Option<&Path>) -> Result<(), Failure> {
-    let md = compare::markdown(report);
-    if let Some(out) = output {
-        std::fs::write(out, &md).with_context(|| format!("writing {}", out.display()))?;
-    }
-    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
-        let path = PathBuf::from(summary);
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut f| writeln!(f, "{md}"))
-            .with_context(|| format!("appending to $GITHUB_STEP_SUMMARY ({})", path.display()))?;
-    }
-    Ok(())
-}
-
-fn gate(report: &ComparisonReport, fail_on: FailOn) -> Result<(), Failure> {
-    let findings = fail_on.failures(report);
-    if findings.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Gate(findings))
     }
 }
 

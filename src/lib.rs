@@ -1,5 +1,6 @@
 //! tuner: runs runtime-tuning experiments from TOML configs.
 //!
+//! [`cli`] parses the command line and [`commands`] carries it out.
 //! Data flow: [`config`] parses and validates a TOML file into a plan;
 //! [`matrix`] expands it into points and a shuffled schedule; [`runner`]
 //! executes each slot as a [`worker`] process (allocator from [`alloc`],
@@ -13,6 +14,7 @@
 pub mod alloc;
 pub mod catalog;
 pub mod cli;
+pub mod commands;
 pub mod compare;
 pub mod config;
 pub mod environment;

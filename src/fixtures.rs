@@ -141,5 +141,21 @@ fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Resu
     }
 }
 
+/// A point with the given `(axis, value)` coordinates and default knobs.
+pub fn point(id: usize, coords: &[(&str, &str)]) -> Point {
+    Point {
+        id,
+        variant: String::new(),
+        params: Default::default(),
+        threads: 1,
+        allocator: AllocatorName::System,
+        buffering: tuner_experiments::api::Buffering::Unbuffered,
+        coords: coords
+            .iter()
+            .map(|(a, v)| (a.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
 /// Two mergesort variants, threshold pinned to 64.
 pub const TINY: &str = "[experiment]\nname = \"tiny\"\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\nthreshold = 64\n[matrix]\nthreads = [1]\nallocator = [\"system\"]\n";

@@ -147,23 +147,9 @@ fn classify(base: &[Axis], head: &[Axis]) -> (Vec<String>, Vec<SettingChange>, V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alloc::AllocatorName;
     use tuner_experiments::ParamValue;
 
-    fn point(id: usize, coords: &[(&str, &str)]) -> Point {
-        Point {
-            id,
-            variant: String::new(),
-            params: Default::default(),
-            threads: 1,
-            allocator: AllocatorName::System,
-            buffering: tuner_experiments::api::Buffering::Unbuffered,
-            coords: coords
-                .iter()
-                .map(|(a, v)| (a.to_string(), v.to_string()))
-                .collect(),
-        }
-    }
+    use crate::fixtures::point;
 
     fn variants(v: &[&str]) -> Axis {
         Axis::Variant(v.iter().map(ToString::to_string).collect())

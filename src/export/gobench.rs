@@ -171,7 +171,6 @@ pub fn go_value(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alloc::AllocatorName;
 
     /// A reader of the Go benchmark format, written from the proposal's
     /// rules (and benchfmt's reader): configuration lines, result lines
@@ -222,18 +221,7 @@ mod tests {
     }
 
     fn point(coords: &[(&str, &str)]) -> Point {
-        Point {
-            id: 0,
-            variant: String::new(),
-            params: Default::default(),
-            threads: 1,
-            allocator: AllocatorName::System,
-            buffering: tuner_experiments::api::Buffering::Unbuffered,
-            coords: coords
-                .iter()
-                .map(|(a, v)| (a.to_string(), v.to_string()))
-                .collect(),
-        }
+        crate::fixtures::point(0, coords)
     }
 
     #[test]

@@ -25,7 +25,8 @@ use std::io;
 use rand::{Rng, SeedableRng};
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
 pub struct AllocPressure;
@@ -66,21 +67,19 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+const INFO: Info = Info {
+    name: "alloc-pressure",
+    description:
+        "small values beside a large live heap: on the stack vs boxed vs boxed with live-node churn",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs::NONE,
+    notes: "",
+};
+
 impl Experiment for AllocPressure {
-    fn name(&self) -> &'static str {
-        "alloc-pressure"
-    }
-    fn description(&self) -> &'static str {
-        "small values beside a large live heap: on the stack vs boxed vs boxed with live-node churn"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs::default()
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

@@ -114,6 +114,15 @@ pub struct Knobs {
     pub buffering: bool,
 }
 
+impl Knobs {
+    /// No knob but the allocator, which every experiment feels.
+    pub const NONE: Knobs = Knobs {
+        threads: false,
+        tokio: false,
+        buffering: false,
+    };
+}
+
 /// Validated parameter values for one matrix point, by name.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Params(pub BTreeMap<String, ParamValue>);
@@ -282,19 +291,24 @@ pub trait Workload {
     fn output_digest(&mut self) -> io::Result<u64>;
 }
 
-/// A workload under study, with its variants and parameters.
-pub trait Experiment: Sync {
-    fn name(&self) -> &'static str;
-    fn description(&self) -> &'static str;
-    fn variants(&self) -> &'static [Variant];
-    fn params(&self) -> &'static [ParamSpec];
-    fn knobs(&self) -> Knobs;
+/// What an experiment is: its name, variants, parameters and the knobs it
+/// uses. Plain data, so the catalog can be listed without building anything.
+#[derive(Clone, Copy, Debug)]
+pub struct Info {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub variants: &'static [Variant],
+    pub params: &'static [ParamSpec],
+    pub knobs: Knobs,
     /// Fixed background the report prints beside the measured numbers
     /// (e.g. the seed's Go figures, labelled as measured elsewhere).
     /// Conclusions are never written here: the report computes them.
-    fn notes(&self) -> &'static str {
-        ""
-    }
+    pub notes: &'static str,
+}
+
+/// A workload under study: its [`Info`], and how to build its workload.
+pub trait Experiment: Sync {
+    fn info(&self) -> &'static Info;
     /// Builds the workload for `variant`; `params` hold every spec'd
     /// parameter, validated.
     fn build(
@@ -303,6 +317,28 @@ pub trait Experiment: Sync {
         params: &Params,
         ctx: &Context,
     ) -> Result<Box<dyn Workload>, String>;
+}
+
+/// Shorthands for the [`Info`] fields.
+impl dyn Experiment + '_ {
+    pub fn name(&self) -> &'static str {
+        self.info().name
+    }
+    pub fn description(&self) -> &'static str {
+        self.info().description
+    }
+    pub fn variants(&self) -> &'static [Variant] {
+        self.info().variants
+    }
+    pub fn params(&self) -> &'static [ParamSpec] {
+        self.info().params
+    }
+    pub fn knobs(&self) -> Knobs {
+        self.info().knobs
+    }
+    pub fn notes(&self) -> &'static str {
+        self.info().notes
+    }
 }
 
 /// The hasher for [`Workload::output_digest`]: FNV-1a, whose output is

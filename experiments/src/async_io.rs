@@ -23,7 +23,8 @@ use futures_util::future::join_all;
 use tokio::task::JoinSet;
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
 pub struct AsyncIo;
@@ -77,25 +78,23 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+const INFO: Info = Info {
+    name: "async-io",
+    description:
+        "many simulated requests: sequential awaits vs join_all vs tokio tasks vs a thread each",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs {
+        threads: true,
+        tokio: true,
+        ..Knobs::NONE
+    },
+    notes: "",
+};
+
 impl Experiment for AsyncIo {
-    fn name(&self) -> &'static str {
-        "async-io"
-    }
-    fn description(&self) -> &'static str {
-        "many simulated requests: sequential awaits vs join_all vs tokio tasks vs a thread each"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs {
-            threads: true,
-            tokio: true,
-            ..Knobs::default()
-        }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

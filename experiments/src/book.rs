@@ -26,8 +26,8 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::api::{
-    Buffering, Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Sink,
-    Variant, Workload,
+    Buffering, Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params,
+    Sink, Variant, Workload,
 };
 
 pub struct BookExperiment;
@@ -72,24 +72,21 @@ const SHELF: &[(&str, &str)] = &[
     ("The Art of Computer Programming", "Donald E. Knuth"),
 ];
 
+const INFO: Info = Info {
+    name: "book",
+    description: "give new books an ISBN-13 and write them as JSON lines: fresh allocations vs pooled vs reused buffers",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs {
+        buffering: true,
+        ..Knobs::NONE
+    },
+    notes: "",
+};
+
 impl Experiment for BookExperiment {
-    fn name(&self) -> &'static str {
-        "book"
-    }
-    fn description(&self) -> &'static str {
-        "give new books an ISBN-13 and write them as JSON lines: fresh allocations vs pooled vs reused buffers"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs {
-            buffering: true,
-            ..Knobs::default()
-        }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

@@ -8,8 +8,8 @@ use std::hash::Hasher;
 use std::io::{self, Write};
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Sink, Variant,
-    Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Sink,
+    Variant, Workload,
 };
 
 pub struct BufferingExperiment;
@@ -46,24 +46,21 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+const INFO: Info = Info {
+    name: "buffering",
+    description: "write formatted records to a file: unbuffered vs BufWriter vs LineWriter",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs {
+        buffering: true,
+        ..Knobs::NONE
+    },
+    notes: "",
+};
+
 impl Experiment for BufferingExperiment {
-    fn name(&self) -> &'static str {
-        "buffering"
-    }
-    fn description(&self) -> &'static str {
-        "write formatted records to a file: unbuffered vs BufWriter vs LineWriter"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs {
-            buffering: true,
-            ..Knobs::default()
-        }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

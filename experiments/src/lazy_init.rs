@@ -22,7 +22,8 @@ use std::sync::OnceLock;
 use minijinja::{context, Environment, Value};
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
 pub struct LazyInit;
@@ -98,24 +99,18 @@ const ITEMS: &[(&str, i64, i64, &[&str])] = &[
     ("lemonade", 3, 4, &[]),
 ];
 
+const INFO: Info = Info {
+    name: "lazy-init",
+    description: "render templates: parse per call vs parse all eagerly vs parse once on first use (OnceLock)",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs::NONE,
+    notes: NOTES,
+};
+
 impl Experiment for LazyInit {
-    fn name(&self) -> &'static str {
-        "lazy-init"
-    }
-    fn description(&self) -> &'static str {
-        "render templates: parse per call vs parse all eagerly vs parse once on first use (OnceLock)"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs::default()
-    }
-    fn notes(&self) -> &'static str {
-        NOTES
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

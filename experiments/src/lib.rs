@@ -17,7 +17,9 @@ pub mod selfcheck;
 pub mod strings;
 pub mod vec_growth;
 
-pub use api::{Context, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Workload};
+pub use api::{
+    Context, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Workload,
+};
 
 /// Every experiment tuner can run, in the order `tuner list` shows them.
 pub fn catalog() -> &'static [&'static dyn Experiment] {

@@ -31,8 +31,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::api::{
-    Buffering, Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Sink,
-    Variant, Workload,
+    Buffering, Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params,
+    Sink, Variant, Workload,
 };
 
 pub struct LockScope;
@@ -80,25 +80,22 @@ const PARAMS: &[ParamSpec] = &[
 /// A full batch is swapped out and written once it holds this many bytes.
 const BATCH: usize = 64 * 1024;
 
+const INFO: Info = Info {
+    name: "lock-scope",
+    description: "threads log to one file: I/O under the lock vs format outside vs copy under lock vs a writer thread",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs {
+        threads: true,
+        buffering: true,
+        ..Knobs::NONE
+    },
+    notes: "",
+};
+
 impl Experiment for LockScope {
-    fn name(&self) -> &'static str {
-        "lock-scope"
-    }
-    fn description(&self) -> &'static str {
-        "threads log to one file: I/O under the lock vs format outside vs copy under lock vs a writer thread"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs {
-            threads: true,
-            buffering: true,
-            ..Knobs::default()
-        }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

@@ -19,7 +19,8 @@ use std::io;
 use rustc_hash::FxBuildHasher;
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
 pub struct MapKeys;
@@ -64,21 +65,18 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+const INFO: Info = Info {
+    name: "map-keys",
+    description: "build and query a hash map: u64 vs String keys, SipHash vs FxHash",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs::NONE,
+    notes: "",
+};
+
 impl Experiment for MapKeys {
-    fn name(&self) -> &'static str {
-        "map-keys"
-    }
-    fn description(&self) -> &'static str {
-        "build and query a hash map: u64 vs String keys, SipHash vs FxHash"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs::default()
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

@@ -26,7 +26,8 @@ use rayon::slice::ParallelSliceMut;
 use tracing::Span;
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
 pub struct Mergesort;
@@ -101,24 +102,22 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+const INFO: Info = Info {
+    name: "mergesort",
+    description:
+        "sort random i64s: sequential merge sort vs three parallel versions vs std and rayon",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs {
+        threads: true,
+        ..Knobs::NONE
+    },
+    notes: "",
+};
+
 impl Experiment for Mergesort {
-    fn name(&self) -> &'static str {
-        "mergesort"
-    }
-    fn description(&self) -> &'static str {
-        "sort random i64s: sequential merge sort vs three parallel versions vs std and rayon"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs {
-            threads: true,
-            ..Knobs::default()
-        }
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

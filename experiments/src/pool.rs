@@ -27,7 +27,8 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
 pub struct PoolExperiment;
@@ -78,27 +79,21 @@ As in Go, an op here is one buffer taken, written and let go. Go's 64 B/op is \
 bytes.Buffer's 64-byte first allocation; Rust's Vec grows to 8 bytes for the 5-byte \
 write. Go's 14 B/op for f2 comes from its pooled buffers never being reset.";
 
+const INFO: Info = Info {
+    name: "pool",
+    description: "get a buffer, write a few bytes, drop it: fresh Vec vs shared pool vs thread-local pool vs reuse",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs {
+        threads: true,
+        ..Knobs::NONE
+    },
+    notes: NOTES,
+};
+
 impl Experiment for PoolExperiment {
-    fn name(&self) -> &'static str {
-        "pool"
-    }
-    fn description(&self) -> &'static str {
-        "get a buffer, write a few bytes, drop it: fresh Vec vs shared pool vs thread-local pool vs reuse"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs {
-            threads: true,
-            ..Knobs::default()
-        }
-    }
-    fn notes(&self) -> &'static str {
-        NOTES
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

@@ -6,7 +6,8 @@ use std::hash::Hasher;
 use std::io;
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
 pub struct SelfCheck;
@@ -51,21 +52,18 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+const INFO: Info = Info {
+    name: "selfcheck",
+    description: "checks of the instrument itself: a spin loop of known length, and points that panic, abort or hang",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs::NONE,
+    notes: "",
+};
+
 impl Experiment for SelfCheck {
-    fn name(&self) -> &'static str {
-        "selfcheck"
-    }
-    fn description(&self) -> &'static str {
-        "checks of the instrument itself: a spin loop of known length, and points that panic, abort or hang"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs::default()
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

@@ -19,7 +19,8 @@ use std::hash::Hasher;
 use std::io;
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
 pub struct Strings;
@@ -68,21 +69,18 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+const INFO: Info = Info {
+    name: "strings",
+    description: "join many strings: copy per step vs + vs with_capacity vs concat vs write! into a reused buffer",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs::NONE,
+    notes: "",
+};
+
 impl Experiment for Strings {
-    fn name(&self) -> &'static str {
-        "strings"
-    }
-    fn description(&self) -> &'static str {
-        "join many strings: copy per step vs + vs with_capacity vs concat vs write! into a reused buffer"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs::default()
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

@@ -17,7 +17,8 @@ use std::hint::black_box;
 use std::io;
 
 use crate::api::{
-    Context, Digest, Experiment, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
 pub struct VecGrowth;
@@ -62,21 +63,18 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+const INFO: Info = Info {
+    name: "vec-growth",
+    description: "fill vectors: grow from empty vs with_capacity vs collect vs reuse with clear()",
+    variants: VARIANTS,
+    params: PARAMS,
+    knobs: Knobs::NONE,
+    notes: "",
+};
+
 impl Experiment for VecGrowth {
-    fn name(&self) -> &'static str {
-        "vec-growth"
-    }
-    fn description(&self) -> &'static str {
-        "fill vectors: grow from empty vs with_capacity vs collect vs reuse with clear()"
-    }
-    fn variants(&self) -> &'static [Variant] {
-        VARIANTS
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn knobs(&self) -> Knobs {
-        Knobs::default()
+    fn info(&self) -> &'static Info {
+        &INFO
     }
     fn build(
         &self,

@@ -112,7 +112,10 @@ const INFO: Info = Info {
         threads: true,
         ..Knobs::NONE
     },
-    notes: "",
+    notes: "Go (the seed's mergesort.go on 1,000,000 ints at GOMAXPROCS=2, best of 3, \
+measured separately on a machine like this one): sequential 141 ms, v2 84 ms, v3 85 ms. \
+The Rust variants here keep the seed's shape, including a helper buffer allocated per \
+merge (n - 1 allocations per sort); std and rayon are the library sorts.",
 };
 
 impl Experiment for Mergesort {

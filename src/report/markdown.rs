@@ -495,7 +495,10 @@ impl<'a> Report<'a> {
              Each point ran in {} separate processes, interleaved with the other points in a shuffled order. \
              A process's value is the median of its samples; the table shows the median across processes with a \
              distribution-free 95% confidence interval (order statistics; none below 6 processes). \
-             Speed-up is the baseline's time divided by the point's, with a bootstrap interval over processes. \
+             Each point is compared with the baseline: the change is a Hodges-Lehmann estimate of the ratio of medians \
+             with its 95% interval, the verdict (faster, slower, equivalent within ±1%, inconclusive) comes from a \
+             Mann-Whitney test Holm-corrected over every comparison in the report, and the speed-up in brackets is \
+             1 / (1 + change). \
              Allocations and bytes per operation are exact counts (⚠ marks processes that disagreed). \
              Peak live is the most heap in use while sampling; max RSS is the whole process's peak; CPU/op sums \
              user and system time of all threads; first use is building the workload plus its first run.",

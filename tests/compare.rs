@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{config, fake_results, run_dir, save, tuner};
+use common::{config, fake_results, run_dir, save, stdout, tuner};
 use predicates::str::contains;
 
 const TWO_VARIANTS: &str = r#"
@@ -43,16 +43,14 @@ fn pair(dir: &Path, v3_factor: f64, allocs: u64) -> (PathBuf, PathBuf) {
 fn identical_runs_are_equivalent_and_exit_zero_even_when_failing_on_any_change() {
     let dir = tempfile::tempdir().unwrap();
     let (base, head) = pair(dir.path(), 1.0, 1);
-    let out = tuner()
-        .arg("compare")
-        .args([&base, &head])
-        .args(["--fail-on", "any-change"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout(
+        tuner()
+            .arg("compare")
+            .args([&base, &head])
+            .args(["--fail-on", "any-change"])
+            .assert()
+            .success(),
+    );
     let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("variant=")).collect();
     // Two time rows; the exact counts, all unchanged, in one line each.
     assert_eq!(rows.len(), 2, "{text}");
@@ -73,15 +71,13 @@ fn identical_runs_are_equivalent_and_exit_zero_even_when_failing_on_any_change()
 fn a_ten_percent_slowdown_is_slower_and_fails_only_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let (base, head) = pair(dir.path(), 1.10, 1);
-    let text = tuner()
-        .arg("compare")
-        .args([&base, &head])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(text).unwrap();
+    let text = stdout(
+        tuner()
+            .arg("compare")
+            .args([&base, &head])
+            .assert()
+            .success(),
+    );
     let v3 = text.lines().find(|l| l.starts_with("variant=v3")).unwrap();
     assert!(v3.contains("+10.0% [") && v3.contains(" slower "), "{v3}");
     // Two comparisons, fully separated at 10 + 10: Holm's p = 2 × 2/C(20,10).
@@ -122,15 +118,13 @@ fn more_allocations_fail_a_regression_gate_but_not_a_slower_one() {
         .code(1)
         .stderr(contains("variant=v3: allocs/op 1 → 3 (+2, +200.0%)"))
         .stderr(contains("variant=sequential: B/op 64 → 192"));
-    let out = tuner()
-        .arg("compare")
-        .args([&base, &head])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout(
+        tuner()
+            .arg("compare")
+            .args([&base, &head])
+            .assert()
+            .success(),
+    );
     let allocs = text
         .lines()
         .skip_while(|l| !l.starts_with("allocs/op"))
@@ -146,16 +140,15 @@ fn more_allocations_fail_a_regression_gate_but_not_a_slower_one() {
 fn json_holds_the_verdicts_and_the_family() {
     let dir = tempfile::tempdir().unwrap();
     let (base, head) = pair(dir.path(), 0.9, 1);
-    let out = tuner()
-        .arg("compare")
-        .args([&base, &head])
-        .args(["--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout(
+        tuner()
+            .arg("compare")
+            .args([&base, &head])
+            .args(["--format", "json"])
+            .assert()
+            .success(),
+    ))
+    .unwrap();
     let verdicts: Vec<&str> = json["points"]
         .as_array()
         .unwrap()
@@ -179,18 +172,16 @@ fn markdown_goes_to_stdout_the_output_file_and_the_step_summary() {
     let summary = dir.path().join("summary.md");
     std::fs::write(&summary, "# earlier step\n").unwrap();
     let md_file = dir.path().join("out.md");
-    let out = tuner()
-        .arg("compare")
-        .args([&base, &head])
-        .args(["--format", "md", "--output"])
-        .arg(&md_file)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let md = String::from_utf8(out).unwrap();
+    let md = stdout(
+        tuner()
+            .arg("compare")
+            .args([&base, &head])
+            .args(["--format", "md", "--output"])
+            .arg(&md_file)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .assert()
+            .success(),
+    );
     assert!(md.starts_with("## Comparison: tiny\n"));
     assert!(md.contains("| time/op | base | head | change [95% CI] | verdict | p (Holm) | n |"));
     assert!(md.contains("|---|--:|--:|---|---|--:|--:|"));
@@ -287,15 +278,13 @@ fn help_documents_the_exit_codes() {
 fn export_writes_gobench_csv_and_json_per_process() {
     let dir = tempfile::tempdir().unwrap();
     let (base, _) = pair(dir.path(), 1.0, 1);
-    let out = tuner()
-        .args(["export", "--format", "gobench"])
-        .arg(&base)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout(
+        tuner()
+            .args(["export", "--format", "gobench"])
+            .arg(&base)
+            .assert()
+            .success(),
+    );
     assert!(text.starts_with("goos: "));
     assert!(text.contains("\npkg: tuner/tiny\n"));
     assert!(text.contains("\nthreshold: 64\n"));
@@ -342,15 +331,14 @@ fn export_writes_gobench_csv_and_json_per_process() {
         "{}",
         rows[1]
     );
-    let out = tuner()
-        .args(["export", "--format", "json"])
-        .arg(&base)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout(
+        tuner()
+            .args(["export", "--format", "json"])
+            .arg(&base)
+            .assert()
+            .success(),
+    ))
+    .unwrap();
     assert_eq!(json.as_array().unwrap().len(), 20);
     assert_eq!(json[19]["coords"]["variant"], "v3");
     assert_eq!(json[19]["ns_per_op"], 99.9);
@@ -386,17 +374,15 @@ fn run_with_a_baseline_compares_links_and_gates() {
     std::fs::create_dir(&head_dir).unwrap();
     // Ten times the work per operation: unmistakably slower.
     let cfg = config(&head_dir, "spin.toml", &SPIN.replace("STEPS", "20000"));
-    let out = tuner()
-        .args(["run", "-q", "--fail-on", "slower", "--baseline"])
-        .arg(&base)
-        .arg(&cfg)
-        .assert()
-        .code(1)
-        .stderr(contains("all: time +"))
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout(
+        tuner()
+            .args(["run", "-q", "--fail-on", "slower", "--baseline"])
+            .arg(&base)
+            .arg(&cfg)
+            .assert()
+            .code(1)
+            .stderr(contains("all: time +")),
+    );
     assert!(text.contains("changed: steps 2000 → 20000"), "{text}");
     assert!(text.contains("verdicts: 1 slower, 0 faster"), "{text}");
     let run = run_dir(&head_dir, "spin");

@@ -17,6 +17,11 @@ pub fn config(dir: &Path, name: &str, body: &str) -> PathBuf {
     path
 }
 
+/// What a finished command printed on standard output.
+pub fn stdout(assert: assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stdout.clone()).expect("UTF-8 output")
+}
+
 pub fn tuner() -> Command {
     let mut cmd = Command::cargo_bin("tuner").unwrap();
     cmd.env("CI", "true");

@@ -119,17 +119,21 @@ pub(crate) mod testing {
         ALLOCS.with(|n| n.get()) - before
     }
 
-    /// [`digests`] on one thread, unbuffered, in a fresh temp dir.
-    pub fn digests_on_one_thread(
-        exp: &dyn Experiment,
-        params: &Params,
-    ) -> Vec<(&'static str, u64)> {
+    /// The digest every variant produces for `params` on one thread,
+    /// unbuffered, in a fresh temp dir; fails the test if two disagree.
+    pub fn common_digest(exp: &dyn Experiment, params: &Params) -> u64 {
         let dir = tempfile::tempdir().expect("a temp dir");
-        digests(
+        let all = digests(
             exp,
             params,
             &context(1, api::Buffering::Unbuffered, dir.path()),
-        )
+        );
+        assert_eq!(all.len(), exp.variants().len());
+        assert!(
+            all.iter().all(|(_, d)| *d == all[0].1),
+            "variants disagree: {all:?}"
+        );
+        all[0].1
     }
 
     /// Runs every variant once with `params` and returns (variant, digest) pairs.

@@ -113,10 +113,19 @@ fn a_profiled_run_leaves_artifacts_that_read_back() {
             "{p}: too few heap samples"
         );
         // The input and its working copy stay live: 2 × 200,000 × 8 bytes.
+        let final_live = heap["stats"]["final_live"].as_i64().unwrap();
+        assert!(final_live >= 3_200_000, "{p}: {}", heap["stats"]);
+        // Resident memory sampled at the same instants holds at least that.
+        let resident = heap["resident"].as_array().unwrap();
+        assert_eq!(
+            resident.len(),
+            heap["samples"].as_array().unwrap().len(),
+            "{p}"
+        );
+        let last_resident = resident.last().unwrap()[1].as_i64().unwrap();
         assert!(
-            heap["stats"]["final_live"].as_i64().unwrap() >= 3_200_000,
-            "{p}: {}",
-            heap["stats"]
+            last_resident > final_live,
+            "{p}: resident {last_resident} < live {final_live}"
         );
     }
 
@@ -159,6 +168,8 @@ fn a_profiled_run_leaves_artifacts_that_read_back() {
             );
         }
     }
+    let resident = read(&dir.join("charts/resident-02-2.svg"));
+    assert!(resident.contains("\nsystem\n") && resident.contains("\njemalloc\n"));
     assert!(read(&dir.join("charts/scaling.svg")).contains("join"));
     assert!(dir.join("charts/allocs.svg").exists());
 

@@ -146,6 +146,11 @@ pub struct HeapSeries {
     pub period_ms: f64,
     /// `(milliseconds since the sampler started, live bytes)`.
     pub samples: Vec<(f64, i64)>,
+    /// `(milliseconds, resident bytes of the whole process)` at the same
+    /// instants: what the allocator keeps from the OS, which does differ
+    /// between allocators.
+    #[serde(default)]
+    pub resident: Vec<(f64, i64)>,
     /// When the workload was built and warmed up, in the same clock.
     pub built_ms: f64,
     pub warmed_ms: f64,

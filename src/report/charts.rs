@@ -362,14 +362,23 @@ pub fn heap_groups(results: &Results, dir: &Path) -> Vec<(Point, Vec<HeapSeries>
 
 /// Heap lines in MiB against milliseconds, one per allocator.
 pub fn heap_lines(series: &[HeapSeries]) -> Vec<Line> {
+    mib_lines(series, |s| &s.samples)
+}
+
+/// Resident-memory lines in MiB against milliseconds, one per allocator.
+pub fn resident_lines(series: &[HeapSeries]) -> Vec<Line> {
+    mib_lines(series, |s| &s.resident)
+}
+
+fn mib_lines(series: &[HeapSeries], values: impl Fn(&HeapSeries) -> &Vec<(f64, i64)>) -> Vec<Line> {
     series
         .iter()
+        .filter(|s| !values(s).is_empty())
         .map(|s| Line {
             name: s.allocator.to_string(),
-            points: s
-                .samples
+            points: values(s)
                 .iter()
-                .map(|&(t, live)| (t, live as f64 / (1024.0 * 1024.0)))
+                .map(|&(t, bytes)| (t, bytes as f64 / (1024.0 * 1024.0)))
                 .collect(),
             bars: Vec::new(),
         })
@@ -469,13 +478,30 @@ pub fn write_all(
             &heap_lines(&series),
         )?;
         save(
-            name,
+            name.clone(),
             svg,
             format!("Live heap over time: {label}"),
             "Live bytes (allocated, not yet freed) sampled every millisecond in the heap profiling process, \
              through build, warm-up and the profiled runs; one line per allocator."
                 .into(),
         )?;
+        let resident = resident_lines(&series);
+        if !resident.is_empty() {
+            let svg = line_svg(
+                &format!("Resident memory: {label}"),
+                "ms since the process started sampling",
+                "resident MiB",
+                &resident,
+            )?;
+            save(
+                name.replacen("heap-", "resident-", 1),
+                svg,
+                format!("Resident memory over time: {label}"),
+                "The whole process's resident set (/proc/self/statm) at the same instants: what each allocator \
+                 holds from the OS for the same live bytes — the counterpart of the seed's GOGC heap pictures."
+                    .into(),
+            )?;
+        }
     }
     Ok(charts)
 }
@@ -492,6 +518,9 @@ mod tests {
             period_ms: 1.0,
             samples: (0..50)
                 .map(|i| (i as f64 * scale, ((i % 10) * 1_000_000) as i64))
+                .collect(),
+            resident: (0..50)
+                .map(|i| (i as f64 * scale, (40 + i) * 1_000_000))
                 .collect(),
             built_ms: 1.0,
             warmed_ms: 2.0,
@@ -532,6 +561,21 @@ mod tests {
         let texts = texts(&svg);
         assert!(texts.contains(&"system".to_string()), "{texts:?}");
         assert!(texts.contains(&"jemalloc".to_string()), "{texts:?}");
+    }
+
+    #[test]
+    fn resident_chart_has_one_line_per_allocator_in_mib() {
+        let lines = resident_lines(&[
+            series(AllocatorName::System, 1.0),
+            series(AllocatorName::Mimalloc, 1.0),
+        ]);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1].name, "mimalloc");
+        assert!((lines[0].points[49].1 - 89e6 / (1024.0 * 1024.0)).abs() < 1e-9);
+        // Series from before resident memory was recorded draw nothing.
+        let mut old = series(AllocatorName::System, 1.0);
+        old.resident.clear();
+        assert!(resident_lines(&[old]).is_empty());
     }
 
     #[test]

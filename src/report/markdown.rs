@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::format::{bytes, count, duration_ns, ratio};
 use super::summary::{best_per_group, param_group, PointSummary};
+use crate::config::Axis;
 use crate::matrix::{self, Point};
 use crate::results::Results;
 use crate::stats::{Comparison, ExactValue};
@@ -267,91 +268,100 @@ impl<'a> Report<'a> {
         let _ = writeln!(out);
     }
 
-    /// One table per pair of varying axes, the other axes at the best point's values.
+    /// One table per pair of varying axes, the other axes at the best
+    /// point's values; a table that would be mostly excluded is left out.
     fn pivots(&self, out: &mut String) {
         let Some(best) = self.best() else { return };
-        let best_point = &self.results.points[best.point];
-        let axes: Vec<_> = self
+        let axes: Vec<&Axis> = self
             .results
             .plan
             .axes
             .iter()
             .filter(|a| a.len() > 1)
             .collect();
-        if axes.len() < 2 {
+        let tables: Vec<String> = axes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, rows)| axes[i + 1..].iter().map(move |cols| (*rows, *cols)))
+            .filter_map(|(rows, cols)| self.pivot(rows, cols, best))
+            .collect();
+        if tables.is_empty() {
             return;
         }
         let _ = writeln!(out, "## By axis\n");
         let _ = writeln!(out, "Median time per operation (speed-up vs baseline); the axes not shown are held at the best point's values.\n");
-        let base = self.baseline();
-        for (i, rows) in axes.iter().enumerate() {
-            for cols in &axes[i + 1..] {
-                let fixed: Vec<(String, String)> = best_point
-                    .coords
-                    .iter()
-                    .filter(|(a, _)| {
-                        a != rows.name() && a != cols.name() && self.varying.contains(&a.as_str())
-                    })
-                    .cloned()
-                    .collect();
-                let held = fixed
-                    .iter()
-                    .map(|(a, v)| format!("{a}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let _ = writeln!(
-                    out,
-                    "### {} × {}{}\n",
-                    rows.name(),
-                    cols.name(),
-                    if held.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({held})")
-                    }
-                );
-                let col_labels = cols.labels();
-                let _ = writeln!(
-                    out,
-                    "| {} \\ {} | {} |",
-                    rows.name(),
-                    cols.name(),
-                    col_labels.join(" | ")
-                );
-                let _ = writeln!(out, "|---|{}", "--:|".repeat(col_labels.len()));
-                for row in rows.labels() {
-                    let cells: Vec<String> = col_labels
-                        .iter()
-                        .map(|col| {
-                            let mut sel = fixed.clone();
-                            sel.push((rows.name().to_string(), row.clone()));
-                            sel.push((cols.name().to_string(), col.clone()));
-                            let found = self
-                                .results
-                                .points
-                                .iter()
-                                .find(|p| p.matches(&sel))
-                                .map(|p| &self.summaries[p.id]);
-                            match found {
-                                Some(s) if s.succeeded() > 0 => {
-                                    let vs = base
-                                        .map(|b| {
-                                            format!(" ({})", ratio(b.median_ns() / s.median_ns()))
-                                        })
-                                        .unwrap_or_default();
-                                    let star = if s.point == best.point { "**" } else { "" };
-                                    format!("{star}{}{star}{vs}", duration_ns(s.median_ns()))
-                                }
-                                Some(_) => "failed".into(),
-                                None => "excluded".into(),
-                            }
-                        })
-                        .collect();
-                    let _ = writeln!(out, "| {row} | {} |", cells.join(" | "));
-                }
-                let _ = writeln!(out);
-            }
+        for t in tables {
+            let _ = writeln!(out, "{t}");
         }
+    }
+
+    /// `rows` × `cols` with the other varying axes at `best`'s values.
+    fn pivot(&self, rows: &Axis, cols: &Axis, best: &PointSummary) -> Option<String> {
+        let fixed: Vec<(String, String)> = self.results.points[best.point]
+            .coords
+            .iter()
+            .filter(|(a, _)| {
+                a != rows.name() && a != cols.name() && self.varying.contains(&a.as_str())
+            })
+            .cloned()
+            .collect();
+        let base = self.baseline();
+        let col_labels = cols.labels();
+        let (mut body, mut excluded, mut cells) = (String::new(), 0, 0);
+        for row in rows.labels() {
+            let line: Vec<String> = col_labels
+                .iter()
+                .map(|col| {
+                    let mut sel = fixed.clone();
+                    sel.push((rows.name().to_string(), row.clone()));
+                    sel.push((cols.name().to_string(), col.clone()));
+                    cells += 1;
+                    match self
+                        .results
+                        .points
+                        .iter()
+                        .find(|p| p.matches(&sel))
+                        .map(|p| &self.summaries[p.id])
+                    {
+                        Some(s) if s.succeeded() > 0 => {
+                            let vs = base
+                                .map(|b| format!(" ({})", ratio(b.median_ns() / s.median_ns())))
+                                .unwrap_or_default();
+                            let star = if s.point == best.point { "**" } else { "" };
+                            format!("{star}{}{star}{vs}", duration_ns(s.median_ns()))
+                        }
+                        Some(_) => "failed".into(),
+                        None => {
+                            excluded += 1;
+                            "excluded".into()
+                        }
+                    }
+                })
+                .collect();
+            let _ = writeln!(body, "| {row} | {} |", line.join(" | "));
+        }
+        if 2 * excluded > cells {
+            return None;
+        }
+        let held = fixed
+            .iter()
+            .map(|(a, v)| format!("{a}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let held = if held.is_empty() {
+            String::new()
+        } else {
+            format!(" ({held})")
+        };
+        Some(format!(
+            "### {} × {}{held}\n\n| {} \\ {} | {} |\n|---|{}\n{body}",
+            rows.name(),
+            cols.name(),
+            rows.name(),
+            cols.name(),
+            col_labels.join(" | "),
+            "--:|".repeat(col_labels.len())
+        ))
     }
 
     fn checks(&self, out: &mut String) {

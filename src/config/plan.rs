@@ -82,7 +82,7 @@ pub struct MeasureSettings {
 impl Default for MeasureSettings {
     fn default() -> Self {
         MeasureSettings {
-            processes: 5,
+            processes: 7,
             samples: 5,
             warmup: Duration::from_millis(100),
             min_sample_time: Duration::from_millis(10),

@@ -402,7 +402,7 @@ mod tests {
         );
         assert_eq!(plan.axes[0].len(), 7, "every variant by default");
         assert_eq!(plan.axes[6], Axis::Allocator(vec![AllocatorName::System]));
-        assert_eq!(plan.measure.processes, 5);
+        assert_eq!(plan.measure.processes, 7);
         assert_eq!(plan.report.dir, Path::new("reports"));
     }
 

@@ -416,6 +416,7 @@ impl<'a> Report<'a> {
             let _ = writeln!(out, "- ⚠ tuner was built without optimisations: these numbers do not describe release code.");
         }
         self.unused_knobs(out);
+        self.verdict_power(out);
         let _ = writeln!(out);
     }
 
@@ -433,6 +434,37 @@ impl<'a> Report<'a> {
             let _ = writeln!(out, "- Output: every variant and knob setting produced the same output digest for the same parameters.");
         } else {
             let _ = writeln!(out, "- ⚠ **Output differs** between variants or knob settings in {bad} parameter set(s): some variant computes something else.");
+        }
+    }
+
+    /// Warns when no comparison could reach significance at all: with `n`
+    /// processes a side, Mann-Whitney's smallest two-sided p is
+    /// 2 / C(2n, n), and Holm needs it below alpha / comparisons.
+    fn verdict_power(&self, out: &mut String) {
+        let m = self
+            .summaries
+            .iter()
+            .filter(|s| s.vs_baseline.is_some())
+            .count();
+        let n = self
+            .summaries
+            .iter()
+            .map(PointSummary::succeeded)
+            .filter(|&n| n > 0)
+            .min()
+            .unwrap_or(0);
+        if m == 0 || n == 0 {
+            return;
+        }
+        let central: f64 = (1..=n).map(|k| (n + k) as f64 / k as f64).product();
+        let min_p = 2.0 / central;
+        if min_p * m as f64 > 0.05 {
+            let _ = writeln!(
+                out,
+                "- ⚠ With {n} processes per point the smallest possible p-value is {min_p:.4}; Holm's correction over {m} comparisons \
+                 needs {:.4}: no point can be called faster or slower. Run more processes.",
+                0.05 / m as f64
+            );
         }
     }
 
@@ -514,5 +546,48 @@ impl<'a> Report<'a> {
              user and system time of all threads; first use is building the workload plus its first run.",
             self.results.plan.measure.processes
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::results_by;
+    use crate::report::summarize;
+    use crate::stats::CompareSettings;
+
+    fn render(processes: u32) -> String {
+        let config = format!(
+            "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\n\
+             [matrix]\nthreads = [1, 2]\nallocator = [\"system\", \"mimalloc\"]\n[measure]\nprocesses = {processes}\n"
+        );
+        // v3 on 2 threads halves the time; everything else is equal.
+        let r = results_by(
+            &config,
+            |p| {
+                if p.variant == "v3" && p.threads == 2 {
+                    50e6
+                } else {
+                    100e6
+                }
+            },
+            |_| 1,
+        );
+        let s = summarize(&r, &CompareSettings::default());
+        Report::new(&r, &s, &[]).render()
+    }
+
+    #[test]
+    fn too_few_processes_for_any_verdict_is_said_and_enough_give_verdicts() {
+        let few = render(5);
+        assert!(
+            few.contains("With 5 processes per point the smallest possible p-value is 0.0079"),
+            "{few}"
+        );
+        assert!(!few.contains("**faster**"));
+        let enough = render(8);
+        assert!(!enough.contains("smallest possible p-value"));
+        // v3 at 2 threads, both allocators: -50% and faster.
+        assert_eq!(enough.matches("**faster**").count(), 2 + 1, "{enough}");
     }
 }

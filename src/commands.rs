@@ -44,7 +44,9 @@ pub fn run(
     judging: &Judging,
     profile: Option<&[ProfileKind]>,
 ) -> Result<(), Failure> {
-    let mut plan = config::load(path).map_err(Failure::Config)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Config(ConfigError::unreadable(path, &e)))?;
+    let mut plan = config::parse(path, &text).map_err(Failure::Config)?;
     if let Some(kinds) = profile {
         plan.profile.set_kinds(kinds);
     }
@@ -61,8 +63,6 @@ pub fn run(
         print!("{}", crate::catalog::dry_run(&plan));
         return Ok(());
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Config(ConfigError::unreadable(path, &e)))?;
     let mode = if quiet {
         ProgressMode::Quiet
     } else {

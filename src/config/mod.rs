@@ -12,12 +12,6 @@ pub use plan::{Axis, MeasureSettings, Plan, ProfileKind, ProfileSettings, Report
 
 use std::path::Path;
 
-/// Reads and validates the config at `path`.
-pub fn load(path: &Path) -> Result<Plan, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::unreadable(path, &e))?;
-    parse(path, &text)
-}
-
 /// Validates config `text`, reporting errors against `path`.
 pub fn parse(path: &Path, text: &str) -> Result<Plan, ConfigError> {
     let raw: raw::RawConfig =

@@ -71,11 +71,6 @@ pub fn hodges_lehmann_change(
     Ok(Change { pct, ci, guard })
 }
 
-/// The Hodges-Lehmann shift of `head` from `base` on the natural-log scale.
-pub fn hodges_lehmann_log_shift(base: &[f64], head: &[f64]) -> Result<f64, StatsError> {
-    Ok(log_differences(base, head)?.median())
-}
-
 /// All pairwise `ln head_j − ln base_i`, sorted.
 fn log_differences(base: &[f64], head: &[f64]) -> Result<Sorted, StatsError> {
     if base.is_empty() || head.is_empty() {
@@ -99,6 +94,11 @@ pub fn to_pct(log_ratio: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Hodges-Lehmann shift of `head` from `base` on the natural-log scale.
+    fn hodges_lehmann_log_shift(base: &[f64], head: &[f64]) -> Result<f64, StatsError> {
+        Ok(log_differences(base, head)?.median())
+    }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

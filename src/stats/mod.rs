@@ -22,17 +22,20 @@ mod summary;
 mod verdict;
 
 pub use compare::{adjust_family, compare, CompareSettings, Comparison};
-pub use diagnostics::{
-    diagnose, kendall_tau, processes_needed, DiagnosticSettings, Extreme, Footnote,
-};
-pub use effect::{hodges_lehmann_change, hodges_lehmann_log_shift, to_pct, Change};
+pub use diagnostics::{diagnose, DiagnosticSettings, Extreme, Footnote};
+pub use effect::{hodges_lehmann_change, Change};
 pub use error::StatsError;
 pub use exact::{compare_exact, ExactComparison, ExactValue};
 pub use geomean::{geomean_change, GeoMean, GeoMeanSettings};
-pub use guard::{Guard, MIN_FOR_INTERVAL, MIN_FOR_TEST};
+pub use guard::Guard;
 pub use interval::{format_change, signed_1dp, Interval};
-pub use mann_whitney::{mann_whitney, shift_ci_rank, MannWhitney, PMethod, UNull, EXACT_BELOW};
+pub use mann_whitney::{mann_whitney, MannWhitney, PMethod};
 pub use multiple::holm;
-pub use sample::{median, per_process_medians, Sorted, MAD_SCALE};
-pub use summary::{median_ci_ranks, min_processes_for_interval, Summary, DEFAULT_CONFIDENCE};
+pub use sample::median;
+pub use summary::Summary;
 pub use verdict::{decide, Better, Verdict, VerdictRule};
+
+// Shared between the engine's modules, not used outside it.
+#[cfg(test)]
+use sample::per_process_medians;
+use sample::Sorted;

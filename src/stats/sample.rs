@@ -33,11 +33,6 @@ impl Sorted {
         self.0.len()
     }
 
-    /// Always false: a `Sorted` holds at least one value.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     pub fn as_slice(&self) -> &[f64] {
         &self.0
     }

@@ -76,23 +76,17 @@ pub fn run(
         .iter()
         .filter(|r| r.output().is_none())
         .count();
-    println!("report: {}", finished.dir.join("report.md").display());
+    // The gate's verdict waits until the report is written: a failed or
+    // impossible comparison must not cost the run its report.
     let gate = match (baseline, base) {
         (Some(base_path), Some(base)) => {
-            let head_path = finished.dir.join("results.json");
-            let report = judge(&base, base_path, &finished.results, &head_path, judging)?;
-            let md = finished.dir.join(crate::report::COMPARISON_FILE);
-            std::fs::write(&md, compare::markdown(&report))
-                .with_context(|| format!("writing {}", md.display()))?;
-            // Re-render so report.md links the comparison.
-            crate::report::write(&finished.dir, &finished.results)?;
-            print!("\n{}", compare::text(&report));
-            println!("compare: {}", md.display());
-            publish(&report, None)?;
-            gate(&report, judging.fail_on)
+            compare_with_baseline(&base, base_path, &finished, judging)
         }
         _ => Ok(()),
     };
+    // After the comparison, so report.md links compare.md when there is one.
+    crate::report::write(&finished.dir, &finished.results)?;
+    println!("report: {}", finished.dir.join("report.md").display());
     if failed > 0 {
         return Err(Failure::Other(anyhow::anyhow!(
             "{failed} of {} runs failed; see the report",
@@ -100,6 +94,25 @@ pub fn run(
         )));
     }
     gate
+}
+
+/// Compares a finished run with `base`, writes `compare.md` beside it and
+/// applies the `--fail-on` gate.
+fn compare_with_baseline(
+    base: &Results,
+    base_path: &Path,
+    finished: &runner::Finished,
+    judging: &Judging,
+) -> Result<(), Failure> {
+    let head_path = finished.dir.join("results.json");
+    let report = judge(base, base_path, &finished.results, &head_path, judging)?;
+    let md = finished.dir.join(crate::report::COMPARISON_FILE);
+    std::fs::write(&md, compare::markdown(&report))
+        .with_context(|| format!("writing {}", md.display()))?;
+    print!("{}", compare::text(&report));
+    println!("compare: {}", md.display());
+    publish(&report, None)?;
+    gate(&report, judging.fail_on)
 }
 
 pub fn report(path: &Path) -> Result<(), Failure> {

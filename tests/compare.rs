@@ -407,3 +407,29 @@ fn run_with_a_baseline_compares_links_and_gates() {
         1
     );
 }
+
+#[test]
+fn a_baseline_with_no_point_in_common_exits_3_but_the_run_keeps_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    // A baseline of the same workload whose points are other variants.
+    let other = SPIN
+        .replace("[\"spin\"]", "[\"panic\", \"hang\"]")
+        .replace("STEPS", "20");
+    let base = save(
+        dir.path(),
+        "base.json",
+        &fake_results(&other, &[vec![1.0; 6], vec![1.0; 6]], 0),
+    );
+    let cfg = config(dir.path(), "spin.toml", &SPIN.replace("STEPS", "20"));
+    tuner()
+        .args(["run", "-q", "--baseline"])
+        .arg(&base)
+        .arg(&cfg)
+        .assert()
+        .code(3)
+        .stderr(contains("no point in common"));
+    let run = run_dir(dir.path(), "spin");
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(report.contains("## Best configuration"));
+    assert!(!run.join("compare.md").exists());
+}

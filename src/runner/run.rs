@@ -1,5 +1,6 @@
 //! Running a whole plan: expand, schedule, execute each slot in its own
-//! process, journal as results arrive, then save results and the report.
+//! process, journal as results arrive, then save the results (the report
+//! is rendered from them by the caller).
 
 use std::path::{Path, PathBuf};
 
@@ -86,7 +87,6 @@ pub fn run(
     results
         .save(&results_path)
         .with_context(|| format!("writing {}", results_path.display()))?;
-    crate::report::write(&dir, &results)?;
     Ok(Finished { dir, results })
 }
 

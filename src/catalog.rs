@@ -3,13 +3,15 @@
 
 use std::fmt::Write as _;
 
+use tuner_api::Catalog;
+
 use crate::config::Plan;
 use crate::matrix;
 
 /// Every experiment with its knobs, variants and parameters.
-pub fn listing() -> String {
+pub fn listing(catalog: &Catalog) -> String {
     let mut out = String::new();
-    for exp in tuner_experiments::catalog() {
+    for exp in catalog.iter() {
         let k = exp.knobs();
         let knobs: Vec<&str> = [
             ("threads", k.threads),

@@ -1,17 +1,17 @@
 //! The command line: parsed once into typed options, then dispatched to
-//! [`crate::commands`]; no clap type goes past this module.
-//! Exit codes (one place, [`Failure::code`]): 0 success; 1 a run failed, a
-//! comparison found what `--fail-on` asked to fail on, or another runtime
-//! error; 2 usage or config error; 3 the runs cannot be compared.
+//! [`crate::commands`]; no clap type goes past this module. Exit codes are
+//! decided in one place, [`crate::exit::Failure::code`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use tuner_api::Catalog;
+
 use crate::commands::{self, Judging};
-use crate::compare::{CompareError, FailOn, OutputFormat};
-use crate::config::{ConfigError, ProfileKind};
+use crate::compare::{FailOn, OutputFormat};
+use crate::config::ProfileKind;
 use crate::export::ExportFormat;
 
 const EXIT_CODES: &str = "Exit codes:
@@ -190,55 +190,9 @@ fn parse_kinds(text: &str) -> Result<ProfileKinds, String> {
     ProfileKind::parse_list(text).map(ProfileKinds)
 }
 
-/// An error at the edge, with the exit code it maps to.
-pub enum Failure {
-    Config(ConfigError),
-    /// Bad input named on the command line (exit 2).
-    Usage(anyhow::Error),
-    /// The runs cannot be compared (exit 3).
-    Incomparable(CompareError),
-    /// The comparison found what `--fail-on` asked to fail on (exit 1).
-    Gate(Vec<String>),
-    Other(anyhow::Error),
-}
-
-impl Failure {
-    fn code(&self) -> u8 {
-        match self {
-            Failure::Gate(_) | Failure::Other(_) => 1,
-            Failure::Config(_) | Failure::Usage(_) => 2,
-            Failure::Incomparable(_) => 3,
-        }
-    }
-
-    fn report(&self) {
-        match self {
-            Failure::Config(e) => eprintln!("error: {e}"),
-            Failure::Usage(e) | Failure::Other(e) => eprintln!("error: {e:#}"),
-            Failure::Incomparable(e) => eprintln!("error: {e}"),
-            Failure::Gate(findings) => {
-                eprintln!("error: the comparison fails --fail-on:");
-                for f in findings {
-                    eprintln!("  {f}");
-                }
-            }
-        }
-    }
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        Failure::Other(e)
-    }
-}
-
-impl From<CompareError> for Failure {
-    fn from(e: CompareError) -> Self {
-        Failure::Incomparable(e)
-    }
-}
-
-pub fn main() -> ExitCode {
+/// Parses the command line and runs it against `catalog`: the experiments
+/// this binary carries.
+pub fn main(catalog: &Catalog) -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run {
@@ -250,6 +204,7 @@ pub fn main() -> ExitCode {
             fail_on,
             profile,
         } => commands::run(
+            catalog,
             &config,
             dry_run,
             quiet,
@@ -258,7 +213,7 @@ pub fn main() -> ExitCode {
             profile.as_ref().map(|k| k.0.as_slice()),
         ),
         Command::List => {
-            print!("{}", crate::catalog::listing());
+            print!("{}", crate::catalog::listing(catalog));
             Ok(())
         }
         Command::Report { results } => commands::report(&results),
@@ -274,7 +229,7 @@ pub fn main() -> ExitCode {
             format,
             output,
         } => commands::export(&results, format.into(), output.as_deref()),
-        Command::Worker => return crate::worker::main(),
+        Command::Worker => return crate::worker::main(catalog),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::cli::Failure;
+use tuner_api::Catalog;
+
 use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
 use crate::config::{self, ConfigError, ProfileKind};
+use crate::exit::Failure;
 use crate::export::{self, ExportFormat};
 use crate::results::Results;
 use crate::runner::{self, ProgressMode, WorkerExe};
@@ -37,6 +39,7 @@ impl Judging {
 }
 
 pub fn run(
+    catalog: &Catalog,
     path: &Path,
     dry_run: bool,
     quiet: bool,
@@ -46,7 +49,7 @@ pub fn run(
 ) -> Result<(), Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::Config(ConfigError::unreadable(path, &e)))?;
-    let mut plan = config::parse(path, &text).map_err(Failure::Config)?;
+    let mut plan = config::parse(path, &text, catalog).map_err(Failure::Config)?;
     if let Some(kinds) = profile {
         plan.profile.set_kinds(kinds);
     }

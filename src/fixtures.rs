@@ -6,9 +6,8 @@ use std::path::Path;
 use crate::alloc::{AllocatorName, Evidence};
 use crate::environment::Environment;
 use crate::matrix::Point;
-use crate::results::{
-    AllocCounts, Outcome, Results, RunOutput, RunRecord, Sample, ThreadCheck, SCHEMA,
-};
+use crate::protocol::{AllocCounts, RunOutput, Sample, ThreadCheck, PROTOCOL_VERSION};
+use crate::results::{Outcome, Results, RunRecord, SCHEMA};
 
 /// A successful process: three samples of 10 iterations at `ns_per_op`,
 /// `allocs_per_op` allocations of 64 bytes each per operation.
@@ -18,6 +17,8 @@ pub fn output(ns_per_op: f64, allocs_per_op: u64) -> RunOutput {
         ns: (ns_per_op * 10.0).round() as u64,
     };
     RunOutput {
+        protocol: PROTOCOL_VERSION,
+        peak_rss_kib: None,
         samples: vec![sample; 3],
         ops_per_run: 1,
         build_ns: 0,
@@ -90,10 +91,14 @@ pub fn results_by(
     ns: impl Fn(&Point) -> f64,
     allocs: impl Fn(&Point) -> u64,
 ) -> Results {
-    let processes = crate::config::parse(Path::new("fixture.toml"), config)
-        .expect("valid config")
-        .measure
-        .processes;
+    let processes = crate::config::parse(
+        Path::new("fixture.toml"),
+        config,
+        &tuner_experiments::catalog(),
+    )
+    .expect("valid config")
+    .measure
+    .processes;
     assemble(config, |points| {
         let mut runs = Vec::new();
         for p in points {
@@ -118,7 +123,12 @@ fn record(point: usize, process: usize, seq: usize, outcome: Outcome) -> RunReco
 }
 
 fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Results {
-    let plan = crate::config::parse(Path::new("fixture.toml"), config).expect("valid config");
+    let plan = crate::config::parse(
+        Path::new("fixture.toml"),
+        config,
+        &tuner_experiments::catalog(),
+    )
+    .expect("valid config");
     let points = crate::matrix::expand(&plan);
     let runs = runs(&points);
     Results {
@@ -149,7 +159,7 @@ pub fn point(id: usize, coords: &[(&str, &str)]) -> Point {
         params: Default::default(),
         threads: 1,
         allocator: AllocatorName::System,
-        buffering: tuner_experiments::api::Buffering::Unbuffered,
+        buffering: tuner_api::Buffering::Unbuffered,
         coords: coords
             .iter()
             .map(|(a, v)| (a.to_string(), v.to_string()))

@@ -1,5 +1,11 @@
 //! tuner: runs runtime-tuning experiments from TOML configs.
 //!
+//! As a library, tuner turns a crate's own workloads into a tuner binary:
+//! write them against the workload interface re-exported here (from
+//! `tuner-api`), put them in a [`Catalog`] and hand it to [`main!`]. That
+//! binary then runs, lists, reports, compares and exports exactly as tuner
+//! does, and re-executes itself as the worker.
+//!
 //! [`cli`] parses the command line and [`commands`] carries it out.
 //! Data flow: [`config`] parses and validates a TOML file into a plan;
 //! [`matrix`] expands it into points and a shuffled schedule; [`runner`]
@@ -11,6 +17,8 @@
 //! each other and [`export`] writes results for other tools (benchstat,
 //! spreadsheets).
 
+pub use tuner_api::*;
+
 pub mod alloc;
 pub mod catalog;
 pub mod cli;
@@ -18,14 +26,32 @@ pub mod commands;
 pub mod compare;
 pub mod config;
 pub mod environment;
+pub mod exit;
 pub mod export;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod matrix;
 pub mod measure;
 pub mod profile;
+pub mod protocol;
 pub mod report;
 pub mod results;
 pub mod runner;
 pub mod stats;
 pub mod worker;
+
+/// Makes this binary a tuner over a [`Catalog`]: installs tuner's
+/// switchable, counting global allocator and defines `main`, which parses
+/// the command line (`run`, `list`, `report`, `compare`, `export` and the
+/// hidden `worker` the runner re-executes this binary as).
+#[macro_export]
+macro_rules! main {
+    ($catalog:expr) => {
+        #[global_allocator]
+        static TUNER_GLOBAL_ALLOCATOR: $crate::alloc::Switchable = $crate::alloc::Switchable;
+
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::main(&$catalog)
+        }
+    };
+}

@@ -1,8 +1,4 @@
-//! The tuner binary: installs the switchable allocator, then hands over to the CLI.
+//! The tuner binary: tuner's own catalog, registered through the same
+//! entry point a user's harness uses.
 
-#[global_allocator]
-static GLOBAL: tuner::alloc::Switchable = tuner::alloc::Switchable;
-
-fn main() -> std::process::ExitCode {
-    tuner::cli::main()
-}
+tuner::main!(tuner_experiments::catalog());

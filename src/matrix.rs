@@ -4,8 +4,8 @@
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
-use tuner_experiments::api::Buffering;
-use tuner_experiments::Params;
+use tuner_api::Buffering;
+use tuner_api::Params;
 
 use crate::alloc::AllocatorName;
 use crate::config::{Axis, Plan};
@@ -159,7 +159,8 @@ mod tests {
         let text = format!(
             "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\nsize = [1000, 2000]\n[matrix]\nthreads = [1, 2]\nallocator = [\"system\", \"mimalloc\"]\n{extra}"
         );
-        crate::config::parse(Path::new("test.toml"), &text).expect("valid config")
+        crate::config::parse(Path::new("test.toml"), &text, &tuner_experiments::catalog())
+            .expect("valid config")
     }
 
     #[test]

@@ -11,10 +11,10 @@
 use std::io;
 use std::time::{Duration, Instant};
 
-use tuner_experiments::Workload;
+use tuner_api::Workload;
 
 use crate::config::MeasureSettings;
-use crate::results::{CpuUsage, Sample};
+use crate::protocol::{CpuUsage, Sample};
 
 /// The most iterations one sample may run, whatever calibration says.
 const MAX_ITERS: u64 = 1 << 32;

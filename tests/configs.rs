@@ -20,7 +20,8 @@ fn every_committed_config_is_valid_and_commented() {
     assert!(paths.len() >= 11, "{paths:?}");
     for path in paths {
         let text = std::fs::read_to_string(&path).unwrap();
-        let plan = tuner::config::parse(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let plan = tuner::config::parse(&path, &text, &tuner_experiments::catalog())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(
             !tuner::matrix::expand(&plan).is_empty(),
             "{}",

@@ -24,7 +24,7 @@ use std::io;
 
 use rand::{Rng, SeedableRng};
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };

@@ -22,7 +22,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use tokio::task::JoinSet;
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };
@@ -242,8 +242,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::api::Buffering;
     use crate::testing;
+    use tuner_api::Buffering;
 
     fn params(tasks: i64, latency_us: i64, work: i64) -> Params {
         testing::params(

@@ -25,7 +25,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::api::{
+use tuner_api::{
     Buffering, Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params,
     Sink, Variant, Workload,
 };
@@ -158,7 +158,7 @@ impl BookWriter {
 
 impl Workload for BookWriter {
     fn run(&mut self) -> io::Result<()> {
-        let mut sink = crate::api::open_sink(&self.path, self.buffering)?;
+        let mut sink = tuner_api::open_sink(&self.path, self.buffering)?;
         self.write_books(&mut sink)
     }
 

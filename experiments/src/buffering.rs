@@ -7,7 +7,7 @@
 use std::hash::Hasher;
 use std::io::{self, Write};
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Sink,
     Variant, Workload,
 };
@@ -93,7 +93,7 @@ struct RecordWriter {
     format_first: bool,
     line: String,
     open: std::path::PathBuf,
-    buffering: crate::api::Buffering,
+    buffering: tuner_api::Buffering,
 }
 
 impl RecordWriter {
@@ -115,7 +115,7 @@ impl RecordWriter {
 
 impl Workload for RecordWriter {
     fn run(&mut self) -> io::Result<()> {
-        let mut sink = crate::api::open_sink(&self.open, self.buffering)?;
+        let mut sink = tuner_api::open_sink(&self.open, self.buffering)?;
         self.write_records(&mut sink)
     }
 
@@ -129,8 +129,8 @@ impl Workload for RecordWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Buffering;
     use crate::testing;
+    use tuner_api::Buffering;
 
     #[test]
     fn every_variant_and_buffering_writes_the_same_file() {

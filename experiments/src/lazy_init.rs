@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 
 use minijinja::{context, Environment, Value};
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };
@@ -279,8 +279,8 @@ impl Workload for Renderer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Buffering;
     use crate::testing;
+    use tuner_api::Buffering;
 
     fn params(calls: i64, templates: i64, used: i64) -> Params {
         testing::params(

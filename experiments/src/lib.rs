@@ -1,10 +1,10 @@
-//! The catalog of workloads tuner studies, ported from the Go performance
+//! The catalog of workloads tuner ships, ported from the Go performance
 //! workshop. Each experiment knows nothing about processes, statistics or
-//! reports: it names its variants and parameters and builds a [`Workload`]
-//! (see [`api`]).
+//! reports: it is written against the same workload interface a user's
+//! crate uses ([`tuner_api`]), and tuner's binary registers [`catalog`]
+//! through the same entry point a user's harness calls.
 
 pub mod alloc_pressure;
-pub mod api;
 pub mod async_io;
 pub mod book;
 pub mod buffering;
@@ -17,37 +17,32 @@ pub mod selfcheck;
 pub mod strings;
 pub mod vec_growth;
 
-pub use api::{
-    Context, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Workload,
-};
+use tuner_api::{Catalog, Experiment};
 
-/// Every experiment tuner can run, in the order `tuner list` shows them.
-pub fn catalog() -> &'static [&'static dyn Experiment] {
-    &[
-        &mergesort::Mergesort,
-        &buffering::BufferingExperiment,
-        &pool::PoolExperiment,
-        &book::BookExperiment,
-        &lazy_init::LazyInit,
-        &strings::Strings,
-        &lock_scope::LockScope,
-        &map_keys::MapKeys,
-        &vec_growth::VecGrowth,
-        &alloc_pressure::AllocPressure,
-        &async_io::AsyncIo,
-        &selfcheck::SelfCheck,
-    ]
+/// Every experiment tuner ships, in the order `tuner list` shows them.
+pub fn catalog() -> Catalog {
+    Catalog::new().extend(EXPERIMENTS.iter().copied())
 }
 
-/// The experiment called `name`, if the catalog has it.
-pub fn find(name: &str) -> Option<&'static dyn Experiment> {
-    catalog().iter().copied().find(|e| e.name() == name)
-}
+const EXPERIMENTS: &[&dyn Experiment] = &[
+    &mergesort::Mergesort,
+    &buffering::BufferingExperiment,
+    &pool::PoolExperiment,
+    &book::BookExperiment,
+    &lazy_init::LazyInit,
+    &strings::Strings,
+    &lock_scope::LockScope,
+    &map_keys::MapKeys,
+    &vec_growth::VecGrowth,
+    &alloc_pressure::AllocPressure,
+    &async_io::AsyncIo,
+    &selfcheck::SelfCheck,
+];
 
 #[cfg(test)]
 pub(crate) mod testing {
     //! Helpers for the experiments' own tests.
-    use super::*;
+    use tuner_api::{self as api, Context, Experiment, ParamValue, Params};
 
     /// Params with every default, overridden by `overrides`.
     pub fn params(exp: &dyn Experiment, overrides: &[(&str, ParamValue)]) -> Params {
@@ -159,10 +154,12 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tuner_api as api;
 
     #[test]
     fn the_catalog_holds_every_seed_experiment_once() {
         let names: Vec<&str> = catalog().iter().map(|e| e.name()).collect();
+        assert_eq!(catalog().duplicate(), None);
         assert_eq!(
             names,
             [
@@ -180,13 +177,13 @@ mod tests {
                 "selfcheck",
             ]
         );
-        assert_eq!(find("lock-scope").unwrap().name(), "lock-scope");
-        assert!(find("nope").is_none());
+        assert_eq!(catalog().find("lock-scope").unwrap().name(), "lock-scope");
+        assert!(catalog().find("nope").is_none());
     }
 
     #[test]
     fn every_default_satisfies_its_own_spec() {
-        for exp in catalog() {
+        for exp in catalog().iter() {
             for spec in exp.params() {
                 let checked = spec.kind.check(&spec.default);
                 assert!(checked.is_ok(), "{}.{}: {checked:?}", exp.name(), spec.name);
@@ -198,10 +195,10 @@ mod tests {
     fn every_experiment_rejects_an_unknown_variant() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = testing::context(1, api::Buffering::Unbuffered, dir.path());
-        for exp in catalog() {
+        for exp in catalog().iter() {
             // Async experiments get a runtime from the instrument; none is
             // needed to reject a variant before building.
-            let params = testing::params(*exp, &[]);
+            let params = testing::params(exp, &[]);
             let err = exp.build("no-such-variant", &params, &ctx).err();
             assert_eq!(
                 err.as_deref(),

@@ -30,7 +30,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use crate::api::{
+use tuner_api::{
     Buffering, Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params,
     Sink, Variant, Workload,
 };
@@ -187,8 +187,8 @@ impl Write for SlowFile {
 
 /// A fresh sink file with the slow device under the buffering knob's writer.
 fn open_slow_sink(path: &Path, buffering: Buffering, latency: Duration) -> io::Result<Sink> {
-    let file = crate::api::create_fresh(path)?;
-    Ok(crate::api::wrap_sink(SlowFile { file, latency }, buffering))
+    let file = tuner_api::create_fresh(path)?;
+    Ok(tuner_api::wrap_sink(SlowFile { file, latency }, buffering))
 }
 
 /// A lock that stays usable after a holder panicked (its panic is

@@ -18,7 +18,7 @@ use std::io;
 
 use rustc_hash::FxBuildHasher;
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };

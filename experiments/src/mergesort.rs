@@ -25,7 +25,7 @@ use rand::{Rng, SeedableRng};
 use rayon::slice::ParallelSliceMut;
 use tracing::Span;
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };
@@ -342,9 +342,9 @@ pub fn join(s: &mut [i64], cfg: &Cfg, parent: &Span) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Buffering;
     use crate::testing;
     use proptest::prelude::*;
+    use tuner_api::Buffering;
 
     fn sorted(mut v: Vec<i64>) -> Vec<i64> {
         v.sort();

@@ -26,7 +26,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };
@@ -264,8 +264,8 @@ fn fill(buf: &mut Vec<u8>, payload: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Buffering;
     use crate::testing;
+    use tuner_api::Buffering;
 
     fn params(payload: i64, ops: i64) -> Params {
         testing::params(

@@ -5,7 +5,7 @@
 use std::hash::Hasher;
 use std::io;
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };
@@ -142,7 +142,7 @@ mod tests {
     #[test]
     fn spin_runs_and_panic_fails_on_the_asked_run() {
         let dir = std::env::temp_dir();
-        let ctx = testing::context(1, crate::api::Buffering::Unbuffered, &dir);
+        let ctx = testing::context(1, tuner_api::Buffering::Unbuffered, &dir);
         let params = testing::params(&SelfCheck, &[("fail_at", ParamValue::Int(3))]);
         let mut spin = SelfCheck.build("spin", &params, &ctx).unwrap();
         for _ in 0..5 {

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::hash::Hasher;
 use std::io;
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };

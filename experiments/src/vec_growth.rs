@@ -16,7 +16,7 @@ use std::hash::Hasher;
 use std::hint::black_box;
 use std::io;
 
-use crate::api::{
+use tuner_api::{
     Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };
@@ -185,8 +185,8 @@ impl Workload for Filler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Buffering;
     use crate::testing;
+    use tuner_api::Buffering;
 
     fn params(length: i64, rounds: i64) -> Params {
         testing::params(

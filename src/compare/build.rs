@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::CompareError;
 use super::matching::{key, match_points, SettingChange};
-use crate::results::{Results, RunOutput};
+use crate::protocol::RunOutput;
+use crate::results::Results;
 use crate::stats::{
     self, CompareSettings, Comparison, ExactComparison, GeoMean, GeoMeanSettings, Verdict,
 };

@@ -147,7 +147,7 @@ fn classify(base: &[Axis], head: &[Axis]) -> (Vec<String>, Vec<SettingChange>, V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tuner_experiments::ParamValue;
+    use tuner_api::ParamValue;
 
     use crate::fixtures::point;
 

@@ -8,13 +8,17 @@ mod raw;
 mod validate;
 
 pub use error::ConfigError;
-pub use plan::{Axis, MeasureSettings, Plan, ProfileKind, ProfileSettings, ReportSettings};
+pub use plan::{
+    Axis, MeasureSettings, Plan, ProfileKind, ProfileSettings, ReportSettings, WorkloadInfo,
+};
 
 use std::path::Path;
 
-/// Validates config `text`, reporting errors against `path`.
-pub fn parse(path: &Path, text: &str) -> Result<Plan, ConfigError> {
+use tuner_api::Catalog;
+
+/// Validates config `text` against `catalog`, reporting errors against `path`.
+pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Plan, ConfigError> {
     let raw: raw::RawConfig =
         toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
-    validate::validate(path, text, raw)
+    validate::validate(path, text, raw, catalog)
 }

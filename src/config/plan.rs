@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tuner_experiments::api::Buffering;
-use tuner_experiments::ParamValue;
+use tuner_api::Buffering;
+use tuner_api::{Knobs, ParamValue};
 
 use crate::alloc::AllocatorName;
 
@@ -203,6 +203,15 @@ impl ProfileSettings {
     }
 }
 
+/// What the report needs to know of the workload, copied from the
+/// experiment when the config is validated, so a results file renders
+/// the same report in any binary, whatever catalog it carries.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadInfo {
+    pub notes: String,
+    pub knobs: Knobs,
+}
+
 /// A config, validated against the catalog.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -211,6 +220,8 @@ pub struct Plan {
     pub description: String,
     /// The catalog entry that does the work.
     pub workload: String,
+    #[serde(default)]
+    pub info: WorkloadInfo,
     /// Every axis, knobs first; the matrix is their product minus `exclude`.
     pub axes: Vec<Axis>,
     /// Combinations to leave out: each entry lists axis values that together exclude a point.

@@ -5,11 +5,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use toml::{Spanned, Value};
-use tuner_experiments::api::Buffering;
-use tuner_experiments::{Experiment, ParamValue};
+use tuner_api::Buffering;
+use tuner_api::{Catalog, Experiment, ParamValue};
 
 use super::error::ConfigError;
-use super::plan::{Axis, MeasureSettings, Plan, ProfileSettings, ReportSettings};
+use super::plan::{Axis, MeasureSettings, Plan, ProfileSettings, ReportSettings, WorkloadInfo};
 use super::raw::{RawConfig, RawMatrix, RawMeasure, RawProfile, RawReport, Table};
 use crate::alloc::AllocatorName;
 
@@ -21,14 +21,11 @@ struct Checker<'a> {
 
 type Result<T> = std::result::Result<T, ConfigError>;
 
-pub fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Plan> {
+pub fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> Result<Plan> {
     let c = Checker { path, text };
     let workload = raw.experiment.workload;
-    let experiment = tuner_experiments::find(workload.get_ref()).ok_or_else(|| {
-        let known: Vec<_> = tuner_experiments::catalog()
-            .iter()
-            .map(|e| e.name())
-            .collect();
+    let experiment = catalog.find(workload.get_ref()).ok_or_else(|| {
+        let known: Vec<_> = catalog.iter().map(|e| e.name()).collect();
         c.err(
             workload.span(),
             "experiment.workload",
@@ -55,6 +52,10 @@ pub fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Plan> {
             .unwrap_or_else(|| experiment.name().to_string()),
         description: raw.experiment.description,
         workload: experiment.name().to_string(),
+        info: WorkloadInfo {
+            notes: experiment.notes().to_string(),
+            knobs: experiment.knobs(),
+        },
         axes,
         exclude,
         measure: c.measure(raw.measure)?,
@@ -374,7 +375,7 @@ mod tests {
     use std::path::Path;
 
     fn parse(text: &str) -> std::result::Result<Plan, ConfigError> {
-        crate::config::parse(Path::new("t.toml"), text)
+        crate::config::parse(Path::new("t.toml"), text, &tuner_experiments::catalog())
     }
 
     fn error(text: &str) -> ConfigError {

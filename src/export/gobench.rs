@@ -25,7 +25,8 @@
 use std::fmt::Write as _;
 
 use crate::matrix::{self, Point};
-use crate::results::{Results, RunOutput};
+use crate::protocol::RunOutput;
+use crate::results::Results;
 
 /// Every successful process of `results` as Go benchmark lines.
 pub fn gobench(results: &Results) -> String {

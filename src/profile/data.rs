@@ -180,7 +180,7 @@ pub fn point_dir(point: &Point, varying: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    use tuner_experiments::api::Buffering;
+    use tuner_api::Buffering;
 
     #[test]
     fn point_dirs_are_numbered_and_path_safe() {

@@ -4,18 +4,17 @@
 //! never carry a collector's cost.
 //!
 //! The parent asks for a pass with a [`ProfileRequest`] in the run spec;
-//! the worker runs [`pass::run`], which sets the point up as a timed run
-//! does (same pool, allocator, warm-up), turns one collector on and writes
+//! the worker (`crate::worker`) sets the point up as a timed run does (same
+//! pool, allocator, warm-up), turns one of these collectors on and writes
 //! its artifacts into the point's directory. [`flame`] renders folded
 //! stacks (and differences between two of them) as SVG with inferno.
 
-mod cpu;
+pub(crate) mod cpu;
 mod data;
 pub mod flame;
-mod heap;
-pub mod pass;
-mod spans;
-mod timeline;
+pub(crate) mod heap;
+pub(crate) mod spans;
+pub(crate) mod timeline;
 
 pub use data::{
     point_dir, Diff, HeapSeries, HeapStats, Pass, ProfileOutcome, ProfileOutput, ProfileRecord,

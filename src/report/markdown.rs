@@ -469,24 +469,19 @@ impl<'a> Report<'a> {
     }
 
     fn unused_knobs(&self, out: &mut String) {
-        let Some(exp) = tuner_experiments::find(&self.results.plan.workload) else {
-            return;
-        };
-        let knobs = exp.knobs();
+        let knobs = self.results.plan.info.knobs;
         for (axis, used) in [
             ("threads", knobs.threads || knobs.tokio),
             ("buffering", knobs.buffering),
         ] {
             if !used && self.varying.contains(&axis) {
-                let _ = writeln!(out, "- Note: `{}` does not use the {axis} knob; differences along that axis are noise.", exp.name());
+                let _ = writeln!(out, "- Note: `{}` does not use the {axis} knob; differences along that axis are noise.", self.results.plan.workload);
             }
         }
     }
 
     fn notes(&self, out: &mut String) {
-        let notes = tuner_experiments::find(&self.results.plan.workload)
-            .map(|e| e.notes())
-            .unwrap_or("");
+        let notes = &self.results.plan.info.notes;
         if !notes.is_empty() {
             let _ = writeln!(out, "## Background\n\n{notes}\n");
         }

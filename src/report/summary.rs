@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::results::{Outcome, Results, RunOutput, ThreadCheck};
+use crate::protocol::{RunOutput, ThreadCheck};
+use crate::results::{Outcome, Results};
 use crate::stats::{
     self, CompareSettings, Comparison, DiagnosticSettings, ExactValue, Footnote, Summary,
 };

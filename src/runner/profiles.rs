@@ -12,8 +12,9 @@ use crate::config::Plan;
 use crate::matrix;
 use crate::profile::flame;
 use crate::profile::{point_dir, Diff, Pass, ProfileRecord, ProfileRequest, Profiling};
+use crate::protocol::RunSpec;
 use crate::report::format::duration_ns;
-use crate::results::{Results, RunSpec};
+use crate::results::Results;
 
 /// The passes `plan` asks for, in the order they run.
 pub fn passes(plan: &Plan) -> Vec<Pass> {
@@ -50,6 +51,7 @@ pub fn run(results: &Results, run_dir: &Path, exe: &WorkerExe, mode: ProgressMod
         let label = point.label(&varying);
         for &pass in &passes {
             let spec = RunSpec {
+                protocol: crate::protocol::PROTOCOL_VERSION,
                 workload: plan.workload.clone(),
                 point: point.clone(),
                 measure: plan.measure.clone(),

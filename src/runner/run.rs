@@ -10,7 +10,8 @@ use super::progress::{Progress, ProgressMode};
 use super::spawn::{execute, WorkerExe};
 use crate::config::Plan;
 use crate::matrix;
-use crate::results::{Journal, Results, RunSpec, SCHEMA};
+use crate::protocol::{RunSpec, PROTOCOL_VERSION};
+use crate::results::{Journal, Results, SCHEMA};
 
 /// Where a finished run's files are.
 pub struct Finished {
@@ -67,6 +68,7 @@ pub fn run(
         let label = point.label(&varying);
         progress.starting(&label);
         let spec = RunSpec {
+            protocol: PROTOCOL_VERSION,
             workload: plan.workload.clone(),
             point: point.clone(),
             measure: plan.measure.clone(),

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::alloc::ENV_VAR;
 use crate::profile::{ProfileOutcome, ProfileOutput, ProfileRecord};
-use crate::results::{Outcome, RunOutput, RunRecord, RunSpec};
+use crate::protocol::{RunOutput, RunSpec};
+use crate::results::{Outcome, RunRecord};
 
 /// The binary that runs `worker`: normally tuner itself.
 #[derive(Clone, Debug)]

@@ -8,13 +8,12 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use tuner_experiments::Workload;
+use tuner_api::{Catalog, Workload};
 
-use super::data::{Pass, ProfileOutput, ProfileRequest};
-use super::{cpu, heap, spans, timeline};
+use super::setup::Setup;
 use crate::measure;
-use crate::results::RunSpec;
-use crate::worker::Setup;
+use crate::profile::{cpu, heap, spans, timeline, Pass, ProfileOutput, ProfileRequest};
+use crate::protocol::RunSpec;
 
 /// A collector that is on.
 enum Collector {
@@ -26,10 +25,14 @@ enum Collector {
 }
 
 /// Runs the pass `request` asks for on the point of `spec`.
-pub fn run(spec: &RunSpec, request: &ProfileRequest) -> anyhow::Result<ProfileOutput> {
+pub fn run(
+    spec: &RunSpec,
+    request: &ProfileRequest,
+    catalog: &Catalog,
+) -> anyhow::Result<ProfileOutput> {
     let dir = &request.dir;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let setup = Setup::new(spec)?;
+    let setup = Setup::new(spec, catalog)?;
     let mut sampler = match request.pass {
         Pass::Heap => Some(heap::start(
             spec.measure.warmup + request.duration + Duration::from_secs(1),

@@ -1,4 +1,7 @@
-//! The contract between tuner's instrument and the workloads it studies.
+//! The workload interface of tuner: the contract between the instrument and
+//! the workloads it studies. `tuner` re-exports all of it; a user's crate
+//! writes its workloads against it and hands them to `tuner::main!` in a
+//! [`Catalog`].
 //!
 //! An [`Experiment`] names its variants and typed parameters and builds a
 //! [`Workload`] for one matrix point. The instrument owns everything else:
@@ -104,7 +107,7 @@ pub struct Variant {
 
 /// Which runtime knobs change what an experiment does; the others are
 /// accepted but flagged in the report as having no effect.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Knobs {
     /// Runs work on the rayon pool (or spawns `threads` threads).
     pub threads: bool,
@@ -338,6 +341,50 @@ impl dyn Experiment + '_ {
     }
     pub fn notes(&self) -> &'static str {
         self.info().notes
+    }
+}
+
+/// The experiments one binary can run: tuner's own catalog, a user's
+/// workloads, or both, in the order `list` shows them.
+#[derive(Clone, Default)]
+pub struct Catalog {
+    experiments: Vec<&'static dyn Experiment>,
+}
+
+impl Catalog {
+    pub fn new() -> Catalog {
+        Catalog::default()
+    }
+
+    /// This catalog with `experiment` added.
+    pub fn with(mut self, experiment: &'static dyn Experiment) -> Catalog {
+        self.experiments.push(experiment);
+        self
+    }
+
+    /// This catalog with every experiment of `other` added.
+    pub fn extend(mut self, other: impl IntoIterator<Item = &'static dyn Experiment>) -> Catalog {
+        self.experiments.extend(other);
+        self
+    }
+
+    /// The experiment called `name`, if the catalog has it.
+    pub fn find(&self, name: &str) -> Option<&'static dyn Experiment> {
+        self.experiments.iter().copied().find(|e| e.name() == name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'static dyn Experiment> + '_ {
+        self.experiments.iter().copied()
+    }
+
+    /// A name two experiments share, if any: a catalog must name each once.
+    pub fn duplicate(&self) -> Option<&'static str> {
+        let names: Vec<&str> = self.iter().map(|e| e.name()).collect();
+        names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| names[..*i].contains(n))
+            .map(|(_, n)| *n)
     }
 }
 

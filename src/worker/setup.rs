@@ -1,0 +1,93 @@
+//! What every worker process sets up before it builds a workload: the
+//! rayon pool (and tokio runtime) of the point's size, a scratch directory
+//! and the context the workload sees.
+
+use std::time::Instant;
+
+use anyhow::{anyhow, Context as _};
+use tuner_api::{Catalog, Context, Experiment, Workload};
+
+use crate::alloc;
+use crate::protocol::RunSpec;
+
+/// What every worker process sets up before it builds a workload: the
+/// rayon pool (and tokio runtime) of the point's size, a scratch directory
+/// and the context the workload sees.
+pub struct Setup {
+    pub experiment: &'static dyn Experiment,
+    pub pool: rayon::ThreadPool,
+    pub runtime: Option<tokio::runtime::Runtime>,
+    pub ctx: Context,
+    _scratch: tempfile::TempDir,
+}
+
+impl Setup {
+    pub fn new(spec: &RunSpec, catalog: &Catalog) -> anyhow::Result<Setup> {
+        let experiment = catalog
+            .find(&spec.workload)
+            .ok_or_else(|| anyhow!("unknown workload `{}`", spec.workload))?;
+        let threads = spec.point.threads;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("rayon-{i}"))
+            .build()
+            .context("building the rayon pool")?;
+        let runtime = if experiment.knobs().tokio {
+            Some(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(threads)
+                    .on_thread_park(alloc::flush_thread)
+                    .enable_all()
+                    .build()
+                    .context("building the tokio runtime")?,
+            )
+        } else {
+            None
+        };
+        let scratch = tempfile::Builder::new()
+            .prefix("tuner-run-")
+            .tempdir()
+            .context("creating a scratch directory")?;
+        let ctx = Context {
+            threads,
+            buffering: spec.point.buffering,
+            tokio: runtime.as_ref().map(|r| r.handle().clone()),
+            scratch_dir: scratch.path().to_path_buf(),
+        };
+        Ok(Setup {
+            experiment,
+            pool,
+            runtime,
+            ctx,
+            _scratch: scratch,
+        })
+    }
+
+    /// Publishes every thread's pending allocation counts: rayon's by a
+    /// broadcast, tokio's when its workers park, which they do within
+    /// microseconds of going idle; the short sleep lets them.
+    pub fn flush_all(&self) {
+        if self.runtime.is_some() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        self.pool.broadcast(|_| alloc::flush_thread());
+        alloc::flush_thread();
+    }
+
+    /// Builds the point's workload (call inside the pool); returns it with
+    /// the time building took.
+    pub fn build(&self, spec: &RunSpec) -> anyhow::Result<(Box<dyn Workload>, u64)> {
+        let built = Instant::now();
+        let workload = self
+            .experiment
+            .build(&spec.point.variant, &spec.point.params, &self.ctx)
+            .map_err(|e| {
+                anyhow!(
+                    "building {} variant {}: {e}",
+                    spec.workload,
+                    spec.point.variant
+                )
+            })?;
+        Ok((workload, built.elapsed().as_nanos() as u64))
+    }
+}

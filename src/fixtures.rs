@@ -148,6 +148,7 @@ fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Resu
         },
         runs,
         profiling: Default::default(),
+        warnings: Vec::new(),
     }
 }
 

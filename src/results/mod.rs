@@ -70,6 +70,10 @@ pub struct Results {
     /// The profiling passes' records and artifacts (none when profiling is off).
     #[serde(default)]
     pub profiling: Profiling,
+    /// Damage found when the results were read back (e.g. a journal line
+    /// that could not be parsed): the report prints each one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Results {

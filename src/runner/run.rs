@@ -51,6 +51,7 @@ pub fn run(
         environment,
         runs: Vec::new(),
         profiling: Default::default(),
+        warnings: Vec::new(),
     };
     let journal_path = dir.join("journal.jsonl");
     let mut journal = Journal::create(&journal_path, &results)

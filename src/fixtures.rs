@@ -6,31 +6,41 @@ use std::path::Path;
 use crate::alloc::{AllocatorName, Evidence};
 use crate::environment::Environment;
 use crate::matrix::Point;
-use crate::protocol::{AllocCounts, RunOutput, Sample, ThreadCheck, PROTOCOL_VERSION};
+use crate::protocol::{AllocCounts, CpuUsage, RunOutput, Sample, ThreadCheck, PROTOCOL_VERSION};
 use crate::results::{Outcome, Results, RunRecord, SCHEMA};
 
 /// A successful process: three samples of 10 iterations at `ns_per_op`,
-/// `allocs_per_op` allocations of 64 bytes each per operation.
+/// `allocs_per_op` allocations of 64 bytes each per operation, CPU time
+/// equal to the samples' wall time.
 pub fn output(ns_per_op: f64, allocs_per_op: u64) -> RunOutput {
+    output_with_ops(ns_per_op, allocs_per_op, 1)
+}
+
+/// [`output`] for a workload doing `ops_per_run` operations per run.
+pub fn output_with_ops(ns_per_op: f64, allocs_per_op: u64, ops_per_run: u64) -> RunOutput {
     let sample = Sample {
         iters: 10,
-        ns: (ns_per_op * 10.0).round() as u64,
+        ns: (ns_per_op * (10 * ops_per_run) as f64).round() as u64,
     };
+    let ops = 30 * ops_per_run;
     RunOutput {
         protocol: PROTOCOL_VERSION,
-        peak_rss_kib: None,
+        peak_rss_kib: Some(2048),
         samples: vec![sample; 3],
-        ops_per_run: 1,
+        ops_per_run,
         build_ns: 0,
         first_run_ns: 0,
         warmup_iters: 0,
         alloc: AllocCounts {
             iters: 30,
-            allocs: allocs_per_op * 30,
-            bytes: allocs_per_op * 30 * 64,
+            allocs: allocs_per_op * ops,
+            bytes: allocs_per_op * ops * 64,
             ..AllocCounts::default()
         },
-        cpu: Default::default(),
+        cpu: CpuUsage {
+            user_ns: (ns_per_op * ops as f64).round() as u64,
+            ..CpuUsage::default()
+        },
         threads: ThreadCheck::default(),
         allocator: AllocatorName::System,
         evidence: Evidence {
@@ -111,7 +121,8 @@ pub fn results_by(
     })
 }
 
-fn record(point: usize, process: usize, seq: usize, outcome: Outcome) -> RunRecord {
+/// A journal record of process `process` of `point`.
+pub fn record(point: usize, process: usize, seq: usize, outcome: Outcome) -> RunRecord {
     RunRecord {
         point,
         process: process as u32,

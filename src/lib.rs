@@ -20,6 +20,7 @@
 pub use tuner_api::*;
 
 pub mod alloc;
+pub mod analysis;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

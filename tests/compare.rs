@@ -430,6 +430,6 @@ fn a_baseline_with_no_point_in_common_exits_3_but_the_run_keeps_its_report() {
         .stderr(contains("no point in common"));
     let run = run_dir(dir.path(), "spin");
     let report = std::fs::read_to_string(run.join("report.md")).unwrap();
-    assert!(report.contains("## Best configuration"));
+    assert!(report.contains("## Answer"));
     assert!(!run.join("compare.md").exists());
 }

@@ -81,16 +81,16 @@ fn tiny_mergesort_run_writes_results_and_report_with_real_values() {
     assert_eq!(digests.len(), 1, "every variant sorts to the same output");
 
     let report = std::fs::read_to_string(run.join("report.md")).unwrap();
-    assert!(report.contains("## Best configuration"));
+    assert!(report.contains("## Answer"));
     let base_row = report
         .lines()
-        .find(|l| l.starts_with("| variant=sequential threads=1 allocator=system "))
+        .find(|l| l.starts_with("| sequential | 1 | system |"))
         .unwrap();
     assert!(base_row.contains("| (baseline) |"), "{base_row}");
     // Every other point is compared with the baseline, with a verdict.
     let v3_row = report
         .lines()
-        .find(|l| l.starts_with("| variant=v3 threads=1 allocator=system "))
+        .find(|l| l.starts_with("| v3 | 1 | system |"))
         .unwrap();
     assert!(
         ["faster", "slower", "equivalent", "inconclusive"]
@@ -103,7 +103,8 @@ fn tiny_mergesort_run_writes_results_and_report_with_real_values() {
         "exact allocs/op in the table"
     );
     assert!(report.contains("### variant × threads"));
-    assert!(report.contains("in 36 of 36 successful processes the named allocator"));
+    assert!(report
+        .contains("of 36 processes started, 36 succeeded and in 36 of them the named allocator"));
     assert!(report.contains("same output digest"));
     let journal = std::fs::read_to_string(run.join("journal.jsonl")).unwrap();
     assert_eq!(journal.lines().count(), 1 + runs.len());
@@ -204,13 +205,13 @@ timeout = "2s"
     );
     assert_eq!(reason("hang"), "timed out after 2s");
     let report = std::fs::read_to_string(run.join("report.md")).unwrap();
-    assert!(report.contains(
-        "**variant=panic failed 1 time(s)**: panicked: selfcheck panics on run 2 as asked"
-    ));
-    let spin_row = report
-        .lines()
-        .find(|l| l.starts_with("| variant=spin"))
-        .unwrap();
+    assert!(
+        report.contains(
+            "**variant=panic failed 1 of 1 times**: process 0: panicked: selfcheck panics on run 2 as asked"
+        ),
+        "{report}"
+    );
+    let spin_row = report.lines().find(|l| l.starts_with("| spin |")).unwrap();
     assert!(spin_row.contains("| (baseline) |"), "{spin_row}");
 }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::summary::PointSummary;
+use crate::analysis::Analysis;
 use crate::matrix::{self, Point};
 use crate::profile::{self, HeapSeries, Pass};
 use crate::results::Results;
@@ -242,32 +242,30 @@ fn slice<'a>(results: &'a Results, anchor: &Point, free: &[&str]) -> Vec<&'a Poi
     results.points.iter().filter(|p| p.matches(&held)).collect()
 }
 
-/// The fastest point with results: the other axes are held at its values.
-fn best(summaries: &[PointSummary]) -> Option<&PointSummary> {
-    summaries
-        .iter()
-        .filter(|s| s.succeeded() > 0)
-        .min_by(|a, b| a.median_ns().total_cmp(&b.median_ns()))
+/// The fastest point of the baseline's parameter group: the other axes
+/// are held at its values.
+fn best(analysis: &Analysis) -> Option<usize> {
+    analysis.main_group().and_then(|g| g.fastest)
 }
 
 /// Median ns/op against threads, one line per variant; bars are the 95%
 /// CI of the median, or the range of the processes when too few for one.
-pub fn scaling_lines(results: &Results, summaries: &[PointSummary]) -> Vec<Line> {
-    let Some(best) = best(summaries) else {
+pub fn scaling_lines(results: &Results, analysis: &Analysis) -> Vec<Line> {
+    let Some(best) = best(analysis) else {
         return Vec::new();
     };
-    let anchor = &results.points[best.point];
+    let anchor = &results.points[best];
     let mut lines: BTreeMap<usize, Line> = BTreeMap::new();
     let variants = variant_order(results);
     for p in slice(results, anchor, &["variant", "threads"]) {
-        let s = &summaries[p.id];
+        let s = &analysis.points[p.id];
         if s.succeeded() == 0 {
             continue;
         }
         let (lo, hi) = match s.time.as_ref().and_then(|t| t.ci) {
             Some(ci) => (ci.lo, ci.hi),
             None => s
-                .process_ns
+                .process_ns()
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                     (lo.min(*v), hi.max(*v))
@@ -302,18 +300,18 @@ fn variant_order(results: &Results) -> Vec<String> {
 }
 
 /// Allocations per operation per variant, one bar per thread count.
-pub fn alloc_bars(results: &Results, summaries: &[PointSummary]) -> Vec<Bar> {
-    let Some(best) = best(summaries) else {
+pub fn alloc_bars(results: &Results, analysis: &Analysis) -> Vec<Bar> {
+    let Some(best) = best(analysis) else {
         return Vec::new();
     };
-    let anchor = &results.points[best.point];
+    let anchor = &results.points[best];
     let order = variant_order(results);
     let mut points = slice(results, anchor, &["variant", "threads"]);
     points.sort_by_key(|p| (order.iter().position(|v| *v == p.variant), p.threads));
     points
         .into_iter()
         .filter_map(|p| {
-            let e = summaries[p.id].allocs_per_op?;
+            let e = analysis.points[p.id].allocs_per_op?;
             Some(Bar {
                 group: p.variant.clone(),
                 member: format!(
@@ -386,11 +384,8 @@ fn mib_lines(series: &[HeapSeries], values: impl Fn(&HeapSeries) -> &Vec<(f64, i
 }
 
 /// Draws every chart the results support into `dir/charts/`.
-pub fn write_all(
-    dir: &Path,
-    results: &Results,
-    summaries: &[PointSummary],
-) -> anyhow::Result<Vec<Chart>> {
+pub(crate) fn write_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<Chart>> {
+    let (results, analysis) = (cx.results, cx.analysis);
     let charts_dir = dir.join("charts");
     let mut charts = Vec::new();
     let mut save =
@@ -406,10 +401,10 @@ pub fn write_all(
         };
     let varying = matrix::varying_axes(&results.plan.axes);
     let held = |free: &[&str]| -> String {
-        let Some(b) = best(summaries) else {
+        let Some(b) = best(analysis) else {
             return String::new();
         };
-        let held: Vec<String> = results.points[b.point]
+        let held: Vec<String> = results.points[b]
             .coords
             .iter()
             .filter(|(a, _)| varying.contains(&a.as_str()) && !free.contains(&a.as_str()))
@@ -424,7 +419,7 @@ pub fn write_all(
             )
         }
     };
-    let lines = scaling_lines(results, summaries);
+    let lines = scaling_lines(results, analysis);
     if lines.iter().any(|l| l.points.len() > 1) {
         let svg = line_svg(
             "Time per operation vs threads",
@@ -443,7 +438,7 @@ pub fn write_all(
             ),
         )?;
     }
-    let bars = alloc_bars(results, summaries);
+    let bars = alloc_bars(results, analysis);
     if !bars.is_empty() {
         let svg = bar_svg(
             "Allocations per operation",

@@ -1,5 +1,8 @@
 //! Number formatting for reports: durations, bytes and counts to three
-//! significant figures, in the unit a reader expects.
+//! significant figures, in the unit a reader expects; intervals with their
+//! achieved coverage; exact counts that never hide a difference.
+
+use crate::stats::{ExactValue, Interval};
 
 /// `812 ns`, `1.23 µs`, `41.2 ms`, `2.05 s`.
 pub fn duration_ns(ns: f64) -> String {
@@ -85,6 +88,57 @@ fn group_thousands(n: i64) -> String {
     }
 }
 
+/// `[19.1 ms, 20.2 ms]`, with the achieved coverage appended when it
+/// differs from the nominal level by more than half a point: `(98.4%)`.
+pub fn interval(ci: &Interval, nominal: f64, fmt: fn(f64) -> String) -> String {
+    format!("[{}, {}]{}", fmt(ci.lo), fmt(ci.hi), achieved(ci, nominal))
+}
+
+/// ` (98.4%)` when an interval's achieved coverage is not the nominal one.
+pub fn achieved(ci: &Interval, nominal: f64) -> String {
+    if (ci.level - nominal).abs() > 0.005 {
+        format!(" ({:.1}%)", ci.level * 100.0)
+    } else {
+        String::new()
+    }
+}
+
+/// An exact count across processes: the value when they agree, else the
+/// range with ⚠, printed with as many digits as it takes for the two ends
+/// to read differently.
+pub fn exact(e: Option<&ExactValue>, fmt: fn(f64) -> String) -> String {
+    match e {
+        None => "–".into(),
+        Some(e) if !e.varies() => fmt(e.value),
+        Some(e) => {
+            let (lo, hi) = distinct(e.min, e.max, fmt);
+            format!("{lo}–{hi} ⚠")
+        }
+    }
+}
+
+/// `lo` and `hi` printed with `fmt` when both are whole numbers that it
+/// prints apart, else with the fewest decimals that tell them apart.
+fn distinct(lo: f64, hi: f64, fmt: fn(f64) -> String) -> (String, String) {
+    let (a, b) = (fmt(lo), fmt(hi));
+    if a != b && lo.fract() == 0.0 && hi.fract() == 0.0 {
+        return (a, b);
+    }
+    (1..=9)
+        .map(|d| (grouped_decimals(lo, d), grouped_decimals(hi, d)))
+        .find(|(a, b)| a != b)
+        .unwrap_or((format!("{lo}"), format!("{hi}")))
+}
+
+/// `1,047.25` — thousands grouped, `decimals` after the point.
+fn grouped_decimals(x: f64, decimals: usize) -> String {
+    let text = format!("{:.decimals$}", x.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let int: i64 = int.parse().unwrap_or(0);
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{sign}{}.{frac}", group_thousands(int))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +167,37 @@ mod tests {
         assert_eq!(count(0.00125), "0.00125");
         assert_eq!(count(12.5), "12.5");
         assert_eq!(ratio(3.4149), "3.41×");
+    }
+
+    #[test]
+    fn exact_ranges_never_print_two_equal_ends() {
+        let e = |min: f64, max: f64| ExactValue {
+            value: min,
+            min,
+            max,
+            n: 7,
+        };
+        // Rounding to three figures hid this difference: `1,047–1,047 ⚠`.
+        assert_eq!(exact(Some(&e(1047.2, 1047.6)), count), "1,047.2–1,047.6 ⚠");
+        assert_eq!(exact(Some(&e(1047.0, 1049.0)), count), "1,047–1,049 ⚠");
+        assert_eq!(exact(Some(&e(8.0, 8.0)), bytes), "8 B");
+        assert_eq!(exact(None, bytes), "–");
+    }
+
+    #[test]
+    fn intervals_say_their_achieved_level_when_it_is_not_the_nominal() {
+        let ci = |level| Interval {
+            lo: 19.1e6,
+            hi: 20.2e6,
+            level,
+        };
+        assert_eq!(
+            interval(&ci(0.984375), 0.95, duration_ns),
+            "[19.1 ms, 20.2 ms] (98.4%)"
+        );
+        assert_eq!(
+            interval(&ci(0.953), 0.95, duration_ns),
+            "[19.1 ms, 20.2 ms]"
+        );
     }
 }

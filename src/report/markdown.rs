@@ -1,59 +1,34 @@
-//! Renders a run's results as a markdown report that reads well on a
-//! code-hosting site: the verdict first, then the tables, then the checks,
-//! the environment and the config.
+//! Renders a run's [`Analysis`] as markdown that reads well at a
+//! code-hosting site's width: the answer first, then the pivots and
+//! charts, then the table of every point (narrow: one column per axis, the
+//! interval folded into the time, rarely needed columns folded away), the
+//! checks, the profiles and the background; the method last.
 
 use std::fmt::Write as _;
 
-use super::format::{bytes, count, duration_ns, ratio};
-use super::summary::{best_per_group, param_group, PointSummary};
+use super::charts::Chart;
+use super::format::{bytes, count, duration_ns, exact, interval, ratio};
+use super::Context;
+use crate::analysis::{BaselineState, PointAnalysis};
 use crate::config::Axis;
-use crate::matrix::{self, Point};
-use crate::results::Results;
-use crate::stats::{Comparison, ExactValue};
 
-/// `-45.2% [-47.0, -43.1] **faster** (1.82×)`: the change in time against
-/// the baseline with its interval and verdict, and the speed-up it implies.
-fn versus(c: &Comparison) -> String {
-    let speedup = 100.0 / (100.0 + c.change.pct);
-    format!("{} **{}** ({})", c.change, c.verdict, ratio(speedup))
-}
-
-fn time_ci(p: &PointSummary) -> String {
-    match p.time.as_ref().and_then(|t| t.ci) {
-        Some(ci) => format!("[{}, {}]", duration_ns(ci.lo), duration_ns(ci.hi)),
-        None => "–".into(),
-    }
-}
-
-fn exact(e: Option<ExactValue>, fmt: fn(f64) -> String) -> String {
-    match e {
-        None => "–".into(),
-        Some(e) if e.varies() => format!("{}–{} ⚠", fmt(e.min), fmt(e.max)),
-        Some(e) => fmt(e.value),
-    }
-}
+/// Past this many points the table lists a selection and leaves the rest
+/// to results.json and `tuner export`.
+const LISTED_POINTS: usize = 40;
+/// Per group, the fastest points listed when the table is cut.
+const LISTED_PER_GROUP: usize = 10;
 
 pub struct Report<'a> {
-    results: &'a Results,
-    summaries: &'a [PointSummary],
-    conclusions: &'a [String],
-    varying: Vec<&'a str>,
+    cx: &'a Context<'a>,
     /// A comparison with an earlier run written beside the report, if any.
     comparison: Option<&'a str>,
-    charts: &'a [super::charts::Chart],
+    charts: &'a [Chart],
 }
 
 impl<'a> Report<'a> {
-    pub fn new(
-        results: &'a Results,
-        summaries: &'a [PointSummary],
-        conclusions: &'a [String],
-    ) -> Self {
+    pub fn new(cx: &'a Context<'a>) -> Self {
         Report {
-            results,
-            summaries,
-            conclusions,
-            varying: matrix::varying_axes(&results.plan.axes),
+            cx,
             comparison: None,
             charts: &[],
         }
@@ -66,92 +41,58 @@ impl<'a> Report<'a> {
     }
 
     /// The charts to embed (written beside the report).
-    pub fn with_charts(mut self, charts: &'a [super::charts::Chart]) -> Self {
+    pub fn with_charts(mut self, charts: &'a [Chart]) -> Self {
         self.charts = charts;
         self
-    }
-
-    fn label(&self, p: &Point) -> String {
-        p.label(&self.varying)
-    }
-
-    fn baseline(&self) -> Option<&PointSummary> {
-        self.results
-            .baseline
-            .map(|b| &self.summaries[b])
-            .filter(|s| s.succeeded() > 0)
-    }
-
-    /// The fastest point among those doing the baseline's work (the same
-    /// workload parameters); the fastest of all without a baseline.
-    fn best(&self) -> Option<&PointSummary> {
-        let group = self.results.baseline.map(|b| param_group(self.results, b));
-        best_per_group(self.results, self.summaries)
-            .into_iter()
-            .find(|s| {
-                group
-                    .as_ref()
-                    .is_none_or(|g| param_group(self.results, s.point) == *g)
-            })
-    }
-
-    /// The point doing `s`'s work with the baseline's knob settings.
-    fn group_baseline(&self, s: &PointSummary) -> Option<&PointSummary> {
-        let base = &self.results.points[self.results.baseline?];
-        let mut selection: Vec<(String, String)> = base
-            .coords
-            .iter()
-            .filter(|(a, _)| {
-                !param_group(self.results, base.id)
-                    .iter()
-                    .any(|(g, _)| g == a)
-            })
-            .cloned()
-            .collect();
-        selection.extend(param_group(self.results, s.point));
-        let p = self.results.points.iter().find(|p| p.matches(&selection))?;
-        Some(&self.summaries[p.id]).filter(|b| b.succeeded() > 0)
     }
 
     pub fn render(&self) -> String {
         let mut out = String::new();
         self.header(&mut out);
-        self.best_section(&mut out);
-        self.points_table(&mut out);
+        super::answer::section(&mut out, self.cx);
         self.pivots(&mut out);
         super::profiles::charts_section(&mut out, self.charts);
-        super::profiles::profiles_section(&mut out, self.results, self.summaries);
+        self.points_table(&mut out);
         self.checks(&mut out);
-        self.notes(&mut out);
+        super::profiles::profiles_section(&mut out, self.cx);
+        self.background(&mut out);
         self.environment(&mut out);
         self.config(&mut out);
-        self.conclusions(&mut out);
+        self.how_to_read(&mut out);
         out
     }
 
-    fn conclusions(&self, out: &mut String) {
-        if self.conclusions.is_empty() {
-            return;
-        }
-        let _ = writeln!(out, "\n## Conclusions\n");
-        let _ = writeln!(out, "Drawn by tuner from this run's numbers (changes are Hodges-Lehmann estimates with 95% intervals; verdicts against a ±1% noise band).\n");
-        for c in self.conclusions {
-            let _ = writeln!(out, "- {c}");
-        }
-    }
-
     fn header(&self, out: &mut String) {
-        let r = self.results;
+        let r = self.cx.results;
         let m = &r.plan.measure;
         let _ = writeln!(out, "# {}: tuner report\n", r.plan.name);
         if !r.plan.description.is_empty() {
             let _ = writeln!(out, "{}\n", r.plan.description);
         }
         let wall: f64 = r.runs.iter().map(|x| x.wall_ms).sum::<f64>() / 1e3;
+        let samples = self
+            .cx
+            .analysis
+            .points
+            .iter()
+            .filter_map(|p| p.sample_ns)
+            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+        let samples = match samples {
+            Some((lo, hi)) => format!(
+                "samples of {}–{} (calibrated to ≥ {})",
+                duration_ns(lo as f64),
+                duration_ns(hi as f64),
+                humantime::format_duration(m.min_sample_time)
+            ),
+            None => format!(
+                "samples of ≥ {}",
+                humantime::format_duration(m.min_sample_time)
+            ),
+        };
         let _ = writeln!(
             out,
             "Run `{}` of `{}` (workload `{}`): {} points × {} processes, {} timed samples per process after ≥ {} of warm-up, \
-             samples of ≥ {} each; {} worker processes in {:.0} s, order shuffled with seed {}.\n",
+             {samples}; {} worker processes in {:.0} s, order shuffled with seed {}.\n",
             r.run_id,
             r.config_path,
             r.plan.workload,
@@ -159,11 +100,28 @@ impl<'a> Report<'a> {
             m.processes,
             m.samples,
             humantime::format_duration(m.warmup),
-            humantime::format_duration(m.min_sample_time),
             r.runs.len(),
             wall,
             m.seed,
         );
+        let missing = self.cx.analysis.missing();
+        if missing > 0 {
+            let points: Vec<String> = self
+                .cx
+                .analysis
+                .points
+                .iter()
+                .filter(|p| p.missing > 0)
+                .map(|p| format!("{} ({} missing)", self.cx.label(p.id), p.missing))
+                .collect();
+            let _ = writeln!(
+                out,
+                "**⚠ Incomplete run:** {missing} of {} scheduled processes never ran: {}. \
+                 Resume it with `tuner run --resume <run folder>`.\n",
+                r.points.len() * m.processes as usize,
+                points.join(", ")
+            );
+        }
         if let Some(file) = self.comparison {
             let _ = writeln!(
                 out,
@@ -172,107 +130,14 @@ impl<'a> Report<'a> {
         }
     }
 
-    fn best_section(&self, out: &mut String) {
-        let _ = writeln!(out, "## Best configuration\n");
-        let bests = best_per_group(self.results, self.summaries);
-        if bests.is_empty() {
-            let _ = writeln!(out, "No point produced results.\n");
-            return;
-        }
-        if bests.len() > 1 {
-            let _ = writeln!(out, "Points with different workload parameters do different work, so each parameter set has its own best.\n");
-        }
-        for best in bests {
-            let point = &self.results.points[best.point];
-            let _ = write!(
-                out,
-                "- **{}**: {}/op, 95% CI {}",
-                self.label(point),
-                duration_ns(best.median_ns()),
-                time_ci(best)
-            );
-            let base = self.group_baseline(best);
-            let comparison = match (&best.vs_baseline, base) {
-                (Some(c), Some(b)) if Some(b.point) == self.results.baseline => {
-                    Some((c.clone(), b))
-                }
-                (_, Some(b)) if b.point != best.point => {
-                    crate::stats::compare(&b.process_ns, &best.process_ns, &Default::default())
-                        .ok()
-                        .map(|c| (c, b))
-                }
-                _ => None,
-            };
-            let _ = match (comparison, base) {
-                (Some((c, b)), _) => writeln!(
-                    out,
-                    "; against **{}** ({}/op): {}",
-                    self.label(&self.results.points[b.point]),
-                    duration_ns(b.median_ns()),
-                    versus(&c)
-                ),
-                (None, Some(_)) => writeln!(out, "; the baseline settings are already the best"),
-                (None, None) => writeln!(out),
-            };
-        }
-        let _ = writeln!(out);
-    }
-
-    fn points_table(&self, out: &mut String) {
-        let _ = writeln!(out, "## All points\n");
-        let _ = writeln!(out, "| point | time/op | 95% CI | vs baseline: change [95% CI] verdict (speed-up) | allocs/op | B/op | peak live | max RSS | CPU/op | first use | runs |");
-        let _ = writeln!(out, "|---|--:|---|---|--:|--:|--:|--:|--:|--:|--:|");
-        for s in self.summaries {
-            let p = &self.results.points[s.point];
-            let is_base = Some(s.point) == self.results.baseline;
-            let vs = match &s.vs_baseline {
-                _ if is_base => "(baseline)".to_string(),
-                Some(c) => versus(c),
-                None => "–".into(),
-            };
-            let runs = if s.failures.is_empty() {
-                s.succeeded().to_string()
-            } else {
-                format!("{} ({} failed)", s.succeeded(), s.failures.len())
-            };
-            let notes = if s.footnotes.is_empty() {
-                String::new()
-            } else {
-                format!(" [^p{}]", s.point)
-            };
-            let _ = writeln!(
-                out,
-                "| {}{notes} | {} | {} | {vs} | {} | {} | {} | {} | {} | {} | {runs} |",
-                self.label(p),
-                duration_ns(s.median_ns()),
-                time_ci(s),
-                exact(s.allocs_per_op, count),
-                exact(s.bytes_per_op, bytes),
-                bytes(s.peak_live),
-                bytes(s.max_rss_bytes),
-                duration_ns(s.cpu_ns_per_op),
-                duration_ns(s.first_use_ns),
-            );
-        }
-        let _ = writeln!(out);
-        for s in self.summaries.iter().filter(|s| !s.footnotes.is_empty()) {
-            let text: Vec<String> = s.footnotes.iter().map(ToString::to_string).collect();
-            let _ = writeln!(
-                out,
-                "[^p{}]: {}: {}.",
-                s.point,
-                self.label(&self.results.points[s.point]),
-                text.join("; ")
-            );
-        }
-        let _ = writeln!(out);
-    }
-
-    /// One table per pair of varying axes, the other axes at the best
+    /// One table per pair of varying axes, the other axes at the fastest
     /// point's values; a table that would be mostly excluded is left out.
     fn pivots(&self, out: &mut String) {
-        let Some(best) = self.best() else { return };
+        let Some(best) = self.cx.analysis.main_group().and_then(|g| g.fastest) else {
+            return;
+        };
         let axes: Vec<&Axis> = self
+            .cx
             .results
             .plan
             .axes
@@ -289,23 +154,23 @@ impl<'a> Report<'a> {
             return;
         }
         let _ = writeln!(out, "## By axis\n");
-        let _ = writeln!(out, "Median time per operation (speed-up vs baseline); the axes not shown are held at the best point's values.\n");
+        let _ = writeln!(out, "Median time per operation and the speed-up against the baseline of the same parameters (the same figure as in the table of all points); the axes not shown are held at the fastest point's values. Pairs of axes that would be mostly excluded are left out.\n");
         for t in tables {
             let _ = writeln!(out, "{t}");
         }
     }
 
     /// `rows` × `cols` with the other varying axes at `best`'s values.
-    fn pivot(&self, rows: &Axis, cols: &Axis, best: &PointSummary) -> Option<String> {
-        let fixed: Vec<(String, String)> = self.results.points[best.point]
+    fn pivot(&self, rows: &Axis, cols: &Axis, best: usize) -> Option<String> {
+        let r = self.cx.results;
+        let fixed: Vec<(String, String)> = r.points[best]
             .coords
             .iter()
             .filter(|(a, _)| {
-                a != rows.name() && a != cols.name() && self.varying.contains(&a.as_str())
+                a != rows.name() && a != cols.name() && self.cx.varying.contains(&a.as_str())
             })
             .cloned()
             .collect();
-        let base = self.baseline();
         let col_labels = cols.labels();
         let (mut body, mut excluded, mut cells) = (String::new(), 0, 0);
         for row in rows.labels() {
@@ -316,21 +181,8 @@ impl<'a> Report<'a> {
                     sel.push((rows.name().to_string(), row.clone()));
                     sel.push((cols.name().to_string(), col.clone()));
                     cells += 1;
-                    match self
-                        .results
-                        .points
-                        .iter()
-                        .find(|p| p.matches(&sel))
-                        .map(|p| &self.summaries[p.id])
-                    {
-                        Some(s) if s.succeeded() > 0 => {
-                            let vs = base
-                                .map(|b| format!(" ({})", ratio(b.median_ns() / s.median_ns())))
-                                .unwrap_or_default();
-                            let star = if s.point == best.point { "**" } else { "" };
-                            format!("{star}{}{star}{vs}", duration_ns(s.median_ns()))
-                        }
-                        Some(_) => "failed".into(),
+                    match r.points.iter().find(|p| p.matches(&sel)) {
+                        Some(p) => self.pivot_cell(&self.cx.analysis.points[p.id], best),
                         None => {
                             excluded += 1;
                             "excluded".into()
@@ -343,15 +195,11 @@ impl<'a> Report<'a> {
         if 2 * excluded > cells {
             return None;
         }
-        let held = fixed
-            .iter()
-            .map(|(a, v)| format!("{a}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let held: Vec<String> = fixed.iter().map(|(a, v)| format!("{a}={v}")).collect();
         let held = if held.is_empty() {
             String::new()
         } else {
-            format!(" ({held})")
+            format!(" ({})", held.join(" "))
         };
         Some(format!(
             "### {} × {}{held}\n\n| {} \\ {} | {} |\n|---|{}\n{body}",
@@ -364,92 +212,252 @@ impl<'a> Report<'a> {
         ))
     }
 
+    fn pivot_cell(&self, p: &PointAnalysis, best: usize) -> String {
+        if p.succeeded() == 0 {
+            return "failed".into();
+        }
+        let star = if p.id == best { "**" } else { "" };
+        let vs = match &p.vs_baseline {
+            Some(c) => format!(" ({})", ratio(crate::analysis::speedup(c.change.pct))),
+            None if self.is_group_baseline(p) => " (baseline)".into(),
+            None => String::new(),
+        };
+        format!("{star}{}{star}{vs}", duration_ns(p.median_ns()))
+    }
+
+    fn is_group_baseline(&self, p: &PointAnalysis) -> bool {
+        self.cx.analysis.groups[p.group].baseline == Some(p.id)
+    }
+
+    /// The points the table lists: all of them, or past
+    /// [`LISTED_POINTS`], each group's baseline, its fastest few and every
+    /// point with a failure.
+    fn listed(&self) -> Vec<usize> {
+        let a = self.cx.analysis;
+        if a.points.len() <= LISTED_POINTS {
+            return (0..a.points.len()).collect();
+        }
+        let mut ids: Vec<usize> = Vec::new();
+        for g in &a.groups {
+            let mut by_time: Vec<usize> = g
+                .points
+                .iter()
+                .copied()
+                .filter(|&id| a.points[id].succeeded() > 0)
+                .collect();
+            by_time.sort_by(|&x, &y| a.points[x].median_ns().total_cmp(&a.points[y].median_ns()));
+            ids.extend(by_time.into_iter().take(LISTED_PER_GROUP));
+            ids.extend(g.baseline);
+        }
+        ids.extend(
+            a.points
+                .iter()
+                .filter(|p| !p.failures.is_empty())
+                .map(|p| p.id),
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn points_table(&self, out: &mut String) {
+        let a = self.cx.analysis;
+        let nominal = a.settings.confidence;
+        let listed = self.listed();
+        let _ = writeln!(out, "## All points\n");
+        if listed.len() < a.points.len() {
+            let _ = writeln!(
+                out,
+                "{} of {} points: each parameter set's baseline and {} fastest, and every point with a failure. \
+                 Every point is in `results.json`; `tuner export results.json --format csv` lists them one row per process.\n",
+                listed.len(),
+                a.points.len(),
+                LISTED_PER_GROUP
+            );
+        }
+        let axes = &self.cx.varying;
+        let _ = writeln!(
+            out,
+            "| {} | time/op [95% CI] | vs baseline | allocs/op | B/op | processes |",
+            axes.join(" | ")
+        );
+        let _ = writeln!(out, "|{}--:|---|--:|--:|--:|", "---|".repeat(axes.len()));
+        for &id in &listed {
+            let p = &a.points[id];
+            let coords: Vec<String> = axes
+                .iter()
+                .map(|axis| self.cx.coord(id, axis).to_string())
+                .collect();
+            let time = match p.time.as_ref() {
+                None => "–".into(),
+                Some(t) => match t.ci {
+                    Some(ci) => format!(
+                        "{} {}",
+                        duration_ns(t.median),
+                        interval(&ci, nominal, duration_ns)
+                    ),
+                    None => duration_ns(t.median),
+                },
+            };
+            let vs = match &p.vs_baseline {
+                _ if self.is_group_baseline(p) => "(baseline)".to_string(),
+                Some(c) => super::answer::change(c, nominal),
+                None => "–".into(),
+            };
+            let mut processes = p.succeeded().to_string();
+            if !p.failures.is_empty() {
+                let _ = write!(processes, " ({} failed)", p.failures.len());
+            }
+            if p.missing > 0 {
+                let _ = write!(processes, " ({} missing)", p.missing);
+            }
+            let note = if p.footnotes.is_empty() {
+                String::new()
+            } else {
+                format!(" [^p{id}]")
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {time}{note} | {vs} | {} | {} | {processes} |",
+                coords.join(" | "),
+                exact(p.allocs_per_op.as_ref(), count),
+                exact(p.bytes_per_op.as_ref(), bytes),
+            );
+        }
+        let _ = writeln!(out);
+        self.details_table(out, &listed);
+        for &id in &listed {
+            let p = &a.points[id];
+            if p.footnotes.is_empty() {
+                continue;
+            }
+            let text: Vec<String> = p.footnotes.iter().map(ToString::to_string).collect();
+            let _ = writeln!(out, "[^p{id}]: {}: {}.", self.cx.label(id), text.join("; "));
+        }
+        let _ = writeln!(out);
+    }
+
+    /// The columns a reader rarely needs, folded away.
+    fn details_table(&self, out: &mut String, listed: &[usize]) {
+        let a = self.cx.analysis;
+        let _ = writeln!(
+            out,
+            "<details><summary>Memory, CPU, first use and samples per point</summary>\n"
+        );
+        let _ = writeln!(out, "| point | peak live heap | peak RSS | CPU/op | first use | ops per run | sample length |");
+        let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|");
+        for &id in listed {
+            let p = &a.points[id];
+            if p.succeeded() == 0 {
+                continue;
+            }
+            let samples = match p.sample_ns {
+                Some((lo, hi)) => format!("{}–{}", duration_ns(lo as f64), duration_ns(hi as f64)),
+                None => "–".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {samples} |",
+                self.cx.label(id),
+                bytes(p.peak_live_bytes),
+                p.peak_rss_bytes.map_or_else(|| "–".into(), bytes),
+                duration_ns(p.cpu_ns_per_op),
+                duration_ns(p.first_use_ns),
+                count(p.ops_per_run as f64),
+            );
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+
     fn checks(&self, out: &mut String) {
         let _ = writeln!(out, "## Checks\n");
-        let r = self.results;
-        let ok: Vec<_> = r
-            .runs
-            .iter()
-            .filter_map(|x| x.output().map(|o| (x, o)))
-            .collect();
-        let verified = ok
-            .iter()
-            .filter(|(x, o)| o.evidence.served_by() == Some(r.points[x.point].allocator))
-            .count();
-        let _ = writeln!(out, "- Allocator: in {verified} of {} successful processes the named allocator's own statistics saw a test allocation (glibc `mallinfo2`, jemalloc `stats.allocated`, mimalloc `mi_is_in_heap_region`).", ok.len());
-        let threads_ok = ok
-            .iter()
-            .filter(|(x, o)| o.threads.rayon == r.points[x.point].threads)
-            .count();
-        let _ = writeln!(out, "- Threads: in {threads_ok} of {} processes the workload saw a rayon pool of exactly the point's thread count.", ok.len());
-        self.digest_check(out);
-        let failures: Vec<_> = self
-            .summaries
-            .iter()
-            .filter(|s| !s.failures.is_empty())
-            .collect();
-        if failures.is_empty() {
-            let _ = writeln!(out, "- Failures: none.");
+        let r = self.cx.results;
+        let a = self.cx.analysis;
+        let c = &a.checks;
+        let _ = writeln!(
+            out,
+            "- Allocator: of {} processes started, {} succeeded and in {} of them the named allocator's own statistics saw a test allocation \
+             (glibc `mallinfo2`, jemalloc `stats.allocated`, mimalloc `mi_is_in_heap_region`); {} were refused because another allocator served them.",
+            c.tried, c.succeeded, c.allocator_served, c.allocator_mismatched
+        );
+        let _ = writeln!(
+            out,
+            "- Threads: in {} of {} successful processes the workload ran in a rayon pool of exactly the point's thread count.",
+            c.threads_matched, c.succeeded
+        );
+        if c.digests_differ.is_empty() {
+            let _ = writeln!(out, "- Output: every variant and knob setting produced the same output digest for the same parameters.");
         } else {
-            for s in failures {
-                let _ = writeln!(
-                    out,
-                    "- **{} failed {} time(s)**: {}",
-                    self.label(&r.points[s.point]),
-                    s.failures.len(),
-                    s.failures.join("; ")
-                );
+            let _ = writeln!(out, "- ⚠ **Output differs** between variants or knob settings in {} parameter set(s): some variant computes something else.", c.digests_differ.len());
+        }
+        let failed: Vec<&PointAnalysis> =
+            a.points.iter().filter(|p| !p.failures.is_empty()).collect();
+        if failed.is_empty() {
+            let _ = writeln!(out, "- Failures: none.");
+        }
+        for p in failed {
+            let reasons: Vec<String> = p
+                .failures
+                .iter()
+                .map(|f| format!("process {}: {}", f.process, f.reason))
+                .collect();
+            let _ = writeln!(
+                out,
+                "- **{} failed {} of {} times**: {}",
+                self.cx.label(p.id),
+                p.failures.len(),
+                p.failures.len() + p.succeeded(),
+                reasons.join("; ")
+            );
+        }
+        for g in a
+            .groups
+            .iter()
+            .filter(|g| g.baseline_state == BaselineState::Failed)
+        {
+            if let Some(b) = g.baseline {
+                let _ = writeln!(out, "- ⚠ The baseline {} has no successful process: its parameter set has no comparisons.", self.cx.label(b));
             }
         }
-        for s in self
-            .summaries
+        for p in a
+            .points
             .iter()
-            .filter(|s| s.allocs_per_op.is_some_and(|e| e.varies()))
+            .filter(|p| p.allocs_per_op.is_some_and(|e| e.varies()))
         {
             let _ = writeln!(
                 out,
-                "- ⚠ {}: allocations per operation differ between processes.",
-                self.label(&r.points[s.point])
+                "- ⚠ {}: allocations per operation differ between processes ({}).",
+                self.cx.label(p.id),
+                exact(p.allocs_per_op.as_ref(), count)
             );
         }
         if !r.environment.optimized {
             let _ = writeln!(out, "- ⚠ tuner was built without optimisations: these numbers do not describe release code.");
         }
-        self.unused_knobs(out);
+        for axis in &c.unused_knobs {
+            let _ = writeln!(
+                out,
+                "- Note: `{}` does not use the {axis} knob; differences along that axis are noise.",
+                r.plan.workload
+            );
+        }
         self.verdict_power(out);
+        for w in &r.warnings {
+            let _ = writeln!(out, "- ⚠ {w}");
+        }
         let _ = writeln!(out);
     }
 
-    /// Points that differ only in knobs and variant must compute the same output.
-    fn digest_check(&self, out: &mut String) {
-        let r = self.results;
-        let mut groups: std::collections::BTreeMap<String, std::collections::BTreeSet<u64>> =
-            Default::default();
-        for s in self.summaries {
-            let key = serde_json::to_string(&r.points[s.point].params).unwrap_or_default();
-            groups.entry(key).or_default().extend(&s.digests);
-        }
-        let bad = groups.values().filter(|d| d.len() > 1).count();
-        if bad == 0 {
-            let _ = writeln!(out, "- Output: every variant and knob setting produced the same output digest for the same parameters.");
-        } else {
-            let _ = writeln!(out, "- ⚠ **Output differs** between variants or knob settings in {bad} parameter set(s): some variant computes something else.");
-        }
-    }
-
-    /// Warns when no comparison could reach significance at all: with `n`
-    /// processes a side, Mann-Whitney's smallest two-sided p is
-    /// 2 / C(2n, n), and Holm needs it below alpha / comparisons.
+    /// Warns when no comparison against the baseline could reach
+    /// significance: with `n` processes a side, Mann-Whitney's smallest
+    /// two-sided p is 2 / C(2n, n), and Holm needs it below alpha / tests.
     fn verdict_power(&self, out: &mut String) {
-        let m = self
-            .summaries
+        let a = self.cx.analysis;
+        let m = a.families.vs_baseline.size;
+        let n = a
+            .points
             .iter()
-            .filter(|s| s.vs_baseline.is_some())
-            .count();
-        let n = self
-            .summaries
-            .iter()
-            .map(PointSummary::succeeded)
+            .map(PointAnalysis::succeeded)
             .filter(|&n| n > 0)
             .min()
             .unwrap_or(0);
@@ -458,37 +466,26 @@ impl<'a> Report<'a> {
         }
         let central: f64 = (1..=n).map(|k| (n + k) as f64 / k as f64).product();
         let min_p = 2.0 / central;
-        if min_p * m as f64 > 0.05 {
+        let alpha = a.settings.rule.alpha;
+        if min_p * m as f64 > alpha {
             let _ = writeln!(
                 out,
                 "- ⚠ With {n} processes per point the smallest possible p-value is {min_p:.4}; Holm's correction over {m} comparisons \
-                 needs {:.4}: no point can be called faster or slower. Run more processes.",
-                0.05 / m as f64
+                 needs {:.4}: no point can be called faster or slower than the baseline. Run more processes.",
+                alpha / m as f64
             );
         }
     }
 
-    fn unused_knobs(&self, out: &mut String) {
-        let knobs = self.results.plan.info.knobs;
-        for (axis, used) in [
-            ("threads", knobs.threads || knobs.tokio),
-            ("buffering", knobs.buffering),
-        ] {
-            if !used && self.varying.contains(&axis) {
-                let _ = writeln!(out, "- Note: `{}` does not use the {axis} knob; differences along that axis are noise.", self.results.plan.workload);
-            }
-        }
-    }
-
-    fn notes(&self, out: &mut String) {
-        let notes = &self.results.plan.info.notes;
+    fn background(&self, out: &mut String) {
+        let notes = &self.cx.results.plan.info.notes;
         if !notes.is_empty() {
             let _ = writeln!(out, "## Background\n\n{notes}\n");
         }
     }
 
     fn environment(&self, out: &mut String) {
-        let e = &self.results.environment;
+        let e = &self.cx.results.environment;
         let _ = writeln!(out, "## Environment\n");
         let _ = writeln!(out, "| | |\n|---|---|");
         let rows = [
@@ -524,65 +521,47 @@ impl<'a> Report<'a> {
         let _ = writeln!(
             out,
             "## Config\n\n```toml\n{}\n```\n",
-            self.results.config_text.trim_end()
+            self.cx.results.config_text.trim_end()
         );
+    }
+
+    fn how_to_read(&self, out: &mut String) {
+        let a = self.cx.analysis;
+        let rule = &a.settings.rule;
         let _ = writeln!(
             out,
             "## How to read this report\n\n\
              Each point ran in {} separate processes, interleaved with the other points in a shuffled order. \
-             A process's value is the median of its samples; the table shows the median across processes with a \
-             distribution-free 95% confidence interval (order statistics; none below 6 processes). \
-             Each point is compared with the baseline: the change is a Hodges-Lehmann estimate of the ratio of medians \
-             with its 95% interval, the verdict (faster, slower, equivalent within ±1%, inconclusive) comes from a \
-             Mann-Whitney test Holm-corrected over every comparison in the report, and the speed-up in brackets is \
-             1 / (1 + change). \
-             Allocations and bytes per operation are exact counts (⚠ marks processes that disagreed). \
-             Peak live is the most heap in use while sampling; max RSS is the whole process's peak; CPU/op sums \
-             user and system time of all threads; first use is building the workload plus its first run.",
-            self.results.plan.measure.processes
+             A process's value is the median of its samples' time per operation; a point's time is the median across its processes \
+             with a distribution-free {:.0}% confidence interval from order statistics (its achieved level in brackets when it differs; none below 6 processes). \
+             Points with the same workload parameters do the same work and are compared only with each other; each such set has its own baseline \
+             (the configured baseline's knob settings). A change is a Hodges-Lehmann estimate of the ratio of medians with its interval; \
+             the speed-up is 1 / (1 + change), with the interval's ends swapped. \
+             Verdicts use a Mann-Whitney test, Holm-corrected within its family, against a ±{}% noise band: {} \
+             The families: each point against its baseline ({} tests); each point against the fastest of its parameter set, whose \
+             \"tied\" means not shown slower ({} tests; the fastest is chosen after looking, so a tie is the cautious reading); \
+             each axis's values against its pick (one family per axis: {}); the thread-scaling steps ({} tests). \
+             Allocations and bytes per operation are exact counts (⚠ and the exact range when processes disagreed). \
+             Peak live heap is the most heap in use while sampling; peak RSS is the worker's own high-water mark; CPU/op sums user and \
+             system time of all threads over the timed work; first use is building the workload plus its first run.\n",
+            self.cx.results.plan.measure.processes,
+            a.settings.confidence * 100.0,
+            rule.noise_band_pct,
+            verdict_rule(rule),
+            a.families.vs_baseline.size,
+            a.families.ties.size,
+            a.axes.iter().map(|f| format!("{} {}", f.axis, f.family.size)).collect::<Vec<_>>().join(", "),
+            a.families.scaling.size,
         );
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fixtures::results_by;
-    use crate::report::summarize;
-    use crate::stats::CompareSettings;
-
-    fn render(processes: u32) -> String {
-        let config = format!(
-            "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\n\
-             [matrix]\nthreads = [1, 2]\nallocator = [\"system\", \"mimalloc\"]\n[measure]\nprocesses = {processes}\n"
-        );
-        // v3 on 2 threads halves the time; everything else is equal.
-        let r = results_by(
-            &config,
-            |p| {
-                if p.variant == "v3" && p.threads == 2 {
-                    50e6
-                } else {
-                    100e6
-                }
-            },
-            |_| 1,
-        );
-        let s = summarize(&r, &CompareSettings::default());
-        Report::new(&r, &s, &[]).render()
-    }
-
-    #[test]
-    fn too_few_processes_for_any_verdict_is_said_and_enough_give_verdicts() {
-        let few = render(5);
-        assert!(
-            few.contains("With 5 processes per point the smallest possible p-value is 0.0079"),
-            "{few}"
-        );
-        assert!(!few.contains("**faster**"));
-        let enough = render(8);
-        assert!(!enough.contains("smallest possible p-value"));
-        // v3 at 2 threads, both allocators: -50% and faster.
-        assert_eq!(enough.matches("**faster**").count(), 2 + 1, "{enough}");
-    }
+/// The verdict rule in words (the statistics engine decides; this says how).
+fn verdict_rule(rule: &crate::stats::VerdictRule) -> String {
+    format!(
+        "*equivalent* when the whole interval lies within ±{band}%; *faster* or *slower* when the adjusted p < {alpha} and the estimate lies beyond ±{band}%; \
+         *inconclusive* otherwise.",
+        band = rule.noise_band_pct,
+        alpha = rule.alpha
+    )
 }

@@ -1,13 +1,67 @@
-//! The markdown report and its charts, derived from a results file (and
-//! the profiles it records) and nothing else.
+//! The markdown report and its charts: formatters of a run's
+//! [`Analysis`], which is derived from the results file (and the profiles
+//! it records) and nothing else.
 
+mod answer;
 pub mod charts;
-mod conclusions;
 pub mod format;
 mod markdown;
 mod profiles;
-mod summary;
 mod write;
 
-pub use summary::{best_per_group, param_group, summarize, PointSummary};
 pub use write::{write, COMPARISON_FILE};
+
+use crate::analysis::Analysis;
+use crate::matrix;
+use crate::results::Results;
+
+/// What every part of the report reads: the results and their analysis,
+/// and how points are named.
+pub(crate) struct Context<'a> {
+    pub results: &'a Results,
+    pub analysis: &'a Analysis,
+    /// Axes with more than one value: the ones a point's name needs.
+    pub varying: Vec<&'a str>,
+    /// The varying axes that are not workload parameters: a point's name
+    /// within its parameter group.
+    knob_axes: Vec<&'a str>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(results: &'a Results, analysis: &'a Analysis) -> Context<'a> {
+        let varying = matrix::varying_axes(&results.plan.axes);
+        let params: Vec<&str> = results
+            .plan
+            .axes
+            .iter()
+            .filter(|a| matches!(a, crate::config::Axis::Param(..)))
+            .map(|a| a.name())
+            .collect();
+        let knob_axes = varying
+            .iter()
+            .copied()
+            .filter(|a| !params.contains(a))
+            .collect();
+        Context {
+            results,
+            analysis,
+            varying,
+            knob_axes,
+        }
+    }
+
+    /// `variant=v3 threads=2`: every varying axis.
+    pub fn label(&self, point: usize) -> String {
+        self.results.points[point].label(&self.varying)
+    }
+
+    /// The point's name within its parameter group (its knobs and variant).
+    pub fn knob_label(&self, point: usize) -> String {
+        self.results.points[point].label(&self.knob_axes)
+    }
+
+    /// The point's value on `axis`.
+    pub fn coord(&self, point: usize, axis: &str) -> &str {
+        self.results.points[point].coord(axis).unwrap_or("")
+    }
+}

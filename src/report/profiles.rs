@@ -6,10 +6,8 @@ use std::fmt::Write as _;
 
 use super::charts::Chart;
 use super::format::{bytes, duration_ns, ratio};
-use super::summary::PointSummary;
-use crate::matrix;
+use super::Context;
 use crate::profile::{Pass, ProfileOutcome, ProfileRecord};
-use crate::results::Results;
 
 /// Heap charts embedded inline; the others are linked.
 const EMBEDDED_HEAP_CHARTS: usize = 4;
@@ -60,7 +58,8 @@ fn cell(parts: Vec<Option<String>>) -> String {
 }
 
 /// `## Profiles`: where profiles come from, and per point the links.
-pub fn profiles_section(out: &mut String, results: &Results, summaries: &[PointSummary]) {
+pub fn profiles_section(out: &mut String, cx: &Context) {
+    let results = cx.results;
     let profiling = &results.profiling;
     if profiling.records.is_empty() && profiling.notes.is_empty() {
         return;
@@ -83,13 +82,16 @@ pub fn profiles_section(out: &mut String, results: &Results, summaries: &[PointS
          Perfetto (ui.perfetto.dev, *Open trace file*) or `chrome://tracing`; the SVG flame graphs open in a \
          browser (click to zoom). Diffs are against the baseline: red where the point spends a larger share.\n"
     );
-    let varying = matrix::varying_axes(&results.plan.axes);
     let _ = writeln!(
         out,
         "| point | spans | CPU | timeline | heap peak | heap final | diff vs baseline | overhead |"
     );
     let _ = writeln!(out, "|---|---|---|---|--:|--:|---|---|");
-    for point in &results.points {
+    let profiled = results
+        .points
+        .iter()
+        .filter(|p| profiling.records.iter().any(|r| r.point == p.id));
+    for point in profiled {
         let rec = |pass| profiling.record(point.id, pass);
         let spans = rec(Pass::Spans).map_or_else(
             || "–".into(),
@@ -133,7 +135,7 @@ pub fn profiles_section(out: &mut String, results: &Results, summaries: &[PointS
                 .map(|d| Some(format!("[{}]({})", d.pass.name(), d.file)))
                 .collect(),
         );
-        let timed = summaries[point.id].median_ns();
+        let timed = cx.analysis.points[point.id].median_ns();
         let overhead = cell(
             Pass::ALL
                 .iter()
@@ -161,7 +163,7 @@ pub fn profiles_section(out: &mut String, results: &Results, summaries: &[PointS
         let _ = writeln!(
             out,
             "| {}{mark} | {spans} | {cpu} | {timeline} | {peak} | {last} | {diffs} | {overhead} |",
-            point.label(&varying)
+            cx.label(point.id)
         );
     }
     let _ = writeln!(out);
@@ -171,7 +173,17 @@ pub fn profiles_section(out: &mut String, results: &Results, summaries: &[PointS
                 out,
                 "- **{} profile of {} failed**: {reason}",
                 r.pass.name(),
-                results.points[r.point].label(&varying)
+                cx.label(r.point)
+            );
+        }
+        let empty_spans = r.pass == Pass::Spans
+            && r.output()
+                .is_some_and(|o| !o.files.iter().any(|f| f == "spans.svg"));
+        if empty_spans {
+            let _ = writeln!(
+                out,
+                "- Note: the spans profile of {} recorded no span (nothing reached the workload's span threshold), so it has no flame graph.",
+                cx.label(r.point)
             );
         }
     }

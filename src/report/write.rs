@@ -4,9 +4,9 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::conclusions::conclusions;
 use super::markdown::Report;
-use super::summary::summarize;
+use super::Context;
+use crate::analysis::Analysis;
 use crate::results::Results;
 use crate::stats::CompareSettings;
 
@@ -17,15 +17,14 @@ pub const COMPARISON_FILE: &str = "compare.md";
 /// the heap profiles it records), linking [`COMPARISON_FILE`] when the
 /// directory holds one.
 pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
-    let settings = CompareSettings::default();
-    let summaries = summarize(results, &settings);
-    let conclusions = conclusions(results, &summaries, &settings);
-    let charts = super::charts::write_all(dir, results, &summaries)?;
+    let analysis = Analysis::of(results, &CompareSettings::default());
+    let cx = Context::new(results, &analysis);
+    let charts = super::charts::write_all(dir, &cx)?;
     let comparison = dir
         .join(COMPARISON_FILE)
         .is_file()
         .then_some(COMPARISON_FILE);
-    let text = Report::new(results, &summaries, &conclusions)
+    let text = Report::new(&cx)
         .with_charts(&charts)
         .linking_comparison(comparison)
         .render();

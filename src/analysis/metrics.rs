@@ -1,0 +1,118 @@
+//! Per-process figures, derived in one place from a run record: every
+//! per-operation number a report, chart, comparison or export prints comes
+//! from [`ProcessMetrics`]. An *operation* is one logical unit of the
+//! workload (`ops_per_run` of them per run of the workload), so every
+//! "per op" figure divides by runs × `ops_per_run`, never by runs alone.
+
+use serde::Serialize;
+
+use crate::alloc::{AllocatorName, Evidence};
+use crate::protocol::{RunOutput, ThreadCheck};
+use crate::results::RunRecord;
+
+/// What one successful worker process measured, per operation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProcessMetrics {
+    pub point: usize,
+    /// Which replicate of the point.
+    pub process: u32,
+    /// Position in the run order.
+    pub seq: usize,
+    /// The process's value: the median of its samples' ns/op.
+    pub ns_per_op: f64,
+    /// Each sample's ns/op, in the order taken.
+    pub sample_ns_per_op: Vec<f64>,
+    /// The shortest and longest sample, in ns of wall time.
+    pub sample_ns: (u64, u64),
+    /// The fewest and most iterations (runs of the workload) in a sample.
+    pub sample_iters: (u64, u64),
+    pub allocs_per_op: f64,
+    pub bytes_per_op: f64,
+    /// The most heap in use while sampling (bytes, not per op).
+    pub peak_live_bytes: f64,
+    /// The worker's own peak resident set; `None` for workers that did not
+    /// report it (the parent's `wait4` figure is not the worker's own).
+    pub peak_rss_bytes: Option<f64>,
+    /// User + system CPU time per operation, all threads, over the timed work.
+    pub cpu_ns_per_op: f64,
+    /// Building the workload plus its first run: time to the first result.
+    pub first_use_ns: f64,
+    pub ops_per_run: u64,
+    /// Timed operations the counts cover.
+    pub ops: f64,
+    pub digest: u64,
+    pub threads: ThreadCheck,
+    pub allocator: AllocatorName,
+    pub evidence: Evidence,
+}
+
+impl ProcessMetrics {
+    /// The metrics of `record`, or `None` when its process failed.
+    pub fn of(record: &RunRecord) -> Option<ProcessMetrics> {
+        record.output().map(|o| Self::of_output(record, o))
+    }
+
+    fn of_output(record: &RunRecord, o: &RunOutput) -> ProcessMetrics {
+        let ops_per_run = o.ops_per_run.max(1);
+        let per_op_of_sample =
+            |ns: u64, iters: u64| ns as f64 / (iters.max(1) * ops_per_run) as f64;
+        let sample_ns_per_op: Vec<f64> = o
+            .samples
+            .iter()
+            .map(|s| per_op_of_sample(s.ns, s.iters))
+            .collect();
+        let ops = (o.alloc.iters * ops_per_run) as f64;
+        let per_op = |x: u64| if ops > 0.0 { x as f64 / ops } else { f64::NAN };
+        let range = |f: fn(&crate::protocol::Sample) -> u64| {
+            let values = o.samples.iter().map(f);
+            (values.clone().min().unwrap_or(0), values.max().unwrap_or(0))
+        };
+        ProcessMetrics {
+            point: record.point,
+            process: record.process,
+            seq: record.seq,
+            ns_per_op: median(&sample_ns_per_op),
+            sample_ns: range(|s| s.ns),
+            sample_iters: range(|s| s.iters),
+            sample_ns_per_op,
+            allocs_per_op: per_op(o.alloc.allocs),
+            bytes_per_op: per_op(o.alloc.bytes),
+            peak_live_bytes: o.alloc.peak_live as f64,
+            peak_rss_bytes: o.peak_rss_kib.map(|kib| kib as f64 * 1024.0),
+            cpu_ns_per_op: per_op(o.cpu.user_ns + o.cpu.system_ns),
+            first_use_ns: (o.build_ns + o.first_run_ns) as f64,
+            ops_per_run,
+            ops,
+            digest: o.digest,
+            threads: o.threads,
+            allocator: o.allocator,
+            evidence: o.evidence,
+        }
+    }
+}
+
+/// The median of `values` (NaN for none): the one definition every
+/// per-process reduction uses.
+pub fn median(values: &[f64]) -> f64 {
+    crate::stats::median(values).unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+
+    #[test]
+    fn per_op_figures_divide_by_operations_not_runs() {
+        // A pool-like workload: 100,000 operations per run, one 8-byte
+        // allocation per operation, 9 ns per operation.
+        let out = fixtures::output_with_ops(9.0, 1, 100_000);
+        let record = fixtures::record(0, 0, 0, crate::results::Outcome::Ok(out));
+        let m = ProcessMetrics::of(&record).unwrap();
+        assert_eq!(m.ops_per_run, 100_000);
+        assert!((m.ns_per_op - 9.0).abs() < 1e-9, "{}", m.ns_per_op);
+        assert_eq!(m.allocs_per_op, 1.0);
+        assert_eq!(m.bytes_per_op, 64.0);
+        assert!((m.cpu_ns_per_op - 9.0).abs() < 1e-9, "{}", m.cpu_ns_per_op);
+    }
+}

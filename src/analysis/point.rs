@@ -1,0 +1,114 @@
+//! One point's figures across its processes: the median time with its
+//! interval, exact counts, the medians of the other per-process figures,
+//! stability footnotes, failures and what never ran.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::metrics::{median, ProcessMetrics};
+use crate::results::{Outcome, Results};
+use crate::stats::{self, Comparison, DiagnosticSettings, ExactValue, Footnote, Summary};
+
+/// A process of the point that failed, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FailedProcess {
+    pub process: u32,
+    pub reason: String,
+}
+
+/// Everything the outputs say about one point.
+#[derive(Clone, Debug, Serialize)]
+pub struct PointAnalysis {
+    pub id: usize,
+    /// Index of the point's parameter group in [`super::Analysis::groups`].
+    pub group: usize,
+    /// Each successful process, in run order.
+    pub processes: Vec<ProcessMetrics>,
+    pub failures: Vec<FailedProcess>,
+    /// Processes the plan scheduled that never ran (an interrupted run).
+    pub missing: u32,
+    /// ns/op across processes; `None` without a successful process.
+    pub time: Option<Summary>,
+    /// Against the group's baseline (not for the baseline itself), with
+    /// Holm's correction over every such comparison in the run.
+    pub vs_baseline: Option<Comparison>,
+    pub allocs_per_op: Option<ExactValue>,
+    pub bytes_per_op: Option<ExactValue>,
+    /// Medians over processes.
+    pub peak_live_bytes: f64,
+    pub peak_rss_bytes: Option<f64>,
+    pub cpu_ns_per_op: f64,
+    pub first_use_ns: f64,
+    pub ops_per_run: u64,
+    /// The shortest and longest sample of any process, in ns.
+    pub sample_ns: Option<(u64, u64)>,
+    pub footnotes: Vec<Footnote>,
+    pub digests: BTreeSet<u64>,
+}
+
+impl PointAnalysis {
+    pub(super) fn of(results: &Results, id: usize, group: usize) -> PointAnalysis {
+        let runs: Vec<_> = results.runs_of(id).collect();
+        let processes: Vec<ProcessMetrics> =
+            runs.iter().filter_map(|r| ProcessMetrics::of(r)).collect();
+        let failures = runs
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                Outcome::Failed { reason, .. } => Some(FailedProcess {
+                    process: r.process,
+                    reason: reason.clone(),
+                }),
+                Outcome::Ok(_) => None,
+            })
+            .collect();
+        let values = |f: fn(&ProcessMetrics) -> f64| processes.iter().map(f).collect::<Vec<_>>();
+        let ns = values(|m| m.ns_per_op);
+        let samples: Vec<Vec<f64>> = processes
+            .iter()
+            .map(|m| m.sample_ns_per_op.clone())
+            .collect();
+        let rss: Vec<f64> = processes.iter().filter_map(|m| m.peak_rss_bytes).collect();
+        PointAnalysis {
+            id,
+            group,
+            missing: results
+                .plan
+                .measure
+                .processes
+                .saturating_sub(runs.len() as u32),
+            time: Summary::of(&ns).ok(),
+            vs_baseline: None,
+            allocs_per_op: ExactValue::of(&values(|m| m.allocs_per_op)).ok(),
+            bytes_per_op: ExactValue::of(&values(|m| m.bytes_per_op)).ok(),
+            peak_live_bytes: median(&values(|m| m.peak_live_bytes)),
+            peak_rss_bytes: (!rss.is_empty()).then(|| median(&rss)),
+            cpu_ns_per_op: median(&values(|m| m.cpu_ns_per_op)),
+            first_use_ns: median(&values(|m| m.first_use_ns)),
+            ops_per_run: processes.first().map_or(1, |m| m.ops_per_run),
+            sample_ns: processes
+                .iter()
+                .map(|m| m.sample_ns)
+                .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1))),
+            footnotes: stats::diagnose(&samples, &DiagnosticSettings::default())
+                .unwrap_or_default(),
+            digests: processes.iter().map(|m| m.digest).collect(),
+            failures,
+            processes,
+        }
+    }
+
+    pub fn succeeded(&self) -> usize {
+        self.processes.len()
+    }
+
+    /// Each successful process's value (its median ns/op).
+    pub fn process_ns(&self) -> Vec<f64> {
+        self.processes.iter().map(|m| m.ns_per_op).collect()
+    }
+
+    /// The median ns/op, NaN without results.
+    pub fn median_ns(&self) -> f64 {
+        self.time.as_ref().map_or(f64::NAN, |t| t.median)
+    }
+}

@@ -1,0 +1,313 @@
+//! The report's answer, first thing a reviewer reads: per parameter group
+//! the fastest point, every point tied with it and the change against the
+//! baseline; then, axis by axis, which value to pick, where the others
+//! cost or gain and by how much; then how each setting scales with
+//! threads. Every sentence formats a figure of the [`Analysis`]; none is
+//! canned.
+
+use std::fmt::Write as _;
+
+use super::format::{achieved, duration_ns, ratio};
+use super::Context;
+use crate::analysis::{
+    ratio_of, AxisFinding, AxisKind, BaselineState, Contrast, Group, ValueFinding,
+};
+use crate::stats::Comparison;
+
+/// Settings listed one by one up to this many; beyond, a count and the range.
+const LISTED: usize = 3;
+
+/// `-75.5% [-75.9, -74.9], 4.08× [4.06, 4.12] (faster)`: a change with its
+/// interval, the speed-up it means and the verdict.
+pub fn change(c: &Comparison, nominal: f64) -> String {
+    let level = c
+        .change
+        .ci
+        .as_ref()
+        .map(|ci| achieved(ci, nominal))
+        .unwrap_or_default();
+    let speed = match ratio_of(c) {
+        Some(r) => format!(", {} [{}, {}]", ratio(r.estimate), ratio(r.lo), ratio(r.hi)),
+        None => String::new(),
+    };
+    format!("{}{level}{speed} — {}", c.change, c.verdict)
+}
+
+pub fn section(out: &mut String, cx: &Context) {
+    let a = cx.analysis;
+    let _ = writeln!(out, "## Answer\n");
+    if a.points.iter().all(|p| p.succeeded() == 0) {
+        let _ = writeln!(out, "No point produced results: see *Checks* for why.\n");
+        return;
+    }
+    for g in &a.groups {
+        group(out, cx, g);
+    }
+    let _ = writeln!(out);
+    if !a.axes.is_empty() {
+        let _ = writeln!(out, "### Axis by axis\n");
+        for f in &a.axes {
+            axis(out, cx, f);
+        }
+        let _ = writeln!(out);
+    }
+    scaling(out, cx);
+}
+
+fn group(out: &mut String, cx: &Context, g: &Group) {
+    let a = cx.analysis;
+    let Some(fastest) = g.fastest else {
+        let _ = writeln!(out, "- {}no point produced results.", params_prefix(g));
+        return;
+    };
+    let f = &a.points[fastest];
+    let _ = write!(
+        out,
+        "- {}Fastest: **{}** at {}/op",
+        params_prefix(g),
+        cx.knob_label(fastest),
+        duration_ns(f.median_ns())
+    );
+    if let Some(ci) = f.time.as_ref().and_then(|t| t.ci) {
+        let _ = write!(
+            out,
+            " {}",
+            super::format::interval(&ci, a.settings.confidence, duration_ns)
+        );
+    }
+    let _ = writeln!(out, ".");
+    if g.ties.is_empty() {
+        if g.points
+            .iter()
+            .filter(|&&id| a.points[id].succeeded() > 0)
+            .count()
+            > 1
+        {
+            let _ = writeln!(out, "  Every other point is shown slower than it.");
+        }
+    } else {
+        let tied: Vec<String> = g
+            .ties
+            .iter()
+            .map(|(id, c)| format!("{} ({})", cx.knob_label(*id), c.change))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  Not shown slower than it, so tied for fastest: {}.",
+            tied.join("; ")
+        );
+    }
+    match (g.baseline, g.baseline_state) {
+        (Some(b), BaselineState::Measured) if b == fastest => {
+            let _ = writeln!(out, "  It is the baseline.");
+        }
+        (Some(b), BaselineState::Measured) => {
+            if let Some(c) = &a.points[fastest].vs_baseline {
+                let _ = writeln!(
+                    out,
+                    "  Against the baseline **{}** ({}/op): {}.",
+                    cx.knob_label(b),
+                    duration_ns(a.points[b].median_ns()),
+                    change(c, a.settings.confidence)
+                );
+            }
+        }
+        (Some(b), _) => {
+            let _ = writeln!(
+                out,
+                "  ⚠ The baseline **{}** failed in every process: nothing is compared with it.",
+                cx.knob_label(b)
+            );
+        }
+        (None, _) => {
+            let _ = writeln!(
+                out,
+                "  No point has the baseline's settings with these parameters."
+            );
+        }
+    }
+}
+
+fn params_prefix(g: &Group) -> String {
+    if g.params.is_empty() {
+        String::new()
+    } else {
+        let p: Vec<String> = g.params.iter().map(|(a, v)| format!("{a}={v}")).collect();
+        format!("At **{}**: ", p.join(" "))
+    }
+}
+
+fn axis(out: &mut String, cx: &Context, f: &AxisFinding) {
+    let lead = match f.kind {
+        AxisKind::Knob | AxisKind::Variant => format!(
+            "- **{}**: pick **{}** (fastest in the most of {} settings).",
+            f.axis, f.pick, f.settings
+        ),
+        AxisKind::Param => format!(
+            "- **{}** (a workload parameter: other values may do other work), against {}={}:",
+            f.axis, f.axis, f.pick
+        ),
+    };
+    let _ = write!(out, "{lead}");
+    let parts: Vec<String> = f.others.iter().map(|v| value(cx, &f.axis, v)).collect();
+    if parts.is_empty() {
+        let _ = writeln!(out, " No other value could be compared with it.");
+    } else {
+        let _ = writeln!(out, " {}", parts.join(" "));
+    }
+}
+
+/// `jemalloc: slower in 8 of 8 settings, by +6.6% to +10.4% (…)`.
+fn value(cx: &Context, axis: &str, v: &ValueFinding) -> String {
+    let total = v.slower.len() + v.faster.len() + v.tied.len();
+    let mut parts = Vec::new();
+    if !v.slower.is_empty() {
+        parts.push(format!(
+            "slower in {} of {total} {}",
+            v.slower.len(),
+            contrasts(cx, axis, &v.slower)
+        ));
+    }
+    if !v.faster.is_empty() {
+        parts.push(format!(
+            "faster in {} of {total} {}",
+            v.faster.len(),
+            contrasts(cx, axis, &v.faster)
+        ));
+    }
+    if !v.tied.is_empty() {
+        let what = if v.slower.is_empty() && v.faster.is_empty() {
+            format!("tied in all {total} settings")
+        } else {
+            format!("tied in {}", v.tied.len())
+        };
+        parts.push(what);
+    }
+    format!("{}={}: {}.", axis, v.value, parts.join("; "))
+}
+
+/// The settings of `cs` with their changes: each listed when few, else the
+/// range of the estimates and the one furthest from zero.
+fn contrasts(cx: &Context, axis: &str, cs: &[Contrast]) -> String {
+    let label = |c: &Contrast| {
+        let s: Vec<String> = c.setting.iter().map(|(a, v)| format!("{a}={v}")).collect();
+        if s.is_empty() {
+            format!("(vs {axis}={})", cx.coord(c.base, axis))
+        } else {
+            s.join(" ")
+        }
+    };
+    if cs.len() <= LISTED {
+        let listed: Vec<String> = cs
+            .iter()
+            .map(|c| format!("{} {}", label(c), c.comparison.change))
+            .collect();
+        return format!("({})", listed.join("; "));
+    }
+    let pcts = cs.iter().map(|c| c.comparison.change.pct);
+    let lo = pcts.clone().fold(f64::INFINITY, f64::min);
+    let hi = pcts.fold(f64::NEG_INFINITY, f64::max);
+    let largest = cs
+        .iter()
+        .max_by(|a, b| {
+            a.comparison
+                .change
+                .pct
+                .abs()
+                .total_cmp(&b.comparison.change.pct.abs())
+        })
+        .expect("more than LISTED contrasts");
+    format!(
+        "settings, by {} to {} (largest at {}: {})",
+        crate::stats::format_change(lo, None),
+        crate::stats::format_change(hi, None),
+        label(largest),
+        largest.comparison.change
+    )
+}
+
+/// Speed-up and parallel efficiency of each setting against its own
+/// fewest-threads run, and the settings that more threads slow down.
+fn scaling(out: &mut String, cx: &Context) {
+    let a = cx.analysis;
+    if a.scaling.is_empty() {
+        return;
+    }
+    let mut counts: Vec<usize> = a
+        .scaling
+        .iter()
+        .flat_map(|s| s.steps.iter().map(|t| t.threads))
+        .collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let _ = writeln!(out, "### Threads\n");
+    let slowed: Vec<String> = a
+        .scaling
+        .iter()
+        .filter_map(|s| {
+            let worse: Vec<String> = s
+                .steps
+                .iter()
+                .filter(|t| t.comparison.verdict == crate::stats::Verdict::Slower)
+                .map(|t| format!("{} threads {}", t.threads, t.comparison.change))
+                .collect();
+            (!worse.is_empty()).then(|| format!("{} ({})", setting(&s.setting), worse.join(", ")))
+        })
+        .collect();
+    if slowed.is_empty() {
+        let _ = writeln!(
+            out,
+            "No setting is shown slower with more threads than with {}.\n",
+            a.scaling[0].base_threads
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "More threads make these **slower** than their own {}-thread run: {}.\n",
+            a.scaling[0].base_threads,
+            slowed.join("; ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Speed-up over the same setting's fewest-threads run (time ÷ time, with its 95% interval), parallel efficiency (speed-up ÷ thread ratio) and verdict; Holm over the {} steps.\n",
+        a.families.scaling.size
+    );
+    let header: Vec<String> = counts.iter().map(|t| format!("{t} threads")).collect();
+    let _ = writeln!(out, "| setting | {} |", header.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(counts.len()));
+    for s in &a.scaling {
+        let cells: Vec<String> = counts
+            .iter()
+            .map(|t| match s.steps.iter().find(|x| x.threads == *t) {
+                Some(step) => match (step.speedup, step.efficiency) {
+                    (Some(r), Some(e)) => format!(
+                        "{} [{}, {}], eff. {:.2} [{:.2}, {:.2}] {}",
+                        ratio(r.estimate),
+                        ratio(r.lo),
+                        ratio(r.hi),
+                        e.estimate,
+                        e.lo,
+                        e.hi,
+                        step.comparison.verdict
+                    ),
+                    _ => format!("{} {}", step.comparison.change, step.comparison.verdict),
+                },
+                None => "–".into(),
+            })
+            .collect();
+        let _ = writeln!(out, "| {} | {} |", setting(&s.setting), cells.join(" | "));
+    }
+    let _ = writeln!(out);
+}
+
+fn setting(s: &[(String, String)]) -> String {
+    if s.is_empty() {
+        "(all)".into()
+    } else {
+        s.iter()
+            .map(|(a, v)| format!("{a}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}

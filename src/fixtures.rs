@@ -41,7 +41,11 @@ pub fn output_with_ops(ns_per_op: f64, allocs_per_op: u64, ops_per_run: u64) -> 
             user_ns: (ns_per_op * ops as f64).round() as u64,
             ..CpuUsage::default()
         },
-        threads: ThreadCheck::default(),
+        threads: ThreadCheck {
+            rayon: 1,
+            tokio: None,
+            os_threads: 2,
+        },
         allocator: AllocatorName::System,
         evidence: Evidence {
             glibc: true,
@@ -77,6 +81,11 @@ pub fn results(config: &str, per_point: &[&[Option<f64>]]) -> Results {
 /// The results of `config` where point `i` has one successful process per
 /// value in `ns[i]` (its ns/op), each with `allocs` allocations per op.
 pub fn results_with(config: &str, ns: &[Vec<f64>], allocs: u64) -> Results {
+    results_with_ops(config, ns, allocs, 1)
+}
+
+/// [`results_with`] for a workload doing `ops_per_run` operations per run.
+pub fn results_with_ops(config: &str, ns: &[Vec<f64>], allocs: u64, ops_per_run: u64) -> Results {
     assemble(config, |points| {
         let mut runs = Vec::new();
         for (point, values) in ns.iter().enumerate().take(points.len()) {
@@ -85,7 +94,7 @@ pub fn results_with(config: &str, ns: &[Vec<f64>], allocs: u64) -> Results {
                     point,
                     process,
                     runs.len(),
-                    Outcome::Ok(output(*v, allocs)),
+                    Outcome::Ok(output_with_ops(*v, allocs, ops_per_run)),
                 ));
             }
         }

@@ -29,8 +29,7 @@ pub enum AxisKind {
 /// One value of an axis against the pick, at one setting of the other axes.
 #[derive(Clone, Debug, Serialize)]
 pub struct Contrast {
-    /// The other varying axes' values, e.g. `[("variant", "v3"), ("threads", "2")]`.
-    pub setting: Vec<(String, String)>,
+    pub setting: Setting,
     /// The point with the picked value (the comparison's base).
     pub base: usize,
     /// The point with this value (the comparison's head).
@@ -53,8 +52,7 @@ pub struct ValueFinding {
 pub struct AxisFinding {
     pub axis: String,
     pub kind: AxisKind,
-    /// The value fastest in the most settings (ties: the lower geometric
-    /// mean of its medians).
+    /// The value closest to the fastest across the settings (see [`pick`]).
     pub pick: String,
     /// Settings of the other axes with the pick and at least one other value measured.
     pub settings: usize,
@@ -86,27 +84,39 @@ pub struct ScalingStep {
 /// How one setting scales with threads.
 #[derive(Clone, Debug, Serialize)]
 pub struct Scaling {
-    pub setting: Vec<(String, String)>,
+    pub setting: Setting,
     /// The fewest-threads point everything here is compared with.
     pub base: usize,
     pub base_threads: usize,
     pub steps: Vec<ScalingStep>,
 }
 
-/// Points sharing every varying axis's value except `axis`, keyed by those values.
-fn settings_along(results: &Results, axis: &str) -> Vec<(Vec<(String, String)>, Vec<usize>)> {
+/// The values of the other varying axes, e.g. `[("variant", "v3")]`.
+pub type Setting = Vec<(String, String)>;
+
+/// The points along one axis at one setting of the others.
+struct Slice {
+    setting: Setting,
+    points: Vec<usize>,
+}
+
+/// Points sharing every varying axis's value except `axis`'s.
+fn slices_along(results: &Results, axis: &str) -> Vec<Slice> {
     let varying = matrix::varying_axes(&results.plan.axes);
-    let mut out: Vec<(Vec<(String, String)>, Vec<usize>)> = Vec::new();
+    let mut out: Vec<Slice> = Vec::new();
     for p in &results.points {
-        let key: Vec<(String, String)> = p
+        let setting: Setting = p
             .coords
             .iter()
             .filter(|(a, _)| a != axis && varying.contains(&a.as_str()))
             .cloned()
             .collect();
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, ids)) => ids.push(p.id),
-            None => out.push((key, vec![p.id])),
+        match out.iter_mut().find(|s| s.setting == setting) {
+            Some(s) => s.points.push(p.id),
+            None => out.push(Slice {
+                setting,
+                points: vec![p.id],
+            }),
         }
     }
     out
@@ -139,14 +149,18 @@ fn axis_finding(
 ) -> Option<AxisFinding> {
     let name = axis.name();
     let measured = |id: &usize| points[*id].succeeded() > 0;
-    let along: Vec<(Vec<(String, String)>, Vec<usize>)> = settings_along(results, name)
+    let along: Vec<Slice> = slices_along(results, name)
         .into_iter()
-        .map(|(k, ids)| (k, ids.into_iter().filter(measured).collect::<Vec<_>>()))
-        .filter(|(_, ids)| ids.len() > 1)
+        .map(|s| Slice {
+            points: s.points.into_iter().filter(measured).collect(),
+            ..s
+        })
+        .filter(|s| s.points.len() > 1)
         .collect();
     let pick = pick(results, points, axis, &along)?;
     let mut contrasts: Vec<(String, Contrast)> = Vec::new();
-    for (setting, ids) in &along {
+    for slice in &along {
+        let ids = &slice.points;
         let Some(&base) = ids.iter().find(|&&id| value_of(results, id, name) == pick) else {
             continue;
         };
@@ -160,7 +174,7 @@ fn axis_finding(
                 contrasts.push((
                     value,
                     Contrast {
-                        setting: setting.clone(),
+                        setting: slice.setting.clone(),
                         base,
                         head,
                         comparison,
@@ -172,7 +186,11 @@ fn axis_finding(
     let family = Family::adjust(&mut contrasts, |(_, c)| &mut c.comparison);
     let settings_with_pick = along
         .iter()
-        .filter(|(_, ids)| ids.iter().any(|&id| value_of(results, id, name) == pick))
+        .filter(|s| {
+            s.points
+                .iter()
+                .any(|&id| value_of(results, id, name) == pick)
+        })
         .count();
     let mut others: Vec<ValueFinding> = axis
         .labels()
@@ -210,48 +228,40 @@ fn axis_finding(
     })
 }
 
-/// The value fastest in the most settings; ties go to the value with the
-/// lower geometric mean of its medians over the settings it was measured in.
+/// The value closest to the fastest across the settings: the lowest mean,
+/// over the settings it was measured in, of ln(its median ÷ the setting's
+/// fastest median). A value that is fastest wherever it runs scores 0.
 fn pick(
     results: &Results,
     points: &[PointAnalysis],
     axis: &Axis,
-    along: &[(Vec<(String, String)>, Vec<usize>)],
+    along: &[Slice],
 ) -> Option<String> {
     let name = axis.name();
     let labels = axis.labels();
-    let mut wins = vec![0usize; labels.len()];
-    let mut log_sum = vec![(0.0f64, 0usize); labels.len()];
-    for (_, ids) in along {
-        let fastest = ids
+    let mut score = vec![(0.0f64, 0usize); labels.len()];
+    for slice in along {
+        let fastest = slice
+            .points
             .iter()
-            .copied()
-            .min_by(|&a, &b| points[a].median_ns().total_cmp(&points[b].median_ns()))?;
-        for &id in ids {
+            .map(|&id| points[id].median_ns())
+            .fold(f64::INFINITY, f64::min);
+        for &id in &slice.points {
             let i = labels
                 .iter()
                 .position(|l| l == value_of(results, id, name))?;
-            let m = points[id].median_ns();
-            if m > 0.0 {
-                log_sum[i].0 += m.ln();
-                log_sum[i].1 += 1;
-            }
-            if id == fastest {
-                wins[i] += 1;
-            }
+            score[i].0 += (points[id].median_ns() / fastest).ln();
+            score[i].1 += 1;
         }
     }
-    let geo = |i: usize| {
-        let (s, n) = log_sum[i];
-        if n == 0 {
-            f64::INFINITY
-        } else {
-            s / n as f64
-        }
-    };
+    let mean = |i: usize| score[i].0 / score[i].1 as f64;
     (0..labels.len())
-        .filter(|&i| log_sum[i].1 > 0)
-        .max_by(|&a, &b| wins[a].cmp(&wins[b]).then(geo(b).total_cmp(&geo(a))))
+        .filter(|&i| score[i].1 > 0)
+        .min_by(|&a, &b| {
+            mean(a)
+                .total_cmp(&mean(b))
+                .then(score[b].1.cmp(&score[a].1))
+        })
         .map(|i| labels[i].clone())
 }
 
@@ -262,17 +272,20 @@ pub(super) fn scaling(
     points: &[PointAnalysis],
     settings: &CompareSettings,
 ) -> (Vec<Scaling>, Family) {
-    let Some(Axis::Threads(values)) = results
+    if !results
         .plan
         .axes
         .iter()
-        .find(|a| matches!(a, Axis::Threads(v) if v.len() > 1))
-    else {
+        .any(|a| matches!(a, Axis::Threads(v) if v.len() > 1))
+    {
         return (Vec::new(), Family::default());
-    };
-    let _ = values;
+    }
     let mut out: Vec<Scaling> = Vec::new();
-    for (setting, ids) in settings_along(results, "threads") {
+    for Slice {
+        setting,
+        points: ids,
+    } in slices_along(results, "threads")
+    {
         let mut ids: Vec<usize> = ids
             .into_iter()
             .filter(|&id| points[id].succeeded() > 0)

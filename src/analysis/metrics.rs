@@ -39,7 +39,7 @@ pub struct ProcessMetrics {
     pub first_use_ns: f64,
     pub ops_per_run: u64,
     /// Timed operations the counts cover.
-    pub ops: f64,
+    pub ops: u64,
     pub digest: u64,
     pub threads: ThreadCheck,
     pub allocator: AllocatorName,
@@ -61,8 +61,14 @@ impl ProcessMetrics {
             .iter()
             .map(|s| per_op_of_sample(s.ns, s.iters))
             .collect();
-        let ops = (o.alloc.iters * ops_per_run) as f64;
-        let per_op = |x: u64| if ops > 0.0 { x as f64 / ops } else { f64::NAN };
+        let ops = o.alloc.iters * ops_per_run;
+        let per_op = |x: u64| {
+            if ops > 0 {
+                x as f64 / ops as f64
+            } else {
+                f64::NAN
+            }
+        };
         let range = |f: fn(&crate::protocol::Sample) -> u64| {
             let values = o.samples.iter().map(f);
             (values.clone().min().unwrap_or(0), values.max().unwrap_or(0))

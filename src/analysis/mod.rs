@@ -121,3 +121,159 @@ impl Analysis {
 pub fn speedup(pct: f64) -> f64 {
     100.0 / (100.0 + pct)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::results_by;
+    use crate::stats::Verdict;
+
+    const SORTS: &str = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v1\", \"v3\"]\nsize = [1000, 2000]\n[matrix]\nthreads = [1, 2]\nallocator = [\"system\", \"jemalloc\"]\n[measure]\nprocesses = 8\n";
+
+    fn analyse(config: &str, ns: impl Fn(&crate::matrix::Point) -> f64) -> (Results, Analysis) {
+        let r = results_by(config, ns, |_| 1);
+        let a = Analysis::of(&r, &CompareSettings::default());
+        (r, a)
+    }
+
+    /// A synthetic world: size 2000 costs twice size 1000; jemalloc costs
+    /// 10%; v3 halves with 2 threads, v1 gets 20% slower; sequential
+    /// ignores threads.
+    fn world(p: &crate::matrix::Point) -> f64 {
+        let mut ns = 1e6 * p.params.int("size") as f64 / 1000.0;
+        if p.allocator == crate::alloc::AllocatorName::Jemalloc {
+            ns *= 1.10;
+        }
+        match (p.variant.as_str(), p.threads) {
+            ("v3", 2) => ns * 0.5,
+            ("v1", 1) => ns * 1.5,
+            ("v1", 2) => ns * 1.8,
+            _ => ns,
+        }
+    }
+
+    #[test]
+    fn each_parameter_set_is_compared_with_its_own_baseline() {
+        let (r, a) = analyse(SORTS, world);
+        assert_eq!(a.groups.len(), 2);
+        for g in &a.groups {
+            let base = g.baseline.expect("every group has the baseline's settings");
+            let p = &r.points[base];
+            assert_eq!((p.variant.as_str(), p.threads), ("sequential", 1));
+            assert_eq!(p.coord("size"), Some(g.params[0].1.as_str()));
+            // Same work, same knobs but the variant: sequential at threads=2
+            // is the same time, so no point is "2× faster" from its size.
+            for &id in &g.points {
+                if let Some(c) = &a.points[id].vs_baseline {
+                    assert!(c.change.pct > -60.0 && c.change.pct < 100.0, "{}", c.change);
+                }
+            }
+        }
+        // 24 points, 2 baselines: 22 comparisons in the family.
+        assert_eq!(a.families.vs_baseline.size, 22);
+    }
+
+    #[test]
+    fn ties_with_the_fastest_are_listed_not_crowned() {
+        // v3 at 2 threads is fastest under both allocators' system... and
+        // sequential at 1 and 2 threads are equal: the fastest of size=1000
+        // is v3 threads=2 system; nothing else is within noise of it.
+        let (r, a) = analyse(SORTS, world);
+        let g = &a.groups[0];
+        let f = &r.points[g.fastest.unwrap()];
+        assert_eq!((f.variant.as_str(), f.threads), ("v3", 2));
+        assert!(
+            g.ties.is_empty(),
+            "{:?}",
+            g.ties.iter().map(|t| t.0).collect::<Vec<_>>()
+        );
+        // Make v3 threads=2 jemalloc equal to system: now it ties.
+        let (r, a) = analyse(SORTS, |p| {
+            if p.variant == "v3" && p.threads == 2 {
+                1e6 * p.params.int("size") as f64 / 2000.0
+            } else {
+                world(p)
+            }
+        });
+        let tied: Vec<String> = a.groups[0]
+            .ties
+            .iter()
+            .map(|(id, _)| r.points[*id].allocator.to_string())
+            .collect();
+        assert_eq!(tied, ["jemalloc"]);
+    }
+
+    #[test]
+    fn axes_say_what_to_pick_and_where_the_rest_costs() {
+        let (_, a) = analyse(SORTS, world);
+        let alloc = a.axes.iter().find(|f| f.axis == "allocator").unwrap();
+        assert_eq!(alloc.pick, "system");
+        let je = &alloc.others[0];
+        assert_eq!(je.value, "jemalloc");
+        // Slower everywhere: 3 variants × 2 thread counts × 2 sizes.
+        assert_eq!(
+            (je.slower.len(), je.tied.len(), je.faster.len()),
+            (12, 0, 0)
+        );
+        assert!(je
+            .slower
+            .iter()
+            .all(|c| (c.comparison.change.pct - 10.0).abs() < 0.5));
+        let threads = a.axes.iter().find(|f| f.axis == "threads").unwrap();
+        assert_eq!(threads.pick, "2");
+        let one = &threads.others[0];
+        // v3 gains from 2 threads (1 is slower there), v1 loses (1 is faster),
+        // sequential does not care (tied).
+        assert_eq!(
+            (one.slower.len(), one.faster.len(), one.tied.len()),
+            (4, 4, 4)
+        );
+        assert_eq!(
+            a.axes.iter().find(|f| f.axis == "size").unwrap().kind,
+            AxisKind::Param
+        );
+    }
+
+    #[test]
+    fn scaling_is_against_the_same_settings_one_thread_run_with_an_interval() {
+        let (r, a) = analyse(SORTS, world);
+        let v1 = a
+            .scaling
+            .iter()
+            .find(|s| r.points[s.base].variant == "v1")
+            .unwrap();
+        assert_eq!(v1.base_threads, 1);
+        let step = &v1.steps[0];
+        assert_eq!(step.comparison.verdict, Verdict::Slower);
+        let speedup = step.speedup.unwrap();
+        assert!((speedup.estimate - 1.5 / 1.8).abs() < 0.01, "{speedup:?}");
+        assert!(speedup.lo <= speedup.estimate && speedup.estimate <= speedup.hi);
+        let v3 = a
+            .scaling
+            .iter()
+            .find(|s| r.points[s.base].variant == "v3")
+            .unwrap();
+        let eff = v3.steps[0].efficiency.unwrap();
+        assert!((eff.estimate - 1.0).abs() < 0.01, "{eff:?}");
+    }
+
+    #[test]
+    fn a_failed_or_excluded_baseline_is_said_to_be_one() {
+        // Every process of the baseline failed.
+        let tiny = crate::fixtures::TINY;
+        let r = crate::fixtures::results(tiny, &[&[None, None], &[Some(1.0); 6]]);
+        let a = Analysis::of(&r, &CompareSettings::default());
+        assert_eq!(a.groups[0].baseline_state, BaselineState::Failed);
+        assert!(a.points[1].vs_baseline.is_none());
+    }
+
+    #[test]
+    fn points_that_never_ran_are_missing_not_failed() {
+        let tiny = crate::fixtures::TINY.replace("[matrix]", "[measure]\nprocesses = 6\n[matrix]");
+        let r = crate::fixtures::results(&tiny, &[&[Some(1.0); 6], &[Some(1.0); 2]]);
+        let a = Analysis::of(&r, &CompareSettings::default());
+        assert_eq!((a.points[0].missing, a.points[1].missing), (0, 4));
+        assert!(a.points[1].failures.is_empty());
+        assert_eq!(a.missing(), 4);
+    }
+}

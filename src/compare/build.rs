@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::CompareError;
 use super::matching::{key, match_points, SettingChange};
-use crate::protocol::RunOutput;
+use crate::analysis::ProcessMetrics;
 use crate::results::Results;
 use crate::stats::{
     self, CompareSettings, Comparison, ExactComparison, GeoMean, GeoMeanSettings, Verdict,
@@ -111,12 +111,14 @@ struct ProcessValues {
 }
 
 fn process_values(results: &Results, point: usize) -> ProcessValues {
-    let outputs: Vec<&RunOutput> = results.runs_of(point).filter_map(|r| r.output()).collect();
-    let per_op = |x: u64, o: &RunOutput| x as f64 / o.alloc.iters as f64;
+    let metrics: Vec<ProcessMetrics> = results
+        .runs_of(point)
+        .filter_map(ProcessMetrics::of)
+        .collect();
     ProcessValues {
-        ns: outputs.iter().map(|o| o.median_ns_per_op()).collect(),
-        allocs: outputs.iter().map(|o| per_op(o.alloc.allocs, o)).collect(),
-        bytes: outputs.iter().map(|o| per_op(o.alloc.bytes, o)).collect(),
+        ns: metrics.iter().map(|m| m.ns_per_op).collect(),
+        allocs: metrics.iter().map(|m| m.allocs_per_op).collect(),
+        bytes: metrics.iter().map(|m| m.bytes_per_op).collect(),
     }
 }
 
@@ -364,6 +366,20 @@ mod tests {
         assert!((g.change_pct - ((1.1f64).sqrt() - 1.0) * 100.0).abs() < 0.2);
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
         assert!(!r.points[0].allocs_per_op.unwrap().changed);
+    }
+
+    /// Regression: allocations and bytes per operation divided by runs, not
+    /// operations, when a run does many operations.
+    #[test]
+    fn exact_counts_are_per_operation_when_a_run_does_many() {
+        let ns = vec![vec![9.0; 6], vec![9.0; 6]];
+        let base = crate::fixtures::results_with_ops(TINY, &ns, 1, 100_000);
+        let head = crate::fixtures::results_with_ops(TINY, &ns, 2, 100_000);
+        let r = report(&base, &head);
+        let allocs = r.points[0].allocs_per_op.unwrap();
+        assert_eq!((allocs.base.value, allocs.head.value), (1.0, 2.0));
+        assert_eq!(r.points[0].bytes_per_op.unwrap().head.value, 128.0);
+        assert!((r.points[0].time.as_ref().unwrap().head.median - 9.0).abs() < 1e-9);
     }
 
     #[test]

@@ -20,15 +20,18 @@
 //! tuner's unit of replication: samples within a process share its heap
 //! layout, CPU placement and calibration, so counting them as independent
 //! would overstate the evidence. The line's value is the process's median
-//! ns/op, its iteration count the timed iterations of all its samples.
+//! ns/op, its iteration count the timed operations of all its samples (as
+//! Go's `b.N` counts operations), and every figure is per operation.
 
 use std::fmt::Write as _;
 
+use crate::analysis::ProcessMetrics;
 use crate::matrix::{self, Point};
-use crate::protocol::RunOutput;
 use crate::results::Results;
 
-/// Every successful process of `results` as Go benchmark lines.
+/// Every successful process of `results` as Go benchmark lines, with a
+/// `#` line (which the format ignores) saying how many failed processes
+/// have no line.
 pub fn gobench(results: &Results) -> String {
     let mut out = String::new();
     for (key, value) in config_lines(results) {
@@ -36,7 +39,7 @@ pub fn gobench(results: &Results) -> String {
     }
     let _ = writeln!(out);
     let varying = matrix::varying_axes(&results.plan.axes);
-    let lines: Vec<(String, &RunOutput)> = results
+    let lines: Vec<(String, ProcessMetrics)> = results
         .runs
         .iter()
         .filter_map(|r| {
@@ -47,19 +50,26 @@ pub fn gobench(results: &Results) -> String {
                 &varying,
                 results.environment.cores,
             );
-            r.output().map(|o| (name, o))
+            ProcessMetrics::of(r).map(|m| (name, m))
         })
         .collect();
-    let width = lines.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-    for (name, o) in lines {
-        let iters: u64 = o.samples.iter().map(|s| s.iters).sum();
-        let per_op = |x: u64| x as f64 / o.alloc.iters as f64;
+    let failed = results.runs.len() - lines.len();
+    if failed > 0 {
         let _ = writeln!(
             out,
-            "{name:<width$}\t{iters}\t{} ns/op\t{} B/op\t{} allocs/op",
-            go_value(o.median_ns_per_op()),
-            go_value(per_op(o.alloc.bytes)),
-            go_value(per_op(o.alloc.allocs)),
+            "# {failed} of {} processes failed and have no line here; `tuner report` lists them with their reasons.\n",
+            results.runs.len()
+        );
+    }
+    let width = lines.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, m) in lines {
+        let _ = writeln!(
+            out,
+            "{name:<width$}\t{}\t{} ns/op\t{} B/op\t{} allocs/op",
+            m.ops,
+            go_value(m.ns_per_op),
+            go_value(m.bytes_per_op),
+            go_value(m.allocs_per_op),
         );
     }
     out
@@ -254,6 +264,43 @@ mod tests {
         assert_eq!(config_key("record_size"), "record_size");
         assert_eq!(config_key("Odd Key"), "odd-key");
         assert_eq!(config_key("9lives"), "axis-9lives");
+    }
+
+    /// Regression: per-op figures divided by runs, not operations, so a
+    /// pool workload (100,000 operations per run, one 8-byte buffer each)
+    /// exported `800000 B/op  100000 allocs/op`.
+    #[test]
+    fn figures_are_per_operation_when_a_run_does_many() {
+        let results = crate::fixtures::results_with_ops(
+            crate::fixtures::TINY,
+            &[vec![9.0, 9.0], vec![9.0]],
+            1,
+            100_000,
+        );
+        let parsed = parse(&gobench(&results)).unwrap();
+        let (_, ops, values) = &parsed.results[0];
+        assert_eq!(*ops, 3_000_000, "b.N counts operations");
+        assert_eq!(values[0], (9.0, "ns/op".to_string()));
+        assert_eq!(values[1], (64.0, "B/op".to_string()));
+        assert_eq!(values[2], (1.0, "allocs/op".to_string()));
+        let csv = crate::export::export(&results, crate::export::ExportFormat::Csv);
+        let row = csv.lines().nth(1).unwrap();
+        assert!(
+            row.contains(",9,1,64,"),
+            "ns, allocs and bytes per op: {row}"
+        );
+    }
+
+    #[test]
+    fn failed_processes_are_counted_in_a_line_the_format_ignores() {
+        let results =
+            crate::fixtures::results(crate::fixtures::TINY, &[&[Some(10.0), None], &[None]]);
+        let text = gobench(&results);
+        assert!(
+            text.contains("# 2 of 3 processes failed and have no line here"),
+            "{text}"
+        );
+        assert_eq!(parse(&text).unwrap().results.len(), 1);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use serde::{Serialize, Serializer};
 
+use crate::analysis::ProcessMetrics;
 use crate::matrix;
 use crate::results::{Outcome, Results};
 
@@ -22,8 +23,8 @@ pub struct ProcessRow {
     /// `ok` or `failed`.
     pub status: &'static str,
     pub samples: usize,
-    /// Timed iterations over all samples.
-    pub iters: u64,
+    /// Timed operations over all samples.
+    pub ops: u64,
     /// The median of the process's samples.
     pub ns_per_op: Option<f64>,
     pub allocs_per_op: Option<f64>,
@@ -31,7 +32,8 @@ pub struct ProcessRow {
     pub peak_live_bytes: Option<i64>,
     /// User + system CPU time per operation, all threads.
     pub cpu_ns_per_op: Option<f64>,
-    pub max_rss_kib: u64,
+    /// The worker's own peak resident set.
+    pub peak_rss_bytes: Option<f64>,
     pub wall_ms: f64,
     /// Why a failed process failed.
     pub reason: Option<String>,
@@ -51,24 +53,23 @@ pub fn rows(results: &Results) -> Vec<ProcessRow> {
         .iter()
         .map(|r| {
             let point = &results.points[r.point];
-            let out = r.output();
-            let per_op = |x: u64| out.map(|o| x as f64 / o.alloc.iters as f64);
-            let iters = out.map_or(0, |o| o.samples.iter().map(|s| s.iters).sum());
+            let m = ProcessMetrics::of(r);
+            let m = m.as_ref();
             ProcessRow {
                 run_id: results.run_id.clone(),
                 point: point.label(&varying),
                 coords: point.coords.clone(),
                 process: r.process,
                 seq: r.seq,
-                status: if out.is_some() { "ok" } else { "failed" },
-                samples: out.map_or(0, |o| o.samples.len()),
-                iters,
-                ns_per_op: out.map(|o| o.median_ns_per_op()),
-                allocs_per_op: out.and_then(|o| per_op(o.alloc.allocs)),
-                bytes_per_op: out.and_then(|o| per_op(o.alloc.bytes)),
-                peak_live_bytes: out.map(|o| o.alloc.peak_live),
-                cpu_ns_per_op: out.and_then(|o| per_op(o.cpu.user_ns + o.cpu.system_ns)),
-                max_rss_kib: r.max_rss_kib,
+                status: if m.is_some() { "ok" } else { "failed" },
+                samples: m.map_or(0, |m| m.sample_ns_per_op.len()),
+                ops: m.map_or(0, |m| m.ops),
+                ns_per_op: m.map(|m| m.ns_per_op),
+                allocs_per_op: m.map(|m| m.allocs_per_op),
+                bytes_per_op: m.map(|m| m.bytes_per_op),
+                peak_live_bytes: m.map(|m| m.peak_live_bytes as i64),
+                cpu_ns_per_op: m.map(|m| m.cpu_ns_per_op),
+                peak_rss_bytes: m.and_then(|m| m.peak_rss_bytes),
                 wall_ms: r.wall_ms,
                 reason: match &r.outcome {
                     Outcome::Failed { reason, .. } => Some(reason.clone()),

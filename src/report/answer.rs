@@ -47,7 +47,7 @@ pub fn section(out: &mut String, cx: &Context) {
     if !a.axes.is_empty() {
         let _ = writeln!(out, "### Axis by axis\n");
         for f in &a.axes {
-            axis(out, cx, f);
+            axis(out, f);
         }
         let _ = writeln!(out);
     }
@@ -137,11 +137,17 @@ fn params_prefix(g: &Group) -> String {
     }
 }
 
-fn axis(out: &mut String, cx: &Context, f: &AxisFinding) {
+fn axis(out: &mut String, f: &AxisFinding) {
     let lead = match f.kind {
         AxisKind::Knob | AxisKind::Variant => format!(
-            "- **{}**: pick **{}** (fastest in the most of {} settings).",
-            f.axis, f.pick, f.settings
+            "- **{}**: pick **{}** (closest to the fastest across {}).",
+            f.axis,
+            f.pick,
+            plural(
+                f.settings,
+                "setting of the other axes",
+                "settings of the other axes"
+            )
         ),
         AxisKind::Param => format!(
             "- **{}** (a workload parameter: other values may do other work), against {}={}:",
@@ -149,7 +155,7 @@ fn axis(out: &mut String, cx: &Context, f: &AxisFinding) {
         ),
     };
     let _ = write!(out, "{lead}");
-    let parts: Vec<String> = f.others.iter().map(|v| value(cx, &f.axis, v)).collect();
+    let parts: Vec<String> = f.others.iter().map(|v| value(&f.axis, v)).collect();
     if parts.is_empty() {
         let _ = writeln!(out, " No other value could be compared with it.");
     } else {
@@ -158,21 +164,21 @@ fn axis(out: &mut String, cx: &Context, f: &AxisFinding) {
 }
 
 /// `jemalloc: slower in 8 of 8 settings, by +6.6% to +10.4% (…)`.
-fn value(cx: &Context, axis: &str, v: &ValueFinding) -> String {
+fn value(axis: &str, v: &ValueFinding) -> String {
     let total = v.slower.len() + v.faster.len() + v.tied.len();
     let mut parts = Vec::new();
     if !v.slower.is_empty() {
         parts.push(format!(
             "slower in {} of {total} {}",
             v.slower.len(),
-            contrasts(cx, axis, &v.slower)
+            contrasts(&v.slower)
         ));
     }
     if !v.faster.is_empty() {
         parts.push(format!(
             "faster in {} of {total} {}",
             v.faster.len(),
-            contrasts(cx, axis, &v.faster)
+            contrasts(&v.faster)
         ));
     }
     if !v.tied.is_empty() {
@@ -188,19 +194,19 @@ fn value(cx: &Context, axis: &str, v: &ValueFinding) -> String {
 
 /// The settings of `cs` with their changes: each listed when few, else the
 /// range of the estimates and the one furthest from zero.
-fn contrasts(cx: &Context, axis: &str, cs: &[Contrast]) -> String {
+fn contrasts(cs: &[Contrast]) -> String {
     let label = |c: &Contrast| {
         let s: Vec<String> = c.setting.iter().map(|(a, v)| format!("{a}={v}")).collect();
-        if s.is_empty() {
-            format!("(vs {axis}={})", cx.coord(c.base, axis))
-        } else {
-            s.join(" ")
-        }
+        s.join(" ")
     };
     if cs.len() <= LISTED {
         let listed: Vec<String> = cs
             .iter()
-            .map(|c| format!("{} {}", label(c), c.comparison.change))
+            .map(|c| {
+                format!("{} {}", label(c), c.comparison.change)
+                    .trim_start()
+                    .to_string()
+            })
             .collect();
         return format!("({})", listed.join("; "));
     }
@@ -299,6 +305,14 @@ fn scaling(out: &mut String, cx: &Context) {
         let _ = writeln!(out, "| {} | {} |", setting(&s.setting), cells.join(" | "));
     }
     let _ = writeln!(out);
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 fn setting(s: &[(String, String)]) -> String {

@@ -383,20 +383,22 @@ fn mib_lines(series: &[HeapSeries], values: impl Fn(&HeapSeries) -> &Vec<(f64, i
         .collect()
 }
 
-/// Draws every chart the results support into `dir/charts/`.
-pub(crate) fn write_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<Chart>> {
+/// Draws every chart the results support (reading the heap profiles from
+/// the run directory `dir`): each with its SVG text, to be written at its
+/// `file` relative to `dir`.
+pub(crate) fn draw_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<(Chart, String)>> {
     let (results, analysis) = (cx.results, cx.analysis);
-    let charts_dir = dir.join("charts");
     let mut charts = Vec::new();
     let mut save =
         |name: String, svg: String, title: String, caption: String| -> anyhow::Result<()> {
-            std::fs::create_dir_all(&charts_dir)?;
-            std::fs::write(charts_dir.join(&name), svg)?;
-            charts.push(Chart {
-                file: format!("charts/{name}"),
-                title,
-                caption,
-            });
+            charts.push((
+                Chart {
+                    file: format!("charts/{name}"),
+                    title,
+                    caption,
+                },
+                svg,
+            ));
             Ok(())
         };
     let varying = matrix::varying_axes(&results.plan.axes);

@@ -103,6 +103,14 @@ pub fn achieved(ci: &Interval, nominal: f64) -> String {
     }
 }
 
+/// The achieved level every interval shares, if they all share one (the
+/// same sample sizes give the same level).
+pub fn common_level(intervals: impl Iterator<Item = Interval>) -> Option<f64> {
+    let mut levels = intervals.map(|ci| (ci.level * 1000.0).round() / 1000.0);
+    let first = levels.next()?;
+    levels.all(|l| l == first).then_some(first)
+}
+
 /// An exact count across processes: the value when they agree, else the
 /// range with ⚠, printed with as many digits as it takes for the two ends
 /// to read differently.

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::charts::Chart;
-use super::format::{bytes, count, duration_ns, exact, interval, ratio};
+use super::format::{achieved, bytes, common_level, count, duration_ns, exact, interval, ratio};
 use super::Context;
 use crate::analysis::{BaselineState, PointAnalysis};
 use crate::config::Axis;
@@ -276,12 +276,22 @@ impl<'a> Report<'a> {
             );
         }
         let axes = &self.cx.varying;
+        let points = || listed.iter().map(|&id| &a.points[id]);
+        let time_level = common_level(points().filter_map(|p| p.time.as_ref()?.ci));
+        let change_level = common_level(points().filter_map(|p| p.vs_baseline.as_ref()?.change.ci));
+        let header = |level: Option<f64>| {
+            format!("{:.1}% CI", level.unwrap_or(nominal) * 100.0).replace(".0%", "%")
+        };
         let _ = writeln!(
             out,
-            "| {} | time/op [95% CI] | vs baseline | allocs/op | B/op | processes |",
-            axes.join(" | ")
+            "| {} | time/op [{}] | vs baseline [{}] | allocs/op | B/op | processes |",
+            axes.join(" | "),
+            header(time_level),
+            header(change_level)
         );
         let _ = writeln!(out, "|{}--:|---|--:|--:|--:|", "---|".repeat(axes.len()));
+        // Cells say their level only when the column's levels differ.
+        let cell_nominal = |level: Option<f64>| level.unwrap_or(nominal);
         for &id in &listed {
             let p = &a.points[id];
             let coords: Vec<String> = axes
@@ -294,14 +304,20 @@ impl<'a> Report<'a> {
                     Some(ci) => format!(
                         "{} {}",
                         duration_ns(t.median),
-                        interval(&ci, nominal, duration_ns)
+                        interval(&ci, cell_nominal(time_level), duration_ns)
                     ),
                     None => duration_ns(t.median),
                 },
             };
             let vs = match &p.vs_baseline {
                 _ if self.is_group_baseline(p) => "(baseline)".to_string(),
-                Some(c) => super::answer::change(c, nominal),
+                Some(c) => {
+                    let level = c
+                        .change
+                        .ci
+                        .map(|ci| achieved(&ci, cell_nominal(change_level)));
+                    format!("{}{} {}", c.change, level.unwrap_or_default(), c.verdict)
+                }
                 None => "–".into(),
             };
             let mut processes = p.succeeded().to_string();
@@ -352,6 +368,7 @@ impl<'a> Report<'a> {
                 continue;
             }
             let samples = match p.sample_ns {
+                Some((lo, hi)) if lo == hi => duration_ns(lo as f64),
                 Some((lo, hi)) => format!("{}–{}", duration_ns(lo as f64), duration_ns(hi as f64)),
                 None => "–".into(),
             };

@@ -9,7 +9,7 @@ mod markdown;
 mod profiles;
 mod write;
 
-pub use write::{write, COMPARISON_FILE};
+pub use write::{render, write, Rendered, COMPARISON_FILE};
 
 use crate::analysis::Analysis;
 use crate::matrix;
@@ -63,5 +63,35 @@ impl<'a> Context<'a> {
     /// The point's value on `axis`.
     pub fn coord(&self, point: usize, axis: &str) -> &str {
         self.results.points[point].coord(axis).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fixtures;
+
+    /// A pool-like run: 1,000 operations per run, one process of `v3`
+    /// failed, one point missing a process (an interrupted run).
+    fn pool_like() -> crate::results::Results {
+        let config = fixtures::TINY.replace("[matrix]", "[measure]\nprocesses = 6\n[matrix]");
+        let mut r = fixtures::results_with_ops(&config, &[vec![9.0; 6], vec![4.5; 5]], 1, 1000);
+        r.runs.push(fixtures::record(
+            1,
+            5,
+            r.runs.len(),
+            crate::results::Outcome::Failed {
+                reason: "panicked: as asked".into(),
+                stderr_tail: String::new(),
+            },
+        ));
+        r.runs.retain(|x| !(x.point == 0 && x.process == 5));
+        r
+    }
+
+    #[test]
+    fn report_of_a_many_ops_run_with_failures_and_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let rendered = super::render(dir.path(), &pool_like()).unwrap();
+        insta::assert_snapshot!(rendered.markdown);
     }
 }

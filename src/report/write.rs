@@ -1,9 +1,10 @@
-//! Writing a run directory's report files from its results.
+//! Rendering a run directory's report files from its results, and writing them.
 
 use std::path::Path;
 
 use anyhow::Context as _;
 
+use super::charts::Chart;
 use super::markdown::Report;
 use super::Context;
 use crate::analysis::Analysis;
@@ -13,21 +14,45 @@ use crate::stats::CompareSettings;
 /// The comparison `tuner run --baseline` writes beside the report.
 pub const COMPARISON_FILE: &str = "compare.md";
 
-/// Renders `report.md` and its charts into `dir` from `results` alone (and
-/// the heap profiles it records), linking [`COMPARISON_FILE`] when the
-/// directory holds one.
-pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
+/// A report ready to write: `report.md` and the charts it embeds.
+pub struct Rendered {
+    pub markdown: String,
+    /// Each chart's SVG text, at its path relative to the run directory.
+    pub charts: Vec<(String, String)>,
+}
+
+/// Renders the report of `results`, whose run directory is `dir` (read for
+/// the heap profiles and whether [`COMPARISON_FILE`] is there to link).
+pub fn render(dir: &Path, results: &Results) -> anyhow::Result<Rendered> {
     let analysis = Analysis::of(results, &CompareSettings::default());
     let cx = Context::new(results, &analysis);
-    let charts = super::charts::write_all(dir, &cx)?;
+    let (charts, svgs): (Vec<Chart>, Vec<String>) =
+        super::charts::draw_all(dir, &cx)?.into_iter().unzip();
     let comparison = dir
         .join(COMPARISON_FILE)
         .is_file()
         .then_some(COMPARISON_FILE);
-    let text = Report::new(&cx)
+    let markdown = Report::new(&cx)
         .with_charts(&charts)
         .linking_comparison(comparison)
         .render();
+    Ok(Rendered {
+        markdown,
+        charts: charts.into_iter().map(|c| c.file).zip(svgs).collect(),
+    })
+}
+
+/// Renders `report.md` and its charts into `dir` from `results` alone.
+pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
+    let rendered = render(dir, results)?;
+    for (file, svg) in &rendered.charts {
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+    }
     let path = dir.join("report.md");
-    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(&path, rendered.markdown).with_context(|| format!("writing {}", path.display()))
 }

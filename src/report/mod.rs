@@ -73,7 +73,8 @@ mod tests {
     /// A pool-like run: 1,000 operations per run, one process of `v3`
     /// failed, one point missing a process (an interrupted run).
     fn pool_like() -> crate::results::Results {
-        let config = fixtures::TINY.replace("[matrix]", "[measure]\nprocesses = 6\n[matrix]");
+        let config =
+            fixtures::TINY.replace("[matrix]", "[measure]\nprocesses = 6\nseed = 7\n[matrix]");
         let mut r = fixtures::results_with_ops(&config, &[vec![9.0; 6], vec![4.5; 5]], 1, 1000);
         r.runs.push(fixtures::record(
             1,

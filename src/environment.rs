@@ -1,5 +1,7 @@
 //! The machine and build a run was measured on, recorded in every report.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -21,10 +23,11 @@ pub struct Environment {
     pub date: String,
 }
 
-/// Reads the environment. Linux `/proc` files are read directly: tuner
-/// already depends on Linux (wait4, mallinfo2), and a system-information
-/// crate would be a large dependency for five fields.
-pub fn capture() -> Environment {
+/// Reads the environment of a run of the config at `config`. Linux `/proc`
+/// files are read directly: tuner already depends on Linux (wait4,
+/// mallinfo2), and a system-information crate would be a large dependency
+/// for five fields.
+pub fn capture(config: &Path) -> Environment {
     Environment {
         cpu_model: proc_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown".into()),
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -35,7 +38,7 @@ pub fn capture() -> Environment {
         rustc: env!("TUNER_RUSTC_VERSION").to_string(),
         tuner_version: env!("CARGO_PKG_VERSION").to_string(),
         optimized: !cfg!(debug_assertions),
-        git_commit: git_commit(),
+        git_commit: git_commit(config),
         load_average: load_average(),
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
     }
@@ -72,10 +75,17 @@ fn load_average() -> [f64; 3] {
     [(); 3].map(|_| it.next().unwrap_or(f64::NAN))
 }
 
-/// The commit checked out where tuner runs, `+dirty` when changed.
-fn git_commit() -> String {
+/// The commit of the repository holding the config (wherever tuner runs
+/// from), `+dirty` when changed.
+fn git_commit(config: &Path) -> String {
+    let dir = match config.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let git = |args: &[&str]| {
         std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
             .args(args)
             .output()
             .ok()
@@ -98,13 +108,33 @@ fn git_commit() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     #[test]
     fn capture_reads_this_machine() {
-        let env = super::capture();
+        let env = super::capture(Path::new("configs/mergesort.toml"));
         assert!(env.cores >= 1);
         assert!(env.kernel.starts_with("Linux"), "{}", env.kernel);
         assert!(env.rustc.starts_with("rustc "), "{}", env.rustc);
         assert!(env.load_average.iter().all(|l| *l >= 0.0));
         assert!(env.date.ends_with('Z'));
+    }
+
+    /// Regression: the commit came from the current directory, so a run
+    /// started elsewhere recorded "unknown" (or another repository's).
+    #[test]
+    fn the_commit_is_the_config_repositorys_not_the_current_directorys() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        if !repo.join(".git").exists() {
+            return; // a source tarball has no commit to read
+        }
+        let in_repo = super::git_commit(&repo.join("configs/mergesort.toml"));
+        assert_ne!(in_repo, "unknown");
+        let elsewhere = tempfile::tempdir().unwrap();
+        let outside = super::git_commit(&elsewhere.path().join("x.toml"));
+        assert_eq!(
+            outside, "unknown",
+            "a config outside any repository has no commit"
+        );
     }
 }

@@ -16,6 +16,8 @@ use crate::stats::Comparison;
 
 /// Settings listed one by one up to this many; beyond, a count and the range.
 const LISTED: usize = 3;
+/// Parameter groups and scaling rows shown before the rest is summarised.
+const MAX_ROWS: usize = 12;
 
 /// `-75.5% [-75.9, -74.9], 4.08× [4.06, 4.12] (faster)`: a change with its
 /// interval, the speed-up it means and the verdict.
@@ -40,8 +42,15 @@ pub fn section(out: &mut String, cx: &Context) {
         let _ = writeln!(out, "No point produced results: see *Checks* for why.\n");
         return;
     }
-    for g in &a.groups {
+    for g in a.groups.iter().take(MAX_ROWS) {
         group(out, cx, g);
+    }
+    if a.groups.len() > MAX_ROWS {
+        let _ = writeln!(
+            out,
+            "- … and {} more parameter sets; every point is in the table below and in `results.json`.",
+            a.groups.len() - MAX_ROWS
+        );
     }
     let _ = writeln!(out);
     if !a.axes.is_empty() {
@@ -282,7 +291,7 @@ fn scaling(out: &mut String, cx: &Context) {
     let header: Vec<String> = counts.iter().map(|t| format!("{t} threads")).collect();
     let _ = writeln!(out, "| setting | {} |", header.join(" | "));
     let _ = writeln!(out, "|---|{}", "---|".repeat(counts.len()));
-    for s in &a.scaling {
+    for s in a.scaling.iter().take(MAX_ROWS * 2) {
         let cells: Vec<String> = counts
             .iter()
             .map(|t| match s.steps.iter().find(|x| x.threads == *t) {
@@ -303,6 +312,13 @@ fn scaling(out: &mut String, cx: &Context) {
             })
             .collect();
         let _ = writeln!(out, "| {} | {} |", setting(&s.setting), cells.join(" | "));
+    }
+    if a.scaling.len() > MAX_ROWS * 2 {
+        let _ = writeln!(
+            out,
+            "\n{} more settings are in `results.json`.",
+            a.scaling.len() - MAX_ROWS * 2
+        );
     }
     let _ = writeln!(out);
 }

@@ -17,6 +17,8 @@ use crate::config::Axis;
 const LISTED_POINTS: usize = 40;
 /// Per group, the fastest points listed when the table is cut.
 const LISTED_PER_GROUP: usize = 10;
+/// Pivot tables with more cells than this are left out.
+const MAX_PIVOT_CELLS: usize = 100;
 
 pub struct Report<'a> {
     cx: &'a Context<'a>,
@@ -154,7 +156,7 @@ impl<'a> Report<'a> {
             return;
         }
         let _ = writeln!(out, "## By axis\n");
-        let _ = writeln!(out, "Median time per operation and the speed-up against the baseline of the same parameters (the same figure as in the table of all points); the axes not shown are held at the fastest point's values. Pairs of axes that would be mostly excluded are left out.\n");
+        let _ = writeln!(out, "Median time per operation and the speed-up against the baseline of the same parameters (the same figure as in the table of all points); the axes not shown are held at the fastest point's values. Pairs of axes that would be mostly excluded, or have more than {MAX_PIVOT_CELLS} cells, are left out.\n");
         for t in tables {
             let _ = writeln!(out, "{t}");
         }
@@ -162,6 +164,9 @@ impl<'a> Report<'a> {
 
     /// `rows` × `cols` with the other varying axes at `best`'s values.
     fn pivot(&self, rows: &Axis, cols: &Axis, best: usize) -> Option<String> {
+        if rows.len() * cols.len() > MAX_PIVOT_CELLS {
+            return None;
+        }
         let r = self.cx.results;
         let fixed: Vec<(String, String)> = r.points[best]
             .coords
@@ -230,33 +235,45 @@ impl<'a> Report<'a> {
     }
 
     /// The points the table lists: all of them, or past
-    /// [`LISTED_POINTS`], each group's baseline, its fastest few and every
-    /// point with a failure.
+    /// [`LISTED_POINTS`], a selection of at most that many: the baseline
+    /// and fastest few of the baseline's parameter set, then each other
+    /// set's baseline and fastest, then points with failures.
     fn listed(&self) -> Vec<usize> {
         let a = self.cx.analysis;
         if a.points.len() <= LISTED_POINTS {
             return (0..a.points.len()).collect();
         }
         let mut ids: Vec<usize> = Vec::new();
-        for g in &a.groups {
-            let mut by_time: Vec<usize> = g
+        let mut add = |id: usize, ids: &mut Vec<usize>| {
+            if ids.len() < LISTED_POINTS && !ids.contains(&id) {
+                ids.push(id);
+            }
+        };
+        if let Some(main) = a.main_group() {
+            let mut by_time: Vec<usize> = main
                 .points
                 .iter()
                 .copied()
                 .filter(|&id| a.points[id].succeeded() > 0)
                 .collect();
             by_time.sort_by(|&x, &y| a.points[x].median_ns().total_cmp(&a.points[y].median_ns()));
-            ids.extend(by_time.into_iter().take(LISTED_PER_GROUP));
-            ids.extend(g.baseline);
+            for id in main
+                .baseline
+                .into_iter()
+                .chain(by_time.into_iter().take(LISTED_PER_GROUP))
+            {
+                add(id, &mut ids);
+            }
         }
-        ids.extend(
-            a.points
-                .iter()
-                .filter(|p| !p.failures.is_empty())
-                .map(|p| p.id),
-        );
+        for g in &a.groups {
+            for id in g.baseline.into_iter().chain(g.fastest) {
+                add(id, &mut ids);
+            }
+        }
+        for p in a.points.iter().filter(|p| !p.failures.is_empty()) {
+            add(p.id, &mut ids);
+        }
         ids.sort_unstable();
-        ids.dedup();
         ids
     }
 
@@ -268,7 +285,8 @@ impl<'a> Report<'a> {
         if listed.len() < a.points.len() {
             let _ = writeln!(
                 out,
-                "{} of {} points: each parameter set's baseline and {} fastest, and every point with a failure. \
+                "{} of {} points: the baseline and the {} fastest of the baseline's parameters, each other parameter set's \
+                 baseline and fastest, then points with failures, as far as room allows. \
                  Every point is in `results.json`; `tuner export results.json --format csv` lists them one row per process.\n",
                 listed.len(),
                 a.points.len(),

@@ -89,6 +89,28 @@ mod tests {
         r
     }
 
+    /// Regression: a 2,000-point run rendered a 700 KB, 5,660-line report.
+    #[test]
+    fn a_big_matrix_gets_a_summary_not_a_listing() {
+        let sizes: Vec<String> = (0..100).map(|i| (1000 + i).to_string()).collect();
+        let config = format!(
+            "[experiment]\nworkload = \"mergesort\"\n[params]\nsize = [{}]\n[matrix]\nthreads = [1, 2, 4]\n[measure]\nprocesses = 6\nseed = 1\n",
+            sizes.join(", ")
+        );
+        let r = fixtures::results_by(
+            &config,
+            |p| p.params.int("size") as f64 * (1.0 + p.threads as f64 / 10.0),
+            |_| 1,
+        );
+        assert!(r.points.len() >= 2000, "{}", r.points.len());
+        let dir = tempfile::tempdir().unwrap();
+        let md = super::render(dir.path(), &r).unwrap().markdown;
+        assert!(md.len() < 60_000, "{} bytes", md.len());
+        assert!(md.lines().count() < 300, "{} lines", md.lines().count());
+        assert!(md.contains("Every point is in `results.json`"));
+        assert!(md.contains("more parameter sets"));
+    }
+
     #[test]
     fn report_of_a_many_ops_run_with_failures_and_gaps() {
         let dir = tempfile::tempdir().unwrap();

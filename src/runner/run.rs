@@ -35,7 +35,7 @@ pub fn run(
         "{}: every point of the matrix is excluded",
         config_path.display()
     );
-    let environment = crate::environment::capture();
+    let environment = crate::environment::capture(config_path);
     let run_id = run_id(&environment.date);
     let dir = plan.report.dir.join(&plan.name).join(&run_id);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -244,7 +244,7 @@ impl<'a> Report<'a> {
             return (0..a.points.len()).collect();
         }
         let mut ids: Vec<usize> = Vec::new();
-        let mut add = |id: usize, ids: &mut Vec<usize>| {
+        let add = |id: usize, ids: &mut Vec<usize>| {
             if ids.len() < LISTED_POINTS && !ids.contains(&id) {
                 ids.push(id);
             }

@@ -1,0 +1,3 @@
+module tuner.example/gomergesort
+
+go 1.19

@@ -44,6 +44,33 @@ pub mod worker;
 /// switchable, counting global allocator and defines `main`, which parses
 /// the command line (`run`, `list`, `report`, `compare`, `export` and the
 /// hidden `worker` the runner re-executes this binary as).
+///
+/// Call it once, at the top level of a binary or of a `harness = false`
+/// bench target; the crate must not declare a `#[global_allocator]` of its
+/// own. The catalog expression is evaluated when the program starts.
+///
+/// ```no_run
+/// use tuner::{Bench, Catalog};
+///
+/// tuner::main!(Catalog::new().bench(
+///     Bench::new("concat")
+///         .param_int("words", 100, 1..=1_000_000, "words to join")
+///         .variant("push_str", |p, _ctx| {
+///             let words = p.usize("words");
+///             move || {
+///                 let mut s = String::new();
+///                 for _ in 0..words {
+///                     s.push_str("word ");
+///                 }
+///                 s
+///             }
+///         })
+///         .variant("repeat", |p, _ctx| {
+///             let words = p.usize("words");
+///             move || "word ".repeat(words)
+///         }),
+/// ));
+/// ```
 #[macro_export]
 macro_rules! main {
     ($catalog:expr) => {
@@ -51,7 +78,79 @@ macro_rules! main {
         static TUNER_GLOBAL_ALLOCATOR: $crate::alloc::Switchable = $crate::alloc::Switchable;
 
         fn main() -> ::std::process::ExitCode {
-            $crate::cli::main(&$catalog)
+            $crate::harness_main(&$catalog)
         }
     };
+}
+
+/// What [`main!`] runs: checks the catalog, drops the `--bench` flag that
+/// `cargo bench` adds, and hands the rest to [`cli::main_from`].
+#[doc(hidden)]
+pub fn harness_main(catalog: &Catalog) -> std::process::ExitCode {
+    if let Some(name) = catalog.duplicate() {
+        eprintln!("error: two experiments in this binary's catalog are called `{name}`");
+        return std::process::ExitCode::from(2);
+    }
+    match without_cargo_bench_flag(std::env::args_os()) {
+        Some(args) => cli::main_from(catalog, args),
+        None => {
+            eprintln!(
+                "tuner: `cargo bench` ran this harness without a command; give one after `--`, \
+                 e.g. `cargo bench --bench <name> -- run <config.toml>` (or `-- list`)"
+            );
+            std::process::ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The arguments without the `--bench` flag `cargo bench` appends (the
+/// libtest convention; no tuner command takes it), or `None` when that
+/// flag was all there was: a plain `cargo bench` over every bench target.
+fn without_cargo_bench_flag(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Option<Vec<std::ffi::OsString>> {
+    let all: Vec<_> = args.into_iter().collect();
+    let kept: Vec<_> = all.iter().filter(|a| *a != "--bench").cloned().collect();
+    if kept.len() == 1 && all.len() > 1 {
+        None
+    } else {
+        Some(kept)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_cargo_bench_flag;
+    use std::ffi::OsString;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn cargo_bench_flag_is_dropped_wherever_cargo_put_it() {
+        assert_eq!(
+            without_cargo_bench_flag(args(&["tune", "run", "x.toml", "--bench"])),
+            Some(args(&["tune", "run", "x.toml"]))
+        );
+        assert_eq!(
+            without_cargo_bench_flag(args(&["tune", "--bench", "list"])),
+            Some(args(&["tune", "list"]))
+        );
+    }
+
+    #[test]
+    fn other_arguments_pass_untouched() {
+        let plain = args(&["tuner", "run", "x.toml", "--dry-run"]);
+        assert_eq!(without_cargo_bench_flag(plain.clone()), Some(plain));
+        assert_eq!(
+            without_cargo_bench_flag(args(&["tuner"])),
+            Some(args(&["tuner"]))
+        );
+    }
+
+    #[test]
+    fn a_lone_cargo_bench_flag_means_nothing_to_run() {
+        assert_eq!(without_cargo_bench_flag(args(&["tune", "--bench"])), None);
+    }
 }

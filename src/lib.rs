@@ -1,10 +1,86 @@
 //! tuner: runs runtime-tuning experiments from TOML configs.
 //!
+//! # Tune your own code
+//!
 //! As a library, tuner turns a crate's own workloads into a tuner binary:
 //! write them against the workload interface re-exported here (from
 //! `tuner-api`), put them in a [`Catalog`] and hand it to [`main!`]. That
 //! binary then runs, lists, reports, compares and exports exactly as tuner
-//! does, and re-executes itself as the worker.
+//! does, and re-executes itself as the worker, so the allocator switch and
+//! its exact counts, the thread pool, the buffering sink, process isolation
+//! and the profiling passes all apply to the crate's code.
+//!
+//! ```toml
+//! # Cargo.toml
+//! [dev-dependencies]
+//! tuner = { git = "…" }        # or { path = "…" }
+//!
+//! [[bench]]
+//! name = "tune"
+//! harness = false
+//! ```
+//!
+//! `benches/tune.rs` names the workloads, one set-up closure per variant
+//! ([`Bench`]); the closure it returns is the timed operation:
+//!
+//! ```no_run
+//! use tuner::{Bench, Catalog};
+//!
+//! tuner::main!(Catalog::new().bench(
+//!     Bench::new("join")
+//!         .param_int("words", 1_000, 1..=1_000_000, "words to join")
+//!         .variant("push_str", |p, _ctx| {
+//!             let words = p.usize("words");
+//!             move || {
+//!                 let mut s = String::new();
+//!                 (0..words).for_each(|_| s.push_str("word "));
+//!                 s
+//!             }
+//!         })
+//!         .variant("repeat", |p, _ctx| {
+//!             let words = p.usize("words");
+//!             move || "word ".repeat(words)
+//!         }),
+//! ));
+//! ```
+//!
+//! A config names the workload as it would a catalog entry
+//! (`workload = "join"`, `[params] words = [100, 10_000]`, the `[matrix]`
+//! knobs), and `cargo bench --bench tune -- run configs/join.toml` runs it
+//! (`cargo bench` adds `--bench`, which [`main!`] drops; `-- list`,
+//! `-- report …`, `-- compare …` work the same). Workloads with state to
+//! restore between runs implement [`Workload`] and join through
+//! [`Bench::variant_workload`], or implement [`Experiment`] whole. A
+//! workload is an ordinary value, so its own tests can build and run it:
+//!
+//! ```
+//! use tuner::{Bench, Buffering, Context, Params, ParamValue};
+//!
+//! let join = Bench::new("join")
+//!     .param_int("words", 3, 1..=100, "words to join")
+//!     .variant("repeat", |p, _ctx| {
+//!         let words = p.usize("words");
+//!         move || "word ".repeat(words)
+//!     })
+//!     .leak();
+//! let params = Params([("words".to_string(), ParamValue::Int(3))].into());
+//! let ctx = Context {
+//!     threads: 1,
+//!     buffering: Buffering::Unbuffered,
+//!     tokio: None,
+//!     scratch_dir: std::env::temp_dir(),
+//! };
+//! let mut workload = join.build("repeat", &params, &ctx).unwrap();
+//! workload.run().unwrap();
+//! // The digest every variant must agree on: a hash of what the run returned.
+//! let mut expected = tuner::Digest::default();
+//! std::hash::Hash::hash("word word word ", &mut expected);
+//! assert_eq!(workload.output_digest().unwrap(), std::hash::Hasher::finish(&expected));
+//! ```
+//!
+//! `examples/logagg` in tuner's repository is a whole crate built this way.
+//!
+//! # Inside
 //!
 //! [`cli`] parses the command line and [`commands`] carries it out.
 //! Data flow: [`config`] parses and validates a TOML file into a plan;
@@ -49,28 +125,7 @@ pub mod worker;
 /// bench target; the crate must not declare a `#[global_allocator]` of its
 /// own. The catalog expression is evaluated when the program starts.
 ///
-/// ```no_run
-/// use tuner::{Bench, Catalog};
-///
-/// tuner::main!(Catalog::new().bench(
-///     Bench::new("concat")
-///         .param_int("words", 100, 1..=1_000_000, "words to join")
-///         .variant("push_str", |p, _ctx| {
-///             let words = p.usize("words");
-///             move || {
-///                 let mut s = String::new();
-///                 for _ in 0..words {
-///                     s.push_str("word ");
-///                 }
-///                 s
-///             }
-///         })
-///         .variant("repeat", |p, _ctx| {
-///             let words = p.usize("words");
-///             move || "word ".repeat(words)
-///         }),
-/// ));
-/// ```
+/// See the crate documentation for a whole harness.
 #[macro_export]
 macro_rules! main {
     ($catalog:expr) => {

@@ -104,6 +104,9 @@ pub mod config;
 pub mod environment;
 pub mod exit;
 pub mod export;
+// Test fixtures load tuner's catalog, so a harness built without it
+// (`default-features = false`) leaves them out.
+#[cfg(any(test, feature = "catalog"))]
 #[doc(hidden)]
 pub mod fixtures;
 pub mod matrix;

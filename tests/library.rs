@@ -254,3 +254,50 @@ fn the_harness_lists_its_catalog_and_tolerates_a_bare_cargo_bench() {
     // Without the flag, a missing command is the usual usage error.
     Cmd::new(harness()).assert().code(2);
 }
+
+#[test]
+fn the_harness_worker_refuses_a_runner_of_another_protocol_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        "one.toml",
+        &LOGAGG
+            .replace("name = \"logagg\"", "name = \"one\"")
+            .replace(
+                "[\"dynamic\", \"owned\", \"borrowed\", \"split\"]",
+                "\"split\"",
+            )
+            .replace("[1, 2]", "[1]")
+            .replace("[\"system\", \"mimalloc\", \"jemalloc\"]", "[\"system\"]")
+            .replace("[\"unbuffered\", \"buffered\"]", "[\"buffered\"]"),
+    );
+    cargo_bench(&["run", cfg.to_str().unwrap()])
+        .assert()
+        .success();
+    let r = results(&run_dir(dir.path(), "one"));
+    // The spec the runner sent, rebuilt from what the run recorded.
+    let spec = |protocol: u32| {
+        serde_json::json!({
+            "protocol": protocol,
+            "workload": "logagg",
+            "point": r["points"][0],
+            "measure": r["plan"]["measure"],
+        })
+        .to_string()
+    };
+    let worker = |input: String| {
+        Cmd::new(harness())
+            .arg("worker")
+            .write_stdin(input)
+            .assert()
+    };
+    let ours = tuner::protocol::PROTOCOL_VERSION;
+    let out = stdout(worker(spec(ours)).success());
+    let output: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(output["protocol"], ours);
+    assert_eq!(output["digest"], r["runs"][0]["outcome"]["digest"]);
+    worker(spec(ours + 1)).code(1).stderr(contains(format!(
+        "the runner speaks worker protocol {}, this worker {ours}",
+        ours + 1
+    )));
+}

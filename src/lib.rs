@@ -145,8 +145,8 @@ macro_rules! main {
 /// `cargo bench` adds, and hands the rest to [`cli::main_from`].
 #[doc(hidden)]
 pub fn harness_main(catalog: &Catalog) -> std::process::ExitCode {
-    if let Some(name) = catalog.duplicate() {
-        eprintln!("error: two experiments in this binary's catalog are called `{name}`");
+    if let Some(mistake) = catalog_mistake(catalog) {
+        eprintln!("error: {mistake}");
         return std::process::ExitCode::from(2);
     }
     match without_cargo_bench_flag(std::env::args_os()) {
@@ -159,6 +159,15 @@ pub fn harness_main(catalog: &Catalog) -> std::process::ExitCode {
             std::process::ExitCode::SUCCESS
         }
     }
+}
+
+/// What makes `catalog` unusable: a name two experiments share, which a
+/// config could not tell apart.
+fn catalog_mistake(catalog: &Catalog) -> Option<String> {
+    let name = catalog.duplicate()?;
+    Some(format!(
+        "two experiments in this binary's catalog are called `{name}`"
+    ))
 }
 
 /// The arguments without the `--bench` flag `cargo bench` appends (the
@@ -178,8 +187,20 @@ fn without_cargo_bench_flag(
 
 #[cfg(test)]
 mod tests {
-    use super::without_cargo_bench_flag;
+    use super::{catalog_mistake, without_cargo_bench_flag};
+    use crate::{Bench, Catalog};
     use std::ffi::OsString;
+
+    #[test]
+    fn a_catalog_naming_two_experiments_alike_is_refused() {
+        let sum = || Bench::new("sum").variant("one", |_, _| || 1u8);
+        let one = Catalog::new().bench(sum());
+        assert_eq!(catalog_mistake(&one), None);
+        assert_eq!(
+            catalog_mistake(&one.bench(sum())).as_deref(),
+            Some("two experiments in this binary's catalog are called `sum`")
+        );
+    }
 
     fn args(list: &[&str]) -> Vec<OsString> {
         list.iter().map(OsString::from).collect()

@@ -215,28 +215,24 @@ min_sample_time = "1ms"
 fn config_errors_name_the_users_parameters_by_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
-    std::fs::write(
-        &cfg,
-        "[experiment]\nworkload = \"logagg\"\n[params]\nvariant = \"split\"\nlines = 0\n",
-    )
-    .unwrap();
-    cargo_bench(&["run", cfg.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .stderr(contains(
+    let cases = [
+        (
+            "variant = \"split\"\nlines = 0\n",
             "bad.toml:5:9: `params.lines`: 0 is out of range 1..=10000000",
-        ));
-    std::fs::write(
-        &cfg,
-        "[experiment]\nworkload = \"logagg\"\n[params]\nvariant = \"regex\"\n",
-    )
-    .unwrap();
-    cargo_bench(&["run", cfg.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .stderr(contains(
+        ),
+        (
+            "variant = \"regex\"\n",
             "`logagg` has no variant `regex`; it has dynamic, owned, borrowed, split",
-        ));
+        ),
+    ];
+    for (params, error) in cases {
+        let text = format!("[experiment]\nworkload = \"logagg\"\n[params]\n{params}");
+        std::fs::write(&cfg, text).unwrap();
+        cargo_bench(&["run", cfg.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stderr(contains(error));
+    }
 }
 
 #[test]

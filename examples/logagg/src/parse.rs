@@ -18,6 +18,18 @@ pub struct Request {
     pub msg_bytes: u64,
 }
 
+impl Request {
+    fn new(ts: u64, level: &str, status: u16, latency_us: u64, msg: &str) -> Request {
+        Request {
+            ts,
+            status,
+            latency_us,
+            warning: level == "WARN",
+            msg_bytes: msg.len() as u64,
+        }
+    }
+}
+
 /// A way to parse a line; `Key` is the route as this strategy holds it.
 pub trait Strategy {
     type Key<'a>: AsRef<str> + Eq + std::hash::Hash + Send;
@@ -53,13 +65,13 @@ impl Strategy for Dynamic {
         let route = text(take("route")?, "route")?;
         let level = text(take("level")?, "level")?;
         let msg = text(take("msg")?, "msg")?;
-        let request = Request {
-            ts: number(take("ts")?, "ts")?,
-            status: to_status(number(take("status")?, "status")?)?,
-            latency_us: number(take("latency_us")?, "latency_us")?,
-            warning: level == "WARN",
-            msg_bytes: msg.len() as u64,
-        };
+        let request = Request::new(
+            number(take("ts")?, "ts")?,
+            &level,
+            to_status(number(take("status")?, "status")?)?,
+            number(take("latency_us")?, "latency_us")?,
+            &msg,
+        );
         Ok((route, request))
     }
 }
@@ -78,13 +90,7 @@ impl Strategy for Owned {
     type Key<'a> = String;
     fn parse(line: &str) -> Result<(String, Request), String> {
         let r: OwnedRecord = serde_json::from_str(line).map_err(|e| e.to_string())?;
-        let request = Request {
-            ts: r.ts,
-            status: r.status,
-            latency_us: r.latency_us,
-            warning: r.level == "WARN",
-            msg_bytes: r.msg.len() as u64,
-        };
+        let request = Request::new(r.ts, &r.level, r.status, r.latency_us, &r.msg);
         Ok((r.route, request))
     }
 }
@@ -103,13 +109,7 @@ impl Strategy for Borrowed {
     type Key<'a> = &'a str;
     fn parse(line: &str) -> Result<(&str, Request), String> {
         let r: BorrowedRecord = serde_json::from_str(line).map_err(|e| e.to_string())?;
-        let request = Request {
-            ts: r.ts,
-            status: r.status,
-            latency_us: r.latency_us,
-            warning: r.level == "WARN",
-            msg_bytes: r.msg.len() as u64,
-        };
+        let request = Request::new(r.ts, r.level, r.status, r.latency_us, r.msg);
         Ok((r.route, request))
     }
 }
@@ -142,13 +142,13 @@ impl Strategy for Split {
                 .parse::<u64>()
                 .map_err(|_| format!("`{key}` is not a number"))
         };
-        let request = Request {
-            ts: number(ts, "ts")?,
-            status: to_status(number(status, "status")?)?,
-            latency_us: number(latency, "latency_us")?,
-            warning: need(level, "level")? == "WARN",
-            msg_bytes: need(msg, "msg")?.len() as u64,
-        };
+        let request = Request::new(
+            number(ts, "ts")?,
+            need(level, "level")?,
+            to_status(number(status, "status")?)?,
+            number(latency, "latency_us")?,
+            need(msg, "msg")?,
+        );
         Ok((need(route, "route")?, request))
     }
 }

@@ -11,7 +11,7 @@ use crate::log::Chunk;
 use crate::parse::{Request, Strategy};
 
 /// One route's requests.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Stats {
     pub requests: u64,
     /// Answered with a 5xx status.
@@ -52,12 +52,8 @@ impl Stats {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Totals {
     pub routes: u64,
-    pub requests: u64,
-    pub errors: u64,
-    pub warnings: u64,
-    pub latency_sum_us: u64,
-    pub latency_max_us: u64,
-    pub msg_bytes: u64,
+    /// Every route's statistics merged.
+    pub all: Stats,
     pub summary_bytes: u64,
 }
 
@@ -117,12 +113,7 @@ pub fn write_summary<K: AsRef<str> + Eq + Hash>(
         )?;
         // One write per route: how much each costs is the buffering knob.
         out.write_all(&line)?;
-        totals.requests += s.requests;
-        totals.errors += s.errors;
-        totals.warnings += s.warnings;
-        totals.latency_sum_us += s.latency_sum_us;
-        totals.latency_max_us = totals.latency_max_us.max(s.latency_max_us);
-        totals.msg_bytes += s.msg_bytes;
+        totals.all.merge(s);
         totals.summary_bytes += line.len() as u64;
     }
     out.flush()?;
@@ -157,7 +148,7 @@ mod tests {
         assert_eq!(summary::<Borrowed>(&chunks), (text.clone(), totals));
         assert_eq!(summary::<Owned>(&chunks), (text.clone(), totals));
         assert_eq!(summary::<Dynamic>(&chunks), (text.clone(), totals));
-        assert_eq!(totals.requests, 3000);
+        assert_eq!(totals.all.requests, 3000);
         assert_eq!(totals.routes, 40);
         assert_eq!(totals.summary_bytes, text.len() as u64);
     }
@@ -169,10 +160,10 @@ mod tests {
         let count = |needle: &str| lines().filter(|l| l.contains(needle)).count() as u64;
         let (text, totals) = summary::<Split>(&chunks);
         assert_eq!(
-            totals.errors,
+            totals.all.errors,
             count(r#""status":500"#) + count(r#""status":503"#)
         );
-        assert_eq!(totals.warnings, count(r#""level":"WARN""#));
+        assert_eq!(totals.all.warnings, count(r#""level":"WARN""#));
         let text = String::from_utf8(text).unwrap();
         let first = text.lines().next().unwrap();
         let route = first.split(' ').next().unwrap();

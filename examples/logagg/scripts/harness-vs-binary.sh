@@ -2,7 +2,9 @@
 # Runs configs/mergesort-v3.toml through this crate's cargo-bench harness
 # and through the tuner binary, alternately (A B B A ...), then compares
 # each harness run with the binary run next to it: `tuner compare` gives
-# the change in time per operation with its interval and a verdict.
+# the change in time per operation with its interval and a verdict. Last,
+# the medians over every process of each binary, wall and CPU time per
+# operation (CPU time is the steadier of the two on a busy machine).
 #
 #     examples/logagg/scripts/harness-vs-binary.sh [pairs]   # default 2
 set -euo pipefail
@@ -36,3 +38,20 @@ for i in $(seq 1 "$pairs"); do
   echo "== pair $i: harness against binary"
   "$tuner" compare "$b/results.json" "$h/results.json"
 done
+
+echo "== every process pooled: median per operation (harness / binary)"
+for kind in binary harness; do
+  for dir in "$out/$kind"-*/mergesort-v3/*/; do
+    "$tuner" export "$dir/results.json" --format csv | sed "1!s/^/$kind,/;1s/^/binary,/"
+  done
+done | python3 -c '
+import csv, statistics, sys
+rows = [r for r in csv.DictReader(sys.stdin) if r["run_id"] != "run_id"]
+def med(kind, threads, col):
+    return statistics.median(float(r[col]) for r in rows
+                             if r["binary"] == kind and r["threads"] == threads and r["status"] == "ok")
+for threads in sorted({r["threads"] for r in rows}):
+    for col, name in (("ns_per_op", "time"), ("cpu_ns_per_op", "CPU")):
+        h, b = med("harness", threads, col), med("binary", threads, col)
+        print(f"threads={threads} {name}/op: harness {h/1e6:.1f} ms, binary {b/1e6:.1f} ms, ratio {h/b:.3f}")
+'

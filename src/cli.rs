@@ -2,6 +2,7 @@
 //! [`crate::commands`]; no clap type goes past this module. Exit codes are
 //! decided in one place, [`crate::exit::Failure::code`].
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -193,7 +194,12 @@ fn parse_kinds(text: &str) -> Result<ProfileKinds, String> {
 /// Parses the command line and runs it against `catalog`: the experiments
 /// this binary carries.
 pub fn main(catalog: &Catalog) -> ExitCode {
-    let cli = Cli::parse();
+    main_from(catalog, std::env::args_os())
+}
+
+/// [`main`] over the given arguments, the program's name first.
+pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Run {
             config,

@@ -1,10 +1,86 @@
 //! tuner: runs runtime-tuning experiments from TOML configs.
 //!
+//! # Tune your own code
+//!
 //! As a library, tuner turns a crate's own workloads into a tuner binary:
 //! write them against the workload interface re-exported here (from
 //! `tuner-api`), put them in a [`Catalog`] and hand it to [`main!`]. That
 //! binary then runs, lists, reports, compares and exports exactly as tuner
-//! does, and re-executes itself as the worker.
+//! does, and re-executes itself as the worker, so the allocator switch and
+//! its exact counts, the thread pool, the buffering sink, process isolation
+//! and the profiling passes all apply to the crate's code.
+//!
+//! ```toml
+//! # Cargo.toml
+//! [dev-dependencies]
+//! tuner = { git = "…" }        # or { path = "…" }
+//!
+//! [[bench]]
+//! name = "tune"
+//! harness = false
+//! ```
+//!
+//! `benches/tune.rs` names the workloads, one set-up closure per variant
+//! ([`Bench`]); the closure it returns is the timed operation:
+//!
+//! ```no_run
+//! use tuner::{Bench, Catalog};
+//!
+//! tuner::main!(Catalog::new().bench(
+//!     Bench::new("join")
+//!         .param_int("words", 1_000, 1..=1_000_000, "words to join")
+//!         .variant("push_str", |p, _ctx| {
+//!             let words = p.usize("words");
+//!             move || {
+//!                 let mut s = String::new();
+//!                 (0..words).for_each(|_| s.push_str("word "));
+//!                 s
+//!             }
+//!         })
+//!         .variant("repeat", |p, _ctx| {
+//!             let words = p.usize("words");
+//!             move || "word ".repeat(words)
+//!         }),
+//! ));
+//! ```
+//!
+//! A config names the workload as it would a catalog entry
+//! (`workload = "join"`, `[params] words = [100, 10_000]`, the `[matrix]`
+//! knobs), and `cargo bench --bench tune -- run configs/join.toml` runs it
+//! (`cargo bench` adds `--bench`, which [`main!`] drops; `-- list`,
+//! `-- report …`, `-- compare …` work the same). Workloads with state to
+//! restore between runs implement [`Workload`] and join through
+//! [`Bench::variant_workload`], or implement [`Experiment`] whole. A
+//! workload is an ordinary value, so its own tests can build and run it:
+//!
+//! ```
+//! use tuner::{Bench, Buffering, Context, Params, ParamValue};
+//!
+//! let join = Bench::new("join")
+//!     .param_int("words", 3, 1..=100, "words to join")
+//!     .variant("repeat", |p, _ctx| {
+//!         let words = p.usize("words");
+//!         move || "word ".repeat(words)
+//!     })
+//!     .leak();
+//! let params = Params([("words".to_string(), ParamValue::Int(3))].into());
+//! let ctx = Context {
+//!     threads: 1,
+//!     buffering: Buffering::Unbuffered,
+//!     tokio: None,
+//!     scratch_dir: std::env::temp_dir(),
+//! };
+//! let mut workload = join.build("repeat", &params, &ctx).unwrap();
+//! workload.run().unwrap();
+//! // The digest every variant must agree on: a hash of what the run returned.
+//! let mut expected = tuner::Digest::default();
+//! std::hash::Hash::hash("word word word ", &mut expected);
+//! assert_eq!(workload.output_digest().unwrap(), std::hash::Hasher::finish(&expected));
+//! ```
+//!
+//! `examples/logagg` in tuner's repository is a whole crate built this way.
+//!
+//! # Inside
 //!
 //! [`cli`] parses the command line and [`commands`] carries it out.
 //! Data flow: [`config`] parses and validates a TOML file into a plan;
@@ -29,6 +105,9 @@ pub mod config;
 pub mod environment;
 pub mod exit;
 pub mod export;
+// Test fixtures load tuner's catalog, so a harness built without it
+// (`default-features = false`) leaves them out.
+#[cfg(any(test, feature = "catalog"))]
 #[doc(hidden)]
 pub mod fixtures;
 pub mod matrix;
@@ -45,6 +124,12 @@ pub mod worker;
 /// switchable, counting global allocator and defines `main`, which parses
 /// the command line (`run`, `list`, `report`, `compare`, `export` and the
 /// hidden `worker` the runner re-executes this binary as).
+///
+/// Call it once, at the top level of a binary or of a `harness = false`
+/// bench target; the crate must not declare a `#[global_allocator]` of its
+/// own. The catalog expression is evaluated when the program starts.
+///
+/// See the crate documentation for a whole harness.
 #[macro_export]
 macro_rules! main {
     ($catalog:expr) => {
@@ -52,7 +137,100 @@ macro_rules! main {
         static TUNER_GLOBAL_ALLOCATOR: $crate::alloc::Switchable = $crate::alloc::Switchable;
 
         fn main() -> ::std::process::ExitCode {
-            $crate::cli::main(&$catalog)
+            $crate::harness_main(&$catalog)
         }
     };
+}
+
+/// What [`main!`] runs: checks the catalog, drops the `--bench` flag that
+/// `cargo bench` adds, and hands the rest to [`cli::main_from`].
+#[doc(hidden)]
+pub fn harness_main(catalog: &Catalog) -> std::process::ExitCode {
+    if let Some(mistake) = catalog_mistake(catalog) {
+        eprintln!("error: {mistake}");
+        return std::process::ExitCode::from(2);
+    }
+    match without_cargo_bench_flag(std::env::args_os()) {
+        Some(args) => cli::main_from(catalog, args),
+        None => {
+            eprintln!(
+                "tuner: `cargo bench` ran this harness without a command; give one after `--`, \
+                 e.g. `cargo bench --bench <name> -- run <config.toml>` (or `-- list`)"
+            );
+            std::process::ExitCode::SUCCESS
+        }
+    }
+}
+
+/// What makes `catalog` unusable: a name two experiments share, which a
+/// config could not tell apart.
+fn catalog_mistake(catalog: &Catalog) -> Option<String> {
+    let name = catalog.duplicate()?;
+    Some(format!(
+        "two experiments in this binary's catalog are called `{name}`"
+    ))
+}
+
+/// The arguments without the `--bench` flag `cargo bench` appends (the
+/// libtest convention; no tuner command takes it), or `None` when that
+/// flag was all there was: a plain `cargo bench` over every bench target.
+fn without_cargo_bench_flag(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Option<Vec<std::ffi::OsString>> {
+    let all: Vec<_> = args.into_iter().collect();
+    let kept: Vec<_> = all.iter().filter(|a| *a != "--bench").cloned().collect();
+    if kept.len() == 1 && all.len() > 1 {
+        None
+    } else {
+        Some(kept)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{catalog_mistake, without_cargo_bench_flag};
+    use crate::{Bench, Catalog};
+    use std::ffi::OsString;
+
+    #[test]
+    fn a_catalog_naming_two_experiments_alike_is_refused() {
+        let sum = || Bench::new("sum").variant("one", |_, _| || 1u8);
+        let one = Catalog::new().bench(sum());
+        assert_eq!(catalog_mistake(&one), None);
+        assert_eq!(
+            catalog_mistake(&one.bench(sum())).as_deref(),
+            Some("two experiments in this binary's catalog are called `sum`")
+        );
+    }
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn cargo_bench_flag_is_dropped_wherever_cargo_put_it() {
+        assert_eq!(
+            without_cargo_bench_flag(args(&["tune", "run", "x.toml", "--bench"])),
+            Some(args(&["tune", "run", "x.toml"]))
+        );
+        assert_eq!(
+            without_cargo_bench_flag(args(&["tune", "--bench", "list"])),
+            Some(args(&["tune", "list"]))
+        );
+    }
+
+    #[test]
+    fn other_arguments_pass_untouched() {
+        let plain = args(&["tuner", "run", "x.toml", "--dry-run"]);
+        assert_eq!(without_cargo_bench_flag(plain.clone()), Some(plain));
+        assert_eq!(
+            without_cargo_bench_flag(args(&["tuner"])),
+            Some(args(&["tuner"]))
+        );
+    }
+
+    #[test]
+    fn a_lone_cargo_bench_flag_means_nothing_to_run() {
+        assert_eq!(without_cargo_bench_flag(args(&["tune", "--bench"])), None);
+    }
 }

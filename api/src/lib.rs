@@ -9,6 +9,15 @@
 //! workload only sees a [`Context`] carrying the knobs it may need (thread
 //! count, a tokio runtime handle, an output sink built from the buffering
 //! knob, a scratch directory).
+//!
+//! Two ways to write one: [`Bench`] assembles an experiment from a set-up
+//! closure per variant, which covers most workloads in a few lines; the
+//! [`Experiment`] and [`Workload`] traits are there for state that must be
+//! reset between runs, several operations per run or a digest of output
+//! files.
+
+mod builder;
+pub use builder::Bench;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -38,7 +38,7 @@ impl Pass {
     }
 }
 
-/// What the parent asks a profiling worker to do (in [`crate::results::RunSpec`]).
+/// What the parent asks a profiling worker to do (in [`crate::protocol::RunSpec`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProfileRequest {
     pub pass: Pass,

@@ -1,6 +1,6 @@
 //! A run's raw results: the journal records of every worker process and
 //! the versioned results file every report, comparison and export is
-//! re-derived from. [`journal`] appends records as they arrive; [`load`]
+//! re-derived from. `journal` appends records as they arrive; `load`
 //! reads a results file or a journal back.
 
 mod journal;

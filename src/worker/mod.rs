@@ -1,14 +1,14 @@
 //! The worker process, `<binary> worker` (hidden): reads one [`RunSpec`] as
-//! JSON on stdin, runs it and prints one [`RunOutput`] as JSON on stdout.
+//! JSON on stdin, runs it and prints one [`RunOutput`](crate::protocol::RunOutput) as JSON on stdout.
 //! The runner re-executes its own binary as the worker, so a user's harness
 //! built with `tuner::main!` measures the user's workloads the same way.
 //!
 //! Order matters: the allocator was fixed by the environment before the
 //! first allocation; then the worker proves which allocator serves it,
 //! builds a rayon pool (and a tokio runtime) of exactly the point's thread
-//! count ([`setup`]), builds the workload inside the pool and measures it
-//! ([`timed`]). A spec that carries a profile request runs a profiling pass
-//! instead ([`profiled`]), with the same set-up.
+//! count (`setup`), builds the workload inside the pool and measures it
+//! (`timed`). A spec that carries a profile request runs a profiling pass
+//! instead (`profiled`), with the same set-up.
 
 mod profiled;
 mod setup;

@@ -1,0 +1,3 @@
+//! The same harness as a plain binary: `cargo run --release -p logagg -- <command>`.
+
+tuner::main!(logagg::catalog());

@@ -45,7 +45,8 @@ impl Sample {
 /// Allocation counters over the timed samples, all threads flushed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AllocCounts {
-    /// Iterations the counts cover (every timed iteration).
+    /// Iterations the counts cover: every timed iteration, the sum of the
+    /// samples' `iters`.
     pub iters: u64,
     pub allocs: u64,
     pub bytes: u64,
@@ -55,24 +56,47 @@ pub struct AllocCounts {
     pub peak_live: i64,
 }
 
-/// CPU use of the whole worker process over the timed samples (getrusage).
+/// CPU use of the worker process, all threads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CpuUsage {
+    /// User CPU over the sampling window (getrusage), untimed resets
+    /// between iterations included.
     pub user_ns: u64,
+    /// System CPU over the same window.
     pub system_ns: u64,
+    /// Context switches over the same window.
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,
+    /// CPU time over the timed spans only, summed as the samples' `ns`
+    /// are (process CPU clock read around each span): the figure for CPU
+    /// per operation. `None` from workers before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timed_ns: Option<u64>,
 }
 
 /// Threads the worker observed, to prove the knob took effect.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThreadCheck {
-    /// `rayon::current_num_threads()` inside the pool the workload ran in.
+    /// `rayon::current_num_threads()` inside the pool the workload ran in
+    /// (the configured size read back: it cannot disagree with the knob).
     pub rayon: usize,
     /// Workers of the tokio runtime, when the experiment uses one.
     pub tokio: Option<usize>,
-    /// OS threads in the process while measuring (`/proc/self/status`).
+    /// Distinct OS threads alive at the start or the end of the samples.
     pub os_threads: usize,
+    /// Threads that ran work during the samples: each spent on a CPU at
+    /// least 5% of the sampling window's wall time (per-thread CPU time
+    /// from `/proc/self/task/<tid>/schedstat`). Any thread: the main one,
+    /// the pool's, a workload's own. `None` where `/proc` was unreadable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<usize>,
+    /// Of the busy threads, the rayon pool's (named `rayon-<i>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_rayon: Option<usize>,
+    /// Of the busy threads, the tokio runtime's (named `tokio-…`); `None`
+    /// without a runtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_tokio: Option<usize>,
 }
 
 /// What a worker sends back from a successful run.
@@ -92,8 +116,10 @@ pub struct RunOutput {
     pub alloc: AllocCounts,
     pub cpu: CpuUsage,
     pub threads: ThreadCheck,
-    /// The worker's own peak resident set (`VmHWM` read at its end), in
-    /// KiB; `None` from workers that could not read it.
+    /// The worker's own peak resident set in KiB: `VmHWM` from
+    /// `/proc/self/status`, read at the worker's end (build, warm-up,
+    /// samples and digest included). Unlike `wait4`'s `ru_maxrss`, it has
+    /// no floor at the runner's size. `None` where it could not be read.
     #[serde(default)]
     pub peak_rss_kib: Option<u64>,
     /// The allocator this process chose, and the allocators' own evidence.
@@ -110,6 +136,17 @@ impl RunOutput {
             .iter()
             .map(|s| s.ns_per_run() / self.ops_per_run as f64)
             .collect()
+    }
+
+    /// CPU nanoseconds per operation over the timed spans, or over the
+    /// sampling window (resets included) from workers that predate
+    /// `cpu.timed_ns`.
+    pub fn cpu_ns_per_op(&self) -> f64 {
+        let ns = self
+            .cpu
+            .timed_ns
+            .unwrap_or(self.cpu.user_ns + self.cpu.system_ns);
+        ns as f64 / self.ops()
     }
 
     /// Operations the allocation counts cover.

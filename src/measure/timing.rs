@@ -1,0 +1,340 @@
+//! Timing a workload: the first run, warm-up, calibration and samples.
+//!
+//! The first run is timed on its own (with the build, the time to first
+//! use) and counts towards warm-up. Warm-up then runs batches that double
+//! until it has lasted `warmup`. Calibration reads the time per iteration
+//! from warm-up's long batches: the fastest of those that lasted at least
+//! a quarter of the longest. Not from its last batch, which is whatever
+//! remained of the warm-up and can be a handful of iterations dominated by
+//! the ~25 ns of an `Instant` pair (issue 8: 4.5× apart between processes,
+//! samples of 2 ms under a 10 ms minimum); and the fastest, because timer
+//! overhead, preemption and a cold start only ever make a batch slower.
+//! One sample is then sized to last [`MARGIN`] × `min_sample_time`.
+//!
+//! Every sample's real length is checked: one that came in under
+//! `min_sample_time` makes the following samples grow (recalibrated from
+//! it), and each sample records the iterations it really ran.
+//!
+//! The process CPU clock is read around the same spans as the wall clock,
+//! so CPU time, like wall time, leaves out a workload's untimed reset.
+//! Workloads that need a reset are timed one iteration at a time.
+
+use std::io;
+use std::ops::AddAssign;
+use std::time::{Duration, Instant};
+
+use tuner_api::Workload;
+
+use super::cpu;
+use crate::config::MeasureSettings;
+use crate::protocol::Sample;
+
+/// The most iterations one sample may run, whatever calibration says.
+const MAX_ITERS: u64 = 1 << 32;
+
+/// Samples are sized to last this much longer than `min_sample_time`, so
+/// the ordinary jitter of a few percent does not bring them under it.
+const MARGIN: f64 = 1.1;
+
+/// Warm-up batches that lasted at least this share of the longest one are
+/// long enough to calibrate from.
+const LONG_BATCH_SHARE: f64 = 0.25;
+
+/// Wall and CPU time of timed spans.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Span {
+    pub wall: Duration,
+    /// CPU time of every thread of the process during the spans.
+    pub cpu_ns: u64,
+}
+
+impl AddAssign for Span {
+    fn add_assign(&mut self, other: Span) {
+        self.wall += other.wall;
+        self.cpu_ns += other.cpu_ns;
+    }
+}
+
+/// Timings of one process before its samples.
+pub(crate) struct Warmed {
+    pub first_run_ns: u64,
+    pub warmup_iters: u64,
+    /// Iterations for the first timed sample.
+    pub iters: u64,
+}
+
+/// Runs `f` between readings of the wall clock and the CPU clock.
+#[inline]
+fn timed(f: impl FnOnce() -> io::Result<()>) -> io::Result<Span> {
+    let cpu = cpu::process_ns();
+    let start = Instant::now();
+    f()?;
+    let wall = start.elapsed();
+    let cpu_ns = cpu::process_ns().saturating_sub(cpu);
+    Ok(Span { wall, cpu_ns })
+}
+
+/// Runs the workload `iters` times; returns the time spent in `run`
+/// (each `reset` is outside the spans).
+pub(crate) fn run_iters(w: &mut dyn Workload, iters: u64) -> io::Result<Span> {
+    if w.needs_reset() {
+        let mut total = Span::default();
+        for _ in 0..iters {
+            w.reset();
+            total += timed(|| w.run())?;
+        }
+        Ok(total)
+    } else {
+        timed(|| {
+            for _ in 0..iters {
+                w.run()?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Iterations so that one sample lasts at least `target`.
+fn calibrate(ns_per_iter: f64, target: Duration) -> u64 {
+    let wanted = target.as_nanos() as f64 / ns_per_iter.max(1.0);
+    (wanted.ceil() as u64).clamp(1, MAX_ITERS)
+}
+
+/// What a sample is sized to last.
+fn target(min_sample: Duration) -> Duration {
+    min_sample.mul_f64(MARGIN)
+}
+
+/// One warm-up batch: `iters` iterations in `wall`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Batch {
+    iters: u64,
+    wall: Duration,
+}
+
+impl Batch {
+    fn ns_per_iter(&self) -> f64 {
+        self.wall.as_nanos() as f64 / self.iters as f64
+    }
+}
+
+/// The time per iteration to calibrate from: the fastest of the batches
+/// that lasted at least [`LONG_BATCH_SHARE`] of the longest.
+fn estimate(batches: &[Batch]) -> f64 {
+    let longest = batches.iter().map(|b| b.wall).max().unwrap_or_default();
+    let long_enough = longest.mul_f64(LONG_BATCH_SHARE);
+    batches
+        .iter()
+        .filter(|b| b.wall >= long_enough)
+        .map(Batch::ns_per_iter)
+        .min_by(f64::total_cmp)
+        .unwrap_or(1.0)
+}
+
+/// The next warm-up batch: double the last, but stop near the warm-up's end.
+fn next_batch(last: u64, remaining: Duration, ns_per_iter: f64) -> u64 {
+    let fits = remaining.as_nanos() as f64 / ns_per_iter.max(1.0);
+    ((last * 2) as f64).min(fits).max(1.0) as u64
+}
+
+/// The first run, the warm-up and the calibration.
+pub(crate) fn warm_up(w: &mut dyn Workload, settings: &MeasureSettings) -> io::Result<Warmed> {
+    let first = run_iters(w, 1)?.wall;
+    let mut batches = vec![Batch {
+        iters: 1,
+        wall: first,
+    }];
+    let mut spent = first;
+    let mut iters = 1;
+    while spent < settings.warmup {
+        let last = batches[batches.len() - 1].iters;
+        let batch = next_batch(last, settings.warmup - spent, estimate(&batches));
+        let wall = run_iters(w, batch)?.wall;
+        batches.push(Batch { iters: batch, wall });
+        spent += wall;
+        iters += batch;
+    }
+    Ok(Warmed {
+        first_run_ns: first.as_nanos() as u64,
+        warmup_iters: iters,
+        iters: calibrate(estimate(&batches), target(settings.min_sample_time)),
+    })
+}
+
+/// Iterations for the sample after one of `iters` that took `took`: the
+/// same, or more if it came in under `min_sample`.
+fn next_iters(iters: u64, took: Duration, min_sample: Duration) -> u64 {
+    if took >= min_sample {
+        return iters;
+    }
+    let ns_per_iter = took.as_nanos() as f64 / iters as f64;
+    iters.max(calibrate(ns_per_iter, target(min_sample)))
+}
+
+/// Appends `samples` timed samples to `out`, the first of `iters`
+/// iterations, and returns their total wall and CPU time. The caller sizes
+/// `out` beforehand so that sampling itself allocates nothing.
+pub(crate) fn sample(
+    w: &mut dyn Workload,
+    samples: u32,
+    iters: u64,
+    min_sample: Duration,
+    out: &mut Vec<Sample>,
+) -> io::Result<Span> {
+    let mut iters = iters;
+    let mut total = Span::default();
+    for _ in 0..samples {
+        let took = run_iters(w, iters)?;
+        out.push(Sample {
+            iters,
+            ns: took.wall.as_nanos() as u64,
+        });
+        total += took;
+        iters = next_iters(iters, took.wall, min_sample);
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibration_sizes_samples_for_the_target() {
+        let min = Duration::from_millis(10);
+        // A 20 ns operation runs half a million times per 10 ms sample,
+        // so timer overhead is below 0.001% of the sample.
+        assert_eq!(calibrate(20.0, min), 500_000);
+        assert_eq!(calibrate(3.0e6, min), 4);
+        assert_eq!(calibrate(80.0e6, min), 1);
+        assert_eq!(calibrate(0.0, min), 10_000_000);
+        assert_eq!(target(min), Duration::from_millis(11));
+    }
+
+    fn batch(iters: u64, ns: u64) -> Batch {
+        Batch {
+            iters,
+            wall: Duration::from_nanos(ns),
+        }
+    }
+
+    /// Warm-up of a 7 ns operation as issue 8 saw it: the first run and
+    /// small batches carry ~25 ns of timer overhead each, and the last
+    /// batch is the 3 iterations that remained of the warm-up.
+    #[test]
+    fn calibration_reads_the_long_batches_not_the_last_one() {
+        let mut batches = vec![batch(1, 320), batch(2, 60), batch(4, 75)];
+        let mut n = 8;
+        while n <= 1 << 22 {
+            batches.push(batch(n, n * 7 + 25));
+            n *= 2;
+        }
+        // The long batches: one preempted for 5 ms, one clean.
+        batches.push(batch(1 << 23, (1 << 23) * 7 + 5_000_000));
+        batches.push(batch(3, 45));
+        assert!(
+            (estimate(&batches) - 7.0).abs() < 0.01,
+            "{}",
+            estimate(&batches)
+        );
+        let last = batches.last().unwrap().ns_per_iter();
+        assert!(last > 14.0, "the last batch alone would read {last} ns");
+    }
+
+    #[test]
+    fn a_single_slow_run_is_its_own_estimate() {
+        assert_eq!(estimate(&[batch(1, 80_000_000)]), 80_000_000.0);
+    }
+
+    #[test]
+    fn warm_up_batches_double_but_stop_near_its_end() {
+        assert_eq!(next_batch(4, Duration::from_millis(1), 10.0), 8);
+        assert_eq!(next_batch(1 << 20, Duration::from_micros(10), 10.0), 1000);
+        assert_eq!(next_batch(1 << 20, Duration::from_nanos(3), 10.0), 1);
+    }
+
+    #[test]
+    fn a_short_sample_makes_the_next_ones_grow() {
+        let min = Duration::from_millis(10);
+        // Long enough: unchanged.
+        assert_eq!(next_iters(1000, Duration::from_millis(10), min), 1000);
+        assert_eq!(next_iters(1000, Duration::from_millis(30), min), 1000);
+        // 5 ms for 1000: 5 µs each, so 11 ms needs 2200.
+        assert_eq!(next_iters(1000, Duration::from_millis(5), min), 2200);
+        // Just short: grows by the margin.
+        assert_eq!(next_iters(1000, Duration::from_micros(9_999), min), 1101);
+    }
+
+    /// A workload whose runs only count themselves.
+    struct Counter {
+        runs: u64,
+        resets: u64,
+        reset: bool,
+    }
+
+    impl Workload for Counter {
+        fn needs_reset(&self) -> bool {
+            self.reset
+        }
+        fn reset(&mut self) {
+            self.resets += 1;
+        }
+        fn run(&mut self) -> io::Result<()> {
+            self.runs += 1;
+            std::hint::black_box(self.runs);
+            Ok(())
+        }
+        fn output_digest(&mut self) -> io::Result<u64> {
+            Ok(self.runs)
+        }
+    }
+
+    #[test]
+    fn warm_up_runs_for_its_duration_then_samples_record_their_iterations() {
+        let settings = MeasureSettings {
+            warmup: Duration::from_millis(5),
+            min_sample_time: Duration::from_millis(2),
+            ..Default::default()
+        };
+        let mut w = Counter {
+            runs: 0,
+            resets: 0,
+            reset: false,
+        };
+        let warmed = warm_up(&mut w, &settings).unwrap();
+        assert_eq!(w.runs, warmed.warmup_iters);
+        assert!(
+            warmed.warmup_iters > 1000,
+            "a trivial op warms up many times: {}",
+            warmed.warmup_iters
+        );
+        let mut samples = Vec::new();
+        let total = sample(
+            &mut w,
+            3,
+            warmed.iters,
+            settings.min_sample_time,
+            &mut samples,
+        )
+        .unwrap();
+        assert_eq!(samples.len(), 3);
+        assert_eq!(samples[0].iters, warmed.iters);
+        let sampled: u64 = samples.iter().map(|s| s.iters).sum();
+        assert_eq!(w.runs, warmed.warmup_iters + sampled);
+        let ns: u64 = samples.iter().map(|s| s.ns).sum();
+        assert_eq!(total.wall.as_nanos() as u64, ns);
+        assert!(total.cpu_ns > 0);
+        assert_eq!(w.resets, 0);
+    }
+
+    #[test]
+    fn reset_workloads_reset_before_every_iteration() {
+        let mut w = Counter {
+            runs: 0,
+            resets: 0,
+            reset: true,
+        };
+        run_iters(&mut w, 7).unwrap();
+        assert_eq!((w.runs, w.resets), (7, 7));
+    }
+}

@@ -3,12 +3,15 @@
 //! The first run is timed on its own (with the build, the time to first
 //! use) and counts towards warm-up. Warm-up then runs batches that double
 //! until it has lasted `warmup`. Calibration reads the time per iteration
-//! from warm-up's long batches: the fastest of those that lasted at least
-//! a quarter of the longest. Not from its last batch, which is whatever
+//! from the fastest warm-up batch among those long enough to dwarf timer
+//! overhead (at least [`LONG_BATCH`], or a quarter of the longest batch
+//! when warm-up is shorter). Not from the last batch, which is whatever
 //! remained of the warm-up and can be a handful of iterations dominated by
 //! the ~25 ns of an `Instant` pair (issue 8: 4.5× apart between processes,
 //! samples of 2 ms under a 10 ms minimum); and the fastest, because timer
-//! overhead, preemption and a cold start only ever make a batch slower.
+//! overhead, a cold start and preemption by other processes only ever make
+//! a batch slower: on a shared CPU a 1 ms batch often runs undisturbed
+//! where a 25 ms one never does.
 //! One sample is then sized to last [`MARGIN`] × `min_sample_time`.
 //!
 //! Every sample's real length is checked: one that came in under
@@ -36,8 +39,13 @@ const MAX_ITERS: u64 = 1 << 32;
 /// the ordinary jitter of a few percent does not bring them under it.
 const MARGIN: f64 = 1.1;
 
-/// Warm-up batches that lasted at least this share of the longest one are
-/// long enough to calibrate from.
+/// Warm-up batches that lasted this long are long enough to calibrate
+/// from: timer overhead is 0.003% of them, and they are long enough to
+/// include a workload's occasional slow iteration (a rehash, a regrowth).
+const LONG_BATCH: Duration = Duration::from_millis(1);
+
+/// With a warm-up too short for a [`LONG_BATCH`], batches that lasted
+/// this share of the longest one.
 const LONG_BATCH_SHARE: f64 = 0.25;
 
 /// Wall and CPU time of timed spans.
@@ -119,10 +127,11 @@ impl Batch {
 }
 
 /// The time per iteration to calibrate from: the fastest of the batches
-/// that lasted at least [`LONG_BATCH_SHARE`] of the longest.
+/// that lasted at least [`LONG_BATCH`] (or [`LONG_BATCH_SHARE`] of the
+/// longest, if shorter).
 fn estimate(batches: &[Batch]) -> f64 {
     let longest = batches.iter().map(|b| b.wall).max().unwrap_or_default();
-    let long_enough = longest.mul_f64(LONG_BATCH_SHARE);
+    let long_enough = LONG_BATCH.min(longest.mul_f64(LONG_BATCH_SHARE));
     batches
         .iter()
         .filter(|b| b.wall >= long_enough)
@@ -226,11 +235,15 @@ mod tests {
         let mut batches = vec![batch(1, 320), batch(2, 60), batch(4, 75)];
         let mut n = 8;
         while n <= 1 << 22 {
-            batches.push(batch(n, n * 7 + 25));
+            // Every batch from 1 ms up was preempted for a while but one.
+            let preempted = if n * 7 > 1_000_000 && n != 1 << 18 {
+                2_000_000
+            } else {
+                0
+            };
+            batches.push(batch(n, n * 7 + 25 + preempted));
             n *= 2;
         }
-        // The long batches: one preempted for 5 ms, one clean.
-        batches.push(batch(1 << 23, (1 << 23) * 7 + 5_000_000));
         batches.push(batch(3, 45));
         assert!(
             (estimate(&batches) - 7.0).abs() < 0.01,
@@ -239,6 +252,16 @@ mod tests {
         );
         let last = batches.last().unwrap().ns_per_iter();
         assert!(last > 14.0, "the last batch alone would read {last} ns");
+        // Short batches are not long enough, however fast they look.
+        batches.push(batch(100, 100));
+        assert!((estimate(&batches) - 7.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_short_warm_up_calibrates_from_its_longest_batches() {
+        let batches = [batch(1, 500), batch(2, 300), batch(4, 400), batch(8, 700)];
+        // 400 ns and 700 ns are both ≥ a quarter of the longest: 87.5 ns/iter.
+        assert_eq!(estimate(&batches), 87.5);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use tuner::config::MeasureSettings;
-use tuner::protocol::{RunOutput, PROTOCOL_VERSION};
+use tuner::protocol::{RunOutput, Sample, PROTOCOL_VERSION};
 
 /// The probe harness, built once per test run.
 fn harness() -> &'static Path {
@@ -141,48 +141,41 @@ fn peak_rss_is_the_workers_own_not_the_runners() {
 /// processes, and samples of 2.2 ms under a 10 ms minimum.
 #[test]
 fn samples_last_the_minimum_and_calibration_agrees_across_processes() {
-    let min = Duration::from_millis(10);
-    let outputs: Vec<RunOutput> = (0..4)
-        .map(|_| {
-            worker(
-                &spec("spin", "probe", &[("steps", 1)], 1, settings(5, 50, 10)),
-                "system",
-            )
-        })
-        .collect();
-    let first: Vec<u64> = outputs.iter().map(|o| o.samples[0].iters).collect();
-    let (lo, hi) = (first.iter().min().unwrap(), first.iter().max().unwrap());
+    let min = Duration::from_millis(10).as_nanos() as u64;
+    let spec = spec("spin", "probe", &[("steps", 1)], 1, settings(5, 50, 10));
+    let outputs: Vec<RunOutput> = (0..5).map(|_| worker(&spec, "system")).collect();
+    let samples: Vec<&[Sample]> = outputs.iter().map(|o| o.samples.as_slice()).collect();
+    // One process may be starved through its whole warm-up by other load
+    // on the machine (its samples then run long, which is harmless): the
+    // other four agree closely.
+    let mut first: Vec<u64> = samples.iter().map(|s| s[0].iters).collect();
+    first.sort_unstable();
     assert!(
-        *hi as f64 / *lo as f64 <= 2.0,
+        first[4] as f64 / first[1] as f64 <= 1.5,
         "calibrated iterations per sample: {first:?}"
     );
-    let mut long_enough = 0;
-    for o in &outputs {
-        assert_eq!(o.samples.len(), 5);
-        assert_eq!(
-            o.alloc.iters,
-            o.samples.iter().map(|s| s.iters).sum::<u64>()
-        );
-        for pair in o.samples.windows(2) {
+    for (o, s) in outputs.iter().zip(&samples) {
+        assert_eq!(s.len(), 5);
+        assert_eq!(o.alloc.iters, s.iter().map(|s| s.iters).sum::<u64>());
+        for pair in s.windows(2) {
             // A sample that came in short makes the next one grow.
-            if pair[0].ns < min.as_nanos() as u64 {
-                assert!(pair[1].iters > pair[0].iters, "{:?}", o.samples);
-            } else {
-                assert!(pair[1].iters >= pair[0].iters, "{:?}", o.samples);
-            }
+            let grew = pair[1].iters > pair[0].iters;
+            assert!(
+                grew || pair[0].ns >= min && pair[1].iters == pair[0].iters,
+                "{s:?}"
+            );
         }
-        long_enough += o
-            .samples
-            .iter()
-            .filter(|s| s.ns >= min.as_nanos() as u64)
-            .count();
     }
-    // On a quiet machine every sample lasts the minimum; a CPU shared with
-    // other work can make a sample run faster than its warm-up did.
+    // On a quiet machine every sample lasts the minimum; a sample can only
+    // come in short by running faster than the fastest warm-up batch.
+    let long_enough = samples
+        .iter()
+        .flat_map(|s| s.iter())
+        .filter(|s| s.ns >= min)
+        .count();
     assert!(
-        long_enough >= 16,
-        "{long_enough} of 20 samples ≥ 10 ms: {:?}",
-        outputs.iter().map(|o| &o.samples).collect::<Vec<_>>()
+        long_enough >= 22,
+        "{long_enough} of 25 samples ≥ 10 ms: {samples:?}"
     );
 }
 
@@ -207,16 +200,18 @@ fn cpu_per_op_covers_the_timed_run_not_the_reset() {
 }
 
 /// Issue 8 #4: the thread line read the pool size back. Busy threads are
-/// those that spent CPU during the samples.
+/// those that spent CPU during the samples. Each half burns 25 ms, time
+/// enough for the second pool thread to wake and steal it even on a
+/// loaded machine.
 #[test]
 fn busy_threads_are_the_threads_that_ran_the_work() {
     let run = |variant| {
         let spec = spec(
             "threads",
             variant,
-            &[("work_us", 500)],
+            &[("work_us", 25_000)],
             2,
-            settings(5, 20, 10),
+            settings(4, 1, 10),
         );
         worker(&spec, "system").threads
     };

@@ -2,17 +2,19 @@
 //!
 //! The first run is timed on its own (with the build, the time to first
 //! use) and counts towards warm-up. Warm-up then runs batches that double
-//! until it has lasted `warmup`. Calibration reads the time per iteration
-//! from the fastest warm-up batch among those long enough to dwarf timer
-//! overhead (at least [`LONG_BATCH`], or a quarter of the longest batch
-//! when warm-up is shorter). Not from the last batch, which is whatever
-//! remained of the warm-up and can be a handful of iterations dominated by
-//! the ~25 ns of an `Instant` pair (issue 8: 4.5× apart between processes,
-//! samples of 2 ms under a 10 ms minimum); and the fastest, because timer
-//! overhead, a cold start and preemption by other processes only ever make
-//! a batch slower: on a shared CPU a 1 ms batch often runs undisturbed
-//! where a 25 ms one never does.
-//! One sample is then sized to last [`MARGIN`] × `min_sample_time`.
+//! up to about [`BATCH`] and stay there until warm-up has lasted `warmup`.
+//! Calibration takes the time per iteration of the fastest batch among
+//! those long enough to dwarf timer overhead (at least [`LONG_BATCH`], or a
+//! quarter of the longest batch when warm-up is shorter), and sizes one
+//! sample to last [`MARGIN`] × `min_sample_time`.
+//!
+//! Not the last batch, as before: it is whatever remained of the warm-up,
+//! can be a handful of iterations dominated by the ~25 ns of an `Instant`
+//! pair, and put processes 4.5× apart with samples of 2 ms under a 10 ms
+//! minimum (issue 8). The fastest, because timer overhead, a cold start
+//! and preemption only ever make a batch slower, and a sample too long is
+//! harmless where one too short is not; many short batches, because on a
+//! shared CPU some 2 ms batch runs undisturbed where a 25 ms one never does.
 //!
 //! Every sample's real length is checked: one that came in under
 //! `min_sample_time` makes the following samples grow (recalibrated from
@@ -39,10 +41,13 @@ const MAX_ITERS: u64 = 1 << 32;
 /// the ordinary jitter of a few percent does not bring them under it.
 const MARGIN: f64 = 1.1;
 
+/// What a warm-up batch is sized to last once the time per iteration is
+/// known.
+const BATCH: Duration = Duration::from_micros(500);
+
 /// Warm-up batches that lasted this long are long enough to calibrate
-/// from: timer overhead is 0.003% of them, and they are long enough to
-/// include a workload's occasional slow iteration (a rehash, a regrowth).
-const LONG_BATCH: Duration = Duration::from_millis(1);
+/// from: timer overhead is 0.003% of them.
+const LONG_BATCH: Duration = Duration::from_micros(250);
 
 /// With a warm-up too short for a [`LONG_BATCH`], batches that lasted
 /// this share of the longest one.
@@ -140,10 +145,14 @@ fn estimate(batches: &[Batch]) -> f64 {
         .unwrap_or(1.0)
 }
 
-/// The next warm-up batch: double the last, but stop near the warm-up's end.
+/// The next warm-up batch: double the last up to about [`BATCH`], and stop
+/// near the warm-up's end.
 fn next_batch(last: u64, remaining: Duration, ns_per_iter: f64) -> u64 {
-    let fits = remaining.as_nanos() as f64 / ns_per_iter.max(1.0);
-    ((last * 2) as f64).min(fits).max(1.0) as u64
+    let fits = |d: Duration| d.as_nanos() as f64 / ns_per_iter.max(1.0);
+    ((last * 2) as f64)
+        .min(fits(BATCH).ceil())
+        .min(fits(remaining))
+        .max(1.0) as u64
 }
 
 /// The first run, the warm-up and the calibration.
@@ -270,10 +279,16 @@ mod tests {
     }
 
     #[test]
-    fn warm_up_batches_double_but_stop_near_its_end() {
-        assert_eq!(next_batch(4, Duration::from_millis(1), 10.0), 8);
-        assert_eq!(next_batch(1 << 20, Duration::from_micros(10), 10.0), 1000);
-        assert_eq!(next_batch(1 << 20, Duration::from_nanos(3), 10.0), 1);
+    fn warm_up_batches_double_up_to_2ms_and_stop_near_its_end() {
+        let long = Duration::from_secs(1);
+        assert_eq!(next_batch(4, long, 10.0), 8);
+        // 10 ns per iteration: 200,000 make 2 ms.
+        assert_eq!(next_batch(150_000, long, 10.0), 200_000);
+        assert_eq!(next_batch(200_000, long, 10.0), 200_000);
+        assert_eq!(next_batch(200_000, Duration::from_micros(10), 10.0), 1000);
+        assert_eq!(next_batch(200_000, Duration::from_nanos(3), 10.0), 1);
+        // Slower than 2 ms: one iteration at a time.
+        assert_eq!(next_batch(1, long, 3.0e6), 1);
     }
 
     #[test]

@@ -89,14 +89,14 @@ pub struct ThreadCheck {
     /// from `/proc/self/task/<tid>/schedstat`). Any thread: the main one,
     /// the pool's, a workload's own. `None` where `/proc` was unreadable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub busy: Option<usize>,
+    pub busy: Option<u32>,
     /// Of the busy threads, the rayon pool's (named `rayon-<i>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub busy_rayon: Option<usize>,
+    pub busy_rayon: Option<u32>,
     /// Of the busy threads, the tokio runtime's (named `tokio-…`); `None`
     /// without a runtime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub busy_tokio: Option<usize>,
+    pub busy_tokio: Option<u32>,
 }
 
 /// What a worker sends back from a successful run.
@@ -163,5 +163,37 @@ impl RunOutput {
             n if n % 2 == 1 => v[n / 2],
             n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_per_op_reads_the_timed_spans_and_falls_back_to_the_window() {
+        let mut out = crate::fixtures::output(100.0, 0);
+        out.cpu.user_ns = 28_000;
+        out.cpu.system_ns = 2_000;
+        // 30 operations: the window's 30 µs is 1000 ns/op.
+        assert_eq!(out.cpu_ns_per_op(), 1000.0);
+        out.cpu.timed_ns = Some(3_000);
+        assert_eq!(out.cpu_ns_per_op(), 100.0);
+    }
+
+    #[test]
+    fn output_from_a_worker_without_the_new_fields_still_reads() {
+        let mut json = serde_json::to_value(crate::fixtures::output(100.0, 0)).unwrap();
+        json["cpu"]
+            .as_object_mut()
+            .unwrap()
+            .insert("timed_ns".into(), 5.into());
+        json["threads"]["busy"] = 2.into();
+        let now: RunOutput = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!((now.cpu.timed_ns, now.threads.busy), (Some(5), Some(2)));
+        json["cpu"].as_object_mut().unwrap().remove("timed_ns");
+        json["threads"].as_object_mut().unwrap().remove("busy");
+        let old: RunOutput = serde_json::from_value(json).unwrap();
+        assert_eq!((old.cpu.timed_ns, old.threads.busy), (None, None));
     }
 }

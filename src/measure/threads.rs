@@ -60,9 +60,9 @@ pub(crate) struct Busy {
     /// Distinct threads alive at either reading.
     pub alive: usize,
     /// Threads busy over the window (any kind).
-    pub all: usize,
-    pub rayon: usize,
-    pub tokio: usize,
+    pub all: u32,
+    pub rayon: u32,
+    pub tokio: u32,
 }
 
 /// Reads every thread's CPU time; `None` where `/proc/self/task` cannot

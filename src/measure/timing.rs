@@ -14,7 +14,8 @@
 //! minimum (issue 8). The fastest, because timer overhead, a cold start
 //! and preemption only ever make a batch slower, and a sample too long is
 //! harmless where one too short is not; many short batches, because on a
-//! shared CPU some 2 ms batch runs undisturbed where a 25 ms one never does.
+//! shared CPU some 0.5 ms batch runs undisturbed where a 25 ms one never
+//! does.
 //!
 //! Every sample's real length is checked: one that came in under
 //! `min_sample_time` makes the following samples grow (recalibrated from
@@ -279,15 +280,15 @@ mod tests {
     }
 
     #[test]
-    fn warm_up_batches_double_up_to_2ms_and_stop_near_its_end() {
+    fn warm_up_batches_double_up_to_half_a_millisecond_and_stop_near_its_end() {
         let long = Duration::from_secs(1);
         assert_eq!(next_batch(4, long, 10.0), 8);
-        // 10 ns per iteration: 200,000 make 2 ms.
-        assert_eq!(next_batch(150_000, long, 10.0), 200_000);
-        assert_eq!(next_batch(200_000, long, 10.0), 200_000);
-        assert_eq!(next_batch(200_000, Duration::from_micros(10), 10.0), 1000);
-        assert_eq!(next_batch(200_000, Duration::from_nanos(3), 10.0), 1);
-        // Slower than 2 ms: one iteration at a time.
+        // 10 ns per iteration: 50,000 make 0.5 ms.
+        assert_eq!(next_batch(40_000, long, 10.0), 50_000);
+        assert_eq!(next_batch(50_000, long, 10.0), 50_000);
+        assert_eq!(next_batch(50_000, Duration::from_micros(10), 10.0), 1000);
+        assert_eq!(next_batch(50_000, Duration::from_nanos(3), 10.0), 1);
+        // Slower than 0.5 ms: one iteration at a time.
         assert_eq!(next_batch(1, long, 3.0e6), 1);
     }
 

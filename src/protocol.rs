@@ -86,8 +86,10 @@ pub struct ThreadCheck {
     pub os_threads: usize,
     /// Threads that ran work during the samples: each spent on a CPU at
     /// least 5% of the sampling window's wall time (per-thread CPU time
-    /// from `/proc/self/task/<tid>/schedstat`). Any thread: the main one,
-    /// the pool's, a workload's own. `None` where `/proc` was unreadable.
+    /// from `/proc/self/task/<tid>/schedstat`). Any thread alive at the
+    /// window's end: the main one, the pool's, a workload's own; threads
+    /// born and gone within the window are not seen (their CPU is in
+    /// `cpu`). `None` where `/proc` was unreadable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busy: Option<u32>,
     /// Of the busy threads, the rayon pool's (named `rayon-<i>`).

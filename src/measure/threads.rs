@@ -8,8 +8,10 @@
 //! named `rayon-<i>` by the worker's set-up, tokio's workers
 //! `tokio-runtime-worker` (cut to 15 bytes by the kernel). The kernel
 //! updates a running thread's schedstat only at ticks, so the calling
-//! thread reads its own clock instead. Two small files per thread with
-//! std's reads are simpler than a `/proc` crate.
+//! thread reads its own clock instead. A thread that starts and exits
+//! between the two readings is not seen: the kernel keeps its CPU time in
+//! the process's total only. Two small files per thread with std's reads
+//! are simpler than a `/proc` crate.
 
 use std::time::Instant;
 

@@ -4,7 +4,7 @@
 //!
 //! - `touch`: holds `mib` MiB, every page written at build.
 //! - `reset-heavy`: a reset that burns `reset_us` of CPU, a run `run_us`.
-//! - `spin`: a dependent chain of `steps` operations (nanoseconds).
+//! - `selfcheck` (tuner's own): `spin` is a chain of `steps` operations.
 //! - `threads`: `sequential` burns `work_us` twice on one thread,
 //!   `parallel` burns them in the two halves of a `rayon::join`.
 //!
@@ -21,7 +21,7 @@ use tuner::{
 tuner::main!(Catalog::new()
     .with(&Touch)
     .with(&ResetHeavy)
-    .with(&Spin)
+    .with(&tuner_experiments::selfcheck::SelfCheck)
     .with(&Threads));
 
 const ONLY: &[Variant] = &[Variant {
@@ -146,42 +146,6 @@ impl Workload for Burner {
     }
     fn output_digest(&mut self) -> io::Result<u64> {
         Ok(0)
-    }
-}
-
-struct Spin;
-
-const SPIN_PARAMS: &[ParamSpec] = &[int("steps", 5, "operations per run")];
-
-impl Experiment for Spin {
-    fn info(&self) -> &'static Info {
-        const INFO: Info = info("spin", ONLY, SPIN_PARAMS, Knobs::NONE);
-        &INFO
-    }
-    fn build(&self, _: &str, params: &Params, _: &Context) -> Result<Box<dyn Workload>, String> {
-        Ok(Box::new(Chain {
-            steps: params.int("steps") as u64,
-            value: 1,
-        }))
-    }
-}
-
-struct Chain {
-    steps: u64,
-    value: u64,
-}
-
-impl Workload for Chain {
-    fn run(&mut self) -> io::Result<()> {
-        let mut x = std::hint::black_box(self.value) | 1;
-        for _ in 0..std::hint::black_box(self.steps) {
-            x = (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        }
-        self.value = x;
-        Ok(())
-    }
-    fn output_digest(&mut self) -> io::Result<u64> {
-        Ok(self.steps)
     }
 }
 

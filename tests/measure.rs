@@ -142,7 +142,13 @@ fn peak_rss_is_the_workers_own_not_the_runners() {
 #[test]
 fn samples_last_the_minimum_and_calibration_agrees_across_processes() {
     let min = Duration::from_millis(10).as_nanos() as u64;
-    let spec = spec("spin", "probe", &[("steps", 1)], 1, settings(5, 50, 10));
+    let spec = spec(
+        "selfcheck",
+        "spin",
+        &[("steps", 1), ("fail_at", 1)],
+        1,
+        settings(5, 50, 10),
+    );
     let outputs: Vec<RunOutput> = (0..5).map(|_| worker(&spec, "system")).collect();
     let samples: Vec<&[Sample]> = outputs.iter().map(|o| o.samples.as_slice()).collect();
     // One process may be starved through its whole warm-up by other load
@@ -232,7 +238,13 @@ fn busy_threads_are_the_threads_that_ran_the_work() {
 /// but given jemalloc by its environment shows jemalloc.
 #[test]
 fn allocator_evidence_comes_from_the_allocators_not_the_spec() {
-    let spec = spec("spin", "probe", &[("steps", 5)], 1, settings(1, 1, 1));
+    let spec = spec(
+        "selfcheck",
+        "spin",
+        &[("steps", 5), ("fail_at", 1)],
+        1,
+        settings(1, 1, 1),
+    );
     for (env, glibc, jemalloc, mimalloc) in [
         ("jemalloc", false, true, false),
         ("mimalloc", false, false, true),

@@ -2,7 +2,8 @@
 //!
 //! The first run is timed on its own (with the build, the time to first
 //! use) and counts towards warm-up. Warm-up then runs batches that double
-//! up to about [`BATCH`] and stay there until warm-up has lasted `warmup`.
+//! up to about [`BATCH`] (at the fastest rate any batch has shown) and
+//! stay there until warm-up has lasted `warmup`.
 //! Calibration takes the time per iteration of the fastest batch among
 //! those long enough to dwarf timer overhead (at least [`LONG_BATCH`], or a
 //! quarter of the longest batch when warm-up is shorter), and sizes one
@@ -132,51 +133,96 @@ impl Batch {
     }
 }
 
-/// The time per iteration to calibrate from: the fastest of the batches
-/// that lasted at least [`LONG_BATCH`] (or [`LONG_BATCH_SHARE`] of the
-/// longest, if shorter).
-fn estimate(batches: &[Batch]) -> f64 {
-    let longest = batches.iter().map(|b| b.wall).max().unwrap_or_default();
-    let long_enough = LONG_BATCH.min(longest.mul_f64(LONG_BATCH_SHARE));
-    batches
-        .iter()
-        .filter(|b| b.wall >= long_enough)
-        .map(Batch::ns_per_iter)
-        .min_by(f64::total_cmp)
-        .unwrap_or(1.0)
+/// The warm-up's batches: how many iterations the next one runs, and the
+/// time per iteration they tell. Apart from the workload, so that the
+/// plan can be checked against simulated clocks.
+struct WarmUp {
+    duration: Duration,
+    spent: Duration,
+    iters: u64,
+    batches: Vec<Batch>,
 }
 
-/// The next warm-up batch: double the last up to about [`BATCH`], and stop
-/// near the warm-up's end.
-fn next_batch(last: u64, remaining: Duration, ns_per_iter: f64) -> u64 {
-    let fits = |d: Duration| d.as_nanos() as f64 / ns_per_iter.max(1.0);
-    ((last * 2) as f64)
-        .min(fits(BATCH).ceil())
-        .min(fits(remaining))
-        .max(1.0) as u64
+impl WarmUp {
+    /// A warm-up of `duration` whose first run (one iteration) took `first`.
+    fn new(duration: Duration, first: Duration) -> WarmUp {
+        WarmUp {
+            duration,
+            spent: first,
+            iters: 1,
+            batches: vec![Batch {
+                iters: 1,
+                wall: first,
+            }],
+        }
+    }
+
+    /// Iterations for the next batch, `None` once warm-up has lasted its
+    /// duration: double the last batch up to about [`BATCH`] at the
+    /// fastest rate seen in any batch, and stop near the end. Sized from
+    /// every batch, not only long ones: each reading is an upper bound on
+    /// the time per iteration, so a batch preempted early cannot shrink
+    /// the later ones below [`LONG_BATCH`] for good.
+    fn next(&self) -> Option<u64> {
+        let remaining = self
+            .duration
+            .checked_sub(self.spent)
+            .filter(|r| !r.is_zero())?;
+        let ns_per_iter = self
+            .batches
+            .iter()
+            .map(Batch::ns_per_iter)
+            .min_by(f64::total_cmp)
+            .unwrap_or(1.0)
+            .max(1.0);
+        let fits = |d: Duration| d.as_nanos() as f64 / ns_per_iter;
+        let last = self.batches[self.batches.len() - 1].iters;
+        Some(
+            ((last * 2) as f64)
+                .min(fits(BATCH).ceil())
+                .min(fits(remaining))
+                .max(1.0) as u64,
+        )
+    }
+
+    fn record(&mut self, iters: u64, wall: Duration) {
+        self.batches.push(Batch { iters, wall });
+        self.spent += wall;
+        self.iters += iters;
+    }
+
+    /// The time per iteration to calibrate from: the fastest of the
+    /// batches that lasted at least [`LONG_BATCH`] (or [`LONG_BATCH_SHARE`]
+    /// of the longest, if shorter).
+    fn ns_per_iter(&self) -> f64 {
+        let longest = self
+            .batches
+            .iter()
+            .map(|b| b.wall)
+            .max()
+            .unwrap_or_default();
+        let long_enough = LONG_BATCH.min(longest.mul_f64(LONG_BATCH_SHARE));
+        self.batches
+            .iter()
+            .filter(|b| b.wall >= long_enough)
+            .map(Batch::ns_per_iter)
+            .min_by(f64::total_cmp)
+            .unwrap_or(1.0)
+    }
 }
 
 /// The first run, the warm-up and the calibration.
 pub(crate) fn warm_up(w: &mut dyn Workload, settings: &MeasureSettings) -> io::Result<Warmed> {
     let first = run_iters(w, 1)?.wall;
-    let mut batches = vec![Batch {
-        iters: 1,
-        wall: first,
-    }];
-    let mut spent = first;
-    let mut iters = 1;
-    while spent < settings.warmup {
-        let last = batches[batches.len() - 1].iters;
-        let batch = next_batch(last, settings.warmup - spent, estimate(&batches));
-        let wall = run_iters(w, batch)?.wall;
-        batches.push(Batch { iters: batch, wall });
-        spent += wall;
-        iters += batch;
+    let mut plan = WarmUp::new(settings.warmup, first);
+    while let Some(iters) = plan.next() {
+        let wall = run_iters(w, iters)?.wall;
+        plan.record(iters, wall);
     }
     Ok(Warmed {
         first_run_ns: first.as_nanos() as u64,
-        warmup_iters: iters,
-        iters: calibrate(estimate(&batches), target(settings.min_sample_time)),
+        warmup_iters: plan.iters,
+        iters: calibrate(plan.ns_per_iter(), target(settings.min_sample_time)),
     })
 }
 
@@ -230,11 +276,14 @@ mod tests {
         assert_eq!(target(min), Duration::from_millis(11));
     }
 
-    fn batch(iters: u64, ns: u64) -> Batch {
-        Batch {
-            iters,
-            wall: Duration::from_nanos(ns),
+    /// A warm-up plan holding `batches` as (iterations, nanoseconds).
+    fn plan(batches: &[(u64, u64)]) -> WarmUp {
+        let mut plan = WarmUp::new(Duration::from_secs(1), Duration::ZERO);
+        plan.batches.clear();
+        for &(iters, ns) in batches {
+            plan.record(iters, Duration::from_nanos(ns));
         }
+        plan
     }
 
     /// Warm-up of a 7 ns operation as issue 8 saw it: the first run and
@@ -242,7 +291,7 @@ mod tests {
     /// batch is the 3 iterations that remained of the warm-up.
     #[test]
     fn calibration_reads_the_long_batches_not_the_last_one() {
-        let mut batches = vec![batch(1, 320), batch(2, 60), batch(4, 75)];
+        let mut batches = vec![(1, 320), (2, 60), (4, 75)];
         let mut n = 8;
         while n <= 1 << 22 {
             // Every batch from 1 ms up was preempted for a while but one.
@@ -251,45 +300,78 @@ mod tests {
             } else {
                 0
             };
-            batches.push(batch(n, n * 7 + 25 + preempted));
+            batches.push((n, n * 7 + 25 + preempted));
             n *= 2;
         }
-        batches.push(batch(3, 45));
-        assert!(
-            (estimate(&batches) - 7.0).abs() < 0.01,
-            "{}",
-            estimate(&batches)
-        );
-        let last = batches.last().unwrap().ns_per_iter();
+        batches.push((3, 45));
+        let estimate = plan(&batches).ns_per_iter();
+        assert!((estimate - 7.0).abs() < 0.01, "{estimate}");
+        let (iters, ns) = batches[batches.len() - 1];
+        let last = ns as f64 / iters as f64;
         assert!(last > 14.0, "the last batch alone would read {last} ns");
         // Short batches are not long enough, however fast they look.
-        batches.push(batch(100, 100));
-        assert!((estimate(&batches) - 7.0).abs() < 0.01);
+        batches.push((100, 100));
+        assert!((plan(&batches).ns_per_iter() - 7.0).abs() < 0.01);
     }
 
     #[test]
     fn a_short_warm_up_calibrates_from_its_longest_batches() {
-        let batches = [batch(1, 500), batch(2, 300), batch(4, 400), batch(8, 700)];
+        let p = plan(&[(1, 500), (2, 300), (4, 400), (8, 700)]);
         // 400 ns and 700 ns are both ≥ a quarter of the longest: 87.5 ns/iter.
-        assert_eq!(estimate(&batches), 87.5);
+        assert_eq!(p.ns_per_iter(), 87.5);
+        assert_eq!(plan(&[(1, 80_000_000)]).ns_per_iter(), 80_000_000.0);
+    }
+
+    /// Runs a 50 ms warm-up on a simulated clock: `ns` per iteration plus
+    /// 25 ns of timer overhead per batch, plus `preempted(batch index)`.
+    fn simulate(ns: u64, preempted: impl Fn(usize) -> u64) -> WarmUp {
+        let mut plan = WarmUp::new(Duration::from_millis(50), Duration::from_nanos(ns + 2_000));
+        while let Some(iters) = plan.next() {
+            let wall = iters * ns + 25 + preempted(plan.batches.len());
+            plan.record(iters, Duration::from_nanos(wall));
+        }
+        plan
     }
 
     #[test]
-    fn a_single_slow_run_is_its_own_estimate() {
-        assert_eq!(estimate(&[batch(1, 80_000_000)]), 80_000_000.0);
+    fn batches_double_to_half_a_millisecond_then_hold() {
+        let plan = simulate(10, |_| 0);
+        let sizes: Vec<u64> = plan.batches.iter().map(|b| b.iters).collect();
+        assert_eq!(sizes[..5], [1, 2, 4, 8, 16]);
+        // 10 ns per iteration: about 50,000 make 0.5 ms.
+        let held = sizes[sizes.len() / 2];
+        assert!((49_000..=50_001).contains(&held), "{sizes:?}");
+        assert!(plan.spent >= Duration::from_millis(50));
+        assert!(plan.spent < Duration::from_millis(51), "{:?}", plan.spent);
+        assert!((plan.ns_per_iter() - 10.0).abs() < 0.01);
+    }
+
+    /// A 10 ms preemption of a 57 µs batch made that batch the longest:
+    /// sized from it alone, the next batches were 2 µs long and never long
+    /// enough to calibrate from (seen on a loaded machine: one process's
+    /// samples 100× shorter than its neighbours').
+    #[test]
+    fn a_preempted_early_batch_does_not_stick() {
+        let plan = simulate(14, |batch| if batch == 12 { 10_000_000 } else { 0 });
+        assert!(
+            (plan.ns_per_iter() - 14.0).abs() < 0.1,
+            "{}",
+            plan.ns_per_iter()
+        );
+        // Every other batch preempted for 2 ms: the undisturbed ones tell.
+        let plan = simulate(14, |batch| if batch % 2 == 0 { 2_000_000 } else { 0 });
+        assert!(
+            (plan.ns_per_iter() - 14.0).abs() < 0.1,
+            "{}",
+            plan.ns_per_iter()
+        );
     }
 
     #[test]
-    fn warm_up_batches_double_up_to_half_a_millisecond_and_stop_near_its_end() {
-        let long = Duration::from_secs(1);
-        assert_eq!(next_batch(4, long, 10.0), 8);
-        // 10 ns per iteration: 50,000 make 0.5 ms.
-        assert_eq!(next_batch(40_000, long, 10.0), 50_000);
-        assert_eq!(next_batch(50_000, long, 10.0), 50_000);
-        assert_eq!(next_batch(50_000, Duration::from_micros(10), 10.0), 1000);
-        assert_eq!(next_batch(50_000, Duration::from_nanos(3), 10.0), 1);
-        // Slower than 0.5 ms: one iteration at a time.
-        assert_eq!(next_batch(1, long, 3.0e6), 1);
+    fn operations_slower_than_a_batch_run_one_at_a_time() {
+        let plan = simulate(3_000_000, |_| 0);
+        assert!(plan.batches.iter().all(|b| b.iters == 1));
+        assert_eq!(plan.ns_per_iter(), 3_000_025.0);
     }
 
     #[test]

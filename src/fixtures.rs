@@ -39,12 +39,16 @@ pub fn output_with_ops(ns_per_op: f64, allocs_per_op: u64, ops_per_run: u64) -> 
         },
         cpu: CpuUsage {
             user_ns: (ns_per_op * ops as f64).round() as u64,
+            timed_ns: Some((ns_per_op * ops as f64).round() as u64),
             ..CpuUsage::default()
         },
         threads: ThreadCheck {
             rayon: 1,
             tokio: None,
             os_threads: 2,
+            busy: Some(1),
+            busy_rayon: Some(1),
+            busy_tokio: None,
         },
         allocator: AllocatorName::System,
         evidence: Evidence {

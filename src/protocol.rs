@@ -45,7 +45,8 @@ impl Sample {
 /// Allocation counters over the timed samples, all threads flushed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AllocCounts {
-    /// Iterations the counts cover (every timed iteration).
+    /// Iterations the counts cover: every timed iteration, the sum of the
+    /// samples' `iters`.
     pub iters: u64,
     pub allocs: u64,
     pub bytes: u64,
@@ -55,24 +56,49 @@ pub struct AllocCounts {
     pub peak_live: i64,
 }
 
-/// CPU use of the whole worker process over the timed samples (getrusage).
+/// CPU use of the worker process, all threads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CpuUsage {
+    /// User CPU over the sampling window (getrusage), untimed resets
+    /// between iterations included.
     pub user_ns: u64,
+    /// System CPU over the same window.
     pub system_ns: u64,
+    /// Context switches over the same window.
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,
+    /// CPU time over the timed spans only, summed as the samples' `ns`
+    /// are (process CPU clock read around each span): the figure for CPU
+    /// per operation. `None` from workers before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timed_ns: Option<u64>,
 }
 
 /// Threads the worker observed, to prove the knob took effect.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThreadCheck {
-    /// `rayon::current_num_threads()` inside the pool the workload ran in.
+    /// `rayon::current_num_threads()` inside the pool the workload ran in
+    /// (the configured size read back: it cannot disagree with the knob).
     pub rayon: usize,
     /// Workers of the tokio runtime, when the experiment uses one.
     pub tokio: Option<usize>,
-    /// OS threads in the process while measuring (`/proc/self/status`).
+    /// Distinct OS threads alive at the start or the end of the samples.
     pub os_threads: usize,
+    /// Threads that ran work during the samples: each spent on a CPU at
+    /// least 5% of the sampling window's wall time (per-thread CPU time
+    /// from `/proc/self/task/<tid>/schedstat`). Any thread alive at the
+    /// window's end: the main one, the pool's, a workload's own; threads
+    /// born and gone within the window are not seen (their CPU is in
+    /// `cpu`). `None` where `/proc` was unreadable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<u32>,
+    /// Of the busy threads, the rayon pool's (named `rayon-<i>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_rayon: Option<u32>,
+    /// Of the busy threads, the tokio runtime's (named `tokio-…`); `None`
+    /// without a runtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_tokio: Option<u32>,
 }
 
 /// What a worker sends back from a successful run.
@@ -92,8 +118,10 @@ pub struct RunOutput {
     pub alloc: AllocCounts,
     pub cpu: CpuUsage,
     pub threads: ThreadCheck,
-    /// The worker's own peak resident set (`VmHWM` read at its end), in
-    /// KiB; `None` from workers that could not read it.
+    /// The worker's own peak resident set in KiB: `VmHWM` from
+    /// `/proc/self/status`, read at the worker's end (build, warm-up,
+    /// samples and digest included). Unlike `wait4`'s `ru_maxrss`, it has
+    /// no floor at the runner's size. `None` where it could not be read.
     #[serde(default)]
     pub peak_rss_kib: Option<u64>,
     /// The allocator this process chose, and the allocators' own evidence.
@@ -103,28 +131,23 @@ pub struct RunOutput {
     pub digest: u64,
 }
 
-impl RunOutput {
-    /// Each sample's nanoseconds per operation.
-    pub fn ns_per_op(&self) -> Vec<f64> {
-        self.samples
-            .iter()
-            .map(|s| s.ns_per_run() / self.ops_per_run as f64)
-            .collect()
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// Operations the allocation counts cover.
-    pub fn ops(&self) -> f64 {
-        self.alloc.iters as f64 * self.ops_per_run as f64
-    }
-
-    /// The process's summary value: the median of its samples' ns/op.
-    pub fn median_ns_per_op(&self) -> f64 {
-        let mut v = self.ns_per_op();
-        v.sort_by(f64::total_cmp);
-        match v.len() {
-            0 => f64::NAN,
-            n if n % 2 == 1 => v[n / 2],
-            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-        }
+    #[test]
+    fn output_from_a_worker_without_the_new_fields_still_reads() {
+        let mut json = serde_json::to_value(crate::fixtures::output(100.0, 0)).unwrap();
+        json["cpu"]
+            .as_object_mut()
+            .unwrap()
+            .insert("timed_ns".into(), 5.into());
+        json["threads"]["busy"] = 2.into();
+        let now: RunOutput = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!((now.cpu.timed_ns, now.threads.busy), (Some(5), Some(2)));
+        json["cpu"].as_object_mut().unwrap().remove("timed_ns");
+        json["threads"].as_object_mut().unwrap().remove("busy");
+        let old: RunOutput = serde_json::from_value(json).unwrap();
+        assert_eq!((old.cpu.timed_ns, old.threads.busy), (None, None));
     }
 }

@@ -3,6 +3,8 @@
 //! `mallinfo2`, jemalloc's `stats.allocated` and mimalloc's
 //! `mi_is_in_heap_region`, each checked around one fresh 4 MiB block.
 
+use std::alloc::{GlobalAlloc, Layout};
+
 use serde::{Deserialize, Serialize};
 
 use super::AllocatorName;
@@ -35,16 +37,40 @@ const BLOCK: usize = 4 << 20;
 /// Allocates one block through the global allocator and reports whose
 /// statistics saw it.
 pub fn probe() -> Evidence {
+    probe_with(&Global)
+}
+
+/// The process's global allocator, whichever it is.
+struct Global;
+
+// SAFETY: forwards to the global allocator.
+unsafe impl GlobalAlloc for Global {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        std::alloc::alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        std::alloc::dealloc(ptr, layout)
+    }
+}
+
+/// Allocates one block through `allocator` and reports whose statistics
+/// saw it: the statistics decide, never the label the worker was given.
+fn probe_with(allocator: &dyn GlobalAlloc) -> Evidence {
+    let layout = Layout::from_size_align(BLOCK, 16).expect("a valid layout");
     let glibc_before = glibc_in_use();
     let jemalloc_before = jemalloc_allocated();
-    let block: Vec<u8> = Vec::with_capacity(BLOCK);
+    // SAFETY: the layout has a non-zero size; the block is freed below
+    // with the same layout by the same allocator.
+    let block = std::hint::black_box(unsafe { allocator.alloc(layout) });
     let glibc_after = glibc_in_use();
     let jemalloc_after = jemalloc_allocated();
-    // Keep the optimiser from eliding the allocation.
-    let block = std::hint::black_box(block);
     // SAFETY: mi_is_in_heap_region only inspects the address.
-    let mimalloc = unsafe { libmimalloc_sys::mi_is_in_heap_region(block.as_ptr().cast()) };
-    drop(block);
+    let mimalloc =
+        !block.is_null() && unsafe { libmimalloc_sys::mi_is_in_heap_region(block.cast()) };
+    if !block.is_null() {
+        // SAFETY: allocated above by `allocator` with `layout`.
+        unsafe { allocator.dealloc(block, layout) };
+    }
     Evidence {
         glibc: glibc_after.saturating_sub(glibc_before) >= BLOCK,
         jemalloc: jemalloc_after.saturating_sub(jemalloc_before) >= BLOCK,
@@ -63,4 +89,58 @@ fn glibc_in_use() -> usize {
 fn jemalloc_allocated() -> usize {
     let _ = tikv_jemalloc_ctl::epoch::advance();
     tikv_jemalloc_ctl::stats::allocated::read().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_allocator_is_told_apart_by_its_own_statistics() {
+        let system = probe_with(&std::alloc::System);
+        assert_eq!(
+            system.served_by(),
+            Some(AllocatorName::System),
+            "{system:?}"
+        );
+        let mimalloc = probe_with(&mimalloc::MiMalloc);
+        assert_eq!(
+            mimalloc.served_by(),
+            Some(AllocatorName::Mimalloc),
+            "{mimalloc:?}"
+        );
+        let jemalloc = probe_with(&tikv_jemallocator::Jemalloc);
+        assert_eq!(
+            jemalloc.served_by(),
+            Some(AllocatorName::Jemalloc),
+            "{jemalloc:?}"
+        );
+    }
+
+    /// The runner fails a process whose evidence does not name the point's
+    /// allocator: a process labelled `system` but served by jemalloc is caught.
+    #[test]
+    fn a_process_served_by_another_allocator_than_its_label_is_caught() {
+        let expected = AllocatorName::System;
+        let evidence = probe_with(&tikv_jemallocator::Jemalloc);
+        assert_ne!(evidence.served_by(), Some(expected), "{evidence:?}");
+        // This test binary's own global allocator is the system one.
+        assert_eq!(probe().served_by(), Some(expected));
+    }
+
+    #[test]
+    fn evidence_naming_none_or_several_allocators_serves_none() {
+        let none = Evidence {
+            glibc: false,
+            jemalloc: false,
+            mimalloc: false,
+        };
+        assert_eq!(none.served_by(), None);
+        let two = Evidence {
+            glibc: true,
+            jemalloc: true,
+            mimalloc: false,
+        };
+        assert_eq!(two.served_by(), None);
+    }
 }

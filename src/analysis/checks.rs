@@ -19,9 +19,11 @@ pub struct Checks {
     pub allocator_served: usize,
     /// Processes refused because another allocator served them.
     pub allocator_mismatched: usize,
-    /// Successful processes whose workload ran in a pool of exactly the
-    /// point's thread count.
-    pub threads_matched: usize,
+    /// Successful processes in which as many pool threads ran work (spent
+    /// ≥ 5% of the sampling window on a CPU) as the point has threads.
+    pub threads_busy: usize,
+    /// Successful processes that could say how many threads ran work.
+    pub threads_checked: usize,
     pub succeeded: usize,
     /// Groups (by index) in which points produced different output digests.
     pub digests_differ: Vec<usize>,
@@ -47,8 +49,11 @@ pub(super) fn checks(results: &Results, points: &[PointAnalysis], groups: &[Grou
             .flat_map(|p| &p.failures)
             .filter(|f| f.reason.contains(MISMATCH))
             .count(),
-        threads_matched: processes()
-            .filter(|m| m.threads.rayon == results.points[m.point].threads)
+        threads_busy: processes()
+            .filter(|m| m.busy_pool_threads() == Some(results.points[m.point].threads))
+            .count(),
+        threads_checked: processes()
+            .filter(|m| m.busy_pool_threads().is_some())
             .count(),
         digests_differ: groups
             .iter()

@@ -33,7 +33,9 @@ pub struct ProcessMetrics {
     /// The worker's own peak resident set; `None` for workers that did not
     /// report it (the parent's `wait4` figure is not the worker's own).
     pub peak_rss_bytes: Option<f64>,
-    /// User + system CPU time per operation, all threads, over the timed work.
+    /// CPU time per operation, all threads, over the timed spans only (the
+    /// whole sampling window, untimed resets included, for workers that
+    /// predate the timed figure).
     pub cpu_ns_per_op: f64,
     /// Building the workload plus its first run: time to the first result.
     pub first_use_ns: f64,
@@ -85,7 +87,7 @@ impl ProcessMetrics {
             bytes_per_op: per_op(o.alloc.bytes),
             peak_live_bytes: o.alloc.peak_live as f64,
             peak_rss_bytes: o.peak_rss_kib.map(|kib| kib as f64 * 1024.0),
-            cpu_ns_per_op: per_op(o.cpu.user_ns + o.cpu.system_ns),
+            cpu_ns_per_op: per_op(o.cpu.timed_ns.unwrap_or(o.cpu.user_ns + o.cpu.system_ns)),
             first_use_ns: (o.build_ns + o.first_run_ns) as f64,
             ops_per_run,
             ops,
@@ -94,6 +96,17 @@ impl ProcessMetrics {
             allocator: o.allocator,
             evidence: o.evidence,
         }
+    }
+}
+
+impl ProcessMetrics {
+    /// The pool threads that ran work: tokio's workers for async
+    /// workloads, rayon's otherwise; `None` where the worker could not tell.
+    pub fn busy_pool_threads(&self) -> Option<usize> {
+        self.threads
+            .busy_tokio
+            .or(self.threads.busy_rayon)
+            .map(|n| n as usize)
     }
 }
 
@@ -107,6 +120,22 @@ pub fn median(values: &[f64]) -> f64 {
 mod tests {
     use super::*;
     use crate::fixtures;
+
+    #[test]
+    fn cpu_per_op_reads_the_timed_spans_and_falls_back_to_the_window() {
+        let mut out = fixtures::output(100.0, 0);
+        out.cpu.user_ns = 28_000;
+        out.cpu.system_ns = 2_000;
+        out.cpu.timed_ns = None;
+        let cpu = |out: &RunOutput| {
+            let record = fixtures::record(0, 0, 0, crate::results::Outcome::Ok(out.clone()));
+            ProcessMetrics::of(&record).unwrap().cpu_ns_per_op
+        };
+        // 30 operations: the window's 30 µs is 1000 ns/op.
+        assert_eq!(cpu(&out), 1000.0);
+        out.cpu.timed_ns = Some(3_000);
+        assert_eq!(cpu(&out), 100.0);
+    }
 
     #[test]
     fn per_op_figures_divide_by_operations_not_runs() {

@@ -45,6 +45,8 @@ pub struct PointAnalysis {
     pub sample_ns: Option<(u64, u64)>,
     pub footnotes: Vec<Footnote>,
     pub digests: BTreeSet<u64>,
+    /// Pool threads that ran work (median over processes that could tell).
+    pub busy_threads: Option<usize>,
 }
 
 impl PointAnalysis {
@@ -93,6 +95,14 @@ impl PointAnalysis {
             footnotes: stats::diagnose(&samples, &DiagnosticSettings::default())
                 .unwrap_or_default(),
             digests: processes.iter().map(|m| m.digest).collect(),
+            busy_threads: {
+                let busy: Vec<f64> = processes
+                    .iter()
+                    .filter_map(|m| m.busy_pool_threads())
+                    .map(|n| n as f64)
+                    .collect();
+                (!busy.is_empty()).then(|| median(&busy).round() as usize)
+            },
             failures,
             processes,
         }

@@ -17,6 +17,8 @@ use crate::config::Axis;
 const LISTED_POINTS: usize = 40;
 /// Per group, the fastest points listed when the table is cut.
 const LISTED_PER_GROUP: usize = 10;
+/// Points named in the thread check before the rest are counted.
+const LISTED_IDLE: usize = 10;
 /// Pivot tables with more cells than this are left out.
 const MAX_PIVOT_CELLS: usize = 100;
 
@@ -417,9 +419,37 @@ impl<'a> Report<'a> {
         );
         let _ = writeln!(
             out,
-            "- Threads: in {} of {} successful processes the workload ran in a rayon pool of exactly the point's thread count.",
-            c.threads_matched, c.succeeded
+            "- Threads: in {} of {} successful processes as many pool threads ran work (≥ 5% of the sampling window on a CPU) as the point has threads{}.",
+            c.threads_busy,
+            c.succeeded,
+            if c.threads_checked < c.succeeded {
+                format!(" ({} processes could not tell)", c.succeeded - c.threads_checked)
+            } else {
+                String::new()
+            }
         );
+        let idle: Vec<String> = a
+            .points
+            .iter()
+            .filter_map(|p| {
+                let busy = p.busy_threads?;
+                let threads = r.points[p.id].threads;
+                (busy < threads).then(|| format!("{} ({busy} of {threads})", self.cx.label(p.id)))
+            })
+            .collect();
+        if !idle.is_empty() {
+            let more = idle.len().saturating_sub(LISTED_IDLE);
+            let _ = writeln!(
+                out,
+                "  Fewer pool threads did work (median over processes) at: {}{}.",
+                idle[..idle.len().min(LISTED_IDLE)].join(", "),
+                if more > 0 {
+                    format!(" and {more} more points")
+                } else {
+                    String::new()
+                }
+            );
+        }
         if c.digests_differ.is_empty() {
             let _ = writeln!(out, "- Output: every variant and knob setting produced the same output digest for the same parameters.");
         } else {

@@ -62,7 +62,10 @@ impl Progress {
 
     pub fn finished(&mut self, label: &str, run: &RunRecord) {
         let line = match &run.outcome {
-            Outcome::Ok(out) => format!("{}/op", duration_ns(out.median_ns_per_op())),
+            Outcome::Ok(_) => {
+                let ns = crate::analysis::ProcessMetrics::of(run).map_or(f64::NAN, |m| m.ns_per_op);
+                format!("{}/op", duration_ns(ns))
+            }
             Outcome::Failed { reason, .. } => format!("FAILED: {reason}"),
         };
         self.finished_line(label, &line, run.output().is_none());

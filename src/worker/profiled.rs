@@ -88,7 +88,8 @@ pub fn run(
 
 /// Runs batches of `batch` iterations until `duration` has passed (at
 /// least one batch) or `max_iters` have run; returns the iterations and
-/// the median over batches of the time per operation.
+/// the median over batches of the time per operation (per run divided by
+/// the workload's operations per run, as the timed runs' ns/op is).
 fn profiled_runs(
     w: &mut dyn Workload,
     batch: u64,
@@ -97,11 +98,12 @@ fn profiled_runs(
 ) -> std::io::Result<(u64, f64)> {
     let start = Instant::now();
     let mut iters = 0;
+    let ops_per_run = w.ops_per_run().max(1) as f64;
     let mut per_op = Vec::new();
     while iters < max_iters && (iters == 0 || start.elapsed() < duration) {
         let n = batch.max(1).min(max_iters - iters);
-        let took = measure::run_iters(w, n)?;
-        per_op.push(took.as_nanos() as f64 / n as f64);
+        let took = measure::run_iters(w, n)?.wall;
+        per_op.push(took.as_nanos() as f64 / n as f64 / ops_per_run);
         iters += n;
     }
     per_op.sort_by(f64::total_cmp);
@@ -112,4 +114,35 @@ fn profiled_runs(
         (per_op[mid - 1] + per_op[mid]) / 2.0
     };
     Ok((iters, median))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run of 1000 operations that sleeps 1 ms: 1 µs or more per operation.
+    struct Batched;
+
+    impl Workload for Batched {
+        fn run(&mut self) -> std::io::Result<()> {
+            std::thread::sleep(Duration::from_millis(1));
+            Ok(())
+        }
+        fn ops_per_run(&self) -> u64 {
+            1000
+        }
+        fn output_digest(&mut self) -> std::io::Result<u64> {
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn overhead_is_per_operation_not_per_run() {
+        let (iters, ns_per_op) =
+            profiled_runs(&mut Batched, 2, Duration::from_millis(5), u64::MAX).unwrap();
+        assert!(iters >= 2);
+        // Each run lasts at least 1 ms, so ≥ 1 µs per operation; per run
+        // (the bug) it would read ≥ 1,000,000 ns.
+        assert!((1_000.0..100_000.0).contains(&ns_per_op), "{ns_per_op}");
+    }
 }

@@ -1,78 +1,125 @@
 //! A timed run: build the workload inside the pool, warm up, calibrate,
-//! and take the samples between two readings of the counters.
+//! and take the samples between two readings of the counters (allocations,
+//! CPU, each thread's CPU); the process's own peak RSS last of all.
 
 use anyhow::Context as _;
-use tuner_api::Catalog;
+use tuner_api::{Catalog, Workload};
 
 use super::setup::Setup;
 use crate::alloc;
 use crate::measure;
-use crate::protocol::{AllocCounts, RunOutput, RunSpec, ThreadCheck, PROTOCOL_VERSION};
+use crate::protocol::{
+    AllocCounts, CpuUsage, RunOutput, RunSpec, Sample, ThreadCheck, PROTOCOL_VERSION,
+};
 
 /// Runs one spec in this process.
 pub fn run(spec: &RunSpec, catalog: &Catalog) -> anyhow::Result<RunOutput> {
     let evidence = alloc::probe();
     let setup = Setup::new(spec, catalog)?;
-    let pool = &setup.pool;
-    let runtime = &setup.runtime;
-    let flush_all = || setup.flush_all();
-    pool.install(|| {
+    let mut output = setup.pool.install(|| {
         let (mut workload, build_ns) = setup.build(spec)?;
         let warmed = measure::warm_up(&mut *workload, &spec.measure).context("warming up")?;
-
-        let mut samples = Vec::with_capacity(spec.measure.samples as usize);
-        // Flushing allocates a little itself (rayon's broadcast jobs): read
-        // that cost once and take it off the samples' counts.
-        flush_all();
-        let idle = alloc::snapshot();
-        flush_all();
-        let before = alloc::snapshot();
-        let (flush_allocs, flush_bytes) = (before.allocs - idle.allocs, before.bytes - idle.bytes);
-        alloc::start_peak_window();
-        let cpu_before = measure::cpu_usage();
-        measure::sample(
-            &mut *workload,
-            spec.measure.samples,
-            warmed.iters,
-            &mut samples,
-        )
-        .context("sampling")?;
-        let cpu = measure::cpu_usage().since(&cpu_before);
-        flush_all();
-        let after = alloc::snapshot();
-
-        let threads = ThreadCheck {
-            rayon: rayon::current_num_threads(),
-            tokio: runtime.as_ref().map(|r| r.metrics().num_workers()),
-            os_threads: os_threads(),
-        };
-        Ok(RunOutput {
+        let sampled = sample_counted(&setup, &mut *workload, spec, warmed.iters)?;
+        Ok::<_, anyhow::Error>(RunOutput {
             protocol: PROTOCOL_VERSION,
             peak_rss_kib: None,
-            alloc: AllocCounts {
-                iters: warmed.iters * u64::from(spec.measure.samples),
-                allocs: (after.allocs - before.allocs).saturating_sub(flush_allocs),
-                bytes: (after.bytes - before.bytes).saturating_sub(flush_bytes),
-                live_before: before.live,
-                peak_live: after.peak,
-            },
-            samples,
+            alloc: sampled.alloc,
+            samples: sampled.samples,
             ops_per_run: workload.ops_per_run().max(1),
             build_ns,
             first_run_ns: warmed.first_run_ns,
             warmup_iters: warmed.warmup_iters,
-            cpu,
-            threads,
+            cpu: sampled.cpu,
+            threads: sampled.threads,
             allocator: alloc::active(),
             evidence,
             digest: workload
                 .output_digest()
                 .context("reading the output digest")?,
         })
+    })?;
+    // A high-water mark: read last, it covers everything the worker did.
+    output.peak_rss_kib = measure::peak_rss_kib();
+    Ok(output)
+}
+
+/// The samples and what the counters saw while they ran.
+struct Sampled {
+    samples: Vec<Sample>,
+    alloc: AllocCounts,
+    cpu: CpuUsage,
+    threads: ThreadCheck,
+}
+
+/// Takes the samples between two readings of every counter. Reading the
+/// threads allocates, so it happens outside the allocation window.
+fn sample_counted(
+    setup: &Setup,
+    workload: &mut dyn Workload,
+    spec: &RunSpec,
+    iters: u64,
+) -> anyhow::Result<Sampled> {
+    let mut samples = Vec::with_capacity(spec.measure.samples as usize);
+    let threads_before = measure::thread_times();
+    // Flushing allocates a little itself (rayon's broadcast jobs): read
+    // that cost once and take it off the samples' counts.
+    setup.flush_all();
+    let idle = alloc::snapshot();
+    setup.flush_all();
+    let before = alloc::snapshot();
+    let (flush_allocs, flush_bytes) = (before.allocs - idle.allocs, before.bytes - idle.bytes);
+    alloc::start_peak_window();
+    let window = measure::cpu_usage();
+    let timed = measure::sample(
+        workload,
+        spec.measure.samples,
+        iters,
+        spec.measure.min_sample_time,
+        &mut samples,
+    )
+    .context("sampling")?;
+    let cpu = CpuUsage {
+        timed_ns: Some(timed.cpu_ns),
+        ..measure::cpu_usage().since(&window)
+    };
+    setup.flush_all();
+    let after = alloc::snapshot();
+    let threads = thread_check(setup, threads_before, measure::thread_times());
+    let alloc = AllocCounts {
+        iters: samples.iter().map(|s| s.iters).sum(),
+        allocs: (after.allocs - before.allocs).saturating_sub(flush_allocs),
+        bytes: (after.bytes - before.bytes).saturating_sub(flush_bytes),
+        live_before: before.live,
+        peak_live: after.peak,
+    };
+    Ok(Sampled {
+        samples,
+        alloc,
+        cpu,
+        threads,
     })
 }
 
-/// Threads in this process, from `/proc/self/status`.
+/// The pool sizes read back, and the threads that really ran work.
+fn thread_check(
+    setup: &Setup,
+    before: Option<measure::ThreadTimes>,
+    after: Option<measure::ThreadTimes>,
+) -> ThreadCheck {
+    let runtime = setup.runtime.as_ref();
+    let busy = before.zip(after).map(|(b, a)| a.busy_since(&b));
+    ThreadCheck {
+        rayon: rayon::current_num_threads(),
+        tokio: runtime.map(|r| r.metrics().num_workers()),
+        os_threads: busy.map_or_else(os_threads, |b| b.alive),
+        busy: busy.map(|b| b.all),
+        busy_rayon: busy.map(|b| b.rayon),
+        busy_tokio: busy.filter(|_| runtime.is_some()).map(|b| b.tokio),
+    }
+}
+
+/// Threads in this process, from `/proc/self/status`: the fallback when
+/// `/proc/self/task` could not be read.
 fn os_threads() -> usize {
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -14,7 +14,7 @@ use crate::config::Axis;
 
 /// Past this many points the table lists a selection and leaves the rest
 /// to results.json and `tuner export`.
-const LISTED_POINTS: usize = 40;
+const LISTED_POINTS: usize = 64;
 /// Per group, the fastest points listed when the table is cut.
 const LISTED_PER_GROUP: usize = 10;
 /// Points named in the thread check before the rest are counted.

@@ -25,11 +25,13 @@ pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod config;
+pub(crate) mod console;
 pub mod environment;
 pub mod exit;
 pub mod export;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod fsio;
 pub mod matrix;
 pub mod measure;
 pub mod profile;

@@ -1,58 +1,109 @@
 //! The worker process, `<binary> worker` (hidden): reads one [`RunSpec`] as
-//! JSON on stdin, runs it and prints one [`RunOutput`] as JSON on stdout.
-//! The runner re-executes its own binary as the worker, so a user's harness
-//! built with `tuner::main!` measures the user's workloads the same way.
+//! JSON on stdin, runs it and prints one [`crate::protocol::RunOutput`] as
+//! JSON on stdout. The runner re-executes its own binary as the worker, so
+//! a user's harness built with `tuner::main!` measures the user's
+//! workloads the same way.
 //!
 //! Order matters: the allocator was fixed by the environment before the
-//! first allocation; then the worker proves which allocator serves it,
-//! builds a rayon pool (and a tokio runtime) of exactly the point's thread
-//! count ([`setup`]), builds the workload inside the pool and measures it
-//! ([`timed`]). A spec that carries a profile request runs a profiling pass
-//! instead ([`profiled`]), with the same set-up.
+//! first allocation; then the worker arms its own deadline (it kills its
+//! process group a little after the spec's timeout, should the runner not
+//! have), proves which allocator serves it, builds a rayon pool (and a
+//! tokio runtime) of exactly the point's thread count ([`setup`]), builds
+//! the workload inside the pool and measures it ([`timed`]). A spec that
+//! carries a profile request runs a profiling pass instead ([`profiled`]),
+//! with the same set-up.
 
 mod profiled;
 mod setup;
 mod timed;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tuner_api::Catalog;
 
 use crate::protocol::{RunSpec, PROTOCOL_VERSION};
 
+/// How long after the spec's timeout a worker kills itself: the runner
+/// kills it at the timeout, so this only acts when the runner cannot.
+const DEADLINE_GRACE: Duration = Duration::from_secs(2);
+
 pub fn main(catalog: &Catalog) -> ExitCode {
-    let json = read_spec().and_then(|spec| match &spec.profile {
-        None => Ok(serde_json::to_string(&timed::run(&spec, catalog)?)?),
-        Some(request) => Ok(serde_json::to_string(&profiled::run(
-            &spec, request, catalog,
-        )?)?),
-    });
+    let spec = match read_spec() {
+        Ok(spec) => spec,
+        Err(Refusal::Protocol(e)) => return fail(&e, crate::runner::EXIT_PROTOCOL_MISMATCH as u8),
+        Err(Refusal::Other(e)) => return fail(&e, 1),
+    };
+    arm_deadline(spec.measure.timeout + DEADLINE_GRACE);
+    let json = match &spec.profile {
+        None => timed::run(&spec, catalog).and_then(|o| Ok(serde_json::to_string(&o)?)),
+        Some(request) => {
+            profiled::run(&spec, request, catalog).and_then(|o| Ok(serde_json::to_string(&o)?))
+        }
+    };
     match json {
         Ok(json) => {
-            println!("{json}");
-            ExitCode::SUCCESS
+            let mut stdout = std::io::stdout().lock();
+            match writeln!(stdout, "{json}").and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&anyhow::Error::from(e).context("writing the result"), 1),
+            }
         }
-        Err(e) => fail(&e),
+        Err(e) => fail(&e, 1),
     }
 }
 
-fn fail(e: &anyhow::Error) -> ExitCode {
-    eprintln!("tuner worker: error: {e:#}");
-    ExitCode::FAILURE
+fn fail(e: &anyhow::Error, code: u8) -> ExitCode {
+    crate::console::errln(&format!("tuner worker: error: {e:#}"));
+    ExitCode::from(code)
 }
 
-fn read_spec() -> anyhow::Result<RunSpec> {
+enum Refusal {
+    Protocol(anyhow::Error),
+    Other(anyhow::Error),
+}
+
+fn read_spec() -> Result<RunSpec, Refusal> {
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
-        .context("reading the run spec")?;
-    let spec: RunSpec = serde_json::from_str(&input).context("parsing the run spec")?;
-    anyhow::ensure!(
-        spec.protocol == PROTOCOL_VERSION,
-        "the runner speaks worker protocol {}, this worker {PROTOCOL_VERSION}: build both from one tuner version",
-        spec.protocol
-    );
-    Ok(spec)
+        .context("reading the run spec")
+        .map_err(Refusal::Other)?;
+    #[derive(serde::Deserialize)]
+    struct Version {
+        protocol: u32,
+    }
+    let version: Version = serde_json::from_str(&input)
+        .context("parsing the run spec")
+        .map_err(Refusal::Other)?;
+    if version.protocol != PROTOCOL_VERSION {
+        return Err(Refusal::Protocol(anyhow::anyhow!(
+            "the runner speaks worker protocol {}, this worker {PROTOCOL_VERSION}: build both from one tuner version",
+            version.protocol
+        )));
+    }
+    serde_json::from_str(&input)
+        .context("parsing the run spec")
+        .map_err(Refusal::Other)
+}
+
+/// Kills this worker (and its process group, when it leads one: the
+/// runner starts it so) once `after` has passed.
+fn arm_deadline(after: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("tuner-deadline".into())
+        .spawn(move || {
+            std::thread::sleep(after);
+            // SAFETY: plain syscalls.
+            unsafe {
+                let me = libc::getpid();
+                let target = if libc::getpgrp() == me { 0 } else { me };
+                libc::kill(target, libc::SIGKILL);
+            }
+        });
+    if let Err(e) = spawned {
+        crate::console::errln(&format!("tuner worker: no deadline thread: {e}"));
+    }
 }

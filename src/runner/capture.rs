@@ -6,7 +6,6 @@
 //! the last lines. The rest is read and dropped, so a child flooding
 //! gigabytes never blocks on a full pipe nor grows the runner.
 
-use std::collections::VecDeque;
 use std::io::{ErrorKind, Read};
 
 /// The most stdout kept: far more than any result.
@@ -50,9 +49,11 @@ impl Head {
 #[derive(Debug, Default)]
 pub(crate) struct StderrLog {
     notable: Vec<String>,
-    tail: VecDeque<String>,
-    tail_bytes: usize,
-    /// The current, unfinished line (at most `LINE_MAX` bytes of it).
+    /// The last `TAIL_BYTES` bytes of the stream, raw; split into `tail`
+    /// at the end (splitting every line of a flood costs too much).
+    ring: Vec<u8>,
+    tail: Vec<String>,
+    /// The start of the current line (at most `LINE_MAX` bytes of it).
     partial: Vec<u8>,
     cut: bool,
     /// Message lines still to take after a panic line.
@@ -73,11 +74,17 @@ impl StderrLog {
 
     fn push(&mut self, chunk: &[u8]) {
         self.total += chunk.len() as u64;
-        for piece in chunk.split_inclusive(|&b| b == b'\n') {
-            let (text, ends) = match piece.strip_suffix(b"\n") {
-                Some(t) => (t, true),
-                None => (piece, false),
+        let keep = &chunk[chunk.len().saturating_sub(TAIL_BYTES)..];
+        self.ring.extend_from_slice(keep);
+        let excess = self.ring.len().saturating_sub(TAIL_BYTES);
+        self.ring.drain(..excess);
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let (text, ends) = match memchr::memchr(b'\n', rest) {
+                Some(i) => (&rest[..i], true),
+                None => (rest, false),
             };
+            rest = &rest[(text.len() + 1).min(rest.len())..];
             let room = LINE_MAX.saturating_sub(self.partial.len());
             self.partial
                 .extend_from_slice(&text[..room.min(text.len())]);
@@ -92,21 +99,27 @@ impl StderrLog {
         if !self.partial.is_empty() {
             self.end_line();
         }
+        let ring = std::mem::take(&mut self.ring);
+        let mut lines: Vec<&[u8]> = ring.split(|&b| b == b'\n').collect();
+        if self.total > ring.len() as u64 && lines.len() > 1 {
+            lines.remove(0); // it began before the ring did
+        }
+        if lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+        let from = lines.len().saturating_sub(TAIL_LINES);
+        self.tail = lines[from..].iter().map(|l| cut_line(l)).collect();
     }
 
     fn end_line(&mut self) {
-        let mut line = String::from_utf8_lossy(&self.partial).into_owned();
+        let partial = std::mem::take(&mut self.partial);
+        let mut line = String::from_utf8_lossy(&partial);
         if std::mem::take(&mut self.cut) {
-            line.push('…');
+            line.to_mut().push('…');
         }
-        self.partial.clear();
         self.note(&line);
-        self.tail_bytes += line.len();
-        self.tail.push_back(line);
-        while self.tail.len() > TAIL_LINES || self.tail_bytes > TAIL_BYTES {
-            let dropped = self.tail.pop_front().unwrap_or_default();
-            self.tail_bytes -= dropped.len();
-        }
+        self.partial = partial;
+        self.partial.clear();
     }
 
     /// Keeps `line` if it says why the process failed.
@@ -121,7 +134,7 @@ impl StderrLog {
                 return;
             }
         }
-        if !self.seen_panic && line.contains(" panicked at ") {
+        if !self.seen_panic && line.starts_with("thread '") && line.contains(" panicked at ") {
             self.seen_panic = true;
             self.panic_lines_left = PANIC_MESSAGE_LINES;
             self.keep(line);
@@ -161,6 +174,7 @@ impl StderrLog {
     /// The notable lines, then the tail (without the lines it repeats).
     pub fn excerpt(&self) -> String {
         let tail: Vec<&str> = self.tail.iter().map(String::as_str).collect();
+
         let repeated = self.notable.iter().all(|n| tail.contains(&n.as_str()));
         if self.notable.is_empty() || repeated {
             return tail.join("\n");
@@ -170,6 +184,15 @@ impl StderrLog {
         lines.extend(tail);
         lines.join("\n")
     }
+}
+
+/// `bytes` as text, cut to `LINE_MAX` bytes.
+fn cut_line(bytes: &[u8]) -> String {
+    let mut line = String::from_utf8_lossy(&bytes[..bytes.len().min(LINE_MAX)]).into_owned();
+    if bytes.len() > LINE_MAX {
+        line.push('…');
+    }
+    line
 }
 
 /// How the worker prefixes its own errors on stderr.
@@ -212,10 +235,10 @@ mod tests {
             .take(1 << 20)
             .chain(&b"\n"[..])
             .chain(std::io::repeat(b'.').take(100 << 20));
-        let panic = &b"\nthread 'main' panicked at src/x.rs:3:5:\nboom at 7\nnote: run with `RUST_BACKTRACE=1`\n"[..];
+        let panic = &b"\nthread 'rayon-0' (4115) panicked at src/x.rs:3:5:\nboom at 7\nnote: run with `RUST_BACKTRACE=1`\n"[..];
         let log = StderrLog::read(noise.chain(lines).chain(panic));
         assert_eq!(log.panic_message().as_deref(), Some("boom at 7"));
-        assert!(log.tail_bytes <= TAIL_BYTES && log.tail.len() <= TAIL_LINES);
+        assert!(log.tail.len() <= TAIL_LINES);
         assert!(log.excerpt().len() < TAIL_BYTES + 1024);
         assert_eq!(log.last_line(), Some("note: run with `RUST_BACKTRACE=1`"));
     }
@@ -240,6 +263,7 @@ mod tests {
             "{excerpt}"
         );
         assert!(excerpt.ends_with("at src/lib.rs:199"), "{excerpt}");
+        assert_eq!(excerpt.lines().count(), 3 + 1 + TAIL_LINES);
     }
 
     #[test]

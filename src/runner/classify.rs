@@ -102,7 +102,7 @@ pub(crate) fn exit_failure(ended: &Ended, spec: &RunSpec) -> Option<Failure> {
 fn parse<T: for<'de> Deserialize<'de>>(ended: &Ended) -> Result<T, Failure> {
     let out = &ended.stdout;
     let garbage = |why: String| {
-        let text = String::from_utf8_lossy(&out.bytes[..out.bytes.len().min(80)]);
+        let text = String::from_utf8_lossy(&out.bytes[..out.bytes.len().min(40)]);
         let text = text.trim();
         let more = if out.overflowed() {
             format!(" ({} bytes in all)", out.total)

@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 use common::{config, run_dir};
 use predicates::str::contains;
 
+/// The environment variable that marks the processes of one test.
+const TAG: &str = "TUNER_FAULTS_TAG";
+
 const ALLOCATORS: [&str; 3] = ["system", "mimalloc", "jemalloc"];
 
 /// Each fault, what the runner must record for it (kind, start of the
@@ -78,42 +81,21 @@ impl Sandbox {
         let mut cmd = Command::new(exe);
         cmd.env("CI", "true")
             .env("TMPDIR", self.path().join("tmp"))
-            .env("TUNER_FAULTS_TAG", &self.tag)
+            .env(TAG, &self.tag)
             .env("RUST_BACKTRACE", "0")
             .current_dir(self.path());
         cmd
     }
 
-    /// Processes (other than `except`) carrying the tag: the runner's workers
-    /// and whatever they started.
+    /// Processes (other than `except`) carrying the tag: the runner's
+    /// workers and whatever they started.
     fn processes(&self, except: Option<u32>) -> Vec<u32> {
-        let needle = format!("TUNER_FAULTS_TAG={}\0", self.tag);
-        let mut found = Vec::new();
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
-            let tagged = environ
-                .windows(needle.len())
-                .any(|w| w == needle.as_bytes());
-            if tagged && Some(pid) != except {
-                found.push(pid);
-            }
-        }
-        found
+        common::tagged_processes(TAG, &self.tag, except)
     }
 
     /// Waits up to 3 s for every tagged process to be gone; the survivors.
     fn survivors(&self) -> Vec<u32> {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        loop {
-            let left = self.processes(None);
-            if left.is_empty() || Instant::now() > deadline {
-                return left;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        common::survivors(TAG, &self.tag)
     }
 
     /// What is left in the runner's temp dir.

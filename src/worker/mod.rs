@@ -5,9 +5,9 @@
 //! workloads the same way.
 //!
 //! Order matters: the allocator was fixed by the environment before the
-//! first allocation; then the worker arms its own deadline (it kills its
-//! process group a little after the spec's timeout, should the runner not
-//! have), proves which allocator serves it, builds a rayon pool (and a
+//! first allocation; then the worker arms its own deadline (the kernel
+//! kills it a little after the spec's timeout, should the runner not have
+//! done so), proves which allocator serves it, builds a rayon pool (and a
 //! tokio runtime) of exactly the point's thread count ([`setup`]), builds
 //! the workload inside the pool and measures it ([`timed`]). A spec that
 //! carries a profile request runs a profiling pass instead ([`profiled`]),
@@ -89,21 +89,32 @@ fn read_spec() -> Result<RunSpec, Refusal> {
         .map_err(Refusal::Other)
 }
 
-/// Kills this worker (and its process group, when it leads one: the
-/// runner starts it so) once `after` has passed.
+/// Has the kernel SIGKILL this worker once `after` has passed: a POSIX
+/// timer whose signal is SIGKILL, so no thread, handler or allocation is
+/// involved (a thread starting beside the allocator probe would disturb
+/// it), and no workload can catch it.
 fn arm_deadline(after: Duration) {
-    let spawned = std::thread::Builder::new()
-        .name("tuner-deadline".into())
-        .spawn(move || {
-            std::thread::sleep(after);
-            // SAFETY: plain syscalls.
-            unsafe {
-                let me = libc::getpid();
-                let target = if libc::getpgrp() == me { 0 } else { me };
-                libc::kill(target, libc::SIGKILL);
-            }
-        });
-    if let Err(e) = spawned {
-        crate::console::errln(&format!("tuner worker: no deadline thread: {e}"));
+    // SAFETY: plain data, then plain syscalls with valid pointers.
+    let armed = unsafe {
+        let mut event: libc::sigevent = std::mem::zeroed();
+        event.sigev_notify = libc::SIGEV_SIGNAL;
+        event.sigev_signo = libc::SIGKILL;
+        let mut timer: libc::timer_t = std::mem::zeroed();
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
+            it_value: libc::timespec {
+                tv_sec: after.as_secs().min(i64::MAX as u64 / 2) as libc::time_t,
+                tv_nsec: after.subsec_nanos() as libc::c_long,
+            },
+        };
+        libc::timer_create(libc::CLOCK_MONOTONIC, &mut event, &mut timer) == 0
+            && libc::timer_settime(timer, 0, &spec, std::ptr::null_mut()) == 0
+    };
+    if !armed {
+        let e = std::io::Error::last_os_error();
+        crate::console::errln(&format!("tuner worker: no deadline timer: {e}"));
     }
 }

@@ -60,22 +60,6 @@ pub struct RunOptions<'a> {
 
 pub fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
     let base = opts.baseline.map(load).transpose()?;
-    let prepared = match &opts.source {
-        RunSource::Config(path) => {
-            let (plan, text) = read_plan(catalog, path, opts.profile)?;
-            same_workload(base.as_ref(), &plan)?;
-            if opts.dry_run {
-                out(&crate::catalog::dry_run(&plan));
-                return Ok(());
-            }
-            Prepared::New { plan, text, path }
-        }
-        RunSource::Resume(dir) => {
-            let resumable = Resumable::open(dir, catalog).map_err(Failure::Usage)?;
-            same_workload(base.as_ref(), &resumable.results.plan)?;
-            Prepared::Resume(resumable)
-        }
-    };
     let interrupt = Interrupt::install().map_err(|e| Failure::Other(e.into()))?;
     let exe = WorkerExe::current().map_err(|e| Failure::Other(e.into()))?;
     let session = Session {
@@ -87,11 +71,24 @@ pub fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
             ProgressMode::detect()
         },
     };
-    let finished = match prepared {
-        Prepared::New { plan, text, path } => runner::run(&plan, path, &text, &session)?,
-        Prepared::Resume(resumable) => runner::resume(resumable, &session)?,
+    let finished = match &opts.source {
+        RunSource::Config(path) => {
+            let (plan, text) = read_plan(catalog, path, opts.profile)?;
+            same_workload(base.as_ref(), &plan)?;
+            if opts.dry_run {
+                out(&crate::catalog::dry_run(&plan));
+                return Ok(());
+            }
+            runner::run(&plan, path, &text, &session)?
+        }
+        RunSource::Resume(dir) => {
+            let resumable = Resumable::open(dir, catalog).map_err(Failure::Usage)?;
+            same_workload(base.as_ref(), &resumable.results.plan)?;
+            runner::resume(resumable, &session)?
+        }
     };
     conclude(&finished, base.as_ref().zip(opts.baseline), &opts.judging)?;
+    // A signal after the last run: the run is whole, but say it was stopped.
     match interrupt.signal() {
         Some(signal) => Err(Failure::Stopped {
             signal,
@@ -99,16 +96,6 @@ pub fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
         }),
         None => Ok(()),
     }
-}
-
-/// A run ready to start.
-enum Prepared<'a> {
-    New {
-        plan: config::Plan,
-        text: String,
-        path: &'a Path,
-    },
-    Resume(Resumable),
 }
 
 /// The config at `path`, validated, with `--profile` applied; and its text.

@@ -301,15 +301,20 @@ fn start_until_worker(sandbox: &Sandbox, cfg: &Path) -> (std::process::Child, u3
         .arg(cfg)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let runner = cmd.spawn().unwrap();
+    let mut runner = cmd.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let worker = loop {
         if let Some(&worker) = sandbox.processes(Some(runner.id())).first() {
-            return (runner, worker);
+            break worker;
         }
-        assert!(Instant::now() < deadline, "no worker started");
+        if Instant::now() > deadline {
+            let _ = runner.kill();
+            let _ = runner.wait();
+            panic!("no worker started");
+        }
         std::thread::sleep(Duration::from_millis(10));
-    }
+    };
+    (runner, worker)
 }
 
 #[test]

@@ -49,6 +49,33 @@ fn runner(dir: &Path, tag: &str) -> Command {
     cmd
 }
 
+/// A temp dir with a `tmp` folder for the runner, and the tag that marks
+/// the processes of the runs made in it.
+fn sandbox() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tmp")).unwrap();
+    let tag = format!("{}", dir.path().display());
+    (dir, tag)
+}
+
+/// Starts a run of [`SPIN`] in `dir` and waits until `runs` are journaled.
+fn start_until_journaled(dir: &Path, tag: &str, runs: usize) -> (std::process::Child, PathBuf) {
+    let cfg = config(dir, "spin.toml", SPIN);
+    let mut child = runner(dir, tag).arg("run").arg(&cfg).spawn().unwrap();
+    loop {
+        if dir.join("reports/spin").is_dir() {
+            let run = run_dir(dir, "spin");
+            if journal_runs(&run).0 >= runs {
+                return (child, run);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run ended first: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 fn journal_runs(run: &Path) -> (usize, bool) {
     let text = std::fs::read(run.join("journal.jsonl")).unwrap_or_default();
     let lines = text.iter().filter(|&&b| b == b'\n').count();
@@ -94,10 +121,8 @@ fn assert_every_slot_once(run: &Path) {
 
 #[test]
 fn sigkill_at_random_points_then_resume_until_done() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("tmp")).unwrap();
+    let (dir, tag) = sandbox();
     let cfg = config(dir.path(), "spin.toml", SPIN);
-    let tag = format!("{}", dir.path().display());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
     let mut run: Option<PathBuf> = None;
     let mut log = Vec::new();
@@ -176,25 +201,8 @@ fn sigkill_at_random_points_then_resume_until_done() {
 
 #[test]
 fn ctrl_c_saves_a_partial_run_that_resume_finishes() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("tmp")).unwrap();
-    let cfg = config(dir.path(), "spin.toml", SPIN);
-    let tag = format!("{}", dir.path().display());
-    let mut child = runner(dir.path(), &tag)
-        .arg("run")
-        .arg(&cfg)
-        .spawn()
-        .unwrap();
-    let run = loop {
-        if dir.path().join("reports/spin").is_dir() {
-            let run = run_dir(dir.path(), "spin");
-            if journal_runs(&run).0 >= 3 {
-                break run;
-            }
-        }
-        assert!(child.try_wait().unwrap().is_none(), "the run ended first");
-        std::thread::sleep(Duration::from_millis(2));
-    };
+    let (dir, tag) = sandbox();
+    let (mut child, run) = start_until_journaled(dir.path(), &tag, 3);
     // SAFETY: plain syscall to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
@@ -233,24 +241,8 @@ fn ctrl_c_saves_a_partial_run_that_resume_finishes() {
 
 #[test]
 fn two_ctrl_c_in_a_row_exit_at_once_and_keep_the_journal() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("tmp")).unwrap();
-    let cfg = config(dir.path(), "spin.toml", SPIN);
-    let tag = format!("{}", dir.path().display());
-    let mut child = runner(dir.path(), &tag)
-        .arg("run")
-        .arg(&cfg)
-        .spawn()
-        .unwrap();
-    let run = loop {
-        if dir.path().join("reports/spin").is_dir() {
-            let run = run_dir(dir.path(), "spin");
-            if journal_runs(&run).0 >= 2 {
-                break run;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
+    let (dir, tag) = sandbox();
+    let (mut child, run) = start_until_journaled(dir.path(), &tag, 2);
     for _ in 0..2 {
         // SAFETY: plain syscall to our own child.
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };

@@ -12,6 +12,8 @@
 //!   child's rusage. Whether it timed out is read from how it ended, not
 //!   from when a timer fired: a child that exits on its own just as the
 //!   timeout passes is a finished child.
+//! - Spawn from a thread that outlives the child (the runner's main
+//!   thread): `PR_SET_PDEATHSIG` fires when the *thread* that forked ends.
 //! - Its output is drained on threads into bounded buffers
 //!   ([`super::capture`]); the spec is written on a thread too, so a child
 //!   that never reads it cannot stall the runner.
@@ -61,32 +63,15 @@ pub(crate) fn run(
 ) -> std::io::Result<Ended> {
     prepare(&mut cmd, limits.memory);
     let started = Instant::now();
-    let mut child = cmd.spawn()?;
+    let (mut child, pidfd) = start(&mut cmd)?;
     let pid = child.id() as libc::pid_t;
-    let pidfd = match pidfd_open(pid) {
-        Ok(fd) => fd,
-        Err(e) => {
-            // Still unreaped: kill and reap it so it does not linger.
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(e);
-        }
-    };
     let stdout = collect(child.stdout.take(), |r| Head::read(r, STDOUT_HEAD));
     let stderr = collect(child.stderr.take(), StderrLog::read);
     if let Some(mut stdin) = child.stdin.take() {
         // A worker that dies before reading its spec is reported by its exit.
         std::thread::spawn(move || stdin.write_all(&input));
     }
-    let watch = interrupt.watch(pid, pidfd.as_raw_fd());
-    let deadline_passed = !wait_readable(pidfd.as_raw_fd(), limits.timeout);
-    // The whole group: the child if the timeout passed, and whatever it
-    // started that is still running in every case.
-    // SAFETY: the child is unreaped, so the group id is still its own.
-    unsafe { libc::kill(-pid, libc::SIGKILL) };
-    wait_readable(pidfd.as_raw_fd(), Duration::MAX);
-    let stopped = watch.killed();
-    drop(watch);
+    let (deadline_passed, stopped) = supervise(pid, &pidfd, limits.timeout, interrupt);
     let (status, rusage) = wait4(pid)?;
     let wall = started.elapsed();
     let killed = libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL;
@@ -100,6 +85,38 @@ pub(crate) fn run(
         stdout: stdout(pipes_deadline),
         stderr: stderr(pipes_deadline),
     })
+}
+
+/// Spawns `cmd` and opens a pidfd on it.
+fn start(cmd: &mut Command) -> std::io::Result<(std::process::Child, OwnedFd)> {
+    let mut child = cmd.spawn()?;
+    match pidfd_open(child.id() as libc::pid_t) {
+        Ok(fd) => Ok((child, fd)),
+        Err(e) => {
+            // Still unreaped: kill and reap it so it does not linger.
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(e)
+        }
+    }
+}
+
+/// Waits until the unreaped child `pid` ends or `timeout` passes, then
+/// SIGKILLs its process group: the child if it still runs, and whatever
+/// it started in every case. Returns whether the timeout passed and
+/// whether a stop signal killed it; the child is left to reap.
+fn supervise(
+    pid: libc::pid_t,
+    pidfd: &OwnedFd,
+    timeout: Duration,
+    interrupt: &Interrupt,
+) -> (bool, bool) {
+    let watch = interrupt.watch(pid, pidfd.as_raw_fd());
+    let deadline_passed = !wait_readable(pidfd.as_raw_fd(), timeout);
+    // SAFETY: the child is unreaped, so the group id is still its own.
+    unsafe { libc::kill(-pid, libc::SIGKILL) };
+    wait_readable(pidfd.as_raw_fd(), Duration::MAX);
+    (deadline_passed, watch.killed())
 }
 
 /// Pipes, its own process group, death with the runner, the memory limit.

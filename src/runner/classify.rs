@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::capture::WORKER_ERROR;
+use super::capture::{StderrLog, WORKER_ERROR};
 use super::child::Ended;
 use crate::protocol::{RunOutput, RunSpec, PROTOCOL_VERSION};
 use crate::results::{FailureKind, Outcome};
@@ -41,9 +41,9 @@ pub(crate) fn profile<T: for<'de> Deserialize<'de>>(
 }
 
 /// Why the process failed, if it timed out, died of a signal or exited
-/// non-zero.
+/// non-zero: what it said on stderr first (an allocation failure, a
+/// panic), then how it ended.
 pub(crate) fn exit_failure(ended: &Ended, spec: &RunSpec) -> Option<Failure> {
-    let stderr = &ended.stderr;
     if ended.timed_out {
         let after = humantime::format_duration(spec.measure.timeout);
         return Some((FailureKind::Timeout, format!("timed out after {after}")));
@@ -52,6 +52,7 @@ pub(crate) fn exit_failure(ended: &Ended, spec: &RunSpec) -> Option<Failure> {
     if libc::WIFEXITED(ended.status) && libc::WEXITSTATUS(ended.status) == 0 {
         return None;
     }
+    let stderr = &ended.stderr;
     if let Some(line) = stderr.notable("memory allocation of") {
         let limit = spec.measure.memory_limit.map_or(String::new(), |b| {
             format!(
@@ -69,19 +70,25 @@ pub(crate) fn exit_failure(ended: &Ended, spec: &RunSpec) -> Option<Failure> {
         return Some((FailureKind::Panic, format!("panicked: {first}")));
     }
     if libc::WIFSIGNALED(ended.status) {
-        let signal = libc::WTERMSIG(ended.status);
-        let hint = if signal == libc::SIGKILL {
-            " (out of memory?)"
-        } else {
-            ""
-        };
-        let name = signal_name(signal);
-        return Some((
-            FailureKind::Signal,
-            format!("killed by signal {signal} ({name}){hint}"),
-        ));
+        return Some(killed_by(libc::WTERMSIG(ended.status)));
     }
-    let code = libc::WEXITSTATUS(ended.status);
+    Some(exited_with(libc::WEXITSTATUS(ended.status), stderr))
+}
+
+fn killed_by(signal: libc::c_int) -> Failure {
+    let hint = if signal == libc::SIGKILL {
+        " (out of memory?)"
+    } else {
+        ""
+    };
+    let name = signal_name(signal);
+    (
+        FailureKind::Signal,
+        format!("killed by signal {signal} ({name}){hint}"),
+    )
+}
+
+fn exited_with(code: libc::c_int, stderr: &StderrLog) -> Failure {
     if let Some(error) = stderr.notable(WORKER_ERROR) {
         let kind = if code == EXIT_PROTOCOL_MISMATCH {
             FailureKind::ProtocolVersion
@@ -89,13 +96,13 @@ pub(crate) fn exit_failure(ended: &Ended, spec: &RunSpec) -> Option<Failure> {
             FailureKind::ExitCode
         };
         let message = error.strip_prefix(WORKER_ERROR).unwrap_or(error);
-        return Some((kind, format!("the worker stopped: {message}")));
+        return (kind, format!("the worker stopped: {message}"));
     }
     let last = stderr.last_line().unwrap_or("no message");
-    Some((
+    (
         FailureKind::ExitCode,
         format!("exited with code {code}: {last}"),
-    ))
+    )
 }
 
 /// The result on stdout: one JSON value of this protocol version.
@@ -173,7 +180,7 @@ fn signal_name(signal: libc::c_int) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::capture::{Head, StderrLog};
+    use crate::runner::capture::Head;
 
     fn ended(status: libc::c_int, stdout: &str, stderr: &str) -> Ended {
         Ended {

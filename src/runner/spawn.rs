@@ -37,7 +37,7 @@ pub(crate) struct Launcher<'a> {
 
 /// How a launch went: ended (however), stopped by a signal, or never started.
 enum Launch {
-    Ended(Ended),
+    Ended(Box<Ended>),
     Stopped,
     NotStarted(String),
 }
@@ -128,7 +128,7 @@ fn launch(launcher: &Launcher, spec: &mut RunSpec, scratch_name: &str) -> Launch
     scratch::remove(&dir);
     match ended {
         Ok(ended) if ended.interrupted => Launch::Stopped,
-        Ok(ended) => Launch::Ended(ended),
+        Ok(ended) => Launch::Ended(Box::new(ended)),
         Err(e) => Launch::NotStarted(format!("could not start the worker: {e}")),
     }
 }

@@ -2,7 +2,7 @@
 //! or resume a stopped run (and compare it with a baseline), re-render a
 //! report, compare two runs, export a run. Errors come back as
 //! [`Failure`]s, which carry exit codes. Output goes through
-//! [`crate::console`], so a closed pipe never panics.
+//! `crate::console`, so a closed pipe never panics.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,8 @@
 //! The parent side of a run: one worker process per scheduled slot, each
 //! result journaled before the next starts, progress shown as it goes.
 //! Workers die with the runner, never outlive their timeout, and leave no
-//! scratch files ([`child`], [`scratch`]); Ctrl-C saves what was measured
-//! ([`interrupt`]) and `--resume` carries a stopped run on ([`resume`]).
+//! scratch files (`child`, `scratch`); Ctrl-C saves what was measured
+//! (`interrupt`) and `--resume` carries a stopped run on ([`resume()`]).
 
 mod capture;
 mod child;

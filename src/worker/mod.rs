@@ -8,9 +8,9 @@
 //! first allocation; then the worker arms its own deadline (the kernel
 //! kills it a little after the spec's timeout, should the runner not have
 //! done so), proves which allocator serves it, builds a rayon pool (and a
-//! tokio runtime) of exactly the point's thread count ([`setup`]), builds
-//! the workload inside the pool and measures it ([`timed`]). A spec that
-//! carries a profile request runs a profiling pass instead ([`profiled`]),
+//! tokio runtime) of exactly the point's thread count (`setup`), builds
+//! the workload inside the pool and measures it (`timed`). A spec that
+//! carries a profile request runs a profiling pass instead (`profiled`),
 //! with the same set-up.
 
 mod profiled;

@@ -17,7 +17,7 @@ pub(crate) type Failure = (FailureKind, String);
 /// The outcome of a timed run.
 pub(crate) fn timed(ended: &Ended, spec: &RunSpec) -> Outcome {
     let result = exit_failure(ended, spec)
-        .map_or_else(|| parse::<RunOutput>(ended), Err)
+        .map_or_else(|| parse::<RunOutput>(ended, true), Err)
         .and_then(|out| check_allocator(out, spec));
     match result {
         Ok(out) => Outcome::Ok(out),
@@ -29,14 +29,15 @@ pub(crate) fn timed(ended: &Ended, spec: &RunSpec) -> Outcome {
     }
 }
 
-/// A profiling pass's output, or its failure.
+/// A profiling pass's output (which carries no protocol version), or its
+/// failure.
 pub(crate) fn profile<T: for<'de> Deserialize<'de>>(
     ended: &Ended,
     spec: &RunSpec,
 ) -> Result<T, Failure> {
     match exit_failure(ended, spec) {
         Some(failure) => Err(failure),
-        None => parse(ended),
+        None => parse(ended, false),
     }
 }
 
@@ -105,8 +106,9 @@ fn exited_with(code: libc::c_int, stderr: &StderrLog) -> Failure {
     )
 }
 
-/// The result on stdout: one JSON value of this protocol version.
-fn parse<T: for<'de> Deserialize<'de>>(ended: &Ended) -> Result<T, Failure> {
+/// The result on stdout: one JSON value (of this protocol version, when
+/// `versioned`).
+fn parse<T: for<'de> Deserialize<'de>>(ended: &Ended, versioned: bool) -> Result<T, Failure> {
     let out = &ended.stdout;
     let garbage = |why: String| {
         let text = String::from_utf8_lossy(&out.bytes[..out.bytes.len().min(40)]);
@@ -140,7 +142,7 @@ fn parse<T: for<'de> Deserialize<'de>>(ended: &Ended) -> Result<T, Failure> {
     }
     let version: Version =
         serde_json::from_slice(&out.bytes).map_err(|e| garbage(e.to_string()))?;
-    if version.protocol != PROTOCOL_VERSION {
+    if versioned && version.protocol != PROTOCOL_VERSION {
         return Err((
             FailureKind::ProtocolVersion,
             format!(
@@ -267,6 +269,19 @@ mod tests {
             failure(&late),
             (FailureKind::Timeout, "timed out after 1m".into())
         );
+    }
+
+    #[test]
+    fn a_profile_output_needs_no_version() {
+        let out = crate::profile::ProfileOutput {
+            iters: 3,
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&out).unwrap();
+        let parsed: crate::profile::ProfileOutput = profile(&ended(0, &json, ""), &spec()).unwrap();
+        assert_eq!(parsed.iters, 3);
+        let err = profile::<crate::profile::ProfileOutput>(&ended(0, "[1]", ""), &spec());
+        assert_eq!(err.unwrap_err().0, FailureKind::Protocol);
     }
 
     #[test]

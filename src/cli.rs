@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tuner_api::Catalog;
 
-use crate::commands::{self, Judging};
+use crate::commands::{self, Judging, RunOptions, RunSource};
 use crate::compare::{FailOn, OutputFormat};
 use crate::config::ProfileKind;
 use crate::export::ExportFormat;
@@ -18,8 +18,9 @@ use crate::export::ExportFormat;
 const EXIT_CODES: &str = "Exit codes:
   0  success (for compare: nothing --fail-on asked to fail on)
   1  a run failed (the report is still written), the comparison found what --fail-on names, or another runtime error
-  2  usage or config error (bad arguments, unreadable or invalid config or results file)
-  3  the runs cannot be compared (different workloads, or no point in common)";
+  2  usage or config error (bad arguments, unreadable or invalid config or results file, a run folder that cannot be resumed)
+  3  the runs cannot be compared (different workloads, or no point in common)
+  130, 143  Ctrl-C or SIGTERM stopped the run (what was measured is saved; --resume finishes it)";
 
 #[derive(Parser)]
 #[command(
@@ -39,7 +40,12 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Run {
         /// The experiment config (TOML).
-        config: PathBuf,
+        #[arg(required_unless_present = "resume")]
+        config: Option<PathBuf>,
+        /// Carry on a run that was stopped (Ctrl-C, a kill, a power cut)
+        /// from its folder's journal, instead of starting one from a config.
+        #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["config", "dry_run", "profile"])]
+        resume: Option<PathBuf>,
         /// Print the matrix and a cost estimate; run nothing.
         #[arg(long)]
         dry_run: bool,
@@ -203,6 +209,7 @@ pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) ->
     let result = match cli.command {
         Command::Run {
             config,
+            resume,
             dry_run,
             quiet,
             baseline,
@@ -211,15 +218,20 @@ pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) ->
             profile,
         } => commands::run(
             catalog,
-            &config,
-            dry_run,
-            quiet,
-            baseline.as_deref(),
-            &Judging::new(noise, fail_on.into()),
-            profile.as_ref().map(|k| k.0.as_slice()),
+            &RunOptions {
+                source: match (resume, config) {
+                    (Some(dir), _) => RunSource::Resume(dir),
+                    (None, config) => RunSource::Config(config.unwrap_or_default()),
+                },
+                dry_run,
+                quiet,
+                baseline: baseline.as_deref(),
+                judging: Judging::new(noise, fail_on.into()),
+                profile: profile.as_ref().map(|k| k.0.as_slice()),
+            },
         ),
         Command::List => {
-            print!("{}", crate::catalog::listing(catalog));
+            crate::console::out(&crate::catalog::listing(catalog));
             Ok(())
         }
         Command::Report { results } => commands::report(&results),

@@ -1,6 +1,8 @@
 //! What each command does, once the command line is parsed: run a plan
-//! (and compare it with a baseline), re-render a report, compare two runs,
-//! export a run. Errors come back as [`Failure`]s, which carry exit codes.
+//! or resume a stopped run (and compare it with a baseline), re-render a
+//! report, compare two runs, export a run. Errors come back as
+//! [`Failure`]s, which carry exit codes. Output goes through
+//! `crate::console`, so a closed pipe never panics.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,10 +13,12 @@ use tuner_api::Catalog;
 
 use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
 use crate::config::{self, ConfigError, ProfileKind};
+use crate::console::{out, outln};
 use crate::exit::Failure;
 use crate::export::{self, ExportFormat};
+use crate::fsio::write_atomic;
 use crate::results::Results;
-use crate::runner::{self, ProgressMode, WorkerExe};
+use crate::runner::{self, Interrupt, ProgressMode, Resumable, Session, WorkerExe};
 use crate::stats::{CompareSettings, VerdictRule};
 
 /// How two runs are judged: the engine's settings and the CI gate.
@@ -38,41 +42,97 @@ impl Judging {
     }
 }
 
-pub fn run(
+/// Where a run comes from: a config, or a stopped run to carry on.
+pub enum RunSource {
+    Config(PathBuf),
+    Resume(PathBuf),
+}
+
+/// `tuner run`'s options, parsed.
+pub struct RunOptions<'a> {
+    pub source: RunSource,
+    pub dry_run: bool,
+    pub quiet: bool,
+    pub baseline: Option<&'a Path>,
+    pub judging: Judging,
+    pub profile: Option<&'a [ProfileKind]>,
+}
+
+pub fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
+    let base = opts.baseline.map(load).transpose()?;
+    let interrupt = Interrupt::install().map_err(|e| Failure::Other(e.into()))?;
+    let exe = WorkerExe::current().map_err(|e| Failure::Other(e.into()))?;
+    let session = Session {
+        exe: &exe,
+        interrupt: &interrupt,
+        mode: if opts.quiet {
+            ProgressMode::Quiet
+        } else {
+            ProgressMode::detect()
+        },
+    };
+    let finished = match &opts.source {
+        RunSource::Config(path) => {
+            let (plan, text) = read_plan(catalog, path, opts.profile)?;
+            same_workload(base.as_ref(), &plan)?;
+            if opts.dry_run {
+                out(&crate::catalog::dry_run(&plan));
+                return Ok(());
+            }
+            runner::run(&plan, path, &text, &session)?
+        }
+        RunSource::Resume(dir) => {
+            let resumable = Resumable::open(dir, catalog).map_err(Failure::Usage)?;
+            same_workload(base.as_ref(), &resumable.results.plan)?;
+            runner::resume(resumable, &session)?
+        }
+    };
+    conclude(&finished, base.as_ref().zip(opts.baseline), &opts.judging)?;
+    // A signal after the last run: the run is whole, but say it was stopped.
+    match interrupt.signal() {
+        Some(signal) => Err(Failure::Stopped {
+            signal,
+            resume: None,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The config at `path`, validated, with `--profile` applied; and its text.
+fn read_plan(
     catalog: &Catalog,
     path: &Path,
-    dry_run: bool,
-    quiet: bool,
-    baseline: Option<&Path>,
-    judging: &Judging,
     profile: Option<&[ProfileKind]>,
-) -> Result<(), Failure> {
+) -> Result<(config::Plan, String), Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::Config(ConfigError::unreadable(path, &e)))?;
     let mut plan = config::parse(path, &text, catalog).map_err(Failure::Config)?;
     if let Some(kinds) = profile {
         plan.profile.set_kinds(kinds);
     }
-    let base = baseline.map(load).transpose()?;
-    if let Some(base) = &base {
-        if base.plan.workload != plan.workload {
-            return Err(Failure::Incomparable(CompareError::DifferentWorkloads {
+    Ok((plan, text))
+}
+
+/// A baseline of another workload cannot be compared: say so before running.
+fn same_workload(base: Option<&Results>, plan: &config::Plan) -> Result<(), Failure> {
+    match base {
+        Some(base) if base.plan.workload != plan.workload => {
+            Err(Failure::Incomparable(CompareError::DifferentWorkloads {
                 base: base.plan.workload.clone(),
                 head: plan.workload.clone(),
-            }));
+            }))
         }
+        _ => Ok(()),
     }
-    if dry_run {
-        print!("{}", crate::catalog::dry_run(&plan));
-        return Ok(());
-    }
-    let mode = if quiet {
-        ProgressMode::Quiet
-    } else {
-        ProgressMode::detect()
-    };
-    let exe = WorkerExe::current().map_err(|e| Failure::Other(e.into()))?;
-    let finished = runner::run(&plan, path, &text, &exe, mode)?;
+}
+
+/// After a run: compare it with the baseline, write the report, and say
+/// how it went (stopped, failed runs, the gate).
+fn conclude(
+    finished: &runner::Finished,
+    baseline: Option<(&Results, &Path)>,
+    judging: &Judging,
+) -> Result<(), Failure> {
     let failed = finished
         .results
         .runs
@@ -81,15 +141,24 @@ pub fn run(
         .count();
     // The gate's verdict waits until the report is written: a failed or
     // impossible comparison must not cost the run its report.
-    let gate = match (baseline, base) {
-        (Some(base_path), Some(base)) => {
-            compare_with_baseline(&base, base_path, &finished, judging)
+    let gate = match baseline {
+        Some((base, base_path)) if finished.stopped_by.is_none() => {
+            compare_with_baseline(base, base_path, finished, judging)
         }
         _ => Ok(()),
     };
     // After the comparison, so report.md links compare.md when there is one.
     crate::report::write(&finished.dir, &finished.results)?;
-    println!("report: {}", finished.dir.join("report.md").display());
+    outln(&format!(
+        "report: {}",
+        finished.dir.join("report.md").display()
+    ));
+    if let Some(signal) = finished.stopped_by {
+        return Err(Failure::Stopped {
+            signal,
+            resume: Some(format!("tuner run --resume {}", finished.dir.display())),
+        });
+    }
     if failed > 0 {
         return Err(Failure::Other(anyhow::anyhow!(
             "{failed} of {} runs failed; see the report",
@@ -110,10 +179,10 @@ fn compare_with_baseline(
     let head_path = finished.dir.join("results.json");
     let report = judge(base, base_path, &finished.results, &head_path, judging)?;
     let md = finished.dir.join(crate::report::COMPARISON_FILE);
-    std::fs::write(&md, compare::markdown(&report))
+    write_atomic(&md, compare::markdown(&report))
         .with_context(|| format!("writing {}", md.display()))?;
-    print!("{}", compare::text(&report));
-    println!("compare: {}", md.display());
+    out(&compare::text(&report));
+    outln(&format!("compare: {}", md.display()));
     publish(&report, None)?;
     gate(&report, judging.fail_on)
 }
@@ -122,7 +191,7 @@ pub fn report(path: &Path) -> Result<(), Failure> {
     let results = load(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     crate::report::write(dir, &results)?;
-    println!("report: {}", dir.join("report.md").display());
+    outln(&format!("report: {}", dir.join("report.md").display()));
     Ok(())
 }
 
@@ -136,7 +205,7 @@ pub fn compare(
     let base = load(base_path)?;
     let head = load(head_path)?;
     let report = judge(&base, base_path, &head, head_path, judging)?;
-    print!("{}", compare::render(&report, format));
+    out(&compare::render(&report, format));
     publish(&report, output)?;
     gate(&report, judging.fail_on)
 }
@@ -145,11 +214,11 @@ pub fn export(path: &Path, format: ExportFormat, output: Option<&Path>) -> Resul
     let results = load(path)?;
     let text = export::export(&results, format);
     match output {
-        Some(out) => std::fs::write(out, text)
-            .with_context(|| format!("writing {}", out.display()))
+        Some(path) => write_atomic(path, text)
+            .with_context(|| format!("writing {}", path.display()))
             .map_err(Failure::Other),
         None => {
-            print!("{text}");
+            out(&text);
             Ok(())
         }
     }
@@ -179,8 +248,8 @@ fn judge(
 /// Writes the markdown to `output`, and appends it to `$GITHUB_STEP_SUMMARY` when set.
 fn publish(report: &ComparisonReport, output: Option<&Path>) -> Result<(), Failure> {
     let md = compare::markdown(report);
-    if let Some(out) = output {
-        std::fs::write(out, &md).with_context(|| format!("writing {}", out.display()))?;
+    if let Some(path) = output {
+        write_atomic(path, &md).with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         let path = PathBuf::from(summary);

@@ -1,10 +1,12 @@
 //! Errors at the edge and the exit codes they map to, in one place:
 //! 0 success; 1 a run failed, a comparison found what `--fail-on` asked to
 //! fail on, or another runtime error; 2 usage or config error; 3 the runs
-//! cannot be compared.
+//! cannot be compared; 128 + the signal (130 for Ctrl-C, 143 for SIGTERM)
+//! when a signal stopped the run.
 
 use crate::compare::CompareError;
 use crate::config::ConfigError;
+use crate::console::errln;
 
 /// An error at the edge, with the exit code it maps to.
 pub enum Failure {
@@ -15,6 +17,12 @@ pub enum Failure {
     Incomparable(CompareError),
     /// The comparison found what `--fail-on` asked to fail on (exit 1).
     Gate(Vec<String>),
+    /// A signal stopped the run; what it measured is saved (exit 128 +
+    /// signal), and `resume` finishes it when it was cut short.
+    Stopped {
+        signal: i32,
+        resume: Option<String>,
+    },
     Other(anyhow::Error),
 }
 
@@ -24,20 +32,26 @@ impl Failure {
             Failure::Gate(_) | Failure::Other(_) => 1,
             Failure::Config(_) | Failure::Usage(_) => 2,
             Failure::Incomparable(_) => 3,
+            Failure::Stopped { signal, .. } => (128 + signal).clamp(129, 255) as u8,
         }
     }
 
     pub fn report(&self) {
         match self {
-            Failure::Config(e) => eprintln!("error: {e}"),
-            Failure::Usage(e) | Failure::Other(e) => eprintln!("error: {e:#}"),
-            Failure::Incomparable(e) => eprintln!("error: {e}"),
+            Failure::Config(e) => errln(&format!("error: {e}")),
+            Failure::Usage(e) | Failure::Other(e) => errln(&format!("error: {e:#}")),
+            Failure::Incomparable(e) => errln(&format!("error: {e}")),
             Failure::Gate(findings) => {
-                eprintln!("error: the comparison fails --fail-on:");
+                errln("error: the comparison fails --fail-on:");
                 for f in findings {
-                    eprintln!("  {f}");
+                    errln(&format!("  {f}"));
                 }
             }
+            Failure::Stopped {
+                resume: Some(resume),
+                ..
+            } => errln(&format!("stopped: finish the run with `{resume}`")),
+            Failure::Stopped { resume: None, .. } => errln("stopped"),
         }
     }
 }

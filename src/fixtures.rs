@@ -71,6 +71,7 @@ pub fn results(config: &str, per_point: &[&[Option<f64>]]) -> Results {
                 let outcome = match v {
                     Some(ns) => Outcome::Ok(output(*ns, 1)),
                     None => Outcome::Failed {
+                        kind: crate::results::FailureKind::Panic,
                         reason: "panicked: as asked".into(),
                         stderr_tail: String::new(),
                     },
@@ -157,6 +158,7 @@ fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Resu
     let runs = runs(&points);
     Results {
         schema: SCHEMA,
+        protocol: crate::protocol::PROTOCOL_VERSION,
         tuner_version: "0.1.0".into(),
         run_id: "2026-01-01T00-00-00Z".into(),
         config_path: "fixture.toml".into(),
@@ -173,6 +175,7 @@ fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Resu
         runs,
         profiling: Default::default(),
         warnings: Vec::new(),
+        interrupted: None,
     }
 }
 

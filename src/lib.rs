@@ -102,6 +102,7 @@ pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod config;
+pub(crate) mod console;
 pub mod environment;
 pub mod exit;
 pub mod export;
@@ -110,6 +111,7 @@ pub mod export;
 #[cfg(any(test, feature = "catalog"))]
 #[doc(hidden)]
 pub mod fixtures;
+pub mod fsio;
 pub mod matrix;
 pub mod measure;
 pub mod profile;

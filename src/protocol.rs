@@ -4,16 +4,18 @@
 //! runner and a worker built from different versions of tuner refuse each
 //! other with a clear error instead of misreading each other's fields.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 use crate::alloc::{AllocatorName, Evidence};
-use crate::config::MeasureSettings;
+use crate::config::{MeasureSettings, Plan};
 use crate::matrix::Point;
 use crate::profile::ProfileRequest;
 
 /// The version of the spec and output layouts; bump it when a field
 /// changes meaning or a required one is added.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// What the parent asks one worker process to do.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -26,6 +28,24 @@ pub struct RunSpec {
     /// A profiling pass to run instead of timed samples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<ProfileRequest>,
+    /// The workload's scratch folder, made (and removed after the process
+    /// ends, however it ends) by the runner; `None`: the worker makes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scratch: Option<PathBuf>,
+}
+
+impl RunSpec {
+    /// The spec of a run of `point` of `plan`: timed, or the profiling pass `profile`.
+    pub fn new(plan: &Plan, point: &Point, profile: Option<ProfileRequest>) -> RunSpec {
+        RunSpec {
+            protocol: PROTOCOL_VERSION,
+            workload: plan.workload.clone(),
+            point: point.clone(),
+            measure: plan.measure.clone(),
+            profile,
+            scratch: None,
+        }
+    }
 }
 
 /// One timed sample: `iters` runs of the workload took `ns` nanoseconds.

@@ -292,7 +292,7 @@ fn the_harness_worker_refuses_a_runner_of_another_protocol_version() {
     let output: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(output["protocol"], ours);
     assert_eq!(output["digest"], r["runs"][0]["outcome"]["digest"]);
-    worker(spec(ours + 1)).code(1).stderr(contains(format!(
+    worker(spec(ours + 1)).code(3).stderr(contains(format!(
         "the runner speaks worker protocol {}, this worker {ours}",
         ours + 1
     )));

@@ -170,7 +170,9 @@ min_sample_time = "1ms"
 timeout = "2s"
 "#,
     );
+    // With a backtrace on, the saved stderr must still hold the message.
     tuner()
+        .env("RUST_BACKTRACE", "1")
         .arg("run")
         .arg(&cfg)
         .assert()
@@ -178,7 +180,7 @@ timeout = "2s"
         .stderr(contains("3 of 4 runs failed"));
     let run = run_dir(dir.path(), "faults");
     let r = results(&run);
-    let reason = |variant: &str| {
+    let outcome = |variant: &str| {
         let id = r["points"]
             .as_array()
             .unwrap()
@@ -191,8 +193,29 @@ timeout = "2s"
             .iter()
             .find(|x| x["point"] == id)
             .unwrap();
-        run["outcome"]["reason"].as_str().unwrap_or("").to_string()
+        run["outcome"].clone()
     };
+    let reason = |variant: &str| {
+        outcome(variant)["reason"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let kinds: Vec<_> = ["panic", "abort", "hang"]
+        .map(|v| outcome(v)["kind"].as_str().unwrap().to_string())
+        .to_vec();
+    assert_eq!(kinds, ["panic", "signal", "timeout"]);
+    let tail = outcome("panic")["stderr_tail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The panic line and message, then the last lines of the backtrace.
+    assert!(
+        tail.contains(" panicked at experiments/src/selfcheck.rs")
+            && tail.contains("\nselfcheck panics on run 2 as asked\n…\n")
+            && tail.lines().count() > 10,
+        "{tail}"
+    );
     assert_eq!(reason("spin"), "");
     assert_eq!(
         reason("panic"),
@@ -243,4 +266,108 @@ fn list_shows_every_experiment_with_variants_and_parameters() {
         .stdout(contains("    threshold "))
         .stdout(contains("buffering: "))
         .stdout(contains("    record_size "));
+}
+
+#[test]
+fn runs_started_in_the_same_second_get_folders_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        "same.toml",
+        "[experiment]\nname = \"same\"\nworkload = \"selfcheck\"\n[params]\nvariant = \"spin\"\nsteps = [20, 40]\n[measure]\nprocesses = 2\nsamples = 1\nwarmup = \"1ms\"\nmin_sample_time = \"1ms\"\n",
+    );
+    // The folders runs started in the next half minute would take are
+    // taken: both runs must make new ones, never reuse one.
+    let parent = dir.path().join("reports/same");
+    let now = std::time::SystemTime::now();
+    let mut taken = Vec::new();
+    for k in 0..30 {
+        let at = now + std::time::Duration::from_secs(k);
+        let id = humantime::format_rfc3339_seconds(at)
+            .to_string()
+            .replace(':', "-");
+        std::fs::create_dir_all(parent.join(&id)).unwrap();
+        std::fs::write(parent.join(&id).join("marker"), "taken").unwrap();
+        taken.push(id);
+    }
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tuner"))
+            .env("CI", "true")
+            .arg("run")
+            .arg(&cfg)
+            .output()
+            .unwrap()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(start);
+        let b = s.spawn(start);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let report_dir = |out: &std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let path = text
+            .lines()
+            .find_map(|l| l.strip_prefix("report: "))
+            .unwrap();
+        std::path::PathBuf::from(path)
+            .parent()
+            .unwrap()
+            .to_path_buf()
+    };
+    let (da, db) = (report_dir(&a), report_dir(&b));
+    assert_ne!(da, db, "two runs, one folder");
+    for run in [&da, &db] {
+        let name = run.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            taken.iter().any(|t| name.starts_with(&format!("{t}-"))),
+            "{name} is a suffixed id"
+        );
+        let r = results(run);
+        assert_eq!(r["run_id"], name.as_str());
+        assert_eq!(r["runs"].as_array().unwrap().len(), 4);
+        let journal = std::fs::read_to_string(run.join("journal.jsonl")).unwrap();
+        assert_eq!(
+            journal.lines().count(),
+            1 + 4,
+            "one run's journal: {journal}"
+        );
+    }
+    for id in &taken {
+        let entries: Vec<_> = std::fs::read_dir(parent.join(id))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(entries, ["marker"], "{id} was reused");
+    }
+}
+
+#[test]
+fn a_closed_stdout_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        "pipe.toml",
+        "[experiment]\nname = \"pipe\"\nworkload = \"selfcheck\"\n[params]\nvariant = \"spin\"\n[measure]\nprocesses = 1\nsamples = 1\nwarmup = \"1ms\"\nmin_sample_time = \"1ms\"\n",
+    );
+    for args in [vec!["run", cfg.to_str().unwrap()], vec!["list"]] {
+        // `tuner run … | true`: the reader is gone before tuner writes.
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tuner"))
+            .env("CI", "true")
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {}: {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(run_dir(dir.path(), "pipe").join("report.md").is_file());
 }

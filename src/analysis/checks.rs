@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::groups::Group;
 use super::point::PointAnalysis;
-use crate::results::Results;
+use crate::results::{FailureKind, Results};
 
 /// Counts over every process that was started.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -31,9 +31,6 @@ pub struct Checks {
     pub unused_knobs: Vec<&'static str>,
 }
 
-/// The reason text a runner gives an allocator mismatch.
-const MISMATCH: &str = "but the allocators' statistics show";
-
 pub(super) fn checks(results: &Results, points: &[PointAnalysis], groups: &[Group]) -> Checks {
     let processes = || points.iter().flat_map(|p| p.processes.iter());
     let knobs = results.plan.info.knobs;
@@ -47,7 +44,7 @@ pub(super) fn checks(results: &Results, points: &[PointAnalysis], groups: &[Grou
         allocator_mismatched: points
             .iter()
             .flat_map(|p| &p.failures)
-            .filter(|f| f.reason.contains(MISMATCH))
+            .filter(|f| f.kind == FailureKind::AllocatorMismatch)
             .count(),
         threads_busy: processes()
             .filter(|m| m.busy_pool_threads() == Some(results.points[m.point].threads))

@@ -7,13 +7,14 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::metrics::{median, ProcessMetrics};
-use crate::results::{Outcome, Results};
+use crate::results::{FailureKind, Outcome, Results};
 use crate::stats::{self, Comparison, DiagnosticSettings, ExactValue, Footnote, Summary};
 
 /// A process of the point that failed, and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FailedProcess {
     pub process: u32,
+    pub kind: FailureKind,
     pub reason: String,
 }
 
@@ -57,8 +58,9 @@ impl PointAnalysis {
         let failures = runs
             .iter()
             .filter_map(|r| match &r.outcome {
-                Outcome::Failed { reason, .. } => Some(FailedProcess {
+                Outcome::Failed { kind, reason, .. } => Some(FailedProcess {
                     process: r.process,
+                    kind: *kind,
                     reason: reason.clone(),
                 }),
                 Outcome::Ok(_) => None,

@@ -77,6 +77,10 @@ pub struct MeasureSettings {
     pub timeout: Duration,
     /// Seeds the shuffled run order; recorded so a run can be replayed.
     pub seed: u64,
+    /// Address-space limit of each worker process in bytes (setrlimit
+    /// RLIMIT_AS before exec): a run that needs more fails as out of memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<u64>,
 }
 
 impl Default for MeasureSettings {
@@ -88,6 +92,7 @@ impl Default for MeasureSettings {
             min_sample_time: Duration::from_millis(10),
             timeout: Duration::from_secs(60),
             seed: 0,
+            memory_limit: None,
         }
     }
 }

@@ -52,6 +52,7 @@ pub struct RawMeasure {
     pub min_sample_time: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
     pub seed: Option<u64>,
+    pub memory_limit: Option<Spanned<String>>,
 }
 
 #[derive(Default, Deserialize)]

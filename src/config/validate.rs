@@ -273,7 +273,26 @@ impl Checker<'_> {
             )?,
             timeout: self.duration(m.timeout, "measure.timeout", d.timeout)?,
             seed: m.seed.unwrap_or_else(rand::random),
+            memory_limit: m
+                .memory_limit
+                .map(|s| self.byte_size(s, "measure.memory_limit"))
+                .transpose()?,
         })
+    }
+
+    /// A size such as "512MiB" or "2GiB", at least 1 MiB.
+    fn byte_size(&self, s: Spanned<String>, key: &str) -> Result<u64> {
+        match s.get_ref().parse::<bytesize::ByteSize>() {
+            Ok(b) if b.as_u64() >= 1 << 20 => Ok(b.as_u64()),
+            _ => Err(self.err(
+                s.span(),
+                key,
+                format!(
+                    "`{}` is not a size of at least 1MiB like \"512MiB\" or \"2GiB\"",
+                    s.get_ref()
+                ),
+            )),
+        }
     }
 
     fn duration(

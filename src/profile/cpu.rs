@@ -123,7 +123,7 @@ impl Cpu {
             .map_err(|e| anyhow!("encoding the CPU profile: {e}"))?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&profile.encode_to_vec())?;
-        std::fs::write(dir.join(PROTO), gz.finish()?).context("writing cpu.pb.gz")?;
+        crate::fsio::write_atomic(&dir.join(PROTO), gz.finish()?).context("writing cpu.pb.gz")?;
 
         let mut folded = Folded::new();
         let mut samples = 0u64;
@@ -144,12 +144,13 @@ impl Cpu {
             }
             *folded.entry(stack.join(";")).or_default() += count;
         }
-        std::fs::write(dir.join(FOLDED), flame::to_text(&folded)).context("writing cpu.folded")?;
+        crate::fsio::write_atomic(&dir.join(FOLDED), flame::to_text(&folded))
+            .context("writing cpu.folded")?;
         let mut files = vec![PROTO.to_string(), FOLDED.to_string()];
         if !folded.is_empty() {
             let svg =
                 flame::svg(&folded, title, "samples").context("drawing the CPU flame graph")?;
-            std::fs::write(dir.join(SVG), svg).context("writing cpu.svg")?;
+            crate::fsio::write_atomic(&dir.join(SVG), svg).context("writing cpu.svg")?;
             files.push(SVG.to_string());
         }
         Ok((files, samples))

@@ -117,7 +117,7 @@ impl Sampler {
             stats,
         };
         let json = serde_json::to_vec(&series)?;
-        std::fs::write(dir.join(JSON), json).context("writing heap.json")?;
+        crate::fsio::write_atomic(&dir.join(JSON), json).context("writing heap.json")?;
         Ok((vec![JSON.to_string()], stats))
     }
 }

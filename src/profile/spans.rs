@@ -45,13 +45,13 @@ impl Spans {
         let raw = dir.join(RAW);
         let folded = flame::read(&raw).with_context(|| format!("reading {}", raw.display()))?;
         let _ = std::fs::remove_file(&raw);
-        std::fs::write(dir.join(FOLDED), flame::to_text(&folded))
+        crate::fsio::write_atomic(&dir.join(FOLDED), flame::to_text(&folded))
             .context("writing spans.folded")?;
         let mut files = vec![FOLDED.to_string()];
         // A workload without spans (or none above the threshold) leaves no stacks.
         if !folded.is_empty() {
             let svg = flame::svg(&folded, title, "ns").context("drawing the span flame graph")?;
-            std::fs::write(dir.join(SVG), svg).context("writing spans.svg")?;
+            crate::fsio::write_atomic(&dir.join(SVG), svg).context("writing spans.svg")?;
             files.push(SVG.to_string());
         }
         Ok(files)

@@ -108,6 +108,9 @@ impl<'a> Report<'a> {
             wall,
             m.seed,
         );
+        if let Some(why) = &r.interrupted {
+            let _ = writeln!(out, "**⚠ Stopped before the end:** {why}.\n");
+        }
         let missing = self.cx.analysis.missing();
         if missing > 0 {
             let points: Vec<String> = self

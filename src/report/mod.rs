@@ -81,6 +81,7 @@ mod tests {
             5,
             r.runs.len(),
             crate::results::Outcome::Failed {
+                kind: crate::results::FailureKind::Panic,
                 reason: "panicked: as asked".into(),
                 stderr_tail: String::new(),
             },

@@ -42,7 +42,8 @@ pub fn render(dir: &Path, results: &Results) -> anyhow::Result<Rendered> {
     })
 }
 
-/// Renders `report.md` and its charts into `dir` from `results` alone.
+/// Renders `report.md` and its charts into `dir` from `results` alone,
+/// each file written atomically (a kill mid-write leaves the old one).
 pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
     let rendered = render(dir, results)?;
     for (file, svg) in &rendered.charts {
@@ -51,8 +52,10 @@ pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+        crate::fsio::write_atomic(&path, svg.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let path = dir.join("report.md");
-    std::fs::write(&path, rendered.markdown).with_context(|| format!("writing {}", path.display()))
+    crate::fsio::write_atomic(&path, rendered.markdown.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }

@@ -17,7 +17,7 @@ use crate::matrix::Point;
 use crate::profile::Profiling;
 use crate::protocol::RunOutput;
 
-pub use journal::Journal;
+pub use journal::{Journal, JOURNAL_FILE};
 
 /// The version of [`Results`]' layout; bump it when a field changes meaning.
 pub const SCHEMA: u32 = 1;
@@ -27,7 +27,60 @@ pub const SCHEMA: u32 = 1;
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     Ok(RunOutput),
-    Failed { reason: String, stderr_tail: String },
+    Failed {
+        /// What went wrong, for counting (`unknown` in files older than it).
+        #[serde(default)]
+        kind: FailureKind,
+        /// What went wrong, for reading: the panic message, the signal ...
+        reason: String,
+        /// The panic or allocation message and the last lines of stderr.
+        stderr_tail: String,
+    },
+}
+
+/// Why a worker process failed, machine-readable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The workload panicked.
+    Panic,
+    /// Killed by a signal it did not ask for (abort, segfault, a kill).
+    Signal,
+    /// Still running at the timeout, and killed for it.
+    Timeout,
+    /// Exited with a non-zero code, without a panic.
+    ExitCode,
+    /// An allocation failed (under `memory_limit`, or the machine's).
+    OutOfMemory,
+    /// Exited 0 without a readable result on its output.
+    Protocol,
+    /// The allocators' own statistics show another allocator than asked.
+    AllocatorMismatch,
+    /// Runner and worker speak different protocol versions.
+    ProtocolVersion,
+    /// The worker process could not be started.
+    Spawn,
+    /// Recorded before kinds were (results files of older tuners).
+    #[default]
+    Unknown,
+}
+
+impl FailureKind {
+    /// The kind as results files spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Panic => "panic",
+            FailureKind::Signal => "signal",
+            FailureKind::Timeout => "timeout",
+            FailureKind::ExitCode => "exit_code",
+            FailureKind::OutOfMemory => "out_of_memory",
+            FailureKind::Protocol => "protocol",
+            FailureKind::AllocatorMismatch => "allocator_mismatch",
+            FailureKind::ProtocolVersion => "protocol_version",
+            FailureKind::Spawn => "spawn",
+            FailureKind::Unknown => "unknown",
+        }
+    }
 }
 
 /// One finished worker process, as journaled.
@@ -58,6 +111,9 @@ impl RunRecord {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
     pub schema: u32,
+    /// The worker protocol of the tuner that ran it (`0`: older than the field).
+    #[serde(default)]
+    pub protocol: u32,
     pub tuner_version: String,
     pub run_id: String,
     pub config_path: String,
@@ -74,6 +130,10 @@ pub struct Results {
     /// that could not be parsed): the report prints each one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Set when the run stopped before its schedule did (Ctrl-C, SIGTERM):
+    /// what stopped it and how far it got. `tuner run --resume` finishes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
 }
 
 impl Results {
@@ -81,8 +141,10 @@ impl Results {
         self.runs.iter().filter(move |r| r.point == point)
     }
 
+    /// Writes the results to `path` atomically: a reader (or a kill)
+    /// sees the old file or the new one, never a truncated one.
     pub fn save(&self, path: &Path) -> io::Result<()> {
         let json = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
-        std::fs::write(path, json)
+        crate::fsio::write_atomic(path, json)
     }
 }

@@ -2,12 +2,13 @@
 //! one more worker process per enabled pass (spans, cpu, timeline, heap),
 //! writing into `points/<point>/` of the run directory; then, if asked,
 //! each point's folded stacks are compared with the baseline's in a
-//! differential flame graph. A failed pass is recorded, never fatal.
+//! differential flame graph. A failed pass is recorded, never fatal; a
+//! stop signal ends the passes (they all run again on resume).
 
 use std::path::Path;
 
 use super::progress::{Progress, ProgressMode};
-use super::spawn::{execute_profile, WorkerExe};
+use super::spawn::{execute_profile, Launcher};
 use crate::config::Plan;
 use crate::matrix;
 use crate::profile::flame;
@@ -30,8 +31,14 @@ pub fn passes(plan: &Plan) -> Vec<Pass> {
     .collect()
 }
 
-/// Runs every pass on every point of `results`, then the diffs.
-pub fn run(results: &Results, run_dir: &Path, exe: &WorkerExe, mode: ProgressMode) -> Profiling {
+/// Runs every pass on every point of `results`, then the diffs; with
+/// whether every pass ran (`false`: a stop signal ended them).
+pub(crate) fn run(
+    results: &Results,
+    run_dir: &Path,
+    launcher: &Launcher,
+    mode: ProgressMode,
+) -> (Profiling, bool) {
     let plan = &results.plan;
     let passes = passes(plan);
     let mut profiling = Profiling::default();
@@ -41,7 +48,7 @@ pub fn run(results: &Results, run_dir: &Path, exe: &WorkerExe, mode: ProgressMod
                 "diff was asked for without cpu or spans: there is nothing to compare.".into(),
             );
         }
-        return profiling;
+        return (profiling, true);
     }
     let run_dir = std::path::absolute(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
     let varying = matrix::varying_axes(&plan.axes);
@@ -50,21 +57,23 @@ pub fn run(results: &Results, run_dir: &Path, exe: &WorkerExe, mode: ProgressMod
         let dir = point_dir(point, &varying);
         let label = point.label(&varying);
         for &pass in &passes {
-            let spec = RunSpec {
-                protocol: crate::protocol::PROTOCOL_VERSION,
-                workload: plan.workload.clone(),
-                point: point.clone(),
-                measure: plan.measure.clone(),
-                profile: Some(ProfileRequest {
-                    pass,
-                    dir: run_dir.join(&dir),
-                    title: format!("{}: {label} ({})", plan.name, pass.name()),
-                    duration: plan.profile.duration,
-                    cpu_frequency: plan.profile.cpu_frequency,
-                }),
+            let request = ProfileRequest {
+                pass,
+                dir: run_dir.join(&dir),
+                title: format!("{}: {label} ({})", plan.name, pass.name()),
+                duration: plan.profile.duration,
+                cpu_frequency: plan.profile.cpu_frequency,
             };
+            let spec = RunSpec::new(plan, point, Some(request));
             progress.starting(&format!("{label} [{} profile]", pass.name()));
-            let record = execute_profile(exe, &spec, point.id, &dir);
+            let record = match launcher.interrupt.signal() {
+                None => execute_profile(launcher, spec, point.id, &dir),
+                Some(_) => None,
+            };
+            let Some(record) = record else {
+                progress.finish();
+                return (profiling, false);
+            };
             let line = match record.output() {
                 Some(o) => format!("{} profile, {}/op", pass.name(), duration_ns(o.ns_per_op)),
                 None => format!("{} profile FAILED: {}", pass.name(), failure(&record)),
@@ -77,7 +86,7 @@ pub fn run(results: &Results, run_dir: &Path, exe: &WorkerExe, mode: ProgressMod
     if plan.profile.diff {
         diffs(results, &run_dir, &mut profiling);
     }
-    profiling
+    (profiling, true)
 }
 
 fn failure(record: &ProfileRecord) -> &str {
@@ -130,7 +139,7 @@ fn diffs(results: &Results, run_dir: &Path, profiling: &mut Profiling) {
             );
             let rel = record.path(&name);
             match flame::diff_svg(&base, &stacks, &title, unit)
-                .and_then(|svg| std::fs::write(run_dir.join(&rel), svg))
+                .and_then(|svg| crate::fsio::write_atomic(&run_dir.join(&rel), svg))
             {
                 Ok(()) => profiling.diffs.push(Diff {
                     point: point.id,

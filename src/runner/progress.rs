@@ -54,6 +54,14 @@ impl Progress {
         }
     }
 
+    /// Counts `n` units as done before this session (a resumed run).
+    pub fn skip(&mut self, n: usize) {
+        self.done += n;
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.done as u64);
+        }
+    }
+
     pub fn starting(&self, label: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(label.to_string());
@@ -66,7 +74,7 @@ impl Progress {
                 let ns = crate::analysis::ProcessMetrics::of(run).map_or(f64::NAN, |m| m.ns_per_op);
                 format!("{}/op", duration_ns(ns))
             }
-            Outcome::Failed { reason, .. } => format!("FAILED: {reason}"),
+            Outcome::Failed { kind, reason, .. } => format!("FAILED ({}): {reason}", kind.name()),
         };
         self.finished_line(label, &line, run.output().is_none());
     }
@@ -83,7 +91,10 @@ impl Progress {
             }
             (None, ProgressMode::Lines) => {
                 let width = self.total.to_string().len();
-                eprintln!("[{:>width$}/{}] {label}: {line}", self.done, self.total);
+                crate::console::errln(&format!(
+                    "[{:>width$}/{}] {label}: {line}",
+                    self.done, self.total
+                ));
             }
             _ => {}
         }

@@ -1,6 +1,7 @@
 //! What every worker process sets up before it builds a workload: the
-//! rayon pool (and tokio runtime) of the point's size, a scratch directory
-//! and the context the workload sees.
+//! rayon pool (and tokio runtime) of the point's size, the scratch folder
+//! (the runner's, which the runner removes however the worker ends) and
+//! the context the workload sees.
 
 use std::time::Instant;
 
@@ -18,7 +19,8 @@ pub struct Setup {
     pub pool: rayon::ThreadPool,
     pub runtime: Option<tokio::runtime::Runtime>,
     pub ctx: Context,
-    _scratch: tempfile::TempDir,
+    /// The worker's own scratch folder, when the runner gave none.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 impl Setup {
@@ -44,15 +46,21 @@ impl Setup {
         } else {
             None
         };
-        let scratch = tempfile::Builder::new()
-            .prefix("tuner-run-")
-            .tempdir()
-            .context("creating a scratch directory")?;
+        let (scratch_dir, scratch) = match &spec.scratch {
+            Some(dir) => (dir.clone(), None),
+            None => {
+                let own = tempfile::Builder::new()
+                    .prefix("tuner-run-")
+                    .tempdir()
+                    .context("creating a scratch directory")?;
+                (own.path().to_path_buf(), Some(own))
+            }
+        };
         let ctx = Context {
             threads,
             buffering: spec.point.buffering,
             tokio: runtime.as_ref().map(|r| r.handle().clone()),
-            scratch_dir: scratch.path().to_path_buf(),
+            scratch_dir,
         };
         Ok(Setup {
             experiment,

@@ -56,3 +56,35 @@ pub fn save(dir: &Path, name: &str, results: &tuner::results::Results) -> PathBu
     results.save(&path).unwrap();
     path
 }
+
+/// Processes (other than `except`) whose environment holds `VAR=tag`:
+/// a runner started with it set, its workers and whatever they started.
+pub fn tagged_processes(var: &str, tag: &str, except: Option<u32>) -> Vec<u32> {
+    let needle = format!("{var}={tag}\0");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        let tagged = environ
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes());
+        if tagged && Some(pid) != except {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Waits up to 3 s for every tagged process to be gone; the survivors.
+pub fn survivors(var: &str, tag: &str) -> Vec<u32> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let left = tagged_processes(var, tag, None);
+        if left.is_empty() || std::time::Instant::now() > deadline {
+            return left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

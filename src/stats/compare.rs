@@ -13,8 +13,8 @@ use super::guard::MIN_FOR_TEST;
 use super::mann_whitney::mann_whitney;
 use super::multiple::holm;
 use super::summary::DEFAULT_CONFIDENCE;
-use super::verdict::decide;
-use super::{Change, Guard, MannWhitney, StatsError, Summary, Verdict, VerdictRule};
+use super::verdict::{decide, judge};
+use super::{Change, Decision, Guard, MannWhitney, StatsError, Summary, Verdict, VerdictRule};
 use serde::{Deserialize, Serialize};
 
 /// How comparisons are computed and judged.
@@ -64,6 +64,12 @@ impl Comparison {
     /// The unadjusted two-sided p-value, if a test was made.
     pub fn p(&self) -> Option<f64> {
         self.test.as_ref().map(|t| t.p)
+    }
+
+    /// The verdict with the reason for it; its `Display` is the sentence
+    /// every renderer prints.
+    pub fn explain(&self) -> Decision {
+        judge(self.p_adjusted, &self.change, &self.rule)
     }
 }
 

@@ -60,6 +60,7 @@ pub fn hodges_lehmann_change(
             lo: to_pct(diffs.order_stat(k)),
             hi: to_pct(diffs.order_stat(m * n + 1 - k)),
             level,
+            nominal: confidence,
         })
     } else {
         None
@@ -153,6 +154,7 @@ mod tests {
                 lo: -14.1,
                 hi: -10.2,
                 level: 0.957,
+                nominal: 0.95,
             }),
             guard: None,
         };

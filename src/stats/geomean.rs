@@ -151,6 +151,7 @@ fn bootstrap_ci(log_ratios: &[f64], s: &GeoMeanSettings) -> (Option<Interval>, O
         lo: to_pct(sorted.order_stat(rank(tail).max(1))),
         hi: to_pct(sorted.order_stat(rank(1.0 - tail))),
         level: s.confidence,
+        nominal: s.confidence,
     };
     (Some(interval), None)
 }

@@ -28,12 +28,14 @@ pub use error::StatsError;
 pub use exact::{compare_exact, ExactComparison, ExactValue};
 pub use geomean::{geomean_change, GeoMean, GeoMeanSettings};
 pub use guard::Guard;
-pub use interval::{format_change, signed_1dp, Interval};
+pub use interval::{
+    format_change, format_change_with_level, signed_1dp, signed_pct_against, Interval,
+};
 pub use mann_whitney::{mann_whitney, MannWhitney, PMethod};
 pub use multiple::holm;
 pub use sample::median;
 pub use summary::Summary;
-pub use verdict::{decide, Better, Verdict, VerdictRule};
+pub use verdict::{decide, judge, Better, Decision, Reason, Verdict, VerdictRule};
 
 // Shared between the engine's modules, not used outside it.
 #[cfg(test)]

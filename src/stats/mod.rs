@@ -15,25 +15,31 @@ mod guard;
 mod interval;
 mod mann_whitney;
 mod multiple;
+mod paired;
 mod sample;
+mod sequential;
+mod signed_rank;
 #[cfg(test)]
 mod simulation;
 mod summary;
 mod verdict;
 
-pub use compare::{adjust_family, compare, CompareSettings, Comparison};
+pub use compare::{compare, CompareSettings, Comparison};
 pub use diagnostics::{diagnose, DiagnosticSettings, Extreme, Footnote};
 pub use effect::{hodges_lehmann_change, Change};
 pub use error::StatsError;
 pub use exact::{compare_exact, ExactComparison, ExactValue};
 pub use geomean::{geomean_change, GeoMean, GeoMeanSettings};
-pub use guard::Guard;
+pub use guard::{Guard, PairNeed};
 pub use interval::{
     format_change, format_change_with_level, signed_1dp, signed_pct_against, Interval,
 };
 pub use mann_whitney::{mann_whitney, MannWhitney, PMethod};
-pub use multiple::holm;
+pub use multiple::{adjust_family, holm, Tested};
+pub use paired::{compare_paired, PairedComparison};
 pub use sample::median;
+pub use sequential::{SequentialLook, SequentialPlan, Spending};
+pub use signed_rank::{signed_rank, walsh_estimate, SignedRank};
 pub use summary::Summary;
 pub use verdict::{decide, judge, Better, Decision, Reason, Verdict, VerdictRule};
 

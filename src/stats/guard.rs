@@ -80,7 +80,10 @@ mod tests {
             need: 6,
             what: PairNeed::Test,
         };
-        assert_eq!(g.to_string(), "needs ≥ 6 pairs for a significance test, have 5");
+        assert_eq!(
+            g.to_string(),
+            "needs ≥ 6 pairs for a significance test, have 5"
+        );
         let g = Guard::NoSignificance { have: 3, need: 4 };
         assert_eq!(
             g.to_string(),

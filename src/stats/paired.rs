@@ -227,7 +227,10 @@ mod tests {
         let s = CompareSettings::default();
         assert!(compare_paired(&[], &s).is_err());
         let err = compare_paired(&[(1.0, 1.0), (1.0, 0.0)], &s).unwrap_err();
-        assert!(matches!(err, StatsError::NonPositive { index: 1, .. }), "{err:?}");
+        assert!(
+            matches!(err, StatsError::NonPositive { index: 1, .. }),
+            "{err:?}"
+        );
         assert!(compare_paired(&[(f64::NAN, 1.0)], &s).is_err());
     }
 }

@@ -119,11 +119,14 @@ impl SequentialPlan {
         pairs: &[(f64, f64)],
         rule: &VerdictRule,
     ) -> Result<SequentialLook, StatsError> {
-        let want = *self.looks.get(look).ok_or_else(|| StatsError::InvalidSetting {
-            name: "look".into(),
-            value: look as f64,
-            expected: format!("a look index below {}", self.looks.len()),
-        })?;
+        let want = *self
+            .looks
+            .get(look)
+            .ok_or_else(|| StatsError::InvalidSetting {
+                name: "look".into(),
+                value: look as f64,
+                expected: format!("a look index below {}", self.looks.len()),
+            })?;
         if pairs.len() != want {
             return Err(StatsError::InvalidSetting {
                 name: "pairs".into(),
@@ -156,9 +159,7 @@ fn check_looks(looks: &[usize]) -> Result<(), StatsError> {
         _ => Err(StatsError::InvalidSetting {
             name: "looks".into(),
             value: looks.first().map_or(0.0, |&n| n as f64),
-            expected: format!(
-                "pair counts that strictly increase and start at ≥ {MIN_FIRST_LOOK}"
-            ),
+            expected: format!("pair counts that strictly increase and start at ≥ {MIN_FIRST_LOOK}"),
         }),
     }
 }
@@ -292,7 +293,11 @@ mod tests {
             .collect();
         let first = plan.look(0, &pairs[..10], &rule).unwrap();
         // All 10 positive: z = (55 − 27.5)/√96.25 = 2.80 < 4.33 (look 1 of 4).
-        assert!((first.z - 27.5 / 96.25f64.sqrt()).abs() < 1e-12, "{}", first.z);
+        assert!(
+            (first.z - 27.5 / 96.25f64.sqrt()).abs() < 1e-12,
+            "{}",
+            first.z
+        );
         assert!(!first.stop && first.verdict == Verdict::Inconclusive);
         let second = plan.look(1, &pairs[..20], &rule).unwrap();
         assert!(second.z > second.critical_z, "{second:?}");

@@ -29,6 +29,8 @@ use super::{Interval, Sorted, StatsError};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::function::erf::erfc;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 pub use super::mann_whitney::PMethod;
 
@@ -56,21 +58,16 @@ pub fn signed_rank(d: &[f64]) -> Result<SignedRank, StatsError> {
         return Err(StatsError::empty("a signed-rank test"));
     }
     check_finite(d)?;
-    let nonzero: Vec<f64> = d.iter().copied().filter(|x| *x != 0.0).collect();
-    let zeros = d.len() - nonzero.len();
-    let (ranks, ties) = abs_ranks(&nonzero);
-    let t_plus: f64 = nonzero
-        .iter()
-        .zip(&ranks)
-        .filter(|(x, _)| **x > 0.0)
-        .map(|(_, r)| r)
-        .sum();
-    let n = nonzero.len();
+    let (t_plus, n, ties) = statistic(d);
+    let zeros = d.len() - n;
     let exact = ties.is_empty() && zeros == 0 && n < EXACT_BELOW;
     let (p, method) = if n == 0 {
         (1.0, PMethod::Normal)
     } else if exact {
-        (TNull::new(n).two_sided_p(t_plus as usize), PMethod::Exact)
+        (
+            TNull::cached(n).two_sided_p(t_plus as usize),
+            PMethod::Exact,
+        )
     } else {
         (normal_p(t_plus, n, &ties), PMethod::Normal)
     };
@@ -84,6 +81,19 @@ pub fn signed_rank(d: &[f64]) -> Result<SignedRank, StatsError> {
     })
 }
 
+/// `T⁺`, the number of non-zero values, and the sizes of tied groups.
+fn statistic(d: &[f64]) -> (f64, usize, Vec<usize>) {
+    let nonzero: Vec<f64> = d.iter().copied().filter(|x| *x != 0.0).collect();
+    let (ranks, ties) = abs_ranks(&nonzero);
+    let t_plus = nonzero
+        .iter()
+        .zip(&ranks)
+        .filter(|(x, _)| **x > 0.0)
+        .map(|(_, r)| r)
+        .sum();
+    (t_plus, nonzero.len(), ties)
+}
+
 /// Midranks of `|x|` (1-based) and the sizes of tied groups (≥ 2).
 fn abs_ranks(x: &[f64]) -> (Vec<f64>, Vec<usize>) {
     let mut order: Vec<usize> = (0..x.len()).collect();
@@ -93,10 +103,11 @@ fn abs_ranks(x: &[f64]) -> (Vec<f64>, Vec<usize>) {
     let mut start = 0;
     while start < order.len() {
         let value = x[order[start]].abs();
-        let end = start + order[start..]
-            .iter()
-            .take_while(|&&i| x[i].abs() == value)
-            .count();
+        let end = start
+            + order[start..]
+                .iter()
+                .take_while(|&&i| x[i].abs() == value)
+                .count();
         let midrank = (start + end + 1) as f64 / 2.0;
         order[start..end].iter().for_each(|&i| ranks[i] = midrank);
         if end - start > 1 {
@@ -124,24 +135,26 @@ fn normal_p(t_plus: f64, n: usize, ties: &[usize]) -> f64 {
     erfc(z / std::f64::consts::SQRT_2).min(1.0)
 }
 
-/// The standardised statistic `(T⁺ − mean)/sd` (no continuity correction),
-/// for group-sequential boundaries.
+/// The standardised statistic `(T⁺ − mean)/sd`, moved ½ towards 0 (the
+/// continuity correction the normal p-value uses), for group-sequential
+/// boundaries.
 pub(crate) fn z_score(d: &[f64]) -> Result<f64, StatsError> {
-    let test = signed_rank(d)?;
-    let nonzero: Vec<f64> = d.iter().copied().filter(|x| *x != 0.0).collect();
-    let (_, ties) = abs_ranks(&nonzero);
-    let (mean, var) = null_moments(test.n, &ties);
-    Ok(if var > 0.0 {
-        (test.t_plus - mean) / var.sqrt()
-    } else {
-        0.0
-    })
+    check_finite(d)?;
+    let (t_plus, n, ties) = statistic(d);
+    let (mean, var) = null_moments(n, &ties);
+    if var <= 0.0 {
+        return Ok(0.0);
+    }
+    let off = t_plus - mean;
+    Ok(off.signum() * (off.abs() - 0.5).max(0.0) / var.sqrt())
 }
 
 /// The exact null distribution of `T⁺` for `n` values without ties or zeros.
 #[derive(Clone, Debug)]
 pub struct TNull {
     counts: Vec<u64>,
+    /// `cumulative[t]` = number of subsets with sum ≤ t.
+    cumulative: Vec<u64>,
     total: u64,
 }
 
@@ -157,16 +170,36 @@ impl TNull {
                 counts[t] += counts[t - k];
             }
         }
+        let cumulative = counts
+            .iter()
+            .scan(0u64, |acc, c| {
+                *acc += c;
+                Some(*acc)
+            })
+            .collect();
         TNull {
             counts,
+            cumulative,
             total: 1u64 << n,
         }
     }
 
+    /// The distribution for `n < EXACT_BELOW`, built once per thread and
+    /// size: simulations and large reports ask for the same few sizes often.
+    pub fn cached(n: usize) -> Rc<TNull> {
+        thread_local! {
+            static NULLS: RefCell<Vec<Option<Rc<TNull>>>> = RefCell::new(vec![None; EXACT_BELOW]);
+        }
+        NULLS.with(|cache| {
+            cache.borrow_mut()[n]
+                .get_or_insert_with(|| Rc::new(TNull::new(n)))
+                .clone()
+        })
+    }
+
     /// P(T⁺ ≤ t).
     pub fn cdf(&self, t: usize) -> f64 {
-        let upto = t.min(self.counts.len() - 1);
-        self.counts[..=upto].iter().sum::<u64>() as f64 / self.total as f64
+        self.cumulative[t.min(self.counts.len() - 1)] as f64 / self.total as f64
     }
 
     /// Two-sided p-value of an observed `T⁺` (the distribution is symmetric).
@@ -183,7 +216,7 @@ pub fn walsh_ci_rank(n: usize, confidence: f64) -> Option<(usize, f64)> {
         return None;
     }
     if n < EXACT_BELOW {
-        let null = TNull::new(n);
+        let null = TNull::cached(n);
         let coverage = |k: usize| 1.0 - 2.0 * null.cdf(k - 1);
         return (1..=n * (n + 1) / 4 + 1)
             .take_while(|&k| coverage(k) >= confidence)
@@ -202,10 +235,7 @@ pub fn walsh_ci_rank(n: usize, confidence: f64) -> Option<(usize, f64)> {
 
 /// The Hodges-Lehmann estimate of the centre of `d` and, when one exists at
 /// `confidence`, its distribution-free interval.
-pub fn walsh_estimate(
-    d: &[f64],
-    confidence: f64,
-) -> Result<(f64, Option<Interval>), StatsError> {
+pub fn walsh_estimate(d: &[f64], confidence: f64) -> Result<(f64, Option<Interval>), StatsError> {
     StatsError::check_unit_open("confidence", confidence)?;
     if d.is_empty() {
         return Err(StatsError::empty("a Hodges-Lehmann estimate"));
@@ -267,7 +297,10 @@ mod tests {
         let (est, ci) = walsh_estimate(&differences(), 0.95).unwrap();
         assert!(close(est, 0.46, 1e-12), "estimate {est}");
         let ci = ci.unwrap();
-        assert!(close(ci.lo, 0.010, 1e-12) && close(ci.hi, 0.786, 1e-12), "{ci:?}");
+        assert!(
+            close(ci.lo, 0.010, 1e-12) && close(ci.hi, 0.786, 1e-12),
+            "{ci:?}"
+        );
         assert!(close(ci.level, 1.0 - 20.0 / 512.0, 1e-15));
     }
 
@@ -288,7 +321,10 @@ mod tests {
     fn normal_rank_agrees_with_exact_near_the_switch() {
         let exact = {
             let null = TNull::new(49);
-            (1..).take_while(|&k| 1.0 - 2.0 * null.cdf(k - 1) >= 0.95).last().unwrap()
+            (1..)
+                .take_while(|&k| 1.0 - 2.0 * null.cdf(k - 1) >= 0.95)
+                .last()
+                .unwrap()
         };
         let (approx, level) = walsh_ci_rank(50, 0.95).unwrap();
         // n = 50's normal rank sits just above n = 49's exact one.

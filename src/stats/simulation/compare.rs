@@ -55,7 +55,10 @@ fn aa_family_wise_false_alarm_rate_is_at_most_5_percent_at_the_defaults() {
         assert!(fw <= 0.05, "family-wise false alarm rate {fw:.4} > 5%");
         // The exact test at 7 + 7 has size 2·P(U ≤ 8) = 0.038 at p < 0.05:
         // a rate far below means a broken p-value, far above a liberal one.
-        assert!((0.025..=0.05).contains(&raw), "per-comparison rate {raw:.4}");
+        assert!(
+            (0.025..=0.05).contains(&raw),
+            "per-comparison rate {raw:.4}"
+        );
     }
 }
 
@@ -123,7 +126,10 @@ fn change_interval_covers_the_true_shift_at_its_stated_level() {
             "change interval {}×{}: coverage {cover:.4} at stated level {level:.4}",
             shape.processes, shape.samples
         );
-        assert!(cover >= level - 3.0 * sd, "coverage {cover:.4} < {level:.4}");
+        assert!(
+            cover >= level - 3.0 * sd,
+            "coverage {cover:.4} < {level:.4}"
+        );
     }
 }
 

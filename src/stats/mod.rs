@@ -5,6 +5,7 @@
 //! to their median ([`per_process_medians`]) and every interval and test runs
 //! across those values. Each module cites the method it implements.
 
+mod blocked;
 mod compare;
 mod diagnostics;
 mod effect;
@@ -24,6 +25,7 @@ mod simulation;
 mod summary;
 mod verdict;
 
+pub use blocked::{compare_blocked, BlockedComparison, BlockedMethod};
 pub use compare::{compare, CompareSettings, Comparison};
 pub use diagnostics::{diagnose, DiagnosticSettings, Extreme, Footnote};
 pub use effect::{hodges_lehmann_change, Change};

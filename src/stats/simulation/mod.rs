@@ -8,7 +8,8 @@
 //! with the stated CV (what differs between processes: layout, frequency,
 //! ASLR), and takes its samples with a further log-normal noise within the
 //! process; each process is reduced to the median of its samples, as in a
-//! real run. Log-normal noise is right-skewed, like timings.
+//! real run. Log-normal noise is right-skewed, like timings; a share of
+//! processes can be made 10% slower still, for a heavier right tail.
 
 mod best;
 mod blocked;
@@ -46,6 +47,9 @@ pub(super) struct Noise {
     pub between_cv: f64,
     /// CV of samples within a process.
     pub within_cv: f64,
+    /// Share of processes that run a further 10% slower (a right-skewed
+    /// process effect: interference, a bad layout).
+    pub slow_share: f64,
 }
 
 impl Noise {
@@ -53,6 +57,14 @@ impl Noise {
         Noise {
             between_cv: cv,
             within_cv: 0.005,
+            slow_share: 0.0,
+        }
+    }
+
+    pub fn with_slow_processes(self, share: f64) -> Noise {
+        Noise {
+            slow_share: share,
+            ..self
         }
     }
 }
@@ -84,7 +96,12 @@ pub(super) fn samples(
 ) -> Vec<Vec<f64>> {
     (0..shape.processes)
         .map(|_| {
-            let center = log_normal(rng, median, noise.between_cv);
+            let slow = if rng.gen::<f64>() < noise.slow_share {
+                1.1
+            } else {
+                1.0
+            };
+            let center = log_normal(rng, median * slow, noise.between_cv);
             (0..shape.samples)
                 .map(|_| log_normal(rng, center, noise.within_cv))
                 .collect()

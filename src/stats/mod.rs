@@ -5,6 +5,7 @@
 //! to their median ([`per_process_medians`]) and every interval and test runs
 //! across those values. Each module cites the method it implements.
 
+mod best;
 mod blocked;
 mod compare;
 mod diagnostics;
@@ -25,6 +26,7 @@ mod simulation;
 mod summary;
 mod verdict;
 
+pub use best::{best_and_ties, BestSet};
 pub use blocked::{compare_blocked, BlockedComparison, BlockedMethod};
 pub use compare::{compare, CompareSettings, Comparison};
 pub use diagnostics::{diagnose, DiagnosticSettings, Extreme, Footnote};

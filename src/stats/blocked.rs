@@ -11,9 +11,14 @@
 //! `S = Σ w_b (U_b − m_b n_b/2)` with van Elteren's locally most powerful
 //! weights `w_b = 1/(m_b + n_b + 1)` has variance
 //! `Σ w_b² · m_b n_b/12 · ((N_b+1) − Σ(t³−t)/(N_b(N_b−1)))` under H₀
-//! (ties corrected within blocks), and `z = S/√Var` is referred to the
-//! normal distribution (two-sided, no continuity correction: the weights
-//! make `S` non-integer).
+//! (ties corrected within blocks). The p-value is **exact** when there are
+//! no ties and the null distribution is small enough to tabulate: under H₀
+//! the blocks' `U_b` are independent, each with the exact Mann-Whitney
+//! distribution, so `S` (scaled to integers by the least common multiple
+//! of the `N_b + 1`) has their weighted convolution as its distribution.
+//! Otherwise `z = S/√Var` is referred to the normal distribution
+//! (two-sided, no continuity correction: the weights make `S`'s steps
+//! uneven).
 //!
 //! Estimate and interval: the Hodges-Lehmann principle (Hodges & Lehmann
 //! 1963, Ann. Math. Stat. 34) applied to `S`: the log shift `d` at which
@@ -29,6 +34,7 @@
 
 use super::effect::to_pct;
 use super::guard::MIN_FOR_TEST;
+use super::mann_whitney::UNull;
 use super::multiple::Tested;
 use super::sample::check_positive;
 use super::verdict::{decide, judge};
@@ -41,7 +47,9 @@ use statrs::distribution::{ContinuousCDF, Normal};
 /// How the blocked comparison's p-value was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BlockedMethod {
-    /// Van Elteren's stratified test over several blocks.
+    /// Van Elteren's stratified test over several blocks, exact.
+    VanElterenExact,
+    /// Van Elteren's stratified test, normal approximation.
     VanElteren,
     /// One usable block: the plain Mann-Whitney test.
     MannWhitney,
@@ -151,6 +159,13 @@ impl Stratum {
         self.mn() / 12.0 * ((big_n + 1.0) - correction)
     }
 
+    /// True when no two values in the block are equal.
+    fn untied(&self) -> bool {
+        let mut pooled: Vec<f64> = self.base.iter().chain(&self.head).copied().collect();
+        pooled.sort_by(f64::total_cmp);
+        pooled.windows(2).all(|w| w[0] != w[1])
+    }
+
     /// Every `ln head − ln base` in the block.
     fn pairs(&self) -> impl Iterator<Item = f64> + '_ {
         self.head
@@ -197,7 +212,13 @@ fn van_elteren(
     let have = |side: fn(&Stratum) -> usize| strata.iter().map(side).sum::<usize>();
     let have = have(|b| b.base.len()).min(have(|b| b.head.len()));
     let tested = have >= MIN_FOR_TEST;
-    let p = tested.then(|| 2.0 * Normal::standard().sf(z.abs()));
+    let exact = exact_p(strata);
+    let method = if exact.is_some() {
+        BlockedMethod::VanElterenExact
+    } else {
+        BlockedMethod::VanElteren
+    };
+    let p = tested.then(|| exact.unwrap_or_else(|| 2.0 * Normal::standard().sf(z.abs())));
     let notes = (!tested)
         .then_some(Guard::NoSignificance {
             have,
@@ -211,12 +232,76 @@ fn van_elteren(
         dropped_blocks,
         p,
         z: Some(z),
-        method: BlockedMethod::VanElteren,
+        method,
         p_adjusted: p,
         verdict: decide(p, &change, &settings.rule),
         rule: settings.rule,
         notes,
         change,
+    }
+}
+
+/// Largest table (values × work) the exact distribution may take.
+const EXACT_BUDGET: usize = 2_000_000;
+
+/// The exact two-sided p-value of van Elteren's statistic, or `None` with
+/// ties or when the distribution is too large to tabulate.
+fn exact_p(strata: &[Stratum]) -> Option<f64> {
+    let nulls: Vec<UNull> = strata
+        .iter()
+        .map(|b| {
+            b.untied()
+                .then(|| UNull::new(b.base.len(), b.head.len()))
+                .flatten()
+        })
+        .collect::<Option<_>>()?;
+    let lcm = strata.iter().try_fold(1usize, |l, b| {
+        let n = b.base.len() + b.head.len() + 1;
+        l.checked_mul(n / gcd(l, n))
+    })?;
+    let steps: Vec<usize> = strata
+        .iter()
+        .map(|b| lcm / (b.base.len() + b.head.len() + 1))
+        .collect();
+    let max: usize = strata
+        .iter()
+        .zip(&steps)
+        .map(|(b, c)| c * b.mn() as usize)
+        .sum();
+    let work: usize = strata.iter().map(|b| b.mn() as usize + 1).sum::<usize>() * (max + 1);
+    if work > EXACT_BUDGET {
+        return None;
+    }
+    let mut dist = vec![1.0];
+    for (null, &step) in nulls.iter().zip(&steps) {
+        dist = convolve(&dist, &null.pmf(), step);
+    }
+    let observed: usize = strata
+        .iter()
+        .zip(&steps)
+        .map(|(b, c)| c * b.u() as usize)
+        .sum();
+    let below: f64 = dist[..=observed].iter().sum();
+    let above: f64 = dist[observed..].iter().sum();
+    Some((2.0 * below.min(above)).min(1.0))
+}
+
+/// The distribution of `X + step·U` for independent `X ~ dist`, `U ~ pmf`.
+fn convolve(dist: &[f64], pmf: &[f64], step: usize) -> Vec<f64> {
+    let mut out = vec![0.0; dist.len() + step * (pmf.len() - 1)];
+    for (u, &q) in pmf.iter().enumerate() {
+        for (x, &p) in dist.iter().enumerate() {
+            out[x + step * u] += p * q;
+        }
+    }
+    out
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
     }
 }
 
@@ -296,10 +381,15 @@ mod tests {
         let c = compare_blocked(&blocks, &CompareSettings::default()).unwrap();
         let s = 4.5 / 7.0 + 2.0 / 6.0;
         let var: f64 = 5.25 / 49.0 + 3.0 / 36.0;
-        assert_eq!(c.method, BlockedMethod::VanElteren);
         assert!(close(c.z.unwrap(), s / var.sqrt(), 1e-12), "{:?}", c.z);
         assert!(close(c.z.unwrap(), 2.2367, 1e-4));
-        assert!(close(c.p.unwrap(), 0.0253, 1e-4), "{:?}", c.p);
+        // Exact: 42·S' = 6·U_A + 7·U_B with U_A over 20 orderings (counts
+        // of 0..9: 1 1 2 3 3 3 3 2 1 1), U_B over 10 (0..6: 1 1 2 2 2 1 1).
+        // Observed 6·9 + 7·5 = 89; at least as large: U_A = 9 with U_B ≥ 5
+        // (1/20 · 2/10) or U_A = 8 with U_B = 6 (1/20 · 1/10) → 3/200,
+        // two-sided 0.03.
+        assert_eq!(c.method, BlockedMethod::VanElterenExact);
+        assert!(close(c.p.unwrap(), 0.03, 1e-12), "{:?}", c.p);
     }
 
     /// The estimate is the weighted median of within-block ratios. Block A

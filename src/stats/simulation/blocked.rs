@@ -73,11 +73,15 @@ fn run(seed: u64, trials: usize, shift: f64, base_on: &[usize], head_on: &[usize
 /// 10 processes a side merged from two machines, base 8 + 2 and head
 /// 2 + 8 (shards of different speed finishing different rounds, or a shard
 /// that failed): pooled Mann-Whitney calls the offset a change most of the
-/// time; the blocked test stays ≤ 5% (measured 4.8%; the bound allows 2
-/// sd of simulation error, 1.1 points at 1500 runs).
+/// time; the blocked test stays at 5%: it is exact here, with size
+/// 2·P(U₁ + U₂ ≤ 10) = 4.94% for U₁ ~ U(8, 2), U₂ ~ U(2, 8) (counted by
+/// enumeration while writing this test); the bound allows 2 sd of
+/// simulation error, 0.6 points at 5000 runs.
 #[test]
 fn blocked_test_ignores_a_machine_offset_that_fools_the_pooled_one() {
-    let r = run(131, 1500, 0.0, &[8, 2], &[2, 8]);
+    let trials = 5000;
+    let r = run(131, trials, 0.0, &[8, 2], &[2, 8]);
+    let bound = 0.05 + 2.0 * (0.05f64 * 0.95 / trials as f64).sqrt();
     eprintln!(
         "machine offset 10%, base 8+2, head 2+8, no change: pooled p<0.05 {:.4}, pooled \
          faster/slower {:.4}; blocked p<0.05 {:.4}, faster/slower {:.4}, interval covers 0 {:.4}",
@@ -90,11 +94,11 @@ fn blocked_test_ignores_a_machine_offset_that_fools_the_pooled_one() {
     );
     assert!(r.pooled_alarms > 0.5, "pooled {:.4}", r.pooled_alarms);
     assert!(
-        r.blocked_significant <= 0.061,
+        r.blocked_significant <= bound,
         "blocked p {:.4}",
         r.blocked_significant
     );
-    assert!(r.blocked_alarms <= 0.061, "blocked {:.4}", r.blocked_alarms);
+    assert!(r.blocked_alarms <= bound, "blocked {:.4}", r.blocked_alarms);
     assert!(r.covered >= 0.93, "coverage {:.4}", r.covered);
 }
 

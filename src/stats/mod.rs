@@ -4,6 +4,16 @@
 //! The process is the unit of replication: each process's samples are reduced
 //! to their median ([`per_process_medians`]) and every interval and test runs
 //! across those values. Each module cites the method it implements.
+//!
+//! - One point: `summary` (median, order-statistic interval), `diagnostics`
+//!   (stability footnotes), `exact` (allocation counts).
+//! - Two sets of processes: `compare` (Mann-Whitney + Hodges-Lehmann),
+//!   `paired` and `sequential` (builds run in adjacent pairs), `blocked`
+//!   (processes spread over machines).
+//! - Many comparisons: `multiple` (Holm), `verdict` (the rule and its
+//!   sentence), `best` (the best point and its ties), `geomean` (the
+//!   typical change across points).
+//! - Every interval carries its achieved and nominal level (`interval`).
 
 mod best;
 mod blocked;

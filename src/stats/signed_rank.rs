@@ -32,10 +32,10 @@ use statrs::function::erf::erfc;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub use super::mann_whitney::PMethod;
+use super::mann_whitney::PMethod;
 
 /// Below this many values the exact null distribution is used.
-pub const EXACT_BELOW: usize = 50;
+pub(crate) const EXACT_BELOW: usize = 50;
 
 /// A two-sided Wilcoxon signed-rank test of "the differences are centred on 0".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -151,7 +151,7 @@ pub(crate) fn z_score(d: &[f64]) -> Result<f64, StatsError> {
 
 /// The exact null distribution of `T⁺` for `n` values without ties or zeros.
 #[derive(Clone, Debug)]
-pub struct TNull {
+pub(crate) struct TNull {
     counts: Vec<u64>,
     /// `cumulative[t]` = number of subsets with sum ≤ t.
     cumulative: Vec<u64>,
@@ -211,7 +211,7 @@ impl TNull {
 
 /// The rank `k` (1-based) of the Walsh-average interval `[W(k), W(M+1−k)]`
 /// for `n` values and its achieved coverage; `None` when none exists.
-pub fn walsh_ci_rank(n: usize, confidence: f64) -> Option<(usize, f64)> {
+pub(crate) fn walsh_ci_rank(n: usize, confidence: f64) -> Option<(usize, f64)> {
     if n == 0 || !(confidence > 0.0 && confidence < 1.0) {
         return None;
     }
@@ -273,6 +273,7 @@ mod tests {
     /// tranquilizer, 9 patients. R: `wilcox.test(x, y, paired = TRUE,
     /// alternative = "greater")` gives V = 40, p = 0.01953 (exact).
     const X: [f64; 9] = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30];
+    #[allow(clippy::approx_constant)] // 3.14 is a patient's score, not π
     const Y: [f64; 9] = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
 
     fn differences() -> Vec<f64> {

@@ -2,7 +2,7 @@
 //! verdicts and stability footnotes. Pure functions, no I/O.
 //!
 //! The process is the unit of replication: each process's samples are reduced
-//! to their median ([`per_process_medians`]) and every interval and test runs
+//! to their median (`sample::per_process_medians`) and every interval and test runs
 //! across those values. Each module cites the method it implements.
 //!
 //! - One point: `summary` (median, order-statistic interval), `diagnostics`

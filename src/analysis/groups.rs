@@ -11,7 +11,7 @@ use super::Family;
 use crate::config::Axis;
 use crate::matrix::Point;
 use crate::results::Results;
-use crate::stats::{self, CompareSettings, Comparison, Verdict};
+use crate::stats::{self, CompareSettings, Comparison};
 
 /// How a group's baseline fared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -37,7 +37,7 @@ pub struct Group {
     /// The point with the lowest median time.
     pub fastest: Option<usize>,
     /// Every other point not shown slower than the fastest (Holm over the
-    /// run's tie family), with its comparison against the fastest.
+    /// group's comparisons with its fastest), with that comparison.
     pub ties: Vec<(usize, Comparison)>,
 }
 
@@ -106,9 +106,10 @@ fn group_baseline(results: &Results, group: &Group) -> Option<usize> {
         .find(|&id| results.points[id].matches(&selection))
 }
 
-/// Sets each group's baseline and fastest point, compares every point with
-/// its group's baseline (one Holm family) and every point with its group's
-/// fastest (another); returns the two families' sizes.
+/// Sets each group's baseline, compares every point with its group's
+/// baseline (one Holm family over the run), and finds each group's fastest
+/// point and the points not shown slower than it (a Holm family per group,
+/// [`stats::best_and_ties`]); returns the two families' sizes.
 pub(super) fn compare(
     results: &Results,
     groups: &mut [Group],
@@ -116,50 +117,46 @@ pub(super) fn compare(
     settings: &CompareSettings,
 ) -> (Family, Family) {
     let mut vs_baseline = Vec::new();
-    let mut vs_fastest = Vec::new();
-    for (gi, g) in groups.iter_mut().enumerate() {
+    let mut tie_tests = 0;
+    for g in groups.iter_mut() {
         g.baseline = group_baseline(results, g);
         g.baseline_state = match g.baseline {
             None => BaselineState::Absent,
             Some(b) if points[b].succeeded() > 0 => BaselineState::Measured,
             Some(_) => BaselineState::Failed,
         };
-        let measured: Vec<usize> = g
-            .points
-            .iter()
-            .copied()
-            .filter(|&id| points[id].succeeded() > 0)
-            .collect();
-        g.fastest = measured
-            .iter()
-            .copied()
-            .min_by(|&a, &b| points[a].median_ns().total_cmp(&points[b].median_ns()));
-        for &id in &measured {
-            if let Some(b) = g.baseline.filter(|&b| b != id && points[b].succeeded() > 0) {
+        if let Some(b) = g.baseline.filter(|&b| points[b].succeeded() > 0) {
+            for &id in g
+                .points
+                .iter()
+                .filter(|&&id| id != b && points[id].succeeded() > 0)
+            {
                 if let Ok(c) =
                     stats::compare(&points[b].process_ns(), &points[id].process_ns(), settings)
                 {
                     vs_baseline.push((id, c));
                 }
             }
-            if let Some(f) = g.fastest.filter(|&f| f != id) {
-                if let Ok(c) =
-                    stats::compare(&points[f].process_ns(), &points[id].process_ns(), settings)
-                {
-                    vs_fastest.push((gi, id, c));
-                }
-            }
+        }
+        let values: Vec<Vec<f64>> = g.points.iter().map(|&id| points[id].process_ns()).collect();
+        if let Ok(set) = stats::best_and_ties(&values, settings) {
+            g.fastest = Some(g.points[set.best]);
+            tie_tests += set
+                .comparisons
+                .iter()
+                .flatten()
+                .filter(|c| c.test.is_some())
+                .count();
+            g.ties = set
+                .ties
+                .iter()
+                .filter_map(|&i| Some((g.points[i], set.comparisons[i].clone()?)))
+                .collect();
         }
     }
     let baseline_family = Family::adjust(&mut vs_baseline, |x| &mut x.1);
     for (id, c) in vs_baseline {
         points[id].vs_baseline = Some(c);
     }
-    let tie_family = Family::adjust(&mut vs_fastest, |x| &mut x.2);
-    for (gi, id, c) in vs_fastest {
-        if c.verdict != Verdict::Slower {
-            groups[gi].ties.push((id, c));
-        }
-    }
-    (baseline_family, tie_family)
+    (baseline_family, Family { size: tie_tests })
 }

@@ -245,18 +245,21 @@ fn geomean(
     key_axes: &[String],
     warnings: &mut Vec<String>,
 ) -> Option<GeoMean> {
-    let medians = |r: &Results| -> Vec<(String, f64)> {
+    let per_process = |r: &Results| -> Vec<(String, Vec<f64>)> {
         r.points
             .iter()
             .filter_map(|p| {
                 let ns = process_values(r, p.id).ns;
-                let m = stats::median(&ns).ok()?;
-                (m > 0.0).then(|| (key(p, key_axes), m))
+                (!ns.is_empty() && ns.iter().all(|v| *v > 0.0)).then(|| (key(p, key_axes), ns))
             })
             .collect()
     };
-    let g =
-        stats::geomean_change(&medians(base), &medians(head), &GeoMeanSettings::default()).ok()?;
+    let g = stats::geomean_change(
+        &per_process(base),
+        &per_process(head),
+        &GeoMeanSettings::default(),
+    )
+    .ok()?;
     warnings.extend(g.warning());
     (g.points >= 2).then_some(g)
 }

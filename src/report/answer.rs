@@ -21,12 +21,12 @@ const MAX_ROWS: usize = 12;
 
 /// `-75.5% [-75.9, -74.9], 4.08× [4.06, 4.12] (faster)`: a change with its
 /// interval, the speed-up it means and the verdict.
-pub fn change(c: &Comparison, nominal: f64) -> String {
+pub fn change(c: &Comparison) -> String {
     let level = c
         .change
         .ci
         .as_ref()
-        .map(|ci| achieved(ci, nominal))
+        .map(|ci| achieved(ci, None))
         .unwrap_or_default();
     let speed = match ratio_of(c) {
         Some(r) => format!(", {} [{}, {}]", ratio(r.estimate), ratio(r.lo), ratio(r.hi)),
@@ -78,11 +78,7 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
         duration_ns(f.median_ns())
     );
     if let Some(ci) = f.time.as_ref().and_then(|t| t.ci) {
-        let _ = write!(
-            out,
-            " {}",
-            super::format::interval(&ci, a.settings.confidence, duration_ns)
-        );
+        let _ = write!(out, " {}", super::format::interval(&ci, None, duration_ns));
     }
     let _ = writeln!(out, ".");
     if g.ties.is_empty() {
@@ -117,7 +113,7 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
                     "  Against the baseline **{}** ({}/op): {}.",
                     cx.knob_label(b),
                     duration_ns(a.points[b].median_ns()),
-                    change(c, a.settings.confidence)
+                    change(c)
                 );
             }
         }

@@ -89,18 +89,22 @@ fn group_thousands(n: i64) -> String {
 }
 
 /// `[19.1 ms, 20.2 ms]`, with the achieved coverage appended when it
-/// differs from the nominal level by more than half a point: `(98.4%)`.
-pub fn interval(ci: &Interval, nominal: f64, fmt: fn(f64) -> String) -> String {
-    format!("[{}, {}]{}", fmt(ci.lo), fmt(ci.hi), achieved(ci, nominal))
+/// differs from the interval's nominal level, or from `column` when the
+/// caller states a level for the whole column: `(98.4%)`.
+pub fn interval(ci: &Interval, column: Option<f64>, fmt: fn(f64) -> String) -> String {
+    format!("[{}, {}]{}", fmt(ci.lo), fmt(ci.hi), achieved(ci, column))
 }
 
-/// ` (98.4%)` when an interval's achieved coverage is not the nominal one.
-pub fn achieved(ci: &Interval, nominal: f64) -> String {
-    if (ci.level - nominal).abs() > 0.005 {
-        format!(" ({:.1}%)", ci.level * 100.0)
-    } else {
-        String::new()
-    }
+/// ` (98.4%)` when an interval's achieved coverage is not the one its
+/// reader assumes (its nominal level, or the column's).
+pub fn achieved(ci: &Interval, column: Option<f64>) -> String {
+    let expected = Interval {
+        nominal: column.unwrap_or(ci.nominal),
+        ..*ci
+    };
+    expected
+        .level_note()
+        .map_or_else(String::new, |note| format!(" ({note})"))
 }
 
 /// The achieved level every interval shares, if they all share one (the
@@ -198,13 +202,19 @@ mod tests {
             lo: 19.1e6,
             hi: 20.2e6,
             level,
+            nominal: 0.95,
         };
         assert_eq!(
-            interval(&ci(0.984375), 0.95, duration_ns),
+            interval(&ci(0.984375), None, duration_ns),
             "[19.1 ms, 20.2 ms] (98.4%)"
         );
         assert_eq!(
-            interval(&ci(0.953), 0.95, duration_ns),
+            interval(&ci(0.953), None, duration_ns),
+            "[19.1 ms, 20.2 ms]"
+        );
+        // A column headed "98.4% CI" needs no note on each cell.
+        assert_eq!(
+            interval(&ci(0.984375), Some(0.984), duration_ns),
             "[19.1 ms, 20.2 ms]"
         );
     }

@@ -286,6 +286,7 @@ impl<'a> Report<'a> {
         let a = self.cx.analysis;
         let nominal = a.settings.confidence;
         let listed = self.listed();
+
         let _ = writeln!(out, "## All points\n");
         if listed.len() < a.points.len() {
             let _ = writeln!(
@@ -305,6 +306,7 @@ impl<'a> Report<'a> {
         let header = |level: Option<f64>| {
             format!("{:.1}% CI", level.unwrap_or(nominal) * 100.0).replace(".0%", "%")
         };
+        // Cells note their level only where the column's levels differ.
         let _ = writeln!(
             out,
             "| {} | time/op [{}] | vs baseline [{}] | allocs/op | B/op | processes |",
@@ -313,8 +315,6 @@ impl<'a> Report<'a> {
             header(change_level)
         );
         let _ = writeln!(out, "|{}--:|---|--:|--:|--:|", "---|".repeat(axes.len()));
-        // Cells say their level only when the column's levels differ.
-        let cell_nominal = |level: Option<f64>| level.unwrap_or(nominal);
         for &id in &listed {
             let p = &a.points[id];
             let coords: Vec<String> = axes
@@ -327,7 +327,7 @@ impl<'a> Report<'a> {
                     Some(ci) => format!(
                         "{} {}",
                         duration_ns(t.median),
-                        interval(&ci, cell_nominal(time_level), duration_ns)
+                        interval(&ci, time_level, duration_ns)
                     ),
                     None => duration_ns(t.median),
                 },
@@ -335,10 +335,7 @@ impl<'a> Report<'a> {
             let vs = match &p.vs_baseline {
                 _ if self.is_group_baseline(p) => "(baseline)".to_string(),
                 Some(c) => {
-                    let level = c
-                        .change
-                        .ci
-                        .map(|ci| achieved(&ci, cell_nominal(change_level)));
+                    let level = c.change.ci.map(|ci| achieved(&ci, change_level));
                     format!("{}{} {}", c.change, level.unwrap_or_default(), c.verdict)
                 }
                 None => "–".into(),
@@ -605,31 +602,30 @@ impl<'a> Report<'a> {
              Points with the same workload parameters do the same work and are compared only with each other; each such set has its own baseline \
              (the configured baseline's knob settings). A change is a Hodges-Lehmann estimate of the ratio of medians with its interval; \
              the speed-up is 1 / (1 + change), with the interval's ends swapped. \
-             Verdicts use a Mann-Whitney test, Holm-corrected within its family, against a ±{}% noise band: {} \
-             The families: each point against its baseline ({} tests); each point against the fastest of its parameter set, whose \
-             \"tied\" means not shown slower ({} tests; the fastest is chosen after looking, so a tie is the cautious reading); \
-             each axis's values against its pick (one family per axis: {}); the thread-scaling steps ({} tests). \
+             Verdicts use a Mann-Whitney test, Holm-corrected within its family, against a ±{}% noise band — {}. \
+             The families: each point against its baseline ({}); within each parameter set, each point against its fastest \
+             ({} in all), where \"tied\" means not shown slower (the fastest is chosen after looking, so a tie is the cautious reading); \
+             each axis's values against its pick (one family per axis: {}); the thread-scaling steps ({}). \
              Allocations and bytes per operation are exact counts (⚠ and the exact range when processes disagreed). \
              Peak live heap is the most heap in use while sampling; peak RSS is the worker's own high-water mark; CPU/op sums user and \
              system time of all threads over the timed work; first use is building the workload plus its first run.\n",
             self.cx.results.plan.measure.processes,
             a.settings.confidence * 100.0,
             rule.noise_band_pct,
-            verdict_rule(rule),
-            a.families.vs_baseline.size,
-            a.families.ties.size,
-            a.axes.iter().map(|f| format!("{} {}", f.axis, f.family.size)).collect::<Vec<_>>().join(", "),
-            a.families.scaling.size,
+            rule.describe(a.settings.confidence),
+            tests(a.families.vs_baseline.size),
+            tests(a.families.ties.size),
+            a.axes.iter().map(|f| format!("{} {}", f.axis, tests(f.family.size))).collect::<Vec<_>>().join(", "),
+            tests(a.families.scaling.size),
         );
     }
 }
 
-/// The verdict rule in words (the statistics engine decides; this says how).
-fn verdict_rule(rule: &crate::stats::VerdictRule) -> String {
-    format!(
-        "*equivalent* when the whole interval lies within ±{band}%; *faster* or *slower* when the adjusted p < {alpha} and the estimate lies beyond ±{band}%; \
-         *inconclusive* otherwise.",
-        band = rule.noise_band_pct,
-        alpha = rule.alpha
-    )
+/// `1 test`, `3 tests`.
+fn tests(n: usize) -> String {
+    if n == 1 {
+        "1 test".into()
+    } else {
+        format!("{n} tests")
+    }
 }

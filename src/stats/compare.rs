@@ -1,7 +1,7 @@
 //! Comparison of one point × metric between two runs (or two points):
 //! summaries of both sides, the Hodges-Lehmann change with its interval, a
-//! Mann-Whitney test, and a verdict; plus the family step that applies
-//! Holm's correction across every comparison in a report and re-decides.
+//! Mann-Whitney test, and a verdict. Holm's correction across a report is
+//! `multiple::adjust_family`.
 //!
 //! Inputs are per-process values (each process already reduced to the median
 //! of its samples, see `sample::per_process_medians`): the process is the unit
@@ -11,10 +11,10 @@
 use super::effect::hodges_lehmann_change;
 use super::guard::MIN_FOR_TEST;
 use super::mann_whitney::mann_whitney;
-use super::multiple::holm;
+use super::multiple::Tested;
 use super::summary::DEFAULT_CONFIDENCE;
-use super::verdict::decide;
-use super::{Change, Guard, MannWhitney, StatsError, Summary, Verdict, VerdictRule};
+use super::verdict::{decide, judge};
+use super::{Change, Decision, Guard, MannWhitney, StatsError, Summary, Verdict, VerdictRule};
 use serde::{Deserialize, Serialize};
 
 /// How comparisons are computed and judged.
@@ -51,7 +51,7 @@ pub struct Comparison {
     /// The Mann-Whitney test; `None` below 4 processes per side.
     pub test: Option<MannWhitney>,
     /// p after correction for the family; equals the raw p until
-    /// [`adjust_family`] runs.
+    /// [`super::adjust_family`] runs.
     pub p_adjusted: Option<f64>,
     pub verdict: Verdict,
     /// The rule the verdict was judged by.
@@ -65,10 +65,16 @@ impl Comparison {
     pub fn p(&self) -> Option<f64> {
         self.test.as_ref().map(|t| t.p)
     }
+
+    /// The verdict with the reason for it; its `Display` is the sentence
+    /// every renderer prints.
+    pub fn explain(&self) -> Decision {
+        judge(self.p_adjusted, &self.change, &self.rule)
+    }
 }
 
 /// Compares per-process values of `head` against `base` (a family of one:
-/// call [`adjust_family`] when a report holds more comparisons).
+/// call [`super::adjust_family`] when a report holds more comparisons).
 pub fn compare(
     base: &[f64],
     head: &[f64],
@@ -102,24 +108,21 @@ pub fn compare(
     })
 }
 
-/// Applies Holm's correction across every comparison that has a test, then
-/// re-decides each verdict with its adjusted p-value.
-pub fn adjust_family(family: &mut [Comparison]) {
-    let tested: Vec<usize> = (0..family.len())
-        .filter(|&i| family[i].test.is_some())
-        .collect();
-    let raw: Vec<f64> = tested.iter().filter_map(|&i| family[i].p()).collect();
-    for (&i, adjusted) in tested.iter().zip(holm(&raw)) {
-        family[i].p_adjusted = Some(adjusted);
+impl Tested for Comparison {
+    fn raw_p(&self) -> Option<f64> {
+        self.p()
     }
-    for c in family.iter_mut() {
-        c.verdict = decide(c.p_adjusted, &c.change, &c.rule);
+
+    fn set_adjusted(&mut self, p_adjusted: f64) {
+        self.p_adjusted = Some(p_adjusted);
+        self.verdict = decide(self.p_adjusted, &self.change, &self.rule);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::adjust_family;
 
     const BASE: [f64; 10] = [
         100.0, 101.0, 99.5, 100.4, 99.8, 100.9, 100.2, 99.1, 100.6, 99.9,

@@ -50,25 +50,50 @@ pub fn hodges_lehmann_change(
     head: &[f64],
     confidence: f64,
 ) -> Result<Change, StatsError> {
+    let shift = log_shift(base, head, confidence)?;
+    let guard = shift.ci.is_none().then_some(Guard::NoInterval {
+        have: base.len().min(head.len()),
+        need: MIN_FOR_INTERVAL,
+    });
+    Ok(Change {
+        pct: to_pct(shift.estimate),
+        ci: shift.ci.map(|ci| Interval {
+            lo: to_pct(ci.lo),
+            hi: to_pct(ci.hi),
+            ..ci
+        }),
+        guard,
+    })
+}
+
+/// The Hodges-Lehmann shift on the log scale, with its interval (also on
+/// the log scale) when both sides have enough values.
+pub(crate) struct LogShift {
+    pub estimate: f64,
+    pub ci: Option<Interval>,
+}
+
+pub(crate) fn log_shift(
+    base: &[f64],
+    head: &[f64],
+    confidence: f64,
+) -> Result<LogShift, StatsError> {
     StatsError::check_unit_open("confidence", confidence)?;
     let diffs = log_differences(base, head)?;
     let (m, n) = (base.len(), head.len());
-    let pct = to_pct(diffs.median());
-    let have = m.min(n);
-    let ci = if have >= MIN_FOR_INTERVAL {
-        shift_ci_rank(m, n, confidence).map(|(k, level)| Interval {
-            lo: to_pct(diffs.order_stat(k)),
-            hi: to_pct(diffs.order_stat(m * n + 1 - k)),
+    let ci = (m.min(n) >= MIN_FOR_INTERVAL)
+        .then(|| shift_ci_rank(m, n, confidence))
+        .flatten()
+        .map(|(k, level)| Interval {
+            lo: diffs.order_stat(k),
+            hi: diffs.order_stat(m * n + 1 - k),
             level,
-        })
-    } else {
-        None
-    };
-    let guard = ci.is_none().then_some(Guard::NoInterval {
-        have,
-        need: MIN_FOR_INTERVAL,
-    });
-    Ok(Change { pct, ci, guard })
+            nominal: confidence,
+        });
+    Ok(LogShift {
+        estimate: diffs.median(),
+        ci,
+    })
 }
 
 /// All pairwise `ln head_j − ln base_i`, sorted.
@@ -153,6 +178,7 @@ mod tests {
                 lo: -14.1,
                 hi: -10.2,
                 level: 0.957,
+                nominal: 0.95,
             }),
             guard: None,
         };

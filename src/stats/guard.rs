@@ -4,7 +4,8 @@
 //! exist (the widest one, from the smallest to the largest value, covers only
 //! 1 − 2/2⁵ = 93.75% at n = 5), and below 4 processes per side no two-sided
 //! Mann-Whitney test can reach p < 0.05 (the smallest possible p at 3 + 3 is
-//! 2/20 = 0.1). The engine therefore states a reason instead of showing a
+//! 2/20 = 0.1). A paired comparison needs 6 pairs for either: the smallest
+//! two-sided signed-rank p is 2/2ⁿ, 0.0625 at n = 5. The engine therefore states a reason instead of showing a
 //! number that cannot mean what it seems to.
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,8 @@ use std::fmt;
 pub const MIN_FOR_INTERVAL: usize = 6;
 /// Fewest processes per side for a significance test.
 pub const MIN_FOR_TEST: usize = 4;
+/// Fewest (base, head) pairs for a signed-rank test or interval at 95%.
+pub const MIN_PAIRS: usize = 6;
 
 /// Why an interval or a significance test was not computed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +27,19 @@ pub enum Guard {
     NoSignificance { have: usize, need: usize },
     /// Too few points in common for an interval across points.
     FewPoints { have: usize, need: usize },
+    /// Too few (base, head) pairs for an interval or a test.
+    FewPairs {
+        have: usize,
+        need: usize,
+        what: PairNeed,
+    },
+}
+
+/// What a paired comparison lacked pairs for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PairNeed {
+    Interval,
+    Test,
 }
 
 impl fmt::Display for Guard {
@@ -40,6 +56,13 @@ impl fmt::Display for Guard {
                 f,
                 "needs ≥ {need} points in common for an interval across points, have {have}"
             ),
+            Guard::FewPairs { have, need, what } => {
+                let what = match what {
+                    PairNeed::Interval => "an interval",
+                    PairNeed::Test => "a significance test",
+                };
+                write!(f, "needs ≥ {need} pairs for {what}, have {have}")
+            }
         }
     }
 }
@@ -52,6 +75,15 @@ mod tests {
     fn messages_name_both_counts() {
         let g = Guard::NoInterval { have: 4, need: 6 };
         assert_eq!(g.to_string(), "needs ≥ 6 processes for an interval, have 4");
+        let g = Guard::FewPairs {
+            have: 5,
+            need: 6,
+            what: PairNeed::Test,
+        };
+        assert_eq!(
+            g.to_string(),
+            "needs ≥ 6 pairs for a significance test, have 5"
+        );
         let g = Guard::NoSignificance { have: 3, need: 4 };
         assert_eq!(
             g.to_string(),

@@ -10,7 +10,31 @@
 //! verdicts are read one by one as "this changed": a false "slower" anywhere
 //! in a report is what we want to bound, not the expected share of them.
 //!
-//! The family is every point × metric compared in one report.
+//! The family is every point × metric compared in one report. Every kind
+//! of comparison (independent, paired, blocked) implements [`Tested`], so
+//! one [`adjust_family`] corrects and re-decides any of them.
+
+/// A comparison with a raw p-value whose verdict depends on the adjusted one.
+pub trait Tested {
+    /// The unadjusted p-value; `None` when no test was made.
+    fn raw_p(&self) -> Option<f64>;
+    /// Records the adjusted p-value and re-decides the verdict with it.
+    fn set_adjusted(&mut self, p_adjusted: f64);
+}
+
+/// Applies Holm's correction across every comparison that has a test, then
+/// re-decides each one's verdict with its adjusted p-value.
+pub fn adjust_family<T: Tested>(family: &mut [T]) {
+    let tested: Vec<(usize, f64)> = family
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.raw_p().map(|p| (i, p)))
+        .collect();
+    let raw: Vec<f64> = tested.iter().map(|(_, p)| *p).collect();
+    for ((i, _), adjusted) in tested.iter().zip(holm(&raw)) {
+        family[*i].set_adjusted(adjusted);
+    }
+}
 
 /// Holm-adjusted p-values, in the order given. A NaN p-value is treated as
 /// 1 (no evidence), so it can never produce a rejection.

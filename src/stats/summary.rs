@@ -104,6 +104,7 @@ fn median_ci(sorted: &Sorted, confidence: f64) -> Option<Interval> {
         lo: sorted.order_stat(lo),
         hi: sorted.order_stat(hi),
         level,
+        nominal: confidence,
     })
 }
 

@@ -28,7 +28,6 @@ impl FailOn {
             return Vec::new();
         }
         let mut out = Vec::new();
-        let band = report.settings.rule.noise_band_pct;
         for p in &report.points {
             if let Some(c) = &p.time {
                 let fails = match c.verdict {
@@ -37,10 +36,7 @@ impl FailOn {
                     Verdict::Equivalent | Verdict::Inconclusive => false,
                 };
                 if fails {
-                    out.push(format!(
-                        "{}: time {} is {} beyond the ±{band}% band",
-                        p.point, c.change, c.verdict
-                    ));
+                    out.push(format!("{}: time {}, {}", p.point, c.change, c.explain()));
                 }
             }
             for (metric, e) in [("allocs/op", p.allocs_per_op), ("B/op", p.bytes_per_op)] {
@@ -94,9 +90,11 @@ mod tests {
         );
         let any = FailOn::AnyChange.failures(&report);
         assert_eq!(any.len(), 3);
+        // The rule's own sentence: significant, and how far beyond the band.
         assert!(
             any[0].starts_with("variant=sequential: time -20.0% [")
-                && any[0].ends_with("is faster beyond the ±1% band"),
+                && any[0].contains(", faster: p = ")
+                && any[0].ends_with("is beyond the ±1% band"),
             "{}",
             any[0]
         );

@@ -19,8 +19,9 @@ const LISTED: usize = 3;
 /// Parameter groups and scaling rows shown before the rest is summarised.
 const MAX_ROWS: usize = 12;
 
-/// `-75.5% [-75.9, -74.9], 4.08× [4.06, 4.12] (faster)`: a change with its
-/// interval, the speed-up it means and the verdict.
+/// `-75.5% [-75.9, -74.9], 4.08× [4.06, 4.12] — faster: p = … and the whole
+/// interval … is beyond the ±1% band`: a change with its interval, the
+/// speed-up it means and the verdict in the rule's own words.
 pub fn change(c: &Comparison) -> String {
     let level = c
         .change
@@ -32,7 +33,7 @@ pub fn change(c: &Comparison) -> String {
         Some(r) => format!(", {} [{}, {}]", ratio(r.estimate), ratio(r.lo), ratio(r.hi)),
         None => String::new(),
     };
-    format!("{}{level}{speed} — {}", c.change, c.verdict)
+    format!("{}{level}{speed} — {}", c.change, c.explain())
 }
 
 pub fn section(out: &mut String, cx: &Context) {

@@ -89,7 +89,7 @@ fn a_ten_percent_slowdown_is_slower_and_fails_only_when_asked() {
         .assert()
         .code(1)
         .stderr(contains("variant=v3: time +10.0% ["))
-        .stderr(contains("is slower beyond the ±1% band"));
+        .stderr(contains("slower: p = 2.2e-5 < 0.05 and the whole interval [+9.3, +10.7] (95.7%) is beyond the ±1% band"));
     // A 20% noise band swallows a 10% change.
     tuner()
         .arg("compare")

@@ -1,6 +1,6 @@
 //! What a worker measures about itself: the time and CPU of its timed
-//! runs ([`timing`], [`cpu`]), its own peak resident set ([`memory`]) and
-//! which of its threads ran the work ([`threads`]).
+//! runs (`timing`, `cpu`), its own peak resident set (`memory`) and
+//! which of its threads ran the work (`threads`).
 //!
 //! Every figure covers what it claims to cover: wall and CPU time the
 //! timed spans only (never a workload's untimed reset), the peak RSS this

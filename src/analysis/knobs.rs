@@ -52,7 +52,8 @@ pub struct ValueFinding {
 pub struct AxisFinding {
     pub axis: String,
     pub kind: AxisKind,
-    /// The value closest to the fastest across the settings (see [`pick`]).
+    /// The value closest to the fastest across the settings: the lowest
+    /// mean over the settings it ran in of ln(its median ÷ the fastest).
     pub pick: String,
     /// Settings of the other axes with the pick and at least one other value measured.
     pub settings: usize,

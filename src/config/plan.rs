@@ -230,3 +230,19 @@ pub struct Plan {
     pub report: ReportSettings,
     pub profile: ProfileSettings,
 }
+
+impl Plan {
+    /// The baseline point's value on every axis: the configured
+    /// `[report] baseline`, and the first value of each axis it leaves out.
+    pub fn baseline_selection(&self) -> Vec<(String, String)> {
+        let mut selection = self.report.baseline.clone();
+        for axis in &self.axes {
+            if !selection.iter().any(|(a, _)| a == axis.name()) {
+                if let Some(first) = axis.labels().into_iter().next() {
+                    selection.push((axis.name().to_string(), first));
+                }
+            }
+        }
+        selection
+    }
+}

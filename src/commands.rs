@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use tuner_api::Catalog;
 
 use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
-use crate::config::{self, ConfigError, ProfileKind};
+use crate::config::{self, ProfileKind};
 use crate::exit::Failure;
 use crate::export::{self, ExportFormat};
 use crate::results::Results;
@@ -47,8 +47,7 @@ pub fn run(
     judging: &Judging,
     profile: Option<&[ProfileKind]>,
 ) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Config(ConfigError::unreadable(path, &e)))?;
+    let text = config::read(path).map_err(Failure::Config)?;
     let mut plan = config::parse(path, &text, catalog).map_err(Failure::Config)?;
     if let Some(kinds) = profile {
         plan.profile.set_kinds(kinds);

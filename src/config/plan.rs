@@ -232,17 +232,20 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The baseline point's value on every axis: the configured
-    /// `[report] baseline`, and the first value of each axis it leaves out.
+    /// The baseline point's value on every axis, in axis order: the
+    /// configured `[report] baseline`, and the first value of each axis it
+    /// leaves out.
     pub fn baseline_selection(&self) -> Vec<(String, String)> {
-        let mut selection = self.report.baseline.clone();
-        for axis in &self.axes {
-            if !selection.iter().any(|(a, _)| a == axis.name()) {
-                if let Some(first) = axis.labels().into_iter().next() {
-                    selection.push((axis.name().to_string(), first));
-                }
-            }
-        }
-        selection
+        self.axes
+            .iter()
+            .filter_map(|axis| {
+                let configured = self.report.baseline.iter().find(|(a, _)| a == axis.name());
+                let value = match configured {
+                    Some((_, v)) => Some(v.clone()),
+                    None => axis.labels().into_iter().next(),
+                };
+                value.map(|v| (axis.name().to_string(), v))
+            })
+            .collect()
     }
 }

@@ -303,26 +303,29 @@ fn check_output(o: &RunOutput) -> Result<(), String> {
         }
     }
     for s in &o.samples {
-        bounded(&[("samples[].iters", s.iters), ("samples[].ns", s.ns)])?;
+        bounded(&[
+            ("outcome.samples[].iters", s.iters),
+            ("outcome.samples[].ns", s.ns),
+        ])?;
     }
     bounded(&[
-        ("ops_per_run", o.ops_per_run),
-        ("build_ns", o.build_ns),
-        ("first_run_ns", o.first_run_ns),
-        ("warmup_iters", o.warmup_iters),
-        ("alloc.iters", o.alloc.iters),
-        ("alloc.allocs", o.alloc.allocs),
-        ("alloc.bytes", o.alloc.bytes),
-        ("alloc.live_before", o.alloc.live_before.unsigned_abs()),
-        ("alloc.peak_live", o.alloc.peak_live.unsigned_abs()),
-        ("cpu.user_ns", o.cpu.user_ns),
-        ("cpu.system_ns", o.cpu.system_ns),
-        ("cpu.voluntary_switches", o.cpu.voluntary_switches),
-        ("cpu.involuntary_switches", o.cpu.involuntary_switches),
-        ("threads.rayon", o.threads.rayon as u64),
-        ("threads.tokio", o.threads.tokio.unwrap_or(0) as u64),
-        ("threads.os_threads", o.threads.os_threads as u64),
-        ("peak_rss_kib", o.peak_rss_kib.unwrap_or(0)),
+        ("outcome.ops_per_run", o.ops_per_run),
+        ("outcome.build_ns", o.build_ns),
+        ("outcome.first_run_ns", o.first_run_ns),
+        ("outcome.warmup_iters", o.warmup_iters),
+        ("outcome.alloc.iters", o.alloc.iters),
+        ("outcome.alloc.allocs", o.alloc.allocs),
+        ("outcome.alloc.bytes", o.alloc.bytes),
+        ("outcome.alloc.live_before", o.alloc.live_before.unsigned_abs()),
+        ("outcome.alloc.peak_live", o.alloc.peak_live.unsigned_abs()),
+        ("outcome.cpu.user_ns", o.cpu.user_ns),
+        ("outcome.cpu.system_ns", o.cpu.system_ns),
+        ("outcome.cpu.voluntary_switches", o.cpu.voluntary_switches),
+        ("outcome.cpu.involuntary_switches", o.cpu.involuntary_switches),
+        ("outcome.threads.rayon", o.threads.rayon as u64),
+        ("outcome.threads.tokio", o.threads.tokio.unwrap_or(0) as u64),
+        ("outcome.threads.os_threads", o.threads.os_threads as u64),
+        ("outcome.peak_rss_kib", o.peak_rss_kib.unwrap_or(0)),
     ])
 }
 
@@ -478,7 +481,7 @@ mod tests {
         );
         assert_eq!(
             refused(|v| v["runs"][2]["outcome"]["cpu"]["user_ns"] = json!(u64::MAX)),
-            "r.json: runs[2]: `cpu.user_ns` is 18446744073709551615, beyond 2^53"
+            "r.json: runs[2]: `outcome.cpu.user_ns` is 18446744073709551615, beyond 2^53"
         );
         assert_eq!(
             refused(|v| v["runs"][0]["wall_ms"] = json!(-1.0)),

@@ -99,7 +99,11 @@ fn check(case: &Case) -> Result<(), String> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let mut problems = Vec::new();
     if out.status.code() != Some(case.code) {
-        problems.push(format!("exit {:?}, expected {}", out.status.code(), case.code));
+        problems.push(format!(
+            "exit {:?}, expected {}",
+            out.status.code(),
+            case.code
+        ));
     }
     // "panicked at" is Rust's panic message; a worker's recorded failure
     // ("FAILED: panicked: ...") is not tuner panicking.
@@ -123,7 +127,10 @@ fn check(case: &Case) -> Result<(), String> {
         problems.push(format!("left {after:?}, expected {expected:?}"));
     }
     if entries(tmp.path()) != BTreeSet::from(["work".to_string()]) {
-        problems.push(format!("wrote beside its directory: {:?}", entries(tmp.path())));
+        problems.push(format!(
+            "wrote beside its directory: {:?}",
+            entries(tmp.path())
+        ));
     }
     if problems.is_empty() {
         Ok(())

@@ -86,7 +86,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
 /// other control character, nor exceed [`MAX_DIR_BYTES`].
 pub fn check_dir(dir: &str) -> Result<(), String> {
     if dir.trim().is_empty() {
-        return Err("is empty; name a directory such as \"reports\" (or \".\" for this one)".into());
+        return Err(
+            "is empty; name a directory such as \"reports\" (or \".\" for this one)".into(),
+        );
     }
     if dir.chars().any(char::is_control) {
         return Err(format!("{dir:?} holds a control character"));

@@ -42,13 +42,13 @@ impl Problem {
 /// Checks the matrix of `plan`: its size, that a point survives the
 /// exclusions, and that the baseline point is not excluded.
 pub fn check(plan: &Plan) -> Result<(), Problem> {
-    let points = plan
-        .axes
-        .iter()
-        .map(|a| a.len() as u128)
-        .product::<u128>();
+    let points = plan.axes.iter().map(|a| a.len() as u128).product::<u128>();
     if points > MAX_POINTS as u128 {
-        let longest = plan.axes.iter().max_by_key(|a| a.len()).map_or("", Axis::name);
+        let longest = plan
+            .axes
+            .iter()
+            .max_by_key(|a| a.len())
+            .map_or("", Axis::name);
         return Err(Problem::TooManyPoints {
             points,
             longest: longest.to_string(),

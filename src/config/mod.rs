@@ -11,11 +11,11 @@ mod read;
 mod validate;
 
 pub use error::ConfigError;
-pub use read::{read, MAX_CONFIG_BYTES};
-pub(crate) use read::read_capped;
 pub use plan::{
     Axis, MeasureSettings, Plan, ProfileKind, ProfileSettings, ReportSettings, WorkloadInfo,
 };
+pub(crate) use read::read_capped;
+pub use read::{read, MAX_CONFIG_BYTES};
 
 use std::path::Path;
 

@@ -83,7 +83,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let e = read(dir.path()).unwrap_err();
         assert!(
-            e.to_string().ends_with("cannot read: it is a directory, not a regular file"),
+            e.to_string()
+                .ends_with("cannot read: it is a directory, not a regular file"),
             "{e}"
         );
         let e = read(Path::new("/nonexistent.toml")).unwrap_err();
@@ -110,7 +111,8 @@ mod tests {
         std::fs::write(&path, b"a = 1\nb = \"\xff\"\n").unwrap();
         let e = read(&path).unwrap_err();
         assert!(
-            e.to_string().ends_with("is not UTF-8 text (an invalid byte at line 2, column 6)"),
+            e.to_string()
+                .ends_with("is not UTF-8 text (an invalid byte at line 2, column 6)"),
             "{e}"
         );
     }

@@ -43,7 +43,11 @@ pub fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> R
         None => {
             let name = experiment.name().to_string();
             bounds::check_name(&name).map_err(|m| {
-                c.err(workload.span(), "experiment.workload", format!("{m}; set [experiment] name"))
+                c.err(
+                    workload.span(),
+                    "experiment.workload",
+                    format!("{m}; set [experiment] name"),
+                )
             })?;
             name
         }
@@ -226,6 +230,15 @@ impl Checker<'_> {
                     let value = param_value(&v).ok_or_else(|| {
                         self.err(span.clone(), &key, "expected a number, string or bool")
                     })?;
+                    if let ParamValue::Float(f) = value {
+                        if !f.is_finite() {
+                            return Err(self.err(
+                                span,
+                                &key,
+                                format!("{f} is not a finite number"),
+                            ));
+                        }
+                    }
                     spec.kind
                         .check(&value)
                         .map_err(|m| self.err(span, &key, m))?;
@@ -378,8 +391,14 @@ impl Checker<'_> {
         // what made the rest long when the timeout is the default.
         let span = |key: &'static str, v: Option<Range<usize>>| v.map(|s| (key, s));
         let blamed = span("measure.timeout", m.timeout.as_ref().map(Spanned::span))
-            .or(span("measure.samples", m.samples.as_ref().map(Spanned::span)))
-            .or(span("measure.min_sample_time", m.min_sample_time.as_ref().map(Spanned::span)))
+            .or(span(
+                "measure.samples",
+                m.samples.as_ref().map(Spanned::span),
+            ))
+            .or(span(
+                "measure.min_sample_time",
+                m.min_sample_time.as_ref().map(Spanned::span),
+            ))
             .or(span("measure.warmup", m.warmup.as_ref().map(Spanned::span)))
             .unwrap_or(("measure.timeout", 0..0));
         let measure = MeasureSettings {
@@ -611,15 +630,23 @@ mod tests {
 
     #[test]
     fn names_and_dirs_that_would_escape_are_refused_where_written() {
-        let (line, column, key, message) =
-            located(&format!("{HEAD}name = \"../../x\"\n"));
+        let (line, column, key, message) = located(&format!("{HEAD}name = \"../../x\"\n"));
         assert_eq!((line, column, key.as_str()), (3, 8, "experiment.name"));
-        assert!(message.starts_with("\"../../x\" is not a safe name"), "{message}");
+        assert!(
+            message.starts_with("\"../../x\" is not a safe name"),
+            "{message}"
+        );
         let (line, _, key, message) = located(&format!("{HEAD}[report]\ndir = \"\"\n"));
         assert_eq!((line, key.as_str()), (4, "report.dir"));
         assert!(message.starts_with("is empty"), "{message}");
-        let plan = parse(&format!("{HEAD}name = \"run-2.b\"\n[report]\ndir = \"/tmp/x\"\n")).unwrap();
-        assert_eq!((plan.name.as_str(), plan.report.dir.to_str()), ("run-2.b", Some("/tmp/x")));
+        let plan = parse(&format!(
+            "{HEAD}name = \"run-2.b\"\n[report]\ndir = \"/tmp/x\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            (plan.name.as_str(), plan.report.dir.to_str()),
+            ("run-2.b", Some("/tmp/x"))
+        );
     }
 
     #[test]
@@ -639,6 +666,17 @@ mod tests {
     }
 
     #[test]
+    fn parameters_must_be_finite() {
+        let (_, _, key, message) = located(&format!("{HEAD}[params]\nsize = nan\n"));
+        assert_eq!(
+            (key.as_str(), message.as_str()),
+            ("params.size", "NaN is not a finite number")
+        );
+        let (_, _, _, message) = located(&format!("{HEAD}[params]\nsize = [1, inf]\n"));
+        assert_eq!(message, "inf is not a finite number");
+    }
+
+    #[test]
     fn excluding_everything_fails_at_validation() {
         let (line, column, key, message) = located(&format!(
             "{HEAD}[params]\nvariant = \"v3\"\n[matrix]\nexclude = [{{ variant = \"v3\" }}]\n"
@@ -655,8 +693,7 @@ mod tests {
         let (line, _, key, message) = located(&format!("{HEAD}[measure]\ntimeout = \"0s\"\n"));
         assert_eq!((line, key.as_str()), (4, "measure.timeout"));
         assert_eq!(message, "0s is out of range: must be from 100ms to 1day");
-        let (_, _, key, message) =
-            located(&format!("{HEAD}[measure]\nwarmup = \"100years\"\n"));
+        let (_, _, key, message) = located(&format!("{HEAD}[measure]\nwarmup = \"100years\"\n"));
         assert_eq!(key, "measure.warmup");
         assert!(message.ends_with("must be from 0s to 10m"), "{message}");
         let (_, _, key, message) = located(&format!(
@@ -665,7 +702,10 @@ mod tests {
         assert_eq!(key, "measure.samples", "the timeout is the default");
         assert!(message.contains("is already 1m 40s"), "{message}");
         let (_, _, key, message) = located(&format!("{HEAD}[measure]\nprocesses = 1001\n"));
-        assert_eq!((key.as_str(), message.as_str()), ("measure.processes", "must be from 1 to 1000"));
+        assert_eq!(
+            (key.as_str(), message.as_str()),
+            ("measure.processes", "must be from 1 to 1000")
+        );
         let sizes: Vec<String> = (1..=200).map(|i| i.to_string()).collect();
         let (line, _, key, message) = located(&format!(
             "{HEAD}[params]\nsize = [{}]\nthreshold = [1, 2, 3, 4, 5, 6, 7, 8]\n",

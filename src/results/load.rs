@@ -149,8 +149,7 @@ fn from_journal(bytes: &[u8]) -> Result<Results, Located> {
     let Some((header_line, header)) = lines.next() else {
         return Err((None, None, "is empty: not a tuner journal".into()));
     };
-    let mut results =
-        parse_header(header).map_err(|(_, c, m)| (Some(header_line), c, m))?;
+    let mut results = parse_header(header).map_err(|(_, c, m)| (Some(header_line), c, m))?;
     check(&results).map_err(|m| (Some(header_line), None, m))?;
     let mut seen: HashMap<(usize, u32), usize> = results
         .runs
@@ -230,7 +229,10 @@ fn check_plan(r: &Results) -> Result<(), String> {
         return Err("`plan.measure` has zero processes or samples".into());
     }
     if let Some(axis) = r.plan.axes.iter().find(|a| a.is_empty()) {
-        return Err(format!("`plan.axes`: the {} axis has no values", axis.name()));
+        return Err(format!(
+            "`plan.axes`: the {} axis has no values",
+            axis.name()
+        ));
     }
     Ok(())
 }
@@ -316,12 +318,18 @@ fn check_output(o: &RunOutput) -> Result<(), String> {
         ("outcome.alloc.iters", o.alloc.iters),
         ("outcome.alloc.allocs", o.alloc.allocs),
         ("outcome.alloc.bytes", o.alloc.bytes),
-        ("outcome.alloc.live_before", o.alloc.live_before.unsigned_abs()),
+        (
+            "outcome.alloc.live_before",
+            o.alloc.live_before.unsigned_abs(),
+        ),
         ("outcome.alloc.peak_live", o.alloc.peak_live.unsigned_abs()),
         ("outcome.cpu.user_ns", o.cpu.user_ns),
         ("outcome.cpu.system_ns", o.cpu.system_ns),
         ("outcome.cpu.voluntary_switches", o.cpu.voluntary_switches),
-        ("outcome.cpu.involuntary_switches", o.cpu.involuntary_switches),
+        (
+            "outcome.cpu.involuntary_switches",
+            o.cpu.involuntary_switches,
+        ),
         ("outcome.threads.rayon", o.threads.rayon as u64),
         ("outcome.threads.tokio", o.threads.tokio.unwrap_or(0) as u64),
         ("outcome.threads.os_threads", o.threads.os_threads as u64),
@@ -367,7 +375,9 @@ fn finite(what: &str, v: f64) -> Result<(), String> {
     if v.is_finite() && v >= 0.0 && v <= MAX_NUMBER as f64 {
         Ok(())
     } else {
-        Err(format!("`{what}` is {v}; expected a finite number from 0 to 2^53"))
+        Err(format!(
+            "`{what}` is {v}; expected a finite number from 0 to 2^53"
+        ))
     }
 }
 
@@ -495,7 +505,9 @@ mod tests {
 
     #[test]
     fn nan_and_huge_floats_are_not_json_numbers() {
-        let text = json_of(&results()).to_string().replace("\"wall_ms\":1.0", "\"wall_ms\":1e999");
+        let text = json_of(&results())
+            .to_string()
+            .replace("\"wall_ms\":1.0", "\"wall_ms\":1e999");
         let e = Results::from_bytes("r.json", text.as_bytes(), Form::Json).unwrap_err();
         assert!(e.message.contains("number out of range"), "{e}");
         assert_eq!(e.line, Some(1));
@@ -503,9 +515,12 @@ mod tests {
 
     #[test]
     fn another_schema_is_named_even_when_its_fields_differ() {
-        let e = Results::from_bytes("r.json", br#"{"schema": 2, "rows": []}"#, Form::Json)
-            .unwrap_err();
-        assert_eq!(e.to_string(), "r.json: has results schema 2; this tuner reads schema 1");
+        let e =
+            Results::from_bytes("r.json", br#"{"schema": 2, "rows": []}"#, Form::Json).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "r.json: has results schema 2; this tuner reads schema 1"
+        );
         assert_eq!(
             refused(|v| v["schema"] = json!(0)),
             "r.json: has results schema 0; this tuner reads schema 1"
@@ -517,7 +532,11 @@ mod tests {
         let e = Results::from_bytes("r.json", b"  \n", Form::Json).unwrap_err();
         assert_eq!(e.to_string(), "r.json: is empty: not a tuner results file");
         let e = Results::from_bytes("r.json", b"\x00\xff{", Form::Json).unwrap_err();
-        assert!(e.to_string().starts_with("r.json:1:1: not a tuner results file: expected value"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("r.json:1:1: not a tuner results file: expected value"),
+            "{e}"
+        );
         let e = load_journal("").unwrap_err();
         assert_eq!(e.to_string(), "j.jsonl: is empty: not a tuner journal");
     }

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use tuner_api::Catalog;
 
 use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
-use crate::config::{self, ConfigError, ProfileKind};
+use crate::config::{self, ProfileKind};
 use crate::console::{out, outln};
 use crate::exit::Failure;
 use crate::export::{self, ExportFormat};
@@ -104,8 +104,7 @@ fn read_plan(
     path: &Path,
     profile: Option<&[ProfileKind]>,
 ) -> Result<(config::Plan, String), Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Config(ConfigError::unreadable(path, &e)))?;
+    let text = config::read(path).map_err(Failure::Config)?;
     let mut plan = config::parse(path, &text, catalog).map_err(Failure::Config)?;
     if let Some(kinds) = profile {
         plan.profile.set_kinds(kinds);
@@ -224,9 +223,14 @@ pub fn export(path: &Path, format: ExportFormat, output: Option<&Path>) -> Resul
     }
 }
 
-/// A results file named on the command line; unreadable or invalid is a usage error.
+/// A results file named on the command line; unreadable or invalid is a
+/// usage error, and damage that could be left out is said on stderr.
 fn load(path: &Path) -> Result<Results, Failure> {
-    Results::load(path).map_err(Failure::Usage)
+    let results = Results::load(path).map_err(Failure::Usage)?;
+    for warning in &results.warnings {
+        crate::console::errln(&format!("warning: {}: {warning}", path.display()));
+    }
+    Ok(results)
 }
 
 fn judge(

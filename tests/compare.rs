@@ -248,7 +248,7 @@ fn bad_paths_files_and_options_are_usage_errors() {
         .args([&junk, &head])
         .assert()
         .code(2)
-        .stderr(contains("junk.json is not a tuner results file"));
+        .stderr(contains("junk.json:1:2: not a tuner results file"));
     tuner()
         .arg("compare")
         .args([&base, &head])

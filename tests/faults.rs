@@ -341,7 +341,8 @@ fn workers_die_with_their_runner_whatever_signal_takes_it() {
         );
         if signal == libc::SIGKILL {
             // The runner could not clean up; the next runner sweeps its root.
-            assert_eq!(sandbox.scratch_left().len(), 1);
+            let left = sandbox.scratch_left();
+            assert_eq!(left.len(), 1, "{left:?}");
             let mut cmd = sandbox.harness();
             let healthy = config(
                 sandbox.path(),

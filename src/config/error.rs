@@ -1,17 +1,34 @@
-//! Config errors that point at the file, line, column and key at fault.
+//! Config errors that point at the file, line, column and key at fault,
+//! or at the file alone when the fault is the whole file.
 
+use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
-#[error("{}:{line}:{column}: `{key}`: {message}", path.display())]
 pub struct ConfigError {
     pub path: PathBuf,
+    /// 1-based; 0 when the error is about the whole file (it cannot be
+    /// read, it is too large): then `column` is 0 and `key` empty.
     pub line: usize,
     pub column: usize,
     /// The key path at fault, e.g. `matrix.threads`.
     pub key: String,
     pub message: String,
+}
+
+/// `file:line:column: `key`: message`, or `file: message` without a location.
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:", self.path.display())?;
+        if self.line > 0 {
+            write!(f, "{}:{}:", self.line, self.column)?;
+        }
+        if !self.key.is_empty() {
+            write!(f, " `{}`:", self.key)?;
+        }
+        write!(f, " {}", self.message)
+    }
 }
 
 impl ConfigError {
@@ -33,14 +50,19 @@ impl ConfigError {
         }
     }
 
-    pub fn unreadable(path: &Path, err: &std::io::Error) -> Self {
+    /// An error about the whole file, with no line or key.
+    pub fn file(path: &Path, message: impl Into<String>) -> Self {
         ConfigError {
             path: path.to_path_buf(),
             line: 0,
             column: 0,
             key: String::new(),
-            message: format!("cannot read: {err}"),
+            message: message.into(),
         }
+    }
+
+    pub fn unreadable(path: &Path, err: &std::io::Error) -> Self {
+        ConfigError::file(path, format!("cannot read: {err}"))
     }
 
     /// Converts a syntax or shape error from the toml parser, recovering the
@@ -60,7 +82,7 @@ impl ConfigError {
 
 /// 1-based line and column of byte `offset`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let before = prefix(text, offset);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
@@ -69,7 +91,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// The dotted key path at byte `offset`: the last `[table]` header before
 /// it, joined with the key that starts the offset's line, if any.
 fn key_path_at(text: &str, offset: usize) -> String {
-    let before = &text[..offset.min(text.len())];
+    let before = prefix(text, offset);
     let table = before
         .lines()
         .rev()
@@ -98,6 +120,16 @@ fn key_path_at(text: &str, offset: usize) -> String {
     }
 }
 
+/// `text` up to byte `offset`, moved back to a character boundary so an
+/// offset inside a multi-byte character cannot panic.
+fn prefix(text: &str, offset: usize) -> &str {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +148,20 @@ mod tests {
         let offset = text.find("threds").unwrap();
         assert_eq!(key_path_at(text, offset), "matrix.threds");
         assert_eq!(key_path_at(text, 0), "experiment");
+    }
+
+    #[test]
+    fn offsets_inside_a_character_do_not_panic() {
+        let text = "é = 1\n";
+        assert_eq!(line_column(text, 1), (1, 1));
+        assert_eq!(key_path_at(text, 1), "é");
+    }
+
+    #[test]
+    fn whole_file_errors_print_without_a_location() {
+        let e = ConfigError::file(Path::new("/x.toml"), "cannot read: gone");
+        assert_eq!(e.to_string(), "/x.toml: cannot read: gone");
+        let e = ConfigError::at(Path::new("c.toml"), "a = 1\n", 4..5, "a", "bad");
+        assert_eq!(e.to_string(), "c.toml:1:5: `a`: bad");
     }
 }

@@ -1,16 +1,21 @@
-//! Reading a TOML config into a validated [`Plan`]: serde for the shape,
-//! then checks against the experiment catalog, each error naming the file,
-//! line and key.
+//! Reading a TOML config into a validated [`Plan`]: a capped read of a
+//! regular file, serde for the shape, then checks against the experiment
+//! catalog and sane bounds, each error naming the file, line and key.
 
+mod bounds;
+mod coverage;
 mod error;
 mod plan;
 mod raw;
+mod read;
 mod validate;
 
 pub use error::ConfigError;
 pub use plan::{
     Axis, MeasureSettings, Plan, ProfileKind, ProfileSettings, ReportSettings, WorkloadInfo,
 };
+pub(crate) use read::read_capped;
+pub use read::{read, MAX_CONFIG_BYTES};
 
 use std::path::Path;
 

@@ -235,3 +235,22 @@ pub struct Plan {
     pub report: ReportSettings,
     pub profile: ProfileSettings,
 }
+
+impl Plan {
+    /// The baseline point's value on every axis, in axis order: the
+    /// configured `[report] baseline`, and the first value of each axis it
+    /// leaves out.
+    pub fn baseline_selection(&self) -> Vec<(String, String)> {
+        self.axes
+            .iter()
+            .filter_map(|axis| {
+                let configured = self.report.baseline.iter().find(|(a, _)| a == axis.name());
+                let value = match configured {
+                    Some((_, v)) => Some(v.clone()),
+                    None => axis.labels().into_iter().next(),
+                };
+                value.map(|v| (axis.name().to_string(), v))
+            })
+            .collect()
+    }
+}

@@ -27,9 +27,8 @@ pub struct RawConfig {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExperiment {
-    pub name: Option<String>,
-    #[serde(default)]
-    pub description: String,
+    pub name: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
     pub workload: Spanned<String>,
 }
 
@@ -58,7 +57,7 @@ pub struct RawMeasure {
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawReport {
-    pub dir: Option<String>,
+    pub dir: Option<Spanned<String>>,
     pub baseline: Option<Spanned<Table>>,
 }
 

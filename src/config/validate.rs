@@ -8,6 +8,8 @@ use toml::{Spanned, Value};
 use tuner_api::Buffering;
 use tuner_api::{Catalog, Experiment, ParamValue};
 
+use super::bounds;
+use super::coverage::{self, Problem};
 use super::error::ConfigError;
 use super::plan::{Axis, MeasureSettings, Plan, ProfileSettings, ReportSettings, WorkloadInfo};
 use super::raw::{RawConfig, RawMatrix, RawMeasure, RawProfile, RawReport, Table};
@@ -36,21 +38,50 @@ pub fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> R
             ),
         )
     })?;
+    let name = match raw.experiment.name {
+        Some(name) => c.checked(name, "experiment.name", bounds::check_name)?,
+        None => {
+            let name = experiment.name().to_string();
+            bounds::check_name(&name).map_err(|m| {
+                c.err(
+                    workload.span(),
+                    "experiment.workload",
+                    format!("{m}; set [experiment] name"),
+                )
+            })?;
+            name
+        }
+    };
+    let description = match raw.experiment.description {
+        Some(d) => c.checked(d, "experiment.description", bounds::check_description)?,
+        None => String::new(),
+    };
     let mut axes = c.params(experiment, &raw.params)?;
     axes.extend(c.matrix_axes(&raw.matrix)?);
+    let exclude_spans: Vec<Range<usize>> = raw.matrix.exclude.iter().map(Spanned::span).collect();
+    if let Some(extra) = exclude_spans.get(bounds::MAX_EXCLUDES) {
+        return Err(c.err(
+            extra.clone(),
+            "matrix.exclude",
+            format!("more than {} exclusions", bounds::MAX_EXCLUDES),
+        ));
+    }
     let exclude = raw
         .matrix
         .exclude
         .iter()
         .map(|entry| c.selection(&axes, entry.get_ref(), "matrix.exclude"))
         .collect::<Result<Vec<_>>>()?;
+    let spans = Spans {
+        exclude: exclude_spans,
+        baseline: raw.report.baseline.as_ref().map(Spanned::span),
+        processes: raw.measure.processes.as_ref().map(Spanned::span),
+        longest_axis: c.longest_axis(&raw.params, &raw.matrix, &axes),
+    };
     let report = c.report(&axes, raw.report)?;
-    Ok(Plan {
-        name: raw
-            .experiment
-            .name
-            .unwrap_or_else(|| experiment.name().to_string()),
-        description: raw.experiment.description,
+    let plan = Plan {
+        name,
+        description,
         workload: experiment.name().to_string(),
         info: WorkloadInfo {
             notes: experiment.notes().to_string(),
@@ -61,12 +92,82 @@ pub fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> R
         measure: c.measure(raw.measure)?,
         report,
         profile: c.profile(raw.profile)?,
-    })
+    };
+    coverage::check(&plan).map_err(|problem| c.coverage_error(&problem, &spans))?;
+    Ok(plan)
+}
+
+/// Where the keys a matrix-wide problem can blame are.
+struct Spans {
+    exclude: Vec<Range<usize>>,
+    baseline: Option<Range<usize>>,
+    processes: Option<Range<usize>>,
+    /// The key path and value of the longest axis the config lists.
+    longest_axis: Option<(String, Range<usize>)>,
 }
 
 impl Checker<'_> {
     fn err(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
         ConfigError::at(self.path, self.text, span, key, message)
+    }
+
+    /// The string at `key` if `check` accepts it.
+    fn checked(
+        &self,
+        value: Spanned<String>,
+        key: &str,
+        check: impl Fn(&str) -> std::result::Result<(), String>,
+    ) -> Result<String> {
+        check(value.get_ref()).map_err(|m| self.err(value.span(), key, m))?;
+        Ok(value.into_inner())
+    }
+
+    /// Points a matrix-wide problem at the key that can fix it.
+    fn coverage_error(&self, problem: &Problem, spans: &Spans) -> ConfigError {
+        let at_exclude = |i: usize| {
+            let span = spans.exclude.get(i).cloned().unwrap_or(0..0);
+            (span, "matrix.exclude".to_string())
+        };
+        let (span, key) = match problem {
+            Problem::TooManyPoints { .. } => spans
+                .longest_axis
+                .clone()
+                .map(|(key, span)| (span, key))
+                .unwrap_or((0..0, "matrix".into())),
+            Problem::TooManyRuns { .. } => (
+                spans.processes.clone().unwrap_or(0..0),
+                "measure.processes".into(),
+            ),
+            Problem::AllExcluded { .. } => at_exclude(0),
+            Problem::BaselineExcluded { entry, .. } => match &spans.baseline {
+                Some(span) => (span.clone(), "report.baseline".into()),
+                None => at_exclude(*entry),
+            },
+        };
+        self.err(span, &key, problem.message())
+    }
+
+    /// The key path and value span of the longest axis the config lists.
+    fn longest_axis(
+        &self,
+        params: &Table,
+        m: &RawMatrix,
+        axes: &[Axis],
+    ) -> Option<(String, Range<usize>)> {
+        let longest = axes.iter().max_by_key(|a| a.len())?.name();
+        let knob = match longest {
+            "threads" => m.threads.as_ref(),
+            "allocator" => m.allocator.as_ref(),
+            "buffering" => m.buffering.as_ref(),
+            _ => None,
+        };
+        if let Some(v) = knob {
+            return Some((format!("matrix.{longest}"), v.span()));
+        }
+        params
+            .iter()
+            .find(|(k, _)| k.get_ref() == longest)
+            .map(|(_, v)| (format!("params.{longest}"), v.span()))
     }
 
     /// The variant axis and one axis per workload parameter, defaults filled in.
@@ -129,6 +230,15 @@ impl Checker<'_> {
                     let value = param_value(&v).ok_or_else(|| {
                         self.err(span.clone(), &key, "expected a number, string or bool")
                     })?;
+                    if let ParamValue::Float(f) = value {
+                        if !f.is_finite() {
+                            return Err(self.err(
+                                span,
+                                &key,
+                                format!("{f} is not a finite number"),
+                            ));
+                        }
+                    }
                     spec.kind
                         .check(&value)
                         .map_err(|m| self.err(span, &key, m))?;
@@ -151,6 +261,17 @@ impl Checker<'_> {
         let items = match value.get_ref() {
             Value::Array(a) if a.is_empty() => {
                 return Err(self.err(span, key, "the list is empty"))
+            }
+            Value::Array(a) if a.len() > bounds::MAX_AXIS_VALUES => {
+                return Err(self.err(
+                    span,
+                    key,
+                    format!(
+                        "lists {} values; at most {}",
+                        a.len(),
+                        bounds::MAX_AXIS_VALUES
+                    ),
+                ))
             }
             Value::Array(a) => a.clone(),
             other => vec![other.clone()],
@@ -249,35 +370,73 @@ impl Checker<'_> {
             None => Vec::new(),
             Some(t) => self.selection(axes, t.get_ref(), "report.baseline")?,
         };
+        let dir = match r.dir {
+            Some(dir) => self.checked(dir, "report.dir", bounds::check_dir)?,
+            None => "reports".into(),
+        };
         Ok(ReportSettings {
-            dir: r.dir.unwrap_or_else(|| "reports".into()).into(),
+            dir: dir.into(),
             baseline,
         })
     }
 
     fn measure(&self, m: RawMeasure) -> Result<MeasureSettings> {
         let d = MeasureSettings::default();
-        let positive = |v: Option<Spanned<u32>>, key: &str, default: u32| match v {
+        let count = |v: Option<Spanned<u32>>, key: &str, default: u32, max: u32| match v {
             None => Ok(default),
-            Some(s) if *s.get_ref() >= 1 => Ok(*s.get_ref()),
-            Some(s) => Err(self.err(s.span(), key, "must be at least 1")),
+            Some(s) if (1..=max).contains(s.get_ref()) => Ok(*s.get_ref()),
+            Some(s) => Err(self.err(s.span(), key, format!("must be from 1 to {max}"))),
         };
-        Ok(MeasureSettings {
-            processes: positive(m.processes, "measure.processes", d.processes)?,
-            samples: positive(m.samples, "measure.samples", d.samples)?,
-            warmup: self.duration(m.warmup, "measure.warmup", d.warmup)?,
+        // A timeout too short for the rest is blamed on the timeout, or on
+        // what made the rest long when the timeout is the default.
+        let span = |key: &'static str, v: Option<Range<usize>>| v.map(|s| (key, s));
+        let blamed = span("measure.timeout", m.timeout.as_ref().map(Spanned::span))
+            .or(span(
+                "measure.samples",
+                m.samples.as_ref().map(Spanned::span),
+            ))
+            .or(span(
+                "measure.min_sample_time",
+                m.min_sample_time.as_ref().map(Spanned::span),
+            ))
+            .or(span("measure.warmup", m.warmup.as_ref().map(Spanned::span)))
+            .unwrap_or(("measure.timeout", 0..0));
+        let measure = MeasureSettings {
+            processes: count(
+                m.processes,
+                "measure.processes",
+                d.processes,
+                bounds::MAX_PROCESSES,
+            )?,
+            samples: count(m.samples, "measure.samples", d.samples, bounds::MAX_SAMPLES)?,
+            warmup: self.duration(m.warmup, "measure.warmup", d.warmup, bounds::WARMUP)?,
             min_sample_time: self.duration(
                 m.min_sample_time,
                 "measure.min_sample_time",
                 d.min_sample_time,
+                bounds::MIN_SAMPLE_TIME,
             )?,
-            timeout: self.duration(m.timeout, "measure.timeout", d.timeout)?,
+            timeout: self.duration(m.timeout, "measure.timeout", d.timeout, bounds::TIMEOUT)?,
             seed: m.seed.unwrap_or_else(rand::random),
             memory_limit: m
                 .memory_limit
                 .map(|s| self.byte_size(s, "measure.memory_limit"))
                 .transpose()?,
-        })
+        };
+        // Every process warms up and takes its samples before it can end.
+        let least = measure.warmup + measure.min_sample_time * measure.samples;
+        if least >= measure.timeout {
+            return Err(self.err(
+                blamed.1,
+                blamed.0,
+                format!(
+                    "the timeout ({}) would kill every run: warmup + samples × min_sample_time is already {}",
+                    humantime::format_duration(measure.timeout),
+                    humantime::format_duration(least)
+                ),
+            ));
+        }
+        Ok(measure)
     }
 
     /// A size such as "512MiB" or "2GiB", at least 1 MiB.
@@ -300,20 +459,21 @@ impl Checker<'_> {
         v: Option<Spanned<String>>,
         key: &str,
         default: Duration,
+        range: bounds::DurationRange,
     ) -> Result<Duration> {
-        match v {
-            None => Ok(default),
-            Some(s) => humantime::parse_duration(s.get_ref()).map_err(|e| {
-                self.err(
-                    s.span(),
-                    key,
-                    format!(
-                        "`{}` is not a duration like \"250ms\" or \"2s\": {e}",
-                        s.get_ref()
-                    ),
-                )
-            }),
-        }
+        let Some(s) = v else { return Ok(default) };
+        let d = humantime::parse_duration(s.get_ref()).map_err(|e| {
+            self.err(
+                s.span(),
+                key,
+                format!(
+                    "`{}` is not a duration like \"250ms\" or \"2s\": {e}",
+                    s.get_ref()
+                ),
+            )
+        })?;
+        range.check(d).map_err(|m| self.err(s.span(), key, m))?;
+        Ok(d)
     }
 
     fn profile(&self, p: RawProfile) -> Result<ProfileSettings> {
@@ -325,11 +485,12 @@ impl Checker<'_> {
             }
         };
         let d = ProfileSettings::default();
-        let span = p.duration.as_ref().map(Spanned::span);
-        let duration = self.duration(p.duration, "profile.duration", d.duration)?;
-        if let (Some(span), true) = (span, duration.is_zero()) {
-            return Err(self.err(span, "profile.duration", "must be longer than zero"));
-        }
+        let duration = self.duration(
+            p.duration,
+            "profile.duration",
+            d.duration,
+            bounds::PROFILE_DURATION,
+        )?;
         Ok(ProfileSettings {
             duration,
             spans: p.spans.unwrap_or(false),
@@ -478,6 +639,101 @@ mod tests {
         assert_eq!(
             plan.report.baseline,
             [("threads".to_string(), cpus.to_string())]
+        );
+    }
+
+    fn located(text: &str) -> (usize, usize, String, String) {
+        let e = error(text);
+        (e.line, e.column, e.key, e.message)
+    }
+
+    #[test]
+    fn names_and_dirs_that_would_escape_are_refused_where_written() {
+        let (line, column, key, message) = located(&format!("{HEAD}name = \"../../x\"\n"));
+        assert_eq!((line, column, key.as_str()), (3, 8, "experiment.name"));
+        assert!(
+            message.starts_with("\"../../x\" is not a safe name"),
+            "{message}"
+        );
+        let (line, _, key, message) = located(&format!("{HEAD}[report]\ndir = \"\"\n"));
+        assert_eq!((line, key.as_str()), (4, "report.dir"));
+        assert!(message.starts_with("is empty"), "{message}");
+        let plan = parse(&format!(
+            "{HEAD}name = \"run-2.b\"\n[report]\ndir = \"/tmp/x\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            (plan.name.as_str(), plan.report.dir.to_str()),
+            ("run-2.b", Some("/tmp/x"))
+        );
+    }
+
+    #[test]
+    fn an_excluded_baseline_points_at_the_baseline_or_the_exclusion() {
+        let matrix = "[matrix]\nthreads = [1, 2]\nexclude = [{ threads = 2 }]\n";
+        let (line, column, key, message) = located(&format!(
+            "{HEAD}{matrix}[report]\nbaseline = {{ threads = 2 }}\n"
+        ));
+        assert_eq!((line, column, key.as_str()), (7, 12, "report.baseline"));
+        assert!(message.contains("threads=2"), "{message}");
+        assert!(message.contains("is excluded"), "{message}");
+        // Without a configured baseline, the first values are the baseline.
+        let (line, column, key, _) = located(&format!(
+            "{HEAD}[matrix]\nthreads = [1, 2, 4]\nexclude = [{{ threads = 2 }}, {{ threads = 1 }}]\n"
+        ));
+        assert_eq!((line, column, key.as_str()), (5, 29, "matrix.exclude"));
+    }
+
+    #[test]
+    fn parameters_must_be_finite() {
+        let (_, _, key, message) = located(&format!("{HEAD}[params]\nsize = nan\n"));
+        assert_eq!(
+            (key.as_str(), message.as_str()),
+            ("params.size", "NaN is not a finite number")
+        );
+        let (_, _, _, message) = located(&format!("{HEAD}[params]\nsize = [1, inf]\n"));
+        assert_eq!(message, "inf is not a finite number");
+    }
+
+    #[test]
+    fn excluding_everything_fails_at_validation() {
+        let (line, column, key, message) = located(&format!(
+            "{HEAD}[params]\nvariant = \"v3\"\n[matrix]\nexclude = [{{ variant = \"v3\" }}]\n"
+        ));
+        assert_eq!((line, column, key.as_str()), (6, 12, "matrix.exclude"));
+        assert_eq!(
+            message,
+            "excludes every one of the matrix's 1 points; nothing would run"
+        );
+    }
+
+    #[test]
+    fn durations_counts_and_matrix_size_are_bounded() {
+        let (line, _, key, message) = located(&format!("{HEAD}[measure]\ntimeout = \"0s\"\n"));
+        assert_eq!((line, key.as_str()), (4, "measure.timeout"));
+        assert_eq!(message, "0s is out of range: must be from 100ms to 1day");
+        let (_, _, key, message) = located(&format!("{HEAD}[measure]\nwarmup = \"100years\"\n"));
+        assert_eq!(key, "measure.warmup");
+        assert!(message.ends_with("must be from 0s to 10m"), "{message}");
+        let (_, _, key, message) = located(&format!(
+            "{HEAD}[measure]\nsamples = 100\nmin_sample_time = \"1s\"\n"
+        ));
+        assert_eq!(key, "measure.samples", "the timeout is the default");
+        assert!(message.contains("is already 1m 40s"), "{message}");
+        let (_, _, key, message) = located(&format!("{HEAD}[measure]\nprocesses = 1001\n"));
+        assert_eq!(
+            (key.as_str(), message.as_str()),
+            ("measure.processes", "must be from 1 to 1000")
+        );
+        let sizes: Vec<String> = (1..=200).map(|i| i.to_string()).collect();
+        let (line, _, key, message) = located(&format!(
+            "{HEAD}[params]\nsize = [{}]\nthreshold = [1, 2, 3, 4, 5, 6, 7, 8]\n",
+            sizes.join(", ")
+        ));
+        assert_eq!((line, key.as_str()), (4, "params.size"));
+        assert_eq!(
+            message,
+            "the matrix has 11200 points; at most 10000 (the longest axis is size)"
         );
     }
 }

@@ -18,6 +18,7 @@ use crate::profile::Profiling;
 use crate::protocol::RunOutput;
 
 pub use journal::{Journal, JOURNAL_FILE};
+pub use load::{Form, LoadError, MAX_RESULTS_BYTES};
 
 /// The version of [`Results`]' layout; bump it when a field changes meaning.
 pub const SCHEMA: u32 = 1;

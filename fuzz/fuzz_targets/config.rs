@@ -1,0 +1,38 @@
+//! Any UTF-8 text as a config: validation returns a plan or an error with
+//! a location, never panics or hangs; a plan that validates keeps the
+//! promises validation makes (a safe name, a non-empty matrix whose
+//! baseline is not excluded) and prints as `run --dry-run` prints it.
+#![no_main]
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use libfuzzer_sys::fuzz_target;
+use tuner::matrix;
+
+static CATALOG: LazyLock<tuner::Catalog> = LazyLock::new(tuner_experiments::catalog);
+
+fuzz_target!(|text: &str| {
+    match tuner::config::parse(Path::new("fuzz.toml"), text, &CATALOG) {
+        Ok(plan) => {
+            let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+            assert!(
+                plan.name.chars().all(safe) && !plan.name.starts_with(['.', '-']),
+                "unsafe name {:?}",
+                plan.name
+            );
+            assert!(!plan.report.dir.as_os_str().is_empty(), "empty report dir");
+            let points = matrix::expand(&plan);
+            assert!(!points.is_empty(), "every point excluded");
+            assert!(
+                matrix::baseline(&plan, &points).is_some(),
+                "the baseline is excluded"
+            );
+            let _ = tuner::catalog::dry_run(&plan);
+        }
+        Err(e) => {
+            let shown = e.to_string();
+            assert!(shown.starts_with("fuzz.toml:"), "{shown}");
+        }
+    }
+});

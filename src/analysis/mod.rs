@@ -110,6 +110,36 @@ impl Analysis {
             .or(self.groups.first())
     }
 
+    /// The points a reviewer reads about, in matrix order: each parameter
+    /// set's baseline and the fastest point of each variant in it.
+    pub fn reviewed_points(&self, results: &Results) -> Vec<usize> {
+        let mut ids = Vec::new();
+        for g in &self.groups {
+            ids.extend(g.baseline);
+            let mut fastest: Vec<(&str, usize)> = Vec::new();
+            for &id in g
+                .points
+                .iter()
+                .filter(|&&id| self.points[id].succeeded() > 0)
+            {
+                let variant = results.points[id].variant.as_str();
+                match fastest.iter_mut().find(|(v, _)| *v == variant) {
+                    Some((_, best))
+                        if self.points[id].median_ns() < self.points[*best].median_ns() =>
+                    {
+                        *best = id
+                    }
+                    Some(_) => {}
+                    None => fastest.push((variant, id)),
+                }
+            }
+            ids.extend(fastest.into_iter().map(|(_, id)| id));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// Processes the plan scheduled that never ran, over all points.
     pub fn missing(&self) -> u32 {
         self.points.iter().map(|p| p.missing).sum()
@@ -255,6 +285,40 @@ mod tests {
             .unwrap();
         let eff = v3.steps[0].efficiency.unwrap();
         assert!((eff.estimate - 1.0).abs() < 0.01, "{eff:?}");
+    }
+
+    #[test]
+    fn reviewed_points_are_each_baseline_and_each_variants_fastest() {
+        let (r, a) = analyse(SORTS, world);
+        let reviewed: Vec<String> = a
+            .reviewed_points(&r)
+            .into_iter()
+            .map(|id| {
+                let p = &r.points[id];
+                format!(
+                    "{} {} {} {}",
+                    p.coord("size").unwrap(),
+                    p.variant,
+                    p.threads,
+                    p.allocator
+                )
+            })
+            .collect();
+        // Per size (in matrix order): the baseline (sequential, 1 thread,
+        // system) and each variant's fastest: sequential at 1 thread (2
+        // ties with 1: the first measured wins), v1 at 1 thread, v3 at 2
+        // threads; all under system, jemalloc costing 10%.
+        assert_eq!(
+            reviewed,
+            [
+                "1000 sequential 1 system",
+                "2000 sequential 1 system",
+                "1000 v1 1 system",
+                "2000 v1 1 system",
+                "1000 v3 2 system",
+                "2000 v3 2 system"
+            ]
+        );
     }
 
     #[test]

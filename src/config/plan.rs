@@ -118,6 +118,21 @@ pub struct ProfileSettings {
     /// How long each profiling process runs the workload after warm-up.
     #[serde(default = "default_profile_duration", with = "humantime_serde")]
     pub duration: Duration,
+    /// Which points get the profiling passes.
+    #[serde(default)]
+    pub points: ProfiledPoints,
+}
+
+/// Which points a run profiles.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfiledPoints {
+    /// Every point of the matrix.
+    #[default]
+    All,
+    /// The points a reviewer reads about: each parameter set's baseline and
+    /// the fastest point of each variant in it (from the timed runs).
+    Reviewed,
 }
 
 fn default_profile_duration() -> Duration {
@@ -134,6 +149,7 @@ impl Default for ProfileSettings {
             heap: false,
             diff: false,
             duration: default_profile_duration(),
+            points: ProfiledPoints::All,
         }
     }
 }

@@ -71,4 +71,5 @@ pub struct RawProfile {
     pub heap: Option<bool>,
     pub diff: Option<bool>,
     pub duration: Option<Spanned<String>>,
+    pub points: Option<Spanned<String>>,
 }

@@ -11,7 +11,9 @@ use tuner_api::{Catalog, Experiment, ParamValue};
 use super::bounds;
 use super::coverage::{self, Problem};
 use super::error::ConfigError;
-use super::plan::{Axis, MeasureSettings, Plan, ProfileSettings, ReportSettings, WorkloadInfo};
+use super::plan::{
+    Axis, MeasureSettings, Plan, ProfileSettings, ProfiledPoints, ReportSettings, WorkloadInfo,
+};
 use super::raw::{RawConfig, RawMatrix, RawMeasure, RawProfile, RawReport, Table};
 use crate::alloc::AllocatorName;
 
@@ -491,7 +493,22 @@ impl Checker<'_> {
             d.duration,
             bounds::PROFILE_DURATION,
         )?;
+        let points = match &p.points {
+            None => ProfiledPoints::All,
+            Some(s) => match s.get_ref().as_str() {
+                "all" => ProfiledPoints::All,
+                "reviewed" => ProfiledPoints::Reviewed,
+                other => {
+                    return Err(self.err(
+                        s.span(),
+                        "profile.points",
+                        format!("`{other}` is not \"all\" or \"reviewed\" (each parameter set's baseline and the fastest point of each variant)"),
+                    ))
+                }
+            },
+        };
         Ok(ProfileSettings {
+            points,
             duration,
             spans: p.spans.unwrap_or(false),
             cpu: p.cpu.unwrap_or(false),

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::progress::{Progress, ProgressMode};
 use super::spawn::{execute_profile, Launcher};
-use crate::config::Plan;
+use crate::config::{Plan, ProfiledPoints};
 use crate::matrix;
 use crate::profile::flame;
 use crate::profile::{point_dir, Diff, Pass, ProfileRecord, ProfileRequest, Profiling};
@@ -52,8 +52,21 @@ pub(crate) fn run(
     }
     let run_dir = std::path::absolute(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
     let varying = matrix::varying_axes(&plan.axes);
-    let mut progress = Progress::new(mode, results.points.len() * passes.len());
-    for point in &results.points {
+    let profiled: Vec<&crate::matrix::Point> = match plan.profile.points {
+        ProfiledPoints::All => results.points.iter().collect(),
+        ProfiledPoints::Reviewed => {
+            let analysis = crate::analysis::Analysis::of(results, &Default::default());
+            let ids = analysis.reviewed_points(results);
+            profiling.notes.push(format!(
+                "profiled {} of {} points: each parameter set's baseline and the fastest point of each variant ([profile] points = \"reviewed\").",
+                ids.len(),
+                results.points.len()
+            ));
+            ids.into_iter().map(|id| &results.points[id]).collect()
+        }
+    };
+    let mut progress = Progress::new(mode, profiled.len() * passes.len());
+    for point in profiled {
         let dir = point_dir(point, &varying);
         let label = point.label(&varying);
         for &pass in &passes {

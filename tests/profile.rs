@@ -216,3 +216,46 @@ fn a_zero_profile_duration_is_a_config_error() {
         .code(2)
         .stderr(predicates::str::contains("profile.duration"));
 }
+
+/// `[profile] points = "reviewed"` profiles each parameter set's baseline
+/// and each variant's fastest point, not the whole matrix.
+#[test]
+fn reviewed_profiling_covers_the_baseline_and_each_variants_fastest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = CONFIG
+        .replace("variant = \"join\"", "variant = [\"sequential\", \"join\"]")
+        .replace("size = 200_000", "size = 50_000")
+        .replace(
+            "duration = \"200ms\"",
+            "duration = \"50ms\"\nspans = true\npoints = \"reviewed\"",
+        );
+    std::fs::write(tmp.path().join("tiny.toml"), config).unwrap();
+    tuner()
+        .current_dir(tmp.path())
+        .args(["run", "tiny.toml", "-q"])
+        .assert()
+        .success();
+    let dir = run_dir(tmp.path());
+    let results: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("results.json"))).unwrap();
+    let profiled: BTreeSet<u64> = results["profiling"]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["point"].as_u64().unwrap())
+        .collect();
+    // 8 points (2 variants × 2 threads × 2 allocators): the baseline
+    // (point 0: sequential, 1 thread, system) and at most one per variant.
+    assert!(profiled.contains(&0), "{profiled:?}");
+    assert!((2..=3).contains(&profiled.len()), "{profiled:?}");
+    let join = results["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| profiled.contains(&p["id"].as_u64().unwrap()))
+        .filter(|p| p["variant"] == "join")
+        .count();
+    assert_eq!(join, 1, "one join point: {profiled:?}");
+    let note = format!("profiled {} of 8 points", profiled.len());
+    assert!(read(&dir.join("report.md")).contains(&note), "{note}");
+}

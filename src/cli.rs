@@ -194,7 +194,12 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 struct ProfileKinds(Vec<ProfileKind>);
 
 fn parse_kinds(text: &str) -> Result<ProfileKinds, String> {
-    ProfileKind::parse_list(text).map(ProfileKinds)
+    let kinds = ProfileKind::parse_list(text)?;
+    let has = |k| kinds.contains(&k);
+    if has(ProfileKind::Diff) && !has(ProfileKind::Cpu) && !has(ProfileKind::Spans) {
+        return Err("diff compares the cpu or spans profiles of each point with the baseline's: add cpu or spans (e.g. `--profile cpu,diff`)".into());
+    }
+    Ok(ProfileKinds(kinds))
 }
 
 /// Parses the command line and runs it against `catalog`: the experiments
@@ -261,6 +266,13 @@ pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_diff_without_cpu_or_spans_is_refused() {
+        assert!(parse_kinds("diff").is_err());
+        assert!(parse_kinds("cpu,diff").is_ok());
+        assert!(parse_kinds("all").is_ok());
+    }
 
     #[test]
     fn percentages_parse_with_or_without_the_sign() {

@@ -69,7 +69,7 @@ pub struct RawProfile {
     pub cpu_frequency: Option<Spanned<u32>>,
     pub timeline: Option<bool>,
     pub heap: Option<bool>,
-    pub diff: Option<bool>,
+    pub diff: Option<Spanned<bool>>,
     pub duration: Option<Spanned<String>>,
     pub points: Option<Spanned<String>>,
 }

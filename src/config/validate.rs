@@ -493,6 +493,15 @@ impl Checker<'_> {
             d.duration,
             bounds::PROFILE_DURATION,
         )?;
+        let diff = p.diff.as_ref().is_some_and(|d| *d.get_ref());
+        if diff && p.cpu != Some(true) && p.spans != Some(true) {
+            // A diff compares cpu or spans stacks; alone it would do nothing.
+            return Err(self.err(
+                p.diff.as_ref().map_or(0..0, Spanned::span),
+                "profile.diff",
+                "diff compares the cpu or spans profiles of each point with the baseline's: turn cpu or spans on too",
+            ));
+        }
         let points = match &p.points {
             None => ProfiledPoints::All,
             Some(s) => match s.get_ref().as_str() {
@@ -515,7 +524,7 @@ impl Checker<'_> {
             cpu_frequency,
             timeline: p.timeline.unwrap_or(false),
             heap: p.heap.unwrap_or(false),
-            diff: p.diff.unwrap_or(false),
+            diff,
         })
     }
 }

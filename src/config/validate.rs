@@ -277,7 +277,17 @@ impl Checker<'_> {
                 .memory_limit
                 .map(|s| self.byte_size(s, "measure.memory_limit"))
                 .transpose()?,
+            budget: m.budget.map(|s| self.budget(s)).transpose()?,
         })
+    }
+
+    /// `[measure] budget`: a duration such as "20m", not zero.
+    fn budget(&self, s: Spanned<String>) -> Result<Duration> {
+        let span = s.span();
+        match self.duration(Some(s), "measure.budget", Duration::ZERO)? {
+            d if d.is_zero() => Err(self.err(span, "measure.budget", "must be longer than 0s")),
+            d => Ok(d),
+        }
     }
 
     /// A size such as "512MiB" or "2GiB", at least 1 MiB.

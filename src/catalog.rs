@@ -146,9 +146,11 @@ pub fn dry_run(
     out
 }
 
-/// `79 s`, `12.5 min`.
+/// `0.8 s`, `79 s`, `12.5 min`.
 fn seconds(s: f64) -> String {
-    if s < 600.0 {
+    if s < 10.0 {
+        format!("{s:.1} s")
+    } else if s < 600.0 {
         format!("{s:.0} s")
     } else {
         format!("{:.1} min", s / 60.0)

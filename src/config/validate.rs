@@ -437,6 +437,20 @@ mod tests {
     }
 
     #[test]
+    fn a_budget_is_a_duration_longer_than_zero() {
+        let plan = parse(&format!("{HEAD}[measure]\nbudget = \"20m\"\n")).unwrap();
+        assert_eq!(plan.measure.budget, Some(Duration::from_secs(1200)));
+        assert_eq!(parse(HEAD).unwrap().measure.budget, None);
+        for (bad, says) in [("0s", "longer than 0s"), ("soon", "is not a duration")] {
+            let e = error(&format!("{HEAD}[measure]\nbudget = \"{bad}\"\n")).to_string();
+            assert!(
+                e.starts_with("t.toml:4:") && e.contains("measure.budget") && e.contains(says),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
     fn errors_name_line_column_and_key_path() {
         let e = error(&format!("{HEAD}[params]\nthreshold = [64, \"big\"]\n"));
         assert_eq!(

@@ -147,7 +147,16 @@ pub(super) fn carry_on(
         scratch: &scratch,
         interrupt: session.interrupt,
     };
-    let timed = timed_runs(&mut results, &mut journal, &dir, &launcher, session)?;
+    // A run resumed on another machine records it on each new run.
+    let here = crate::shards::machine::identity(session.batch.machine.as_deref())?;
+    let elsewhere = (results.machine.as_deref() != Some(here.as_str())).then_some(here);
+    let timed = timed_runs(
+        &mut results,
+        (&mut journal, &dir),
+        &launcher,
+        session,
+        elsewhere.as_deref(),
+    )?;
     let mut complete = timed == Timed::All;
     if complete && profiles_here(&results, &session.batch) {
         // Profiles come from processes of their own, after every timed run.
@@ -206,7 +215,8 @@ enum Timed {
 /// sharded one (`merge` takes them from there), and only when the budget
 /// leaves room for them.
 fn profiles_here(results: &Results, batch: &Batch) -> bool {
-    if batch.shard.is_some_and(|s| s.index != 1) {
+    // The results' shard, not the batch's: a resumed shard has it there only.
+    if results.shard.is_some_and(|s| s.index != 1) {
         return false;
     }
     match (&batch.deadline, &batch.estimate) {
@@ -228,10 +238,10 @@ fn profiles_here(results: &Results, batch: &Batch) -> bool {
 /// `--fail-fast`) stops it.
 fn timed_runs(
     results: &mut Results,
-    journal: &mut Journal,
-    dir: &Path,
+    (journal, dir): (&mut Journal, &Path),
     launcher: &Launcher,
     session: &Session,
+    elsewhere: Option<&str>,
 ) -> anyhow::Result<Timed> {
     let plan = results.plan.clone();
     let done: HashSet<(usize, u32)> = results.runs.iter().map(|r| (r.point, r.process)).collect();
@@ -258,10 +268,11 @@ fn timed_runs(
             None => execute(launcher, spec, slot.process, seq),
             Some(_) => None,
         };
-        let Some(record) = record else {
+        let Some(mut record) = record else {
             progress.finish();
             return Ok(Timed::Signal);
         };
+        record.machine = elsewhere.map(str::to_string);
         journal
             .append(&record)
             .with_context(|| format!("appending to {}", dir.join(JOURNAL_FILE).display()))?;

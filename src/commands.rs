@@ -234,6 +234,9 @@ fn conclude(
         "report: {}",
         finished.dir.join("report.md").display()
     ));
+    if let Some(error) = crate::shards::notes::estimate_error(&finished.results) {
+        errln(&error);
+    }
     if let Some(signal) = finished.stopped_by {
         return Err(Failure::Stopped {
             signal,

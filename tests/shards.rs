@@ -102,8 +102,13 @@ fn verdict(results: &Path) -> (String, f64) {
     (c.verdict.to_string(), c.change.pct)
 }
 
+/// The tests that time things run one at a time: at once, on this
+/// 2-core machine, they would slow each other down.
+static TIMED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn three_shards_on_three_machines_merge_into_the_unsharded_runs_report() {
+    let _one_at_a_time = TIMED.lock().unwrap_or_else(|e| e.into_inner());
     let root = tempfile::tempdir().unwrap();
     let config = root.path().join("sorts.toml");
     std::fs::write(&config, SORTS).unwrap();
@@ -197,20 +202,25 @@ fn three_shards_on_three_machines_merge_into_the_unsharded_runs_report() {
     );
     assert!(!md.contains("Incomplete run"), "{md}");
 
-    // Verdicts agree; medians agree within the noise of a shared machine.
+    // Verdicts agree; medians agree within the noise of a machine other
+    // helpers share (a mix-up of points would be off 3×, the sorts' ratio).
     let (m, u) = (medians(&merged.join("results.json")), medians(&single));
     let (vm, vu) = (verdict(&merged.join("results.json")), verdict(&single));
     println!("| point | unsharded ns/op | 3 shards ns/op | ratio |");
     println!("|---|---|---|---|");
     for (i, (a, b)) in u.iter().zip(&m).enumerate() {
         println!("| {i} | {a:.0} | {b:.0} | {:.3} |", b / a);
-        assert!((b / a - 1.0).abs() < 0.35, "point {i}: {a} vs {b}");
+        assert!((0.5..2.0).contains(&(b / a)), "point {i}: {a} vs {b}");
     }
     println!(
         "v1 vs sequential: unsharded {} {:+.1}%, 3 shards (blocked by machine) {} {:+.1}%",
         vu.0, vu.1, vm.0, vm.1
     );
     assert_eq!(vm.0, vu.0);
+    assert!(
+        vm.1 > 100.0 && vu.1 > 100.0,
+        "v1 costs over twice the sequential sort"
+    );
     assert_eq!(
         vm.0, "slower",
         "a thread per split costs several times the sort"
@@ -301,6 +311,7 @@ seed = 5
 
 #[test]
 fn a_budget_run_stops_within_five_percent_of_its_budget_and_says_what_is_missing() {
+    let _one_at_a_time = TIMED.lock().unwrap_or_else(|e| e.into_inner());
     let root = tempfile::tempdir().unwrap();
     let config = common::config(root.path(), "slow.toml", SLOW);
     let budget = 3.0;

@@ -42,13 +42,15 @@ pub fn header_notes(r: &Results) -> Vec<String> {
         ));
     }
     if let Some(p) = &r.planning {
-        notes.push(planning_note(r, p));
+        notes.push(planning_note(p));
     }
     notes
 }
 
-/// `Estimated 79 s …; took 82 s (the estimate was 4% short).`
-fn planning_note(r: &Results, p: &crate::estimate::Planning) -> String {
+/// `A budget of 20m planned 4 of the config's 7 processes per point.
+/// Estimated 79 s beforehand (from …).` Only what the journal's header
+/// holds, so a report re-rendered from the journal is the same.
+fn planning_note(p: &crate::estimate::Planning) -> String {
     let mut note = String::new();
     if let Some(b) = p.budget_s {
         let b = humantime::format_duration(std::time::Duration::from_secs_f64(b.round()));
@@ -65,13 +67,21 @@ fn planning_note(r: &Results, p: &crate::estimate::Planning) -> String {
         "Estimated {:.0} s beforehand ({}).",
         p.estimate_s, p.source
     ));
-    if let Some(took) = r.elapsed_s.filter(|_| r.interrupted.is_none()) {
-        note.push_str(&format!(
-            " Took {took:.0} s: the estimate was {:+.0}% off.",
-            (p.estimate_s - took) / took * 100.0
-        ));
-    }
     note
+}
+
+/// `took 82 s; estimated 79 s beforehand: 4% short`, for the console at
+/// the end of a run that ran its whole schedule.
+pub fn estimate_error(r: &Results) -> Option<String> {
+    let (p, took) = (r.planning.as_ref()?, r.elapsed_s?);
+    if r.interrupted.is_some() || took <= 0.0 {
+        return None;
+    }
+    let off = (p.estimate_s - took) / took * 100.0;
+    Some(format!(
+        "took {took:.1} s; estimated {:.1} s beforehand ({off:+.0}%)",
+        p.estimate_s
+    ))
 }
 
 /// Whether the run's missing processes are a merge's (missing shards):

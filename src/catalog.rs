@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use tuner_api::Catalog;
 
 use crate::config::Plan;
+use crate::estimate::{floor_s, Estimate, Planning};
 use crate::matrix;
+use crate::shards::Shard;
 
 /// Every experiment with its knobs, variants and parameters.
 pub fn listing(catalog: &Catalog) -> String {
@@ -51,8 +53,14 @@ pub fn listing(catalog: &Catalog) -> String {
     out
 }
 
-/// The matrix a plan expands to and what running it costs.
-pub fn dry_run(plan: &Plan) -> String {
+/// The matrix a plan expands to and what running it (or `shard`'s share
+/// of it) costs by `estimate`, with what a budget planned.
+pub fn dry_run(
+    plan: &Plan,
+    estimate: &Estimate,
+    shard: Option<Shard>,
+    planning: &Planning,
+) -> String {
     let points = matrix::expand(plan);
     let varying = matrix::varying_axes(&plan.axes);
     let m = &plan.measure;
@@ -78,19 +86,41 @@ pub fn dry_run(plan: &Plan) -> String {
         let _ = writeln!(out, "  {:>3}  {}{mark}", p.id, p.label(&varying));
     }
     let runs = points.len() * m.processes as usize;
-    // A process costs its start (~5 ms), at least the warm-up, and at least
-    // `samples` samples of `min_sample_time`; slow operations cost more.
-    let floor =
-        0.005 + m.warmup.as_secs_f64() + f64::from(m.samples) * m.min_sample_time.as_secs_f64();
     let _ = writeln!(
         out,
-        "{runs} runs ({} processes per point, {} samples each); at least {:.0} s in all, likely more for operations slower than {}; a run is killed after {}.",
+        "{runs} runs ({} processes per point, {} samples each); a run is killed after {}.",
         m.processes,
         m.samples,
-        runs as f64 * floor,
-        humantime::format_duration(m.min_sample_time),
         humantime::format_duration(m.timeout),
     );
+    let share = crate::results::share(plan, points.len(), shard);
+    if let Some(s) = shard {
+        let _ = writeln!(
+            out,
+            "shard {s} (split by {}): {} of the {runs} runs.",
+            s.by.name(),
+            share.len()
+        );
+    }
+    let floor = share.len() as f64 * floor_s(m);
+    let estimate_line = if estimate.measured() {
+        format!(
+            "estimate: about {}, {}; the floor is {}.",
+            seconds(planning.estimate_s),
+            estimate.describe(points.len()),
+            seconds(floor)
+        )
+    } else {
+        format!(
+            "estimate: at least {}: {}.",
+            seconds(planning.estimate_s),
+            estimate.describe(points.len())
+        )
+    };
+    let _ = writeln!(out, "{estimate_line}");
+    if let Some(budget) = planning.budget_s {
+        let _ = writeln!(out, "{}", budget_line(budget, planning, shard));
+    }
     let p = &plan.profile;
     let kinds: Vec<&str> = [
         ("spans", p.spans),
@@ -101,7 +131,9 @@ pub fn dry_run(plan: &Plan) -> String {
     .into_iter()
     .filter_map(|(k, on)| on.then_some(k))
     .collect();
-    if !kinds.is_empty() {
+    if !kinds.is_empty() && shard.is_some_and(|s| s.index != 1) {
+        let _ = writeln!(out, "the profiling passes run in shard 1.");
+    } else if !kinds.is_empty() {
         let _ = writeln!(
             out,
             "then {} profiling processes ({} per point: {}), each running the workload for {} after its warm-up.",
@@ -112,4 +144,31 @@ pub fn dry_run(plan: &Plan) -> String {
         );
     }
     out
+}
+
+/// `0.8 s`, `79 s`, `12.5 min`.
+fn seconds(s: f64) -> String {
+    if s < 10.0 {
+        format!("{s:.1} s")
+    } else if s < 600.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{:.1} min", s / 60.0)
+    }
+}
+
+/// What a budget made of the plan.
+fn budget_line(budget: f64, planning: &Planning, shard: Option<Shard>) -> String {
+    let b = humantime::format_duration(std::time::Duration::from_secs_f64(budget));
+    let (planned, configured) = (planning.planned_processes, planning.configured_processes);
+    if shard.is_some() {
+        format!("budget {b}: a shard keeps the config's processes per point (the shards of one run share one plan) and stops at the deadline.")
+    } else if planned < configured {
+        format!(
+            "budget {b}: {planned} of the config's {configured} processes per point fit by the estimate; no run starts that would end past the budget.{}",
+            if planned < 6 { " Fewer than 6 processes per point give no intervals." } else { "" }
+        )
+    } else {
+        format!("budget {b}: the whole plan fits by the estimate; no run starts that would end past the budget.")
+    }
 }

@@ -14,6 +14,7 @@ use crate::commands::{self, Judging, RunOptions, RunSource};
 use crate::compare::{FailOn, OutputFormat};
 use crate::config::ProfileKind;
 use crate::export::ExportFormat;
+use crate::shards::{ShardArg, SplitBy};
 
 const EXIT_CODES: &str = "Exit codes:
   0  success (for compare: nothing --fail-on asked to fail on)
@@ -65,6 +66,39 @@ enum Command {
         /// comma-separated list of spans, cpu, timeline, heap, diff (or all, none).
         #[arg(long, value_name = "KINDS", value_parser = parse_kinds)]
         profile: Option<ProfileKinds>,
+        /// Run one share of the schedule: INDEX/COUNT (1-based, e.g. 2/3),
+        /// `auto` (a Slurm array's SLURM_ARRAY_TASK_ID and _COUNT) or
+        /// `auto/COUNT` (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX).
+        /// Join the shards with `tuner merge`.
+        #[arg(long, value_name = "SHARD", conflicts_with = "resume")]
+        shard: Option<ShardArg>,
+        /// Split by rounds of processes (every shard measures every point)
+        /// or by blocks of points (comparisons across blocks are confounded
+        /// with the machine).
+        #[arg(long, value_enum, default_value_t = SplitArg::Rounds, requires = "shard")]
+        shard_by: SplitArg,
+        /// The machine's name to record (default: the host name and a hash
+        /// of /etc/machine-id); merged shards are compared within machines.
+        #[arg(long, value_name = "NAME")]
+        machine: Option<String>,
+        /// How long the run may take (e.g. 20m; overrides [measure] budget):
+        /// fewer processes per point are planned to fit it, and no run
+        /// starts that would end past it.
+        #[arg(long, value_name = "DURATION", value_parser = parse_budget)]
+        budget: Option<std::time::Duration>,
+        /// Stop at the first failed run (the report is still written).
+        #[arg(long)]
+        fail_fast: bool,
+    },
+    /// Join the shards of a run (`run --shard`) into one results file and report.
+    #[command(after_help = EXIT_CODES)]
+    Merge {
+        /// Shard folders, results.json or journal.jsonl files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The folder to write results.json and report.md into (new or empty).
+        #[arg(long, short)]
+        output: PathBuf,
     },
     /// List the experiments, their variants and parameters.
     List,
@@ -155,6 +189,32 @@ impl From<FormatArg> for OutputFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum SplitArg {
+    /// Every COUNT-th round of processes: every shard measures every point.
+    Rounds,
+    /// A contiguous block of points per shard.
+    Points,
+}
+
+impl From<SplitArg> for SplitBy {
+    fn from(a: SplitArg) -> SplitBy {
+        match a {
+            SplitArg::Rounds => SplitBy::Rounds,
+            SplitArg::Points => SplitBy::Points,
+        }
+    }
+}
+
+/// `20m`, `1h 30m`: a duration longer than zero.
+fn parse_budget(s: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err("a budget must be longer than 0s".into()),
+        Err(e) => Err(format!("`{s}` is not a duration like 20m or 1h: {e}")),
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ExportFormatArg {
     /// The Go benchmark data format: one line per process, readable by benchstat.
     Gobench,
@@ -221,6 +281,11 @@ pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) ->
             noise,
             fail_on,
             profile,
+            shard,
+            shard_by,
+            machine,
+            budget,
+            fail_fast,
         } => commands::run(
             catalog,
             &RunOptions {
@@ -233,8 +298,13 @@ pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) ->
                 baseline: baseline.as_deref(),
                 judging: Judging::new(noise, fail_on.into()),
                 profile: profile.as_ref().map(|k| k.0.as_slice()),
+                shard: shard.map(|s| (s, shard_by.into())),
+                machine,
+                budget,
+                fail_fast,
             },
         ),
+        Command::Merge { inputs, output } => commands::merge(&inputs, &output),
         Command::List => {
             crate::console::out(&crate::catalog::listing(catalog));
             Ok(())
@@ -281,6 +351,20 @@ mod tests {
         assert_eq!(parse_percent(" 2.5 % "), Ok(2.5));
         assert!(parse_percent("-1%").is_err());
         assert!(parse_percent("one").is_err());
+    }
+
+    #[test]
+    fn budgets_are_durations_longer_than_zero() {
+        assert_eq!(
+            parse_budget("20m"),
+            Ok(std::time::Duration::from_secs(1200))
+        );
+        assert_eq!(
+            parse_budget("1h 30m"),
+            Ok(std::time::Duration::from_secs(5400))
+        );
+        assert!(parse_budget("0s").is_err());
+        assert!(parse_budget("soon").is_err());
     }
 
     #[test]

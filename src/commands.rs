@@ -1,11 +1,12 @@
 //! What each command does, once the command line is parsed: run a plan
 //! or resume a stopped run (and compare it with a baseline), re-render a
-//! report, compare two runs, export a run. Errors come back as
+//! report, compare two runs, export a run, merge shards. Errors come back as
 //! [`Failure`]s, which carry exit codes. Output goes through
 //! `crate::console`, so a closed pipe never panics.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
@@ -13,12 +14,14 @@ use tuner_api::Catalog;
 
 use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
 use crate::config::{self, ProfileKind};
-use crate::console::{out, outln};
+use crate::console::{errln, out, outln};
+use crate::estimate::{Estimate, Planning};
 use crate::exit::Failure;
 use crate::export::{self, ExportFormat};
 use crate::fsio::write_atomic;
 use crate::results::Results;
-use crate::runner::{self, Interrupt, ProgressMode, Resumable, Session, WorkerExe};
+use crate::runner::{self, Batch, Interrupt, ProgressMode, Resumable, Session, WorkerExe};
+use crate::shards::{Shard, ShardArg, SplitBy};
 use crate::stats::{CompareSettings, VerdictRule};
 
 /// How two runs are judged: the engine's settings and the CI gate.
@@ -56,13 +59,22 @@ pub struct RunOptions<'a> {
     pub baseline: Option<&'a Path>,
     pub judging: Judging,
     pub profile: Option<&'a [ProfileKind]>,
+    /// Run only this share of the schedule (`--shard`, `--shard-by`).
+    pub shard: Option<(ShardArg, SplitBy)>,
+    /// The machine's name to record (`--machine`).
+    pub machine: Option<String>,
+    /// Fit the run to this long (`--budget`; else the config's).
+    pub budget: Option<Duration>,
+    /// Stop after the first failed run.
+    pub fail_fast: bool,
 }
 
 pub fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
+    let started = Instant::now();
     let base = opts.baseline.map(load).transpose()?;
     let interrupt = Interrupt::install().map_err(|e| Failure::Other(e.into()))?;
     let exe = WorkerExe::current().map_err(|e| Failure::Other(e.into()))?;
-    let session = Session {
+    let mut session = Session {
         exe: &exe,
         interrupt: &interrupt,
         mode: if opts.quiet {
@@ -70,20 +82,37 @@ pub fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
         } else {
             ProgressMode::detect()
         },
+        batch: Batch {
+            machine: opts.machine.clone(),
+            fail_fast: opts.fail_fast,
+            ..Batch::default()
+        },
     };
     let finished = match &opts.source {
         RunSource::Config(path) => {
-            let (plan, text) = read_plan(catalog, path, opts.profile)?;
+            let (mut plan, text) = read_plan(catalog, path, opts.profile)?;
             same_workload(base.as_ref(), &plan)?;
+            let shard = resolve_shard(opts, &mut plan, &text)?;
+            let points = crate::matrix::expand(&plan);
+            let estimate = Estimate::of(&plan, &points, &text);
+            let budget = opts.budget.or(plan.measure.budget);
+            let planning = fit_to_budget(&mut plan, &estimate, budget, shard);
             if opts.dry_run {
-                out(&crate::catalog::dry_run(&plan));
+                out(&crate::catalog::dry_run(&plan, &estimate, shard, &planning));
                 return Ok(());
             }
+            session.batch.shard = shard;
+            session.batch.planning = Some(planning);
+            session.batch.estimate = Some(estimate);
+            session.batch.deadline = budget.map(|b| (started + b, b));
             runner::run(&plan, path, &text, &session)?
         }
         RunSource::Resume(dir) => {
             let resumable = Resumable::open(dir, catalog).map_err(Failure::Usage)?;
             same_workload(base.as_ref(), &resumable.results.plan)?;
+            let r = &resumable.results;
+            session.batch.estimate = Some(Estimate::of(&r.plan, &r.points, &r.config_text));
+            session.batch.deadline = opts.budget.map(|b| (started + b, b));
             runner::resume(resumable, &session)?
         }
     };
@@ -110,6 +139,58 @@ fn read_plan(
         plan.profile.set_kinds(kinds);
     }
     Ok((plan, text))
+}
+
+/// The shard `--shard` names, checked against the plan; a config without
+/// a seed gets one drawn from its text, so that every shard of it draws
+/// the same schedule.
+fn resolve_shard(
+    opts: &RunOptions,
+    plan: &mut config::Plan,
+    text: &str,
+) -> Result<Option<Shard>, Failure> {
+    let Some((arg, by)) = &opts.shard else {
+        return Ok(None);
+    };
+    let shard = arg
+        .resolve(*by, |name| std::env::var(name).ok())
+        .map_err(Failure::Usage)?;
+    if let Some(seed) = crate::shards::shared_seed(text) {
+        plan.measure.seed = seed;
+    }
+    shard
+        .check(crate::matrix::expand(plan).len(), plan.measure.processes)
+        .map_err(Failure::Usage)?;
+    Ok(Some(shard))
+}
+
+/// Fits the processes per point to `budget` by `estimate` (a shard keeps
+/// the config's: the shards of one run must share one plan, so a budget
+/// only stops a shard at its deadline); what the run starts from.
+fn fit_to_budget(
+    plan: &mut config::Plan,
+    estimate: &Estimate,
+    budget: Option<Duration>,
+    shard: Option<Shard>,
+) -> Planning {
+    let configured = plan.measure.processes;
+    if let (Some(budget), None) = (budget, shard) {
+        plan.measure.processes = estimate.fit(budget, configured);
+    }
+    let points = crate::matrix::expand(plan).len();
+    let share = crate::results::share(plan, points, shard);
+    let profiling = if shard.is_none_or(|s| s.index == 1) {
+        estimate.profiling
+    } else {
+        0.0
+    };
+    Planning {
+        estimate_s: estimate.slots_s(share.into_iter().map(|(_, s)| s)) + profiling,
+        source: estimate.describe(points),
+        budget_s: budget.map(|b| b.as_secs_f64()),
+        configured_processes: configured,
+        planned_processes: plan.measure.processes,
+    }
 }
 
 /// A baseline of another workload cannot be compared: say so before running.
@@ -152,11 +233,23 @@ fn conclude(
         "report: {}",
         finished.dir.join("report.md").display()
     ));
+    if let Some(error) = crate::shards::notes::estimate_error(&finished.results) {
+        errln(&error);
+    }
     if let Some(signal) = finished.stopped_by {
         return Err(Failure::Stopped {
             signal,
             resume: Some(format!("tuner run --resume {}", finished.dir.display())),
         });
+    }
+    if let Some(cut) = &finished.cut_short {
+        let r = &finished.results;
+        errln(&format!(
+            "{cut}: {} of {} runs are in the report, which says what is missing; `tuner run --resume {}` finishes the run",
+            r.runs.len(),
+            r.scheduled_total(),
+            finished.dir.display()
+        ));
     }
     if failed > 0 {
         return Err(Failure::Other(anyhow::anyhow!(
@@ -184,6 +277,55 @@ fn compare_with_baseline(
     outln(&format!("compare: {}", md.display()));
     publish(&report, None)?;
     gate(&report, judging.fail_on)
+}
+
+/// `tuner merge`: joins shards into `output` (a new or empty folder), writes
+/// its results and report, and fails (exit 1, after writing) when shards
+/// or processes are missing.
+pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), Failure> {
+    let merged = crate::shards::merge(inputs).map_err(Failure::Usage)?;
+    let results_path = output.join("results.json");
+    if results_path.exists() {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "{} holds a results.json already: merge into a new folder",
+            output.display()
+        )));
+    }
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    if let Some(from) = &merged.profiles_from {
+        crate::shards::copy_profiles(from, output).with_context(|| {
+            format!(
+                "copying the profiles of {} to {}",
+                from.display(),
+                output.display()
+            )
+        })?;
+    }
+    let r = &merged.results;
+    r.save(&results_path)
+        .with_context(|| format!("writing {}", results_path.display()))?;
+    crate::report::write(output, r)?;
+    for w in &merged.warnings {
+        errln(&format!("warning: {w}"));
+    }
+    let info = r.merged.as_ref().expect("merged results say so");
+    let total = r.scheduled_total();
+    outln(&format!(
+        "merged {} of {} shards ({} of {total} runs, {} machines): {}",
+        info.sources.len(),
+        info.count,
+        r.runs.len(),
+        info.machines().len(),
+        results_path.display()
+    ));
+    outln(&format!("report: {}", output.join("report.md").display()));
+    if r.runs.len() < total {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "the merged run is incomplete: {} of {total} scheduled processes are missing",
+            total - r.runs.len()
+        )));
+    }
+    Ok(())
 }
 
 pub fn report(path: &Path) -> Result<(), Failure> {

@@ -144,6 +144,7 @@ pub fn record(point: usize, process: usize, seq: usize, outcome: Outcome) -> Run
         wall_ms: 1.0,
         max_rss_kib: 1024,
         outcome,
+        machine: None,
     }
 }
 
@@ -176,6 +177,11 @@ fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Resu
         profiling: Default::default(),
         warnings: Vec::new(),
         interrupted: None,
+        shard: None,
+        machine: None,
+        merged: None,
+        planning: None,
+        elapsed_s: None,
     }
 }
 

@@ -104,6 +104,7 @@ pub mod compare;
 pub mod config;
 pub(crate) mod console;
 pub mod environment;
+pub mod estimate;
 pub mod exit;
 pub mod export;
 // Test fixtures load tuner's catalog, so a harness built without it
@@ -119,6 +120,7 @@ pub mod protocol;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod shards;
 pub mod stats;
 pub mod worker;
 

@@ -137,6 +137,14 @@ pub fn schedule(points: usize, processes: u32, seed: u64) -> Vec<Slot> {
     order
 }
 
+/// The block of `count` contiguous, near-equal blocks of a matrix of
+/// `points` points that `point` falls in (0-based): the split of
+/// `--shard-by points`, which keeps neighbours in matrix order (points
+/// differing only in the last axes) on one machine.
+pub fn point_block(point: usize, points: usize, count: u32) -> u32 {
+    (point as u64 * u64::from(count) / points.max(1) as u64) as u32
+}
+
 /// The baseline point: the one matching the configured selection, with
 /// unnamed axes at their first value. `None` when everything matching was
 /// excluded.
@@ -214,6 +222,13 @@ mod tests {
         }
         assert_eq!(order, schedule(5, 3, 42));
         assert_ne!(order, schedule(5, 3, 43));
+    }
+
+    #[test]
+    fn point_blocks_are_contiguous_and_near_equal() {
+        let blocks: Vec<u32> = (0..10).map(|p| point_block(p, 10, 3)).collect();
+        assert_eq!(blocks, [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]);
+        assert!((0..7).all(|p| point_block(p, 7, 7) == p as u32));
     }
 
     #[test]

@@ -208,6 +208,7 @@ fn cpu_per_op_covers_the_timed_run_not_the_reset() {
         wall_ms: 0.0,
         max_rss_kib: 0,
         outcome: tuner::results::Outcome::Ok(out.clone()),
+        machine: None,
     };
     let metrics = tuner::analysis::ProcessMetrics::of(&record).unwrap();
     assert!((metrics.cpu_ns_per_op / 1e3 - timed_us).abs() < 1e-9);

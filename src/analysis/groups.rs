@@ -3,6 +3,15 @@
 //! baseline (the configured baseline's knob settings with the group's
 //! parameters), its fastest point, and the points not shown slower than
 //! the fastest.
+//!
+//! In results merged from shards whose processes ran on several machines,
+//! a point is compared with its baseline within each machine both ran on,
+//! and the machines combined (`stats::compare_blocked`, van Elteren), so a
+//! machine's offset neither reads as a change nor widens the interval;
+//! points that share no machine are compared pooled and marked
+//! confounded.
+
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -22,6 +31,17 @@ pub enum BaselineState {
     Failed,
     /// The matrix has no point with the baseline's settings for this group.
     Absent,
+}
+
+/// How a comparison with the baseline treated the machines its processes
+/// ran on (results merged from shards on several machines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MachineBlocks {
+    /// Compared within each of this many machines, then combined.
+    Blocked(usize),
+    /// The two points ran on no machine in common: their difference may
+    /// be the machines'.
+    Confounded,
 }
 
 /// Points doing the same work.
@@ -118,6 +138,7 @@ pub(super) fn compare(
 ) -> (Family, Family) {
     let mut vs_baseline = Vec::new();
     let mut tie_tests = 0;
+    let machines = machines_by_seq(results);
     for g in groups.iter_mut() {
         g.baseline = group_baseline(results, g);
         g.baseline_state = match g.baseline {
@@ -126,15 +147,16 @@ pub(super) fn compare(
             Some(_) => BaselineState::Failed,
         };
         if let Some(b) = g.baseline.filter(|&b| points[b].succeeded() > 0) {
-            for &id in g
+            let heads: Vec<usize> = g
                 .points
                 .iter()
-                .filter(|&&id| id != b && points[id].succeeded() > 0)
-            {
-                if let Ok(c) =
-                    stats::compare(&points[b].process_ns(), &points[id].process_ns(), settings)
-                {
+                .copied()
+                .filter(|&id| id != b && points[id].succeeded() > 0)
+                .collect();
+            for id in heads {
+                if let Ok((c, blocks)) = against(&points[b], &points[id], &machines, settings) {
                     vs_baseline.push((id, c));
+                    points[id].machines = blocks;
                 }
             }
         }
@@ -159,4 +181,142 @@ pub(super) fn compare(
         points[id].vs_baseline = Some(c);
     }
     (baseline_family, Family { size: tie_tests })
+}
+
+/// Each run's machine by its place in the run order; empty when every
+/// process ran on one machine (or none says where).
+fn machines_by_seq(results: &Results) -> HashMap<usize, &str> {
+    let map: HashMap<usize, &str> = results
+        .runs
+        .iter()
+        .filter_map(|r| Some((r.seq, results.machine_of(r)?)))
+        .collect();
+    let mut distinct: Vec<&str> = map.values().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() > 1 {
+        map
+    } else {
+        HashMap::new()
+    }
+}
+
+/// `head` against `base`: within machines when they ran on several
+/// (`machines` not empty), pooled otherwise.
+fn against(
+    base: &PointAnalysis,
+    head: &PointAnalysis,
+    machines: &HashMap<usize, &str>,
+    settings: &CompareSettings,
+) -> Result<(Comparison, Option<MachineBlocks>), stats::StatsError> {
+    let pooled = stats::compare(&base.process_ns(), &head.process_ns(), settings)?;
+    if machines.is_empty() {
+        return Ok((pooled, None));
+    }
+    let mut by_machine: BTreeMap<&str, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for (side, point) in [(0, base), (1, head)] {
+        for m in &point.processes {
+            let machine = machines.get(&m.seq).copied().unwrap_or("");
+            let entry = by_machine.entry(machine).or_default();
+            if side == 0 {
+                &mut entry.0
+            } else {
+                &mut entry.1
+            }
+            .push(m.ns_per_op);
+        }
+    }
+    let blocks: Vec<(&[f64], &[f64])> = by_machine
+        .values()
+        .map(|(b, h)| (b.as_slice(), h.as_slice()))
+        .collect();
+    if !blocks.iter().any(|(b, h)| !b.is_empty() && !h.is_empty()) {
+        return Ok((pooled, Some(MachineBlocks::Confounded)));
+    }
+    let blocked = stats::compare_blocked(&blocks, settings)?;
+    let used = blocked.blocks;
+    Ok((
+        with_blocked(pooled, blocked),
+        Some(MachineBlocks::Blocked(used)),
+    ))
+}
+
+/// The pooled comparison's summaries with the blocked change, p-value
+/// and verdict: the test keeps its pooled `U` and carries van Elteren's
+/// p, which Holm's correction then adjusts with the rest.
+fn with_blocked(mut c: Comparison, b: stats::BlockedComparison) -> Comparison {
+    c.change = b.change;
+    c.verdict = b.verdict;
+    c.p_adjusted = b.p_adjusted;
+    c.notes = b.notes;
+    match (c.test.as_mut(), b.p) {
+        (Some(test), Some(p)) => {
+            test.p = p;
+            test.method = match b.method {
+                stats::BlockedMethod::VanElterenExact => stats::PMethod::Exact,
+                _ => stats::PMethod::Normal,
+            };
+        }
+        (_, None) => c.test = None,
+        (None, Some(_)) => {}
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+
+    const SPIN: &str = "[experiment]\nworkload = \"selfcheck\"\n[params]\nvariant = \"spin\"\nsteps = 10\n[matrix]\nthreads = [1, 2]\n[measure]\nprocesses = 8\nseed = 1\n";
+
+    /// Point 1 is 2% slower than point 0; processes 0-3 ran on machine
+    /// `a`, 4-7 on `b`, which is 30% slower, with some noise.
+    fn merged(split: bool) -> Results {
+        let mut r = fixtures::results_by(SPIN, |p| if p.id == 0 { 1000.0 } else { 1020.0 }, |_| 1);
+        for run in &mut r.runs {
+            let on_b = if split {
+                run.point == 1
+            } else {
+                run.process >= 4
+            };
+            run.machine = Some(if on_b { "b" } else { "a" }.into());
+            let noise = 1.0 + 0.002 * f64::from(run.process % 4);
+            let slow = if on_b { 1.3 } else { 1.0 };
+            if let crate::results::Outcome::Ok(out) = &mut run.outcome {
+                for s in &mut out.samples {
+                    s.ns = (s.ns as f64 * slow * noise).round() as u64;
+                }
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn a_machines_offset_is_blocked_out_not_pooled_in() {
+        let r = merged(false);
+        let a = crate::analysis::Analysis::of(&r, &CompareSettings::default());
+        let p = &a.points[1];
+        assert_eq!(p.machines, Some(MachineBlocks::Blocked(2)));
+        let c = p.vs_baseline.as_ref().unwrap();
+        assert!((c.change.pct - 2.0).abs() < 0.3, "{}", c.change);
+        // Pooled, machine b's 30% would spread the interval over tens of
+        // percent; within machines it stays near the 2%.
+        let ci = c.change.ci.unwrap();
+        assert!(ci.hi - ci.lo < 2.0, "{ci:?}");
+        assert_eq!(c.verdict, stats::Verdict::Slower);
+        // The same processes on one machine: no blocks.
+        let mut one = r.clone();
+        one.runs.iter_mut().for_each(|x| x.machine = None);
+        let a = crate::analysis::Analysis::of(&one, &CompareSettings::default());
+        assert_eq!(a.points[1].machines, None);
+    }
+
+    #[test]
+    fn points_on_different_machines_are_marked_confounded() {
+        let a = crate::analysis::Analysis::of(&merged(true), &CompareSettings::default());
+        assert_eq!(a.points[1].machines, Some(MachineBlocks::Confounded));
+        // The machines' 30% shows as the points' difference: hence the mark.
+        assert!(a.points[1].vs_baseline.as_ref().unwrap().change.pct > 25.0);
+    }
 }

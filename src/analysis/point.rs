@@ -27,13 +27,18 @@ pub struct PointAnalysis {
     /// Each successful process, in run order.
     pub processes: Vec<ProcessMetrics>,
     pub failures: Vec<FailedProcess>,
-    /// Processes the plan scheduled that never ran (an interrupted run).
+    /// Processes the plan (or the shard's share of it) scheduled that
+    /// never ran: an interrupted run, a missing shard.
     pub missing: u32,
     /// ns/op across processes; `None` without a successful process.
     pub time: Option<Summary>,
     /// Against the group's baseline (not for the baseline itself), with
     /// Holm's correction over every such comparison in the run.
     pub vs_baseline: Option<Comparison>,
+    /// How `vs_baseline` treated machines, when the processes ran on
+    /// several (results merged from shards).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machines: Option<super::groups::MachineBlocks>,
     pub allocs_per_op: Option<ExactValue>,
     pub bytes_per_op: Option<ExactValue>,
     /// Medians over processes.
@@ -76,13 +81,10 @@ impl PointAnalysis {
         PointAnalysis {
             id,
             group,
-            missing: results
-                .plan
-                .measure
-                .processes
-                .saturating_sub(runs.len() as u32),
+            missing: results.scheduled_of(id).saturating_sub(runs.len() as u32),
             time: Summary::of(&ns).ok(),
             vs_baseline: None,
+            machines: None,
             allocs_per_op: ExactValue::of(&values(|m| m.allocs_per_op)).ok(),
             bytes_per_op: ExactValue::of(&values(|m| m.bytes_per_op)).ok(),
             peak_live_bytes: median(&values(|m| m.peak_live_bytes)),

@@ -42,6 +42,8 @@ pub const MIN_SAMPLE_TIME: DurationRange =
     range(Duration::from_micros(100), Duration::from_secs(60));
 /// A worker cannot start, warm up and sample in less than 100 ms.
 pub const TIMEOUT: DurationRange = range(Duration::from_millis(100), Duration::from_secs(86_400));
+/// A budget below a second cannot fit one worker; a week is a lot of runs.
+pub const BUDGET: DurationRange = range(Duration::from_secs(1), Duration::from_secs(7 * 86_400));
 pub const PROFILE_DURATION: DurationRange =
     range(Duration::from_millis(1), Duration::from_secs(600));
 

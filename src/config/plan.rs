@@ -81,6 +81,14 @@ pub struct MeasureSettings {
     /// RLIMIT_AS before exec): a run that needs more fails as out of memory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<u64>,
+    /// How long the whole run may take: fewer processes per point are
+    /// planned to fit it, and no run starts that would end past it.
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub budget: Option<Duration>,
 }
 
 impl Default for MeasureSettings {
@@ -93,6 +101,7 @@ impl Default for MeasureSettings {
             timeout: Duration::from_secs(60),
             seed: 0,
             memory_limit: None,
+            budget: None,
         }
     }
 }

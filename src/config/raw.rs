@@ -52,6 +52,7 @@ pub struct RawMeasure {
     pub timeout: Option<Spanned<String>>,
     pub seed: Option<u64>,
     pub memory_limit: Option<Spanned<String>>,
+    pub budget: Option<Spanned<String>>,
 }
 
 #[derive(Default, Deserialize)]

@@ -424,6 +424,7 @@ impl Checker<'_> {
                 .memory_limit
                 .map(|s| self.byte_size(s, "measure.memory_limit"))
                 .transpose()?,
+            budget: m.budget.map(|s| self.budget(s)).transpose()?,
         };
         // Every process warms up and takes its samples before it can end.
         let least = measure.warmup + measure.min_sample_time * measure.samples;
@@ -439,6 +440,11 @@ impl Checker<'_> {
             ));
         }
         Ok(measure)
+    }
+
+    /// `[measure] budget`: a duration such as "20m".
+    fn budget(&self, s: Spanned<String>) -> Result<Duration> {
+        self.duration(Some(s), "measure.budget", Duration::ZERO, bounds::BUDGET)
     }
 
     /// A size such as "512MiB" or "2GiB", at least 1 MiB.
@@ -611,6 +617,23 @@ mod tests {
         assert_eq!(plan.axes[6], Axis::Allocator(vec![AllocatorName::System]));
         assert_eq!(plan.measure.processes, 7);
         assert_eq!(plan.report.dir, Path::new("reports"));
+    }
+
+    #[test]
+    fn a_budget_is_a_duration_longer_than_zero() {
+        let plan = parse(&format!("{HEAD}[measure]\nbudget = \"20m\"\n")).unwrap();
+        assert_eq!(plan.measure.budget, Some(Duration::from_secs(1200)));
+        assert_eq!(parse(HEAD).unwrap().measure.budget, None);
+        for (bad, says) in [
+            ("0s", "must be from 1s to 7days"),
+            ("soon", "is not a duration"),
+        ] {
+            let e = error(&format!("{HEAD}[measure]\nbudget = \"{bad}\"\n")).to_string();
+            assert!(
+                e.starts_with("t.toml:4:") && e.contains("measure.budget") && e.contains(says),
+                "{e}"
+            );
+        }
     }
 
     #[test]

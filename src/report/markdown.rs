@@ -111,6 +111,9 @@ impl<'a> Report<'a> {
         if let Some(why) = &r.interrupted {
             let _ = writeln!(out, "**⚠ Stopped before the end:** {why}.\n");
         }
+        for note in crate::shards::notes::header_notes(r) {
+            let _ = writeln!(out, "{note}\n");
+        }
         let missing = self.cx.analysis.missing();
         if missing > 0 {
             let points: Vec<String> = self
@@ -123,10 +126,10 @@ impl<'a> Report<'a> {
                 .collect();
             let _ = writeln!(
                 out,
-                "**⚠ Incomplete run:** {missing} of {} scheduled processes never ran: {}. \
-                 Resume it with `tuner run --resume <run folder>`.\n",
-                r.points.len() * m.processes as usize,
-                points.join(", ")
+                "**⚠ Incomplete run:** {missing} of {} scheduled processes never ran: {}. {}\n",
+                r.scheduled_total(),
+                points.join(", "),
+                crate::shards::notes::missing_advice(r)
             );
         }
         if let Some(file) = self.comparison {
@@ -336,7 +339,14 @@ impl<'a> Report<'a> {
                 _ if self.is_group_baseline(p) => "(baseline)".to_string(),
                 Some(c) => {
                     let level = c.change.ci.map(|ci| achieved(&ci, change_level));
-                    format!("{}{} {}", c.change, level.unwrap_or_default(), c.verdict)
+                    let confounded = p.machines == Some(crate::analysis::MachineBlocks::Confounded);
+                    let mark = if confounded { " ⚠ confounded" } else { "" };
+                    format!(
+                        "{}{} {}{mark}",
+                        c.change,
+                        level.unwrap_or_default(),
+                        c.verdict
+                    )
                 }
                 None => "–".into(),
             };

@@ -99,6 +99,7 @@ mod tests {
             wall_ms: 1.0,
             max_rss_kib: 1,
             outcome: Outcome::Ok(crate::fixtures::output(5.0, 1)),
+            machine: None,
         }
     }
 

@@ -13,12 +13,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Plan;
 use crate::environment::Environment;
-use crate::matrix::Point;
+use crate::estimate::Planning;
+use crate::matrix::{Point, Slot};
 use crate::profile::Profiling;
 use crate::protocol::RunOutput;
+use crate::shards::{MergeInfo, Shard};
 
 pub use journal::{Journal, JOURNAL_FILE};
 pub use load::{Form, LoadError, MAX_RESULTS_BYTES};
+
+/// The slots of `plan`'s schedule (of a matrix of `points` points) that
+/// `shard` runs (all of them without one), with their places in it.
+pub fn share(plan: &Plan, points: usize, shard: Option<Shard>) -> Vec<(usize, Slot)> {
+    let m = &plan.measure;
+    crate::matrix::schedule(points, m.processes, m.seed)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, s)| shard.is_none_or(|shard| shard.owns(*s, points)))
+        .collect()
+}
 
 /// The version of [`Results`]' layout; bump it when a field changes meaning.
 pub const SCHEMA: u32 = 1;
@@ -96,6 +109,10 @@ pub struct RunRecord {
     /// Peak resident set of the whole process (wait4), in KiB.
     pub max_rss_kib: u64,
     pub outcome: Outcome,
+    /// The machine the process ran on, in results merged from shards
+    /// (`None`: the results' own [`Results::machine`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
 }
 
 impl RunRecord {
@@ -135,11 +152,58 @@ pub struct Results {
     /// what stopped it and how far it got. `tuner run --resume` finishes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// The share of the schedule this run holds (`tuner run --shard`);
+    /// `None`: all of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// The machine the run was measured on (host name and hashed machine
+    /// id, or `--machine`); `None` in merged results and older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
+    /// Set in results merged from shards: where each shard came from, and
+    /// the shards missing or given twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<MergeInfo>,
+    /// The cost estimate the run started with, and the processes a budget
+    /// fitted to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planning: Option<Planning>,
+    /// Seconds from the run's start to its results being saved (the last
+    /// session's, for a resumed run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elapsed_s: Option<f64>,
 }
 
 impl Results {
     pub fn runs_of(&self, point: usize) -> impl Iterator<Item = &RunRecord> {
         self.runs.iter().filter(move |r| r.point == point)
+    }
+
+    /// The slots these results are meant to hold, with their places in the
+    /// run order: the plan's whole schedule, or the shard's share of it.
+    pub fn scheduled(&self) -> Vec<(usize, Slot)> {
+        share(&self.plan, self.points.len(), self.shard)
+    }
+
+    /// Processes of `point` these results are meant to hold.
+    pub fn scheduled_of(&self, point: usize) -> u32 {
+        let processes = self.plan.measure.processes;
+        match self.shard {
+            None => processes,
+            Some(s) => s.processes_of(point, self.points.len(), processes),
+        }
+    }
+
+    /// Processes these results are meant to hold, over all points.
+    pub fn scheduled_total(&self) -> usize {
+        (0..self.points.len())
+            .map(|p| self.scheduled_of(p) as usize)
+            .sum()
+    }
+
+    /// The machine `run` was measured on, if recorded.
+    pub fn machine_of<'a>(&'a self, run: &'a RunRecord) -> Option<&'a str> {
+        run.machine.as_deref().or(self.machine.as_deref())
     }
 
     /// Writes the results to `path` atomically: a reader (or a kill)

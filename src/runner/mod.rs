@@ -3,6 +3,8 @@
 //! Workers die with the runner, never outlive their timeout, and leave no
 //! scratch files (`child`, `scratch`); Ctrl-C saves what was measured
 //! (`interrupt`) and `--resume` carries a stopped run on ([`resume()`]).
+//! A [`Batch`] narrows a run to a shard and bounds it by a budget or the
+//! first failure.
 
 mod capture;
 mod child;
@@ -17,7 +19,8 @@ mod spawn;
 
 pub(crate) use classify::EXIT_PROTOCOL_MISMATCH;
 pub use interrupt::Interrupt;
+pub use profiles::passes as profile_passes;
 pub use progress::ProgressMode;
 pub use resume::{resume, Resumable};
-pub use run::{run, Finished, Session};
+pub use run::{run, Batch, CutShort, Finished, Session};
 pub use spawn::WorkerExe;

@@ -134,6 +134,7 @@ mod tests {
             wall_ms: 1.0,
             max_rss_kib: 1,
             outcome: crate::results::Outcome::Ok(crate::fixtures::output(1.0, 1)),
+            machine: None,
         }
     }
 

@@ -3,9 +3,17 @@
 //! result before the next starts, run the profiling passes, then save the
 //! results (the caller renders the report from them). A run stopped by a
 //! signal saves what it has and says so; [`super::resume`] carries it on.
+//!
+//! A [`Batch`] narrows and bounds the run: a shard runs only its share of
+//! the schedule (every run keeps its place in the whole schedule, so
+//! shards merge by it); a deadline (`--budget`) does not start a run it
+//! expects to end past it, and `--fail-fast` stops after the first failed
+//! run. Both end the run as a signal does: what was measured is saved,
+//! the results say why they are short, and `--resume` can finish them.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
@@ -14,9 +22,11 @@ use super::progress::{Progress, ProgressMode};
 use super::scratch::ScratchRoot;
 use super::spawn::{execute, Launcher, WorkerExe};
 use crate::config::Plan;
+use crate::estimate::{Estimate, Planning};
 use crate::matrix;
 use crate::protocol::{RunSpec, PROTOCOL_VERSION};
-use crate::results::{Journal, Results, JOURNAL_FILE, SCHEMA};
+use crate::results::{Journal, Results, RunRecord, JOURNAL_FILE, SCHEMA};
+use crate::shards::Shard;
 
 /// Where a run's files are, and whether a signal stopped it.
 pub struct Finished {
@@ -24,6 +34,8 @@ pub struct Finished {
     pub results: Results,
     /// The signal that stopped the run before its end, if one did.
     pub stopped_by: Option<i32>,
+    /// The budget or `--fail-fast` that ended the run early, if one did.
+    pub cut_short: Option<CutShort>,
 }
 
 /// What running takes besides the plan.
@@ -31,6 +43,33 @@ pub struct Session<'a> {
     pub exe: &'a WorkerExe,
     pub interrupt: &'a Interrupt,
     pub mode: ProgressMode,
+    pub batch: Batch,
+}
+
+/// How a run is narrowed and bounded: its shard, its machine, its deadline.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    /// Run only this share of the schedule.
+    pub shard: Option<Shard>,
+    /// The machine's name to record (`None`: this machine's identity).
+    pub machine: Option<String>,
+    /// The estimate the run starts from (and the processes a budget fitted).
+    pub planning: Option<Planning>,
+    /// The estimate's per-point costs, to keep to the deadline.
+    pub estimate: Option<Estimate>,
+    /// Start no run expected to end past this (`--budget`).
+    pub deadline: Option<(Instant, Duration)>,
+    /// Stop after the first failed run.
+    pub fail_fast: bool,
+}
+
+/// Why a run ended before its schedule did, other than a signal.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CutShort {
+    /// The next run would have ended past the budget.
+    Budget(Duration),
+    /// A run failed and `--fail-fast` was given.
+    FailFast,
 }
 
 /// Runs every point of `plan`, then its profiling passes, and writes
@@ -47,9 +86,22 @@ pub fn run(
         "{}: every point of the matrix is excluded",
         config_path.display()
     );
+    if let Some(shard) = session.batch.shard {
+        shard.check(points.len(), plan.measure.processes)?;
+    }
+    let machine = crate::shards::machine::identity(session.batch.machine.as_deref())?;
     let environment = crate::environment::capture(config_path);
     let parent = plan.report.dir.join(&plan.name);
-    let (dir, run_id) = crate::fsio::create_unique_dir(&parent, &run_id(&environment.date))
+    let name = match session.batch.shard {
+        Some(s) => format!(
+            "{}-shard-{}of{}",
+            run_id(&environment.date),
+            s.index,
+            s.count
+        ),
+        None => run_id(&environment.date),
+    };
+    let (dir, run_id) = crate::fsio::create_unique_dir(&parent, &name)
         .with_context(|| format!("creating a run folder in {}", parent.display()))?;
     let results = Results {
         schema: SCHEMA,
@@ -66,6 +118,11 @@ pub fn run(
         profiling: Default::default(),
         warnings: Vec::new(),
         interrupted: None,
+        shard: session.batch.shard,
+        machine: Some(machine),
+        merged: None,
+        planning: session.batch.planning.clone(),
+        elapsed_s: None,
     };
     let journal_path = dir.join(JOURNAL_FILE);
     let journal = Journal::create(&journal_path, &results)
@@ -80,6 +137,7 @@ pub(super) fn carry_on(
     mut journal: Journal,
     session: &Session,
 ) -> anyhow::Result<Finished> {
+    let started = Instant::now();
     let scratch = ScratchRoot::create().context("creating the scratch root")?;
     session
         .interrupt
@@ -89,16 +147,35 @@ pub(super) fn carry_on(
         scratch: &scratch,
         interrupt: session.interrupt,
     };
-    let mut complete = timed_runs(&mut results, &mut journal, &dir, &launcher, session.mode)?;
-    if complete {
+    // A run resumed on another machine records it on each new run.
+    let here = crate::shards::machine::identity(session.batch.machine.as_deref())?;
+    let elsewhere = (results.machine.as_deref() != Some(here.as_str())).then_some(here);
+    let timed = timed_runs(
+        &mut results,
+        (&mut journal, &dir),
+        &launcher,
+        session,
+        elsewhere.as_deref(),
+    )?;
+    let mut complete = timed == Timed::All;
+    if complete && profiles_here(&results, &session.batch) {
         // Profiles come from processes of their own, after every timed run.
         let (profiling, all) = super::profiles::run(&results, &dir, &launcher, session.mode);
         results.profiling = profiling;
         complete = all;
     }
     let stopped_by = session.interrupt.signal().filter(|_| !complete);
-    results.interrupted = stopped_by.map(|s| stopped(&results, s));
+    let cut_short = match timed {
+        Timed::Cut(why) if stopped_by.is_none() => Some(why),
+        _ => None,
+    };
+    results.interrupted = match (stopped_by, &cut_short) {
+        (Some(s), _) => Some(stopped(&results, &format!("stopped by {}", signal_name(s)))),
+        (None, Some(why)) => Some(stopped(&results, &why.to_string())),
+        (None, None) => None,
+    };
     results.runs.sort_by_key(|r| r.seq);
+    results.elapsed_s = Some(started.elapsed().as_secs_f64());
     let results_path = dir.join("results.json");
     results
         .save(&results_path)
@@ -109,32 +186,80 @@ pub(super) fn carry_on(
         dir,
         results,
         stopped_by,
+        cut_short,
     })
 }
 
-/// Runs, in schedule order, every slot the journal lacks; whether all ran.
+impl std::fmt::Display for CutShort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CutShort::Budget(budget) => write!(
+                f,
+                "stopped at the budget of {}: the next run would have ended past it",
+                humantime::format_duration(*budget)
+            ),
+            CutShort::FailFast => write!(f, "stopped at the first failed run (--fail-fast)"),
+        }
+    }
+}
+
+/// Whether the timed runs all ran, or what stopped them.
+#[derive(Debug, PartialEq)]
+enum Timed {
+    All,
+    Signal,
+    Cut(CutShort),
+}
+
+/// The profiling passes run once per run: in the first shard of a
+/// sharded one (`merge` takes them from there), and only when the budget
+/// leaves room for them.
+fn profiles_here(results: &Results, batch: &Batch) -> bool {
+    // The results' shard, not the batch's: a resumed shard has it there only.
+    if results.shard.is_some_and(|s| s.index != 1) {
+        return false;
+    }
+    match (&batch.deadline, &batch.estimate) {
+        (Some((deadline, _)), Some(e)) if e.profiling > 0.0 => {
+            let fits = Instant::now() + Duration::from_secs_f64(e.profiling) <= *deadline;
+            if !fits && !crate::runner::profile_passes(&results.plan).is_empty() {
+                crate::console::errln(
+                    "the profiling passes do not fit in what is left of the budget: skipped",
+                );
+            }
+            fits
+        }
+        _ => true,
+    }
+}
+
+/// Runs, in schedule order, every slot of the run's share that the
+/// journal lacks, until a signal, the deadline or a failure (with
+/// `--fail-fast`) stops it.
 fn timed_runs(
     results: &mut Results,
-    journal: &mut Journal,
-    dir: &Path,
+    (journal, dir): (&mut Journal, &Path),
     launcher: &Launcher,
-    mode: ProgressMode,
-) -> anyhow::Result<bool> {
+    session: &Session,
+    elsewhere: Option<&str>,
+) -> anyhow::Result<Timed> {
     let plan = results.plan.clone();
-    let order = matrix::schedule(
-        results.points.len(),
-        plan.measure.processes,
-        plan.measure.seed,
-    );
     let done: HashSet<(usize, u32)> = results.runs.iter().map(|r| (r.point, r.process)).collect();
+    let share = results.scheduled();
     let varying = matrix::varying_axes(&plan.axes);
-    let mut progress = Progress::new(mode, order.len());
+    let mut progress = Progress::new(session.mode, share.len());
     progress.skip(done.len());
-    let todo = order
+    let todo = share
         .iter()
-        .enumerate()
         .filter(|(_, s)| !done.contains(&(s.point, s.process)));
-    for (seq, slot) in todo {
+    for &(seq, slot) in todo {
+        if let Some((deadline, budget)) = session.batch.deadline {
+            let expected = expected_s(&session.batch, &results.runs, slot);
+            if Instant::now() + Duration::from_secs_f64(expected) > deadline {
+                progress.finish();
+                return Ok(Timed::Cut(CutShort::Budget(budget)));
+            }
+        }
         let point = &results.points[slot.point];
         let label = point.label(&varying);
         progress.starting(&label);
@@ -143,33 +268,55 @@ fn timed_runs(
             None => execute(launcher, spec, slot.process, seq),
             Some(_) => None,
         };
-        let Some(record) = record else {
+        let Some(mut record) = record else {
             progress.finish();
-            return Ok(false);
+            return Ok(Timed::Signal);
         };
+        record.machine = elsewhere.map(str::to_string);
         journal
             .append(&record)
             .with_context(|| format!("appending to {}", dir.join(JOURNAL_FILE).display()))?;
         progress.finished(&label, &record);
+        let failed = record.output().is_none();
         results.runs.push(record);
+        if failed && session.batch.fail_fast {
+            progress.finish();
+            return Ok(Timed::Cut(CutShort::FailFast));
+        }
     }
     progress.finish();
-    Ok(true)
+    Ok(Timed::All)
+}
+
+/// Seconds the run of `slot` is expected to take: the estimate, or what
+/// the point's runs so far took when that is more (an estimate from the
+/// floor knows nothing of slow operations).
+fn expected_s(batch: &Batch, runs: &[RunRecord], slot: matrix::Slot) -> f64 {
+    let estimated = batch.estimate.as_ref().map_or(0.0, |e| e.slot_s(slot));
+    let seen: Vec<f64> = runs
+        .iter()
+        .filter(|r| r.point == slot.point)
+        .map(|r| r.wall_ms / 1e3)
+        .collect();
+    let observed = if seen.is_empty() {
+        0.0
+    } else {
+        crate::analysis::metrics::median(&seen)
+            + batch.estimate.as_ref().map_or(0.0, |e| e.overhead)
+    };
+    estimated.max(observed)
 }
 
 /// `stopped by SIGINT (Ctrl-C) after 12 of 36 runs`.
-fn stopped(results: &Results, signal: i32) -> String {
-    let total = results.points.len() * results.plan.measure.processes as usize;
+fn stopped(results: &Results, why: &str) -> String {
+    let total = results.scheduled_total();
     let done = results.runs.len();
     let during = if done == total {
         " (during the profiling passes)"
     } else {
         ""
     };
-    format!(
-        "stopped by {} after {done} of {total} runs{during}",
-        signal_name(signal)
-    )
+    format!("{why} after {done} of {total} runs{during}")
 }
 
 /// `2026-11-27T23-59-01Z`: sortable, and safe in file names.

@@ -58,6 +58,7 @@ pub(crate) fn execute(
         wall_ms: wall.as_secs_f64() * 1e3,
         max_rss_kib,
         outcome,
+        machine: None,
     };
     match launch(launcher, &mut spec, &format!("run-{seq}")) {
         Launch::Ended(ended) => Some(record(

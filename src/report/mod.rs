@@ -112,6 +112,47 @@ mod tests {
         assert!(md.contains("more parameter sets"));
     }
 
+    /// Regression: the answer said 4.12× where the conclusions said 4.08×
+    /// for one comparison. The speed-up is derived once, from the change.
+    #[test]
+    fn one_comparison_has_one_speedup_everywhere_it_is_printed() {
+        let config = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\n\
+                      [matrix]\nthreads = [1, 2]\n[measure]\nprocesses = 8\nseed = 3\n";
+        let r = fixtures::results_by(
+            config,
+            |p| {
+                if p.variant == "v3" && p.threads == 2 {
+                    41.0e6
+                } else {
+                    169.0e6
+                }
+            },
+            |_| 1,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let md = super::render(dir.path(), &r).unwrap().markdown;
+        let analysis = crate::analysis::Analysis::of(&r, &Default::default());
+        let fastest = analysis.groups[0].fastest.unwrap();
+        let change = analysis.points[fastest]
+            .vs_baseline
+            .as_ref()
+            .unwrap()
+            .change
+            .pct;
+        let speedup = super::format::ratio(crate::analysis::speedup(change));
+        // The answer's line and the pivot's cell print the same figure.
+        let answer = md
+            .lines()
+            .find(|l| l.contains("Against the baseline"))
+            .unwrap();
+        assert!(answer.contains(&format!(", {speedup} [")), "{answer}");
+        let pivot = md
+            .lines()
+            .find(|l| l.starts_with("| v3 |") && l.contains("**"))
+            .unwrap();
+        assert!(pivot.contains(&format!("({speedup})")), "{pivot}");
+    }
+
     #[test]
     fn report_of_a_many_ops_run_with_failures_and_gaps() {
         let dir = tempfile::tempdir().unwrap();

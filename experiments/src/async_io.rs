@@ -90,6 +90,7 @@ const INFO: Info = Info {
         ..Knobs::NONE
     },
     notes: "",
+    lessons: &[],
 };
 
 impl Experiment for AsyncIo {

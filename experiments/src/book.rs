@@ -82,6 +82,7 @@ const INFO: Info = Info {
         ..Knobs::NONE
     },
     notes: "",
+    lessons: &[],
 };
 
 impl Experiment for BookExperiment {

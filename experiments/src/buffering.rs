@@ -56,6 +56,7 @@ const INFO: Info = Info {
         ..Knobs::NONE
     },
     notes: "",
+    lessons: &[],
 };
 
 impl Experiment for BufferingExperiment {

@@ -106,6 +106,7 @@ const INFO: Info = Info {
     params: PARAMS,
     knobs: Knobs::NONE,
     notes: NOTES,
+    lessons: &[],
 };
 
 impl Experiment for LazyInit {

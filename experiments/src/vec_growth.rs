@@ -70,6 +70,7 @@ const INFO: Info = Info {
     params: PARAMS,
     knobs: Knobs::NONE,
     notes: "",
+    lessons: &[],
 };
 
 impl Experiment for VecGrowth {

@@ -51,7 +51,8 @@ and the map take about 2.5 GiB at the bound)",
             max: 100_000_000,
         },
         default: ParamValue::Int(100_000),
-        help: "lookups per operation, half of them for absent keys (at most 10^8: 400 MB of queries)",
+        help:
+            "lookups per operation, half of them for absent keys (at most 10^8: 400 MB of queries)",
     },
     ParamSpec {
         name: "fxhash",

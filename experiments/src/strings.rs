@@ -50,14 +50,12 @@ const PARAMS: &[ParamSpec] = &[
             max: 1_000_000,
         },
         default: ParamValue::Int(1000),
-        help: "strings joined per operation (at most 10^6; with `piece_size` at most 1 GiB of output)",
+        help:
+            "strings joined per operation (at most 10^6; with `piece_size` at most 1 GiB of output)",
     },
     ParamSpec {
         name: "piece_size",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1024,
-        },
+        kind: ParamKind::Int { min: 1, max: 1024 },
         default: ParamValue::Int(16),
         help: "bytes per piece (at most 1 KiB: the pieces, the output and `format`'s copy \
 of it stay under 3 GiB)",

@@ -335,11 +335,19 @@ pub type Selection = &'static [(&'static str, &'static str)];
 ///   neither side names. Each such pair is one judgement (a lesson that
 ///   leaves `allocator` unnamed is judged once per allocator in the run).
 ///
-/// For each pair the report computes the change of head against base with
-/// its interval and says whether the lesson *holds* (the verdict is the
-/// one in [`Lesson::expect`]), is *reversed* (the opposite verdict) or
-/// comes out a *tie* (equivalent or inconclusive where a change was
-/// expected), and shows [`Lesson::rust_note`] whenever it does not hold.
+/// For each pair the report computes the change of head's time per
+/// operation against base's, with its interval and verdict (faster,
+/// slower, equivalent, inconclusive), and judges the lesson against
+/// [`Lesson::expect`]:
+///
+/// - *holds*: the verdict is the expected change, or equivalent when
+///   [`Expect::Tie`] is expected;
+/// - *reversed*: the verdict is the opposite change, or any change (faster
+///   or slower) when a tie is expected;
+/// - *tie*: otherwise — equivalent or inconclusive where a change was
+///   expected, inconclusive where a tie was.
+///
+/// The report shows [`Lesson::rust_note`] whenever a lesson does not hold.
 /// A run whose matrix lacks either side of a pair (a smaller config of the
 /// same workload) simply has no judgement for that lesson.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

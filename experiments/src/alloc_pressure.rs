@@ -54,7 +54,7 @@ const PARAMS: &[ParamSpec] = &[
         default: ParamValue::Int(64),
         help: "MiB of small long-lived nodes built before timing, in payload bytes (at most \
 2048: with the allocator's per-block overhead and the node index, resident memory is \
-about 1.6 times the payload, 3.3 GiB at the bound)",
+about 1.5 times the payload, 3 GiB at the bound)",
     },
     ParamSpec {
         name: "churn",
@@ -89,7 +89,7 @@ const LESSONS: &[Lesson] = &[
     Lesson {
         claim: "a collector's work grows with the live heap (GOGC); without one, a large live heap should not slow allocation",
         base: &[("variant", "boxed"), ("live_heap_mb", "0")],
-        head: &[("live_heap_mb", "256")],
+        head: &[("live_heap_mb", "128")],
         expect: Expect::Tie,
         rust_note: Some(
             "boxed never touches the live heap: a change here comes from the allocator \

@@ -214,9 +214,12 @@ fn hung_up<E>(_: E) -> io::Error {
 /// A request to the device: when it is due, and where to say it is done.
 type Job = (Instant, oneshot::Sender<()>);
 
-/// The way to the device thread; cheap to clone into every task.
+/// The way to the device thread; cheap to clone into every task. A
+/// bounded channel, whose slots are allocated once when the device starts:
+/// an unbounded one allocates a block every few dozen requests, which
+/// would blur the exact allocation counts.
 #[derive(Clone, Debug)]
-struct DeviceLine(mpsc::Sender<Job>);
+struct DeviceLine(mpsc::SyncSender<Job>);
 
 impl DeviceLine {
     /// Sends a request the device completes `latency` from now.
@@ -229,6 +232,9 @@ impl DeviceLine {
     }
 }
 
+/// Requests the device queues before an asker waits for room.
+const DEVICE_QUEUE: usize = 1024;
+
 /// A simulated device: one thread that completes each request when it is
 /// due. Every request has the same latency, so requests fall due in the
 /// order they arrive and a queue in arrival order is a queue by deadline.
@@ -240,7 +246,7 @@ struct Device {
 
 impl Device {
     fn start() -> (Device, DeviceLine) {
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (tx, rx) = mpsc::sync_channel::<Job>(DEVICE_QUEUE);
         let thread = std::thread::spawn(move || {
             for (due, done) in rx {
                 let now = Instant::now();

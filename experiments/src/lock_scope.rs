@@ -29,7 +29,7 @@ use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -311,8 +311,14 @@ fn run_producers(
     })
 }
 
+/// Lines the writer thread's channel holds before a producer waits for
+/// room. A bounded channel allocates its slots once; an unbounded one
+/// allocates a block every few dozen lines, racing producers sometimes an
+/// extra one, which would blur the exact allocation counts.
+const QUEUE: usize = 1024;
+
 fn run_channel(ranges: Vec<Range<usize>>, work: u64, log: &Log) -> io::Result<u64> {
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(QUEUE);
     std::thread::scope(|s| {
         let writer = s.spawn(move || write_received(rx, &log.device));
         let producers: Vec<_> = ranges
@@ -405,7 +411,7 @@ fn no_lock(range: Range<usize>, work: u64, log: &Log) -> io::Result<u64> {
 }
 
 /// Produces each record into its own message for the writer thread.
-fn send_records(range: Range<usize>, work: u64, tx: Sender<String>) -> io::Result<u64> {
+fn send_records(range: Range<usize>, work: u64, tx: SyncSender<String>) -> io::Result<u64> {
     for i in range {
         let mut line = String::with_capacity(64);
         format_record(i, work, &mut line);

@@ -122,8 +122,9 @@ const LESSONS: &[Lesson] = &[
         expect: Expect::Faster,
         rust_note: Some(
             "with timer waits, tokio's 1 ms timer wheel rounds each 1 ms wait up to 1-2 ms \
-while std::thread::sleep overshoots by ~50 µs: the timer decides, not the task; the \
-device = true points wait equally long on both sides",
+while std::thread::sleep overshoots by ~50 µs, so with few requests the timer decides, \
+not the task; with device = true both sides wait equally long, and the more requests, \
+the more the threads' start-up cost shows",
         ),
     },
     Lesson {

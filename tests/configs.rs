@@ -63,3 +63,83 @@ fn every_seed_experiment_has_a_config() {
         );
     }
 }
+
+/// The pairs of points a lesson compares in `points`: base and head as
+/// [`tuner::Lesson::sides`] resolves them, equal on every other axis.
+fn lesson_pairs<'p>(
+    lesson: &tuner::Lesson,
+    points: &'p [tuner::matrix::Point],
+) -> Vec<(&'p tuner::matrix::Point, &'p tuner::matrix::Point)> {
+    let owned = |side: &[(&str, &str)]| -> Vec<(String, String)> {
+        side.iter()
+            .map(|(a, v)| (a.to_string(), v.to_string()))
+            .collect()
+    };
+    let [base, head] = lesson.sides().map(|side| owned(&side));
+    let named = lesson.named_axes();
+    let held_equal = |p: &tuner::matrix::Point, q: &tuner::matrix::Point| {
+        p.coords
+            .iter()
+            .filter(|(axis, _)| !named.contains(&axis.as_str()))
+            .all(|(axis, value)| q.coord(axis) == Some(value.as_str()))
+    };
+    let mut pairs = Vec::new();
+    for p in points.iter().filter(|p| p.matches(&base)) {
+        for q in points.iter().filter(|q| q.matches(&head)) {
+            if held_equal(p, q) {
+                pairs.push((p, q));
+            }
+        }
+    }
+    pairs
+}
+
+#[test]
+fn every_lesson_has_both_of_its_points_in_its_experiments_config() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    let catalog = tuner_experiments::catalog();
+    for exp in catalog.iter() {
+        let path = dir.join(format!("{}.toml", exp.name()));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let plan = tuner::config::parse(&path, &text, &catalog).unwrap_or_else(|e| panic!("{e}"));
+        let points = tuner::matrix::expand(&plan);
+        for lesson in exp.lessons() {
+            let pairs = lesson_pairs(lesson, &points);
+            assert!(
+                !pairs.is_empty(),
+                "{}: no pair of points for \"{}\" ({:?})",
+                path.display(),
+                lesson.claim,
+                lesson.sides()
+            );
+            // Each base point is judged once: at most one head per base.
+            for (p, _) in &pairs {
+                let heads = pairs.iter().filter(|(b, _)| b.id == p.id).count();
+                assert_eq!(heads, 1, "{}: {}", path.display(), lesson.claim);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_lesson_whose_head_is_excluded_has_no_pair() {
+    let text = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"v1\", \"v2\"]\n\
+                [matrix]\nthreads = [1, 2]\nallocator = [\"system\", \"jemalloc\"]\n\
+                exclude = [{ variant = \"v1\", threads = 2, allocator = \"jemalloc\" }]\n";
+    let plan =
+        tuner::config::parse(Path::new("t.toml"), text, &tuner_experiments::catalog()).unwrap();
+    let points = tuner::matrix::expand(&plan);
+    let lesson = tuner::Lesson {
+        claim: "v1 gets slower with threads",
+        base: &[("variant", "v1"), ("threads", "1")],
+        head: &[("threads", "2")],
+        expect: tuner::Expect::Slower,
+        rust_note: None,
+    };
+    let pairs = lesson_pairs(&lesson, &points);
+    // system has its pair; jemalloc's head point was excluded.
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(pairs[0].0.coord("allocator"), Some("system"));
+    assert_eq!(pairs[0].1.coord("threads"), Some("2"));
+    assert_eq!(pairs[0].1.coord("variant"), Some("v1"));
+}

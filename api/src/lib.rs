@@ -316,6 +316,103 @@ pub struct Info {
     /// (e.g. the seed's Go figures, labelled as measured elsewhere).
     /// Conclusions are never written here: the report computes them.
     pub notes: &'static str,
+    /// The comparisons the experiment's lesson is about (see [`Lesson`]);
+    /// empty for an experiment that teaches nothing by itself.
+    pub lessons: &'static [Lesson],
+}
+
+/// An `(axis, value)` pair naming one value of a matrix axis, as a config
+/// and the report spell it: `("variant", "v1")`, `("threads", "2")`,
+/// `("allocator", "jemalloc")`, `("buffering", "buffered:64KiB")`,
+/// `("size", "1000000")` (a parameter's name and its value).
+pub type Selection = &'static [(&'static str, &'static str)];
+
+/// One comparison a lesson of the workshop makes, declared by the
+/// experiment that ports it, so the report can say whether this run's
+/// numbers bear it out.
+///
+/// A lesson names two sides, `base` and `head`, each a [`Selection`] of
+/// axis values; the report compares head's time per operation against
+/// base's. The sides resolve as [`Lesson::sides`] says:
+///
+/// - an axis one side names and the other does not takes, on that other
+///   side, the same value (`base: [variant=fresh, threads=1]`,
+///   `head: [variant=mutex_pool]` compares the two at `threads=1`);
+/// - an axis neither side names is held equal: every point of the run
+///   that matches the resolved `base` is paired with the point that
+///   matches the resolved `head` and has the same value on every axis
+///   neither side names. Each such pair is one judgement (a lesson that
+///   leaves `allocator` unnamed is judged once per allocator in the run).
+///
+/// For each pair the report computes the change of head's time per
+/// operation against base's, with its interval and verdict (faster,
+/// slower, equivalent, inconclusive), and judges the lesson against
+/// [`Lesson::expect`]:
+///
+/// - *holds*: the verdict is the expected change, or equivalent when
+///   [`Expect::Tie`] is expected;
+/// - *reversed*: the verdict is the opposite change, or any change (faster
+///   or slower) when a tie is expected;
+/// - *tie*: otherwise — equivalent or inconclusive where a change was
+///   expected, inconclusive where a tie was.
+///
+/// The report shows [`Lesson::rust_note`] whenever a lesson does not hold.
+/// A run whose matrix lacks either side of a pair (a smaller config of the
+/// same workload) simply has no judgement for that lesson.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Lesson {
+    /// The workshop's claim in one line, in its own terms.
+    pub claim: &'static str,
+    /// The point the claim starts from.
+    pub base: Selection,
+    /// The point the claim says differs from `base`, and how.
+    pub head: Selection,
+    /// What the workshop expects of head against base.
+    pub expect: Expect,
+    /// Why a Rust port may not bear the claim out, shown when the result
+    /// differs from `expect` (`None`: nothing Rust-specific to say).
+    pub rust_note: Option<&'static str>,
+}
+
+/// What a [`Lesson`] expects of its head point against its base.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    /// Head takes less time per operation than base.
+    Faster,
+    /// Head takes more time per operation than base.
+    Slower,
+    /// Neither differs from the other beyond the noise band.
+    Tie,
+}
+
+impl Lesson {
+    /// The two sides fully resolved: `base` with the values only `head`
+    /// names added, and `head` with the values only `base` names added, in
+    /// the order base names its axes, then head's own. Axes neither names
+    /// are held equal between the two (see [`Lesson`]).
+    pub fn sides(&self) -> [Vec<(&'static str, &'static str)>; 2] {
+        let complete = |own: Selection, other: Selection| {
+            let mut side: Vec<_> = own.to_vec();
+            for (axis, value) in other {
+                if !own.iter().any(|(a, _)| a == axis) {
+                    side.push((*axis, *value));
+                }
+            }
+            side
+        };
+        let base = complete(self.base, self.head);
+        let mut head = complete(self.head, self.base);
+        // The same axis order on both sides: base's, then head's own.
+        head.sort_by_key(|(a, _)| base.iter().position(|(b, _)| b == a));
+        [base, head]
+    }
+
+    /// The axes either side names: the ones that are not held equal.
+    pub fn named_axes(&self) -> Vec<&'static str> {
+        let [base, _] = self.sides();
+        base.into_iter().map(|(a, _)| a).collect()
+    }
 }
 
 /// A workload under study: its [`Info`], and how to build its workload.
@@ -350,6 +447,9 @@ impl dyn Experiment + '_ {
     }
     pub fn notes(&self) -> &'static str {
         self.info().notes
+    }
+    pub fn lessons(&self) -> &'static [Lesson] {
+        self.info().lessons
     }
 }
 
@@ -418,6 +518,35 @@ mod tests {
             .check(&ParamValue::Str("x".into()))
             .unwrap_err()
             .contains("expected an integer"));
+    }
+
+    #[test]
+    fn lesson_sides_share_the_axes_either_names() {
+        let lesson = Lesson {
+            claim: "a pool beats allocating",
+            base: &[("variant", "fresh"), ("threads", "1")],
+            head: &[("variant", "mutex_pool"), ("allocator", "mimalloc")],
+            expect: Expect::Faster,
+            rust_note: None,
+        };
+        let [base, head] = lesson.sides();
+        assert_eq!(
+            base,
+            [
+                ("variant", "fresh"),
+                ("threads", "1"),
+                ("allocator", "mimalloc")
+            ]
+        );
+        assert_eq!(
+            head,
+            [
+                ("variant", "mutex_pool"),
+                ("threads", "1"),
+                ("allocator", "mimalloc")
+            ]
+        );
+        assert_eq!(lesson.named_axes(), ["variant", "threads", "allocator"]);
     }
 
     #[test]

@@ -6,17 +6,14 @@
 //! `stack` keeps each value on the stack, as Go does when escape analysis
 //! proves it does not escape; `boxed` puts each in a `Box` that escapes
 //! (through `black_box`), as a Go value returned by pointer does: one
-//! allocation and free per item; `churn` does what `boxed` does and also
-//! replaces a random live node with a freshly allocated equal one, mixing
-//! short- and long-lived blocks the way a cache or graph under update does.
-//! Replacements keep every node's value, so all variants compute the same.
-//!
-//! The Rust twist: there is no collector, so a big live heap costs nothing
-//! until it is touched — no GOGC trade-off between heap size and GC work.
-//! What remains is the allocator's per-call cost and how it copes with
-//! frees scattered over a large, aging heap: the allocator axis matters
-//! most in `churn`. (And Rust has escape analysis of sorts: without
-//! `black_box`, LLVM may delete a `Box` that never escapes.)
+//! allocation and free per item. The next two add the live heap, one
+//! effect at a time: `read_live` is `boxed` plus reading a random live
+//! node per item (the cache misses a large heap brings, no allocation);
+//! `churn` is `boxed` plus replacing that node with a freshly allocated
+//! equal one (the same misses, plus two allocations and frees in an aged
+//! heap), the way a cache or graph under update mixes short- and
+//! long-lived blocks. Replacements keep every node's value, so all
+//! variants compute the same.
 
 use std::hash::Hasher;
 use std::hint::black_box;
@@ -25,8 +22,8 @@ use std::io;
 use rand::{Rng, SeedableRng};
 
 use tuner_api::{
-    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
-    Workload,
+    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
+    Params, Variant, Workload,
 };
 
 pub struct AllocPressure;
@@ -41,6 +38,10 @@ const VARIANTS: &[Variant] = &[
         help: "each value in an escaping Box: one allocation and free per item",
     },
     Variant {
+        name: "read_live",
+        help: "boxed, and each item also reads a random live node (cache misses, no allocation)",
+    },
+    Variant {
         name: "churn",
         help: "boxed, and each item also replaces a random live node with a fresh equal one",
     },
@@ -49,32 +50,62 @@ const VARIANTS: &[Variant] = &[
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "live_heap_mb",
-        kind: ParamKind::Int {
-            min: 0,
-            max: 16_384,
-        },
+        kind: ParamKind::Int { min: 0, max: 2048 },
         default: ParamValue::Int(64),
-        help: "MiB of small long-lived nodes built before timing (payload bytes)",
+        help: "MiB of small long-lived nodes built before timing, in payload bytes (at most \
+2048: with the allocator's per-block overhead and the node index, resident memory is \
+about 1.5 times the payload, 3 GiB at the bound)",
     },
     ParamSpec {
         name: "churn",
         kind: ParamKind::Int {
             min: 1,
-            max: 1_000_000_000,
+            max: 100_000_000,
         },
         default: ParamValue::Int(20_000),
-        help: "small values computed (and, per variant, allocated) per operation",
+        help: "small values computed (and, per variant, allocated) per operation (at most \
+10^8: 400 MB of precomputed victims)",
+    },
+];
+
+const NOTES: &str = "The Rust twist: there is no collector, so a large live heap costs \
+nothing until it is touched: no GOGC trade-off between heap size and GC work, and no \
+collector scanning the heap while the program allocates. What remains is the allocator's \
+per-call cost, the cache misses of touching a heap much larger than the caches \
+(`read_live`), and how the allocator copes with frees scattered over a large, aging heap \
+(`churn` against `read_live`), which is where the allocator axis matters most. Rust has \
+escape analysis of a sort too: without `black_box`, LLVM may delete a `Box` that never \
+escapes and keep the value in registers, which is why `boxed` hides its box from the \
+optimizer.";
+
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        claim: "a value that does not escape stays on the stack; one that escapes costs a heap allocation",
+        base: &[("variant", "boxed"), ("live_heap_mb", "0")],
+        head: &[("variant", "stack")],
+        expect: Expect::Faster,
+        rust_note: None,
+    },
+    Lesson {
+        claim: "a collector's work grows with the live heap (GOGC); without one, a large live heap should not slow allocation",
+        base: &[("variant", "boxed"), ("live_heap_mb", "0")],
+        head: &[("live_heap_mb", "128")],
+        expect: Expect::Tie,
+        rust_note: Some(
+            "boxed never touches the live heap: a change here comes from the allocator \
+(where its free lists and thread cache sit among the live blocks), not from a collector",
+        ),
     },
 ];
 
 const INFO: Info = Info {
     name: "alloc-pressure",
-    description:
-        "small values beside a large live heap: on the stack vs boxed vs boxed with live-node churn",
+    description: "small values beside a large live heap: on the stack vs boxed vs boxed + reading live nodes vs boxed + replacing them",
     variants: VARIANTS,
     params: PARAMS,
     knobs: Knobs::NONE,
-    notes: "",
+    notes: NOTES,
+    lessons: LESSONS,
 };
 
 impl Experiment for AllocPressure {
@@ -90,6 +121,7 @@ impl Experiment for AllocPressure {
         let placement = match variant {
             "stack" => Placement::Stack,
             "boxed" => Placement::Boxed,
+            "read_live" => Placement::ReadLive,
             "churn" => Placement::Churn,
             other => return Err(format!("unknown variant `{other}`")),
         };
@@ -140,7 +172,7 @@ fn live_heap(bytes: usize, seed: u64) -> LiveHeap {
     nodes
 }
 
-/// Which live node each item replaces (`churn` only); none if no heap.
+/// Which live node each item reads or replaces; none if no heap.
 fn victims(churn: usize, nodes: usize, seed: u64) -> Vec<u32> {
     if nodes == 0 {
         return Vec::new();
@@ -190,6 +222,7 @@ fn mix(mut x: u64) -> u64 {
 enum Placement {
     Stack,
     Boxed,
+    ReadLive,
     Churn,
 }
 
@@ -214,6 +247,18 @@ fn boxed(churn: usize) -> u64 {
     })
 }
 
+/// `boxed`, plus reading `live[victims[i]]` (its key and every word).
+fn with_reads(churn: usize, live: &[Box<Node>], victims: &[u32]) -> u64 {
+    (0..churn).fold(0, |acc, i| {
+        let p = black_box(Box::new(particle(i as u64)));
+        if let Some(v) = victims.get(i) {
+            let node = &live[*v as usize];
+            black_box(node.data.iter().fold(node.key, |h, x| h ^ x));
+        }
+        acc.wrapping_add(score(&p))
+    })
+}
+
 /// `boxed`, plus replacing `live[victims[i]]` with an equal new node.
 #[allow(clippy::replace_box)] // A fresh allocation per replacement is the point.
 fn with_churn(churn: usize, live: &mut [Box<Node>], victims: &[u32]) -> u64 {
@@ -232,6 +277,7 @@ impl Workload for Pressure {
         self.total = match self.placement {
             Placement::Stack => on_stack(self.churn),
             Placement::Boxed => boxed(self.churn),
+            Placement::ReadLive => with_reads(self.churn, &self.live, &self.victims),
             Placement::Churn => with_churn(self.churn, &mut self.live, &self.victims),
         };
         Ok(())
@@ -296,6 +342,7 @@ mod tests {
         let total = with_churn(100, &mut heap, &victims);
         assert_eq!(total, on_stack(100));
         assert_eq!(total, boxed(100));
+        assert_eq!(total, with_reads(100, &heap, &victims));
         assert!(heap.iter().map(|n| &**n).eq(before.iter()));
         assert_ne!(&*heap[victims[0] as usize] as *const Node, old);
     }
@@ -316,6 +363,10 @@ mod tests {
             }),
             1000
         );
+        let read = testing::allocations(|| {
+            black_box(with_reads(1000, &heap, &victims));
+        });
+        assert_eq!(read, 1000);
         let churned = testing::allocations(|| {
             black_box(with_churn(1000, &mut heap, &victims));
         });

@@ -1,30 +1,34 @@
 //! Parallel I/O, the seed's "parallelize" lesson on tokio: `tasks`
-//! simulated requests, each waiting `latency_us` (a `tokio::time::sleep`)
-//! and then parsing its response (`work` rounds of hashing).
+//! simulated requests, each waiting `latency_us` and then parsing its
+//! response (`work` rounds of hashing).
 //!
 //! `sequential` awaits one request after another; `join_all` polls them
 //! all concurrently inside one future (`futures_util::future::join_all`),
 //! so their waits overlap but their parsing shares one thread; `join_set`
 //! spawns each as a tokio task (`tokio::task::JoinSet`), so the parsing
 //! also spreads over the runtime's workers (the threads knob); `os_threads`
-//! is the synchronous alternative, a scoped thread per request with
-//! `std::thread::sleep`.
+//! is the synchronous alternative, a scoped thread per request.
 //!
-//! The Rust twist: tokio's timer wheel has 1 ms resolution, so a 100 µs
-//! "I/O" sleeps one to two milliseconds (so does a 1 ms one), while `std::thread::sleep` overshoots
-//! only by the kernel's timer slack; at sub-millisecond latencies that,
-//! not async, can decide which variant wins.
+//! Where the wait comes from is the `device` parameter. By default a timer:
+//! `tokio::time::sleep` for the async variants, `std::thread::sleep` for
+//! `os_threads`. With `device = true`, a simulated device answers instead:
+//! one thread that completes each request `latency_us` after it was sent
+//! (sleeping with `std::thread::sleep` until the oldest one is due) through
+//! a `tokio::sync::oneshot` channel, which a task awaits and a thread
+//! blocks on; every variant then waits exactly as long.
 
 use std::hash::Hasher;
 use std::io;
-use std::time::Duration;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use tuner_api::{
-    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
-    Workload,
+    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
+    Params, Variant, Workload,
 };
 
 pub struct AsyncIo;
@@ -56,7 +60,7 @@ const PARAMS: &[ParamSpec] = &[
             max: 10_000,
         },
         default: ParamValue::Int(8),
-        help: "simulated requests per operation",
+        help: "simulated requests per operation (os_threads starts a thread for each)",
     },
     ParamSpec {
         name: "latency_us",
@@ -66,6 +70,12 @@ const PARAMS: &[ParamSpec] = &[
         },
         default: ParamValue::Int(1000),
         help: "each request's wait, in µs (tokio timers round up to whole milliseconds)",
+    },
+    ParamSpec {
+        name: "device",
+        kind: ParamKind::Bool,
+        default: ParamValue::Bool(false),
+        help: "wait for a simulated device thread (µs-precise) instead of a timer",
     },
     ParamSpec {
         name: "work",
@@ -89,8 +99,42 @@ const INFO: Info = Info {
         tokio: true,
         ..Knobs::NONE
     },
-    notes: "",
+    notes: NOTES,
+    lessons: LESSONS,
 };
+
+const NOTES: &str = "The Rust twist: tokio's timer wheel has a resolution of one \
+millisecond and rounds a deadline up to the next tick, so a 1 ms `tokio::time::sleep` \
+waits between 1 and 2 ms, while `std::thread::sleep` overshoots only by the kernel's \
+timer slack (~50 µs). With timer waits (`device = false`) that, not the cost of a task \
+against a thread, decides whether tasks or threads win at sub-millisecond and \
+millisecond latencies. With `device = true` every variant waits on the same µs-precise \
+device thread, and what is left is what the lesson is about: spawning a tokio task \
+costs an allocation and a queue push, an OS thread a `clone` syscall, a stack mapping \
+and a join.";
+
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        claim:
+            "goroutines are far cheaper than threads: a task per request beats a thread per request",
+        base: &[("variant", "os_threads")],
+        head: &[("variant", "join_set")],
+        expect: Expect::Faster,
+        rust_note: Some(
+            "with timer waits, tokio's 1 ms timer wheel rounds each 1 ms wait up to 1-2 ms \
+while std::thread::sleep overshoots by ~50 µs, so with few requests the timer decides, \
+not the task; with device = true both sides wait equally long, and the more requests, \
+the more the threads' start-up cost shows",
+        ),
+    },
+    Lesson {
+        claim: "overlap independent waits instead of waiting for each in turn",
+        base: &[("variant", "sequential")],
+        head: &[("variant", "join_all")],
+        expect: Expect::Faster,
+        rust_note: None,
+    },
+];
 
 impl Experiment for AsyncIo {
     fn info(&self) -> &'static Info {
@@ -109,15 +153,18 @@ impl Experiment for AsyncIo {
             "os_threads" => Strategy::OsThreads,
             other => return Err(format!("unknown variant `{other}`")),
         };
+        let (device, line) = params.bool("device").then(Device::start).unzip();
         Ok(Box::new(Requests {
             strategy,
             request: Request {
                 latency: Duration::from_micros(params.int("latency_us") as u64),
                 work: params.int("work") as u64,
+                device: line,
             },
             tasks: params.usize("tasks") as u64,
             runtime: ctx.tokio(),
             responses: Vec::new(),
+            _device: device,
         }))
     }
 }
@@ -131,27 +178,98 @@ enum Strategy {
 }
 
 /// What every simulated request does: wait, then parse.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Request {
     latency: Duration,
     work: u64,
+    /// The device to wait for, if any; else a timer.
+    device: Option<DeviceLine>,
 }
 
 impl Request {
-    /// Request `id` on tokio: a timer wait, then the parse.
-    async fn fetch(self, id: u64) -> u64 {
-        if !self.latency.is_zero() {
-            tokio::time::sleep(self.latency).await;
+    /// Request `id` on tokio: a wait, then the parse.
+    async fn fetch(self, id: u64) -> io::Result<u64> {
+        match &self.device {
+            Some(line) => line.ask(self.latency)?.await.map_err(hung_up)?,
+            None if !self.latency.is_zero() => tokio::time::sleep(self.latency).await,
+            None => {}
         }
-        parse(id, self.work)
+        Ok(parse(id, self.work))
     }
 
     /// Request `id` on a blocking thread.
-    fn fetch_blocking(self, id: u64) -> u64 {
-        if !self.latency.is_zero() {
-            std::thread::sleep(self.latency);
+    fn fetch_blocking(self, id: u64) -> io::Result<u64> {
+        match &self.device {
+            Some(line) => line.ask(self.latency)?.blocking_recv().map_err(hung_up)?,
+            None if !self.latency.is_zero() => std::thread::sleep(self.latency),
+            None => {}
         }
-        parse(id, self.work)
+        Ok(parse(id, self.work))
+    }
+}
+
+fn hung_up<E>(_: E) -> io::Error {
+    io::Error::other("the device thread hung up")
+}
+
+/// A request to the device: when it is due, and where to say it is done.
+type Job = (Instant, oneshot::Sender<()>);
+
+/// The way to the device thread; cheap to clone into every task. A
+/// bounded channel, whose slots are allocated once when the device starts:
+/// an unbounded one allocates a block every few dozen requests, which
+/// would blur the exact allocation counts.
+#[derive(Clone, Debug)]
+struct DeviceLine(mpsc::SyncSender<Job>);
+
+impl DeviceLine {
+    /// Sends a request the device completes `latency` from now.
+    fn ask(&self, latency: Duration) -> io::Result<oneshot::Receiver<()>> {
+        let (done, answer) = oneshot::channel();
+        self.0
+            .send((Instant::now() + latency, done))
+            .map_err(hung_up)?;
+        Ok(answer)
+    }
+}
+
+/// Requests the device queues before an asker waits for room.
+const DEVICE_QUEUE: usize = 1024;
+
+/// A simulated device: one thread that completes each request when it is
+/// due. Every request has the same latency, so requests fall due in the
+/// order they arrive and a queue in arrival order is a queue by deadline.
+/// The thread ends when the last line to it is dropped; dropping the
+/// `Device` waits for that.
+struct Device {
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Device {
+    fn start() -> (Device, DeviceLine) {
+        let (tx, rx) = mpsc::sync_channel::<Job>(DEVICE_QUEUE);
+        let thread = std::thread::spawn(move || {
+            for (due, done) in rx {
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+                // The asker may have given up; nothing to do then.
+                let _ = done.send(());
+            }
+        });
+        let device = Device {
+            thread: Some(thread),
+        };
+        (device, DeviceLine(tx))
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -174,45 +292,55 @@ struct Requests {
     runtime: tokio::runtime::Handle,
     /// The last operation's responses, in request order.
     responses: Vec<u64>,
+    /// The device thread, when `device` is on. Declared after `request`,
+    /// so the line to it is dropped first and its thread can end.
+    _device: Option<Device>,
 }
 
-async fn sequential(request: Request, tasks: u64) -> Vec<u64> {
+async fn sequential(request: Request, tasks: u64) -> io::Result<Vec<u64>> {
     let mut responses = Vec::with_capacity(tasks as usize);
     for id in 0..tasks {
-        responses.push(request.fetch(id).await);
+        responses.push(request.clone().fetch(id).await?);
     }
-    responses
+    Ok(responses)
 }
 
-async fn concurrent(request: Request, tasks: u64) -> Vec<u64> {
-    join_all((0..tasks).map(|id| request.fetch(id))).await
+async fn concurrent(request: Request, tasks: u64) -> io::Result<Vec<u64>> {
+    join_all((0..tasks).map(|id| request.clone().fetch(id)))
+        .await
+        .into_iter()
+        .collect()
 }
 
 async fn spawned(request: Request, tasks: u64) -> io::Result<Vec<u64>> {
     let mut set = JoinSet::new();
     for id in 0..tasks {
+        let request = request.clone();
         set.spawn(async move { (id, request.fetch(id).await) });
     }
     let mut responses = vec![0; tasks as usize];
     while let Some(done) = set.join_next().await {
         let (id, response) = done.map_err(io::Error::other)?;
-        responses[id as usize] = response;
+        responses[id as usize] = response?;
     }
     Ok(responses)
 }
 
 /// A scoped thread per request, each joined (so the instrument's
 /// per-thread counters are flushed before the operation ends).
-fn threaded(request: Request, tasks: u64) -> io::Result<Vec<u64>> {
+fn threaded(request: &Request, tasks: u64) -> io::Result<Vec<u64>> {
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..tasks)
-            .map(|id| s.spawn(move || request.fetch_blocking(id)))
+            .map(|id| {
+                let request = request.clone();
+                s.spawn(move || request.fetch_blocking(id))
+            })
             .collect();
         handles
             .into_iter()
             .map(|h| {
                 h.join()
-                    .map_err(|_| io::Error::other("a request thread panicked"))
+                    .map_err(|_| io::Error::other("a request thread panicked"))?
             })
             .collect()
     })
@@ -220,12 +348,12 @@ fn threaded(request: Request, tasks: u64) -> io::Result<Vec<u64>> {
 
 impl Workload for Requests {
     fn run(&mut self) -> io::Result<()> {
-        let (request, tasks) = (self.request, self.tasks);
+        let (request, tasks) = (self.request.clone(), self.tasks);
         self.responses = match self.strategy {
-            Strategy::Sequential => self.runtime.block_on(sequential(request, tasks)),
-            Strategy::JoinAll => self.runtime.block_on(concurrent(request, tasks)),
+            Strategy::Sequential => self.runtime.block_on(sequential(request, tasks))?,
+            Strategy::JoinAll => self.runtime.block_on(concurrent(request, tasks))?,
             Strategy::JoinSet => self.runtime.block_on(spawned(request, tasks))?,
-            Strategy::OsThreads => threaded(request, tasks)?,
+            Strategy::OsThreads => threaded(&request, tasks)?,
         };
         Ok(())
     }
@@ -246,12 +374,17 @@ mod tests {
     use tuner_api::Buffering;
 
     fn params(tasks: i64, latency_us: i64, work: i64) -> Params {
+        with_device(tasks, latency_us, work, false)
+    }
+
+    fn with_device(tasks: i64, latency_us: i64, work: i64, device: bool) -> Params {
         testing::params(
             &AsyncIo,
             &[
                 ("tasks", ParamValue::Int(tasks)),
                 ("latency_us", ParamValue::Int(latency_us)),
                 ("work", ParamValue::Int(work)),
+                ("device", ParamValue::Bool(device)),
             ],
         )
     }
@@ -278,8 +411,10 @@ mod tests {
         assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
         assert_ne!(all[0].1, digests(params(9, 100, 50))[0].1);
         assert_ne!(all[0].1, digests(params(8, 100, 51))[0].1);
-        // Latency changes the cost, never the answer.
+        // Latency and the wait's source change the cost, never the answer.
         assert_eq!(all[0].1, digests(params(8, 0, 50))[0].1);
+        let device = digests(with_device(8, 100, 50, true));
+        assert!(device.iter().all(|(_, d)| *d == all[0].1), "{device:?}");
     }
 
     #[test]
@@ -291,10 +426,12 @@ mod tests {
             request: Request {
                 latency: Duration::ZERO,
                 work: 3,
+                device: None,
             },
             tasks: 4,
             runtime: ctx.tokio(),
             responses: Vec::new(),
+            _device: None,
         };
         w.run().unwrap();
         assert_eq!(
@@ -306,20 +443,44 @@ mod tests {
     }
 
     #[test]
-    fn concurrent_variants_overlap_their_waits() {
+    fn concurrent_variants_overlap_their_waits_on_timers_and_on_the_device() {
         let dir = tempfile::tempdir().unwrap();
         let (_rt, ctx) = runtime_and_context(dir.path());
-        let time = |variant| {
-            let mut w = AsyncIo.build(variant, &params(10, 5000, 0), &ctx).unwrap();
-            let start = Instant::now();
-            w.run().unwrap();
-            start.elapsed()
-        };
-        // Ten 5 ms waits: at least 50 ms in turn, about 5 ms overlapped.
-        assert!(time("sequential") >= Duration::from_millis(50));
-        for variant in ["join_all", "join_set", "os_threads"] {
-            let took = time(variant);
-            assert!(took < Duration::from_millis(40), "{variant}: {took:?}");
+        for device in [false, true] {
+            let time = |variant| {
+                let params = with_device(10, 50_000, 0, device);
+                let mut w = AsyncIo.build(variant, &params, &ctx).unwrap();
+                let start = Instant::now();
+                w.run().unwrap();
+                start.elapsed()
+            };
+            // Ten 50 ms waits: at least 500 ms in turn, about 50 ms overlapped
+            // (long waits, so a loaded machine's scheduling delays stay small).
+            let in_turn = time("sequential");
+            assert!(in_turn >= Duration::from_millis(500), "{in_turn:?}");
+            for variant in ["join_all", "join_set", "os_threads"] {
+                let took = time(variant);
+                assert!(took >= Duration::from_millis(50), "{variant}: {took:?}");
+                assert!(took < in_turn / 2, "{variant}, device {device}: {took:?}");
+            }
         }
+    }
+
+    #[test]
+    fn the_device_answers_each_request_when_it_is_due_and_stops_when_dropped() {
+        let (device, line) = Device::start();
+        let start = Instant::now();
+        let answers: Vec<_> = (0..3)
+            .map(|_| line.ask(Duration::from_millis(20)).unwrap())
+            .collect();
+        for answer in answers {
+            answer.blocking_recv().unwrap();
+        }
+        let took = start.elapsed();
+        // All three were due 20 ms after they were sent, not one after another.
+        assert!(took >= Duration::from_millis(20), "{took:?}");
+        assert!(took < Duration::from_millis(55), "{took:?}");
+        drop(line);
+        drop(device); // joins the device thread: would hang if it did not stop
     }
 }

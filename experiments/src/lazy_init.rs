@@ -8,12 +8,6 @@
 //! its first use through a `std::sync::OnceLock` (`3.go`'s `sync.Once`).
 //! The instrument reports "time to first use" (build + first run) beside
 //! the steady-state cost, which is where `eager` and `once` differ.
-//!
-//! The Rust twist: minijinja compiles a template to bytecode once and
-//! renders it quickly, so parse-per-call is a large multiple of the render;
-//! `OnceLock::get` after initialization is one atomic load, so `once` and
-//! `eager` should match per call. (minijinja's own `set_loader` is the
-//! library's built-in lazy loader; `OnceLock` keeps the lesson visible.)
 
 use std::hash::Hasher;
 use std::io;
@@ -22,8 +16,8 @@ use std::sync::OnceLock;
 use minijinja::{context, Environment, Value};
 
 use tuner_api::{
-    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
-    Workload,
+    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
+    Params, Variant, Workload,
 };
 
 pub struct LazyInit;
@@ -69,7 +63,30 @@ const PARAMS: &[ParamSpec] = &[
 
 const NOTES: &str =
     "Go (seed, measured elsewhere): 10000 calls, whole program under `time go run` \
-(compilation included): parse per call 0.637 s, parse eagerly 0.365 s, sync.Once 0.380 s.";
+(compilation included): parse per call 0.637 s, parse eagerly 0.365 s, sync.Once 0.380 s.\n\n\
+The Rust twist: minijinja compiles a template to bytecode once and renders it quickly, so \
+parsing per call is a large multiple of the render; `OnceLock::get` after initialization \
+is one atomic load, so `once` and `eager` should match per call and differ only in the \
+time to first use, where `eager` pays for every template and `once` for those used. \
+(minijinja's own `set_loader` is the library's built-in lazy loader; a `OnceLock` keeps \
+the lesson visible.)";
+
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        claim: "loading a costly resource on every call is slow: load it once",
+        base: &[("variant", "per_call")],
+        head: &[("variant", "eager")],
+        expect: Expect::Faster,
+        rust_note: None,
+    },
+    Lesson {
+        claim: "sync.Once loads lazily, on first use, and then costs no more than loading eagerly",
+        base: &[("variant", "eager")],
+        head: &[("variant", "once")],
+        expect: Expect::Tie,
+        rust_note: None,
+    },
+];
 
 /// Conditional sections per template: each call renders one of them, but
 /// every call that parses pays for all of them.
@@ -106,6 +123,7 @@ const INFO: Info = Info {
     params: PARAMS,
     knobs: Knobs::NONE,
     notes: NOTES,
+    lessons: LESSONS,
 };
 
 impl Experiment for LazyInit {

@@ -191,6 +191,81 @@ mod tests {
         }
     }
 
+    /// Whether `value` is a value the experiment accepts on `axis`, as a
+    /// config and the report spell it.
+    fn on_axis(exp: &dyn Experiment, axis: &str, value: &str) -> Result<(), String> {
+        let ok = match axis {
+            "variant" => exp.variants().iter().any(|v| v.name == value),
+            "threads" => value.parse::<usize>().is_ok_and(|n| n >= 1),
+            "allocator" => ["system", "mimalloc", "jemalloc"].contains(&value),
+            "buffering" => {
+                ["unbuffered", "line", "buffered"].contains(&value)
+                    || value.starts_with("buffered:")
+            }
+            param => {
+                let spec = exp
+                    .params()
+                    .iter()
+                    .find(|s| s.name == param)
+                    .ok_or_else(|| format!("no axis `{param}`"))?;
+                return spec.kind.check(&param_value(value));
+            }
+        };
+        ok.then_some(())
+            .ok_or_else(|| format!("`{value}` is not on the {axis} axis"))
+    }
+
+    /// A parameter value as a config label spells it.
+    fn param_value(label: &str) -> api::ParamValue {
+        use api::ParamValue;
+        if let Ok(i) = label.parse() {
+            ParamValue::Int(i)
+        } else if let Ok(b) = label.parse() {
+            ParamValue::Bool(b)
+        } else if let Ok(x) = label.parse() {
+            ParamValue::Float(x)
+        } else {
+            ParamValue::Str(label.to_string())
+        }
+    }
+
+    #[test]
+    fn every_experiment_declares_lessons_on_its_own_axes_and_values() {
+        for exp in catalog().iter() {
+            assert!(!exp.lessons().is_empty(), "{} has no lesson", exp.name());
+            for lesson in exp.lessons() {
+                let [base, head] = lesson.sides();
+                for (axis, value) in base.iter().chain(&head) {
+                    let valid = on_axis(exp, axis, value);
+                    assert!(valid.is_ok(), "{}: {}: {valid:?}", exp.name(), lesson.claim);
+                }
+                assert_ne!(
+                    base,
+                    head,
+                    "{}: {} compares a point with itself",
+                    exp.name(),
+                    lesson.claim
+                );
+                assert!(!lesson.claim.is_empty() && lesson.rust_note != Some(""));
+            }
+        }
+    }
+
+    #[test]
+    fn a_lesson_naming_an_unknown_axis_or_value_is_caught() {
+        let exp = catalog().find("mergesort").unwrap();
+        assert!(on_axis(exp, "variant", "v1").is_ok());
+        assert!(on_axis(exp, "variant", "v9").is_err());
+        assert!(on_axis(exp, "size", "1000").is_ok());
+        assert!(on_axis(exp, "size", "-1").is_err());
+        assert!(on_axis(exp, "colour", "red").is_err());
+        assert!(on_axis(exp, "threads", "0").is_err());
+        assert!(on_axis(exp, "allocator", "tcmalloc").is_err());
+        let keys = catalog().find("map-keys").unwrap();
+        assert!(on_axis(keys, "fxhash", "true").is_ok());
+        assert!(on_axis(keys, "fxhash", "7").is_err());
+    }
+
     #[test]
     fn every_experiment_rejects_an_unknown_variant() {
         let dir = tempfile::tempdir().unwrap();

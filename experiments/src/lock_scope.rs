@@ -1,38 +1,44 @@
 //! Lock scope, the seed's "heavy work in mutexes" and "don't lock around
-//! I/O" tips: `threads` threads (the threads knob) write `records`
-//! formatted lines to one shared file.
+//! I/O" tips: `threads` threads (the threads knob) append `records` lines
+//! to one shared log file; producing a line costs `work` rounds of hashing
+//! plus its formatting.
 //!
-//! `under_lock` formats and writes each record while holding the sink's
-//! `Mutex`; `format_outside` formats first and holds the lock only for the
-//! write; `copy_under_lock` is the blog's fix — under a lock it only
-//! copies the line into a shared batch, and whoever fills the batch swaps
-//! it out and does the I/O outside that lock (under the sink's own lock, so
-//! other threads keep appending meanwhile); `channel` sends each line to one
-//! writer thread over `std::sync::mpsc`, which drains what has arrived into
-//! one write.
+//! Every variant makes exactly one device write per line, a positioned
+//! write (`pwrite`) at the line's own place in the file, so the variants
+//! differ only in what a thread holds while it works and while its write
+//! happens:
 //!
-//! The device is slow on purpose when `io_latency_us` > 0: every write that
-//! reaches the file first sleeps that long, *below* the buffering knob, so
-//! a `BufWriter` pays the latency once per flush and the variants differ in
-//! who waits for it. (A sleep overshoots by the timer slack, ~50 µs on
-//! Linux.) Threads interleave lines in any order, so the digest is of the
-//! set of lines, not their order.
+//! - `under_lock`: the log's `Mutex` across producing the line and its write;
+//! - `format_outside`: produces the line first, holds the `Mutex` for the write;
+//! - `write_outside`: holds the `Mutex` only to take the line's place in
+//!   the file (the blog's fix: shared state under the lock, I/O outside);
+//! - `no_lock`: takes its place with one atomic add; nothing is locked;
+//! - `channel`: sends each line to one writer thread that owns the file:
+//!   no lock, but only one write in flight.
 //!
-//! The Rust twist: the borrow checker makes "what does the lock protect"
-//! explicit (`Mutex<Sink>`, `Mutex<Vec<u8>>`), and `MutexGuard` scoping
-//! makes the lock's extent visible in the code.
+//! The device is slow on purpose when `io_latency_us` > 0: every write
+//! first sleeps that long, so a thread holding the lock across its write
+//! makes every other thread wait for the device too. The file is created
+//! once per process and every run overwrites it in place (each run writes
+//! the same bytes, in an order that depends on scheduling): creating and
+//! deleting a file per run made ext4's journal stall a run for a few
+//! milliseconds now and then, noise that has nothing to do with locks.
+//! The digest is of the set of lines, not their order.
 
+use std::fs::File;
 use std::hash::Hasher;
-use std::io::{self, Write};
+use std::io;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tuner_api::{
-    Buffering, Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params,
-    Sink, Variant, Workload,
+    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
+    Params, Variant, Workload,
 };
 
 pub struct LockScope;
@@ -40,19 +46,23 @@ pub struct LockScope;
 const VARIANTS: &[Variant] = &[
     Variant {
         name: "under_lock",
-        help: "format and write each record while holding the sink's Mutex",
+        help: "produce and write each line while holding the log's Mutex",
     },
     Variant {
         name: "format_outside",
-        help: "format outside the lock, hold it only for the write",
+        help: "produce the line outside the lock, hold it for the write",
     },
     Variant {
-        name: "copy_under_lock",
-        help: "copy lines into a shared batch under a lock; swap full batches out and write them outside it",
+        name: "write_outside",
+        help: "hold the Mutex only to take the line's place in the file; write outside it",
+    },
+    Variant {
+        name: "no_lock",
+        help: "take the line's place with an atomic add; no lock at all",
     },
     Variant {
         name: "channel",
-        help: "send each line over an mpsc channel to one writer thread, which batches what has arrived",
+        help: "send each line over an mpsc channel to one writer thread that owns the file",
     },
 ];
 
@@ -61,10 +71,19 @@ const PARAMS: &[ParamSpec] = &[
         name: "records",
         kind: ParamKind::Int {
             min: 1,
-            max: 100_000_000,
+            max: 10_000_000,
         },
-        default: ParamValue::Int(10_000),
-        help: "lines written per operation, split across the threads",
+        default: ParamValue::Int(1000),
+        help: "lines written per operation, split across the threads (at most 10^7: about 500 MB of file)",
+    },
+    ParamSpec {
+        name: "work",
+        kind: ParamKind::Int {
+            min: 0,
+            max: 1_000_000,
+        },
+        default: ParamValue::Int(1000),
+        help: "hash rounds spent producing each line: the heavy work (about 1 ns each)",
     },
     ParamSpec {
         name: "io_latency_us",
@@ -73,24 +92,57 @@ const PARAMS: &[ParamSpec] = &[
             max: 1_000_000,
         },
         default: ParamValue::Int(0),
-        help: "simulated device latency: sleep this many µs before each write reaching the file",
+        help: "simulated device latency: sleep this many µs before each write",
     },
 ];
 
-/// A full batch is swapped out and written once it holds this many bytes.
-const BATCH: usize = 64 * 1024;
+const NOTES: &str = "Every variant makes the same number of device writes (one per line, \
+counted in the tests), so the table compares only what is held while the work and the I/O \
+happen. With one thread nothing waits for a lock and the variants tie; the threads axis \
+shows the contention. The simulated latency is a sleep, which overshoots by the kernel's \
+timer slack (~50 µs), so a 20 µs device takes ~70 µs per write. At `io_latency_us = 0` the \
+writes still serialize inside the kernel (ext4 takes the file's inode lock for a write), so \
+moving the write out of the Mutex buys little there; the heavy work is what then decides.\n\n\
+The Rust twist: the borrow checker makes \"what does the lock protect\" explicit (here a \
+`Mutex<u64>`, the log's end), and a `MutexGuard`'s scope is the lock's extent, so holding \
+it across I/O is visible in the code. A positioned write (`FileExt::write_all_at`) needs \
+only `&File`, so once a thread owns its place in the file no lock is needed to write there.";
+
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        claim: "heavy work inside a mutex makes every other thread wait for it: do it outside",
+        base: &[("variant", "under_lock"), ("threads", "2"), ("io_latency_us", "0")],
+        head: &[("variant", "format_outside")],
+        expect: Expect::Faster,
+        rust_note: None,
+    },
+    Lesson {
+        claim: "don't lock around I/O: hold the lock for the shared state, write outside it",
+        base: &[("variant", "format_outside"), ("threads", "4"), ("io_latency_us", "20")],
+        head: &[("variant", "write_outside")],
+        expect: Expect::Faster,
+        rust_note: None,
+    },
+    Lesson {
+        claim: "once the I/O is outside it, the lock itself is cheap: a Mutex held to take a place ties with an atomic add",
+        base: &[("variant", "write_outside"), ("threads", "4"), ("io_latency_us", "20")],
+        head: &[("variant", "no_lock")],
+        expect: Expect::Tie,
+        rust_note: None,
+    },
+];
 
 const INFO: Info = Info {
     name: "lock-scope",
-    description: "threads log to one file: I/O under the lock vs format outside vs copy under lock vs a writer thread",
+    description: "threads append lines to one file, one write each: work and I/O under the lock vs I/O under it vs neither vs a writer thread",
     variants: VARIANTS,
     params: PARAMS,
     knobs: Knobs {
         threads: true,
-        buffering: true,
         ..Knobs::NONE
     },
-    notes: "",
+    notes: NOTES,
+    lessons: LESSONS,
 };
 
 impl Experiment for LockScope {
@@ -103,92 +155,125 @@ impl Experiment for LockScope {
         params: &Params,
         ctx: &Context,
     ) -> Result<Box<dyn Workload>, String> {
-        let strategy = match variant {
-            "under_lock" => Strategy::Locked(under_lock),
-            "format_outside" => Strategy::Locked(format_outside),
-            "copy_under_lock" => Strategy::Locked(copy_under_lock),
-            "channel" => Strategy::Channel,
-            other => return Err(format!("unknown variant `{other}`")),
-        };
-        Ok(Box::new(SharedLog {
-            strategy,
-            records: params.usize("records"),
-            threads: ctx.threads.max(1),
-            latency: Duration::from_micros(params.int("io_latency_us") as u64),
-            path: ctx.sink_path(),
-            buffering: ctx.buffering,
-        }))
+        Ok(Box::new(SharedLog::new(variant, params, ctx)?))
     }
 }
 
-/// One producer thread's loop over its records, sharing `Shared`.
-type Producer = fn(Range<usize>, &Shared) -> io::Result<()>;
+/// One producer thread's loop over its records, sharing the log; returns
+/// the device writes it made (counted per thread: a shared counter would
+/// itself be contended).
+type Producer = fn(Range<usize>, u64, &Log) -> io::Result<u64>;
 
 #[derive(Clone, Copy)]
 enum Strategy {
-    Locked(Producer),
+    Producers(Producer),
     Channel,
 }
 
-/// What the producer threads share: the sink, and the batch that
-/// `copy_under_lock` fills.
-struct Shared {
-    sink: Mutex<Sink>,
-    batch: Mutex<Vec<u8>>,
+/// A file whose every write first waits `latency`: a slow device. Writes
+/// are positioned, so they need no `&mut` and no lock of their own.
+struct Device {
+    file: File,
+    latency: Duration,
+}
+
+impl Device {
+    /// One device write of `line` at `offset`.
+    fn write_at(&self, line: &[u8], offset: u64) -> io::Result<()> {
+        if !self.latency.is_zero() {
+            std::thread::sleep(self.latency);
+        }
+        self.file.write_all_at(line, offset)
+    }
+}
+
+/// What the threads share during one run: the device, and the log's end
+/// (where the next line goes) behind a `Mutex` for the locking variants
+/// or in an atomic for `no_lock`.
+struct Log<'d> {
+    device: &'d Device,
+    end: Mutex<u64>,
+    end_atomic: AtomicU64,
+    /// How many writes were in flight at once, at most (tests only: a
+    /// shared counter would contend in the measured code).
+    #[cfg(test)]
+    flight: tests::Flight,
+}
+
+impl Log<'_> {
+    /// One device write of `line` at `offset`.
+    fn write_at(&self, line: &[u8], offset: u64) -> io::Result<()> {
+        #[cfg(test)]
+        let _in_flight = self.flight.enter();
+        self.device.write_at(line, offset)
+    }
 }
 
 struct SharedLog {
     strategy: Strategy,
     records: usize,
+    work: u64,
     threads: usize,
-    latency: Duration,
+    device: Device,
     path: PathBuf,
-    buffering: Buffering,
+    /// Device writes the last run made.
+    writes: u64,
+    /// The most device writes the last run had in flight at once.
+    #[cfg(test)]
+    most_in_flight: usize,
+}
+
+impl SharedLog {
+    fn new(variant: &str, params: &Params, ctx: &Context) -> Result<SharedLog, String> {
+        let strategy = match variant {
+            "under_lock" => Strategy::Producers(under_lock),
+            "format_outside" => Strategy::Producers(format_outside),
+            "write_outside" => Strategy::Producers(write_outside),
+            "no_lock" => Strategy::Producers(no_lock),
+            "channel" => Strategy::Channel,
+            other => return Err(format!("unknown variant `{other}`")),
+        };
+        Ok(SharedLog {
+            strategy,
+            records: params.usize("records"),
+            work: params.int("work") as u64,
+            threads: ctx.threads.max(1),
+            device: Device {
+                file: tuner_api::create_fresh(&ctx.sink_path()).map_err(|e| e.to_string())?,
+                latency: Duration::from_micros(params.int("io_latency_us") as u64),
+            },
+            path: ctx.sink_path(),
+            writes: 0,
+            #[cfg(test)]
+            most_in_flight: 0,
+        })
+    }
 }
 
 impl Workload for SharedLog {
     fn run(&mut self) -> io::Result<()> {
-        let shared = Shared {
-            sink: Mutex::new(open_slow_sink(&self.path, self.buffering, self.latency)?),
-            batch: Mutex::new(Vec::new()),
+        let log = Log {
+            device: &self.device,
+            end: Mutex::new(0),
+            end_atomic: AtomicU64::new(0),
+            #[cfg(test)]
+            flight: tests::Flight::default(),
         };
         let ranges = split(self.records, self.threads);
-        match self.strategy {
-            Strategy::Locked(producer) => run_locked(producer, ranges, &shared)?,
-            Strategy::Channel => run_channel(ranges, &shared)?,
+        self.writes = match self.strategy {
+            Strategy::Producers(producer) => run_producers(producer, ranges, self.work, &log)?,
+            Strategy::Channel => run_channel(ranges, self.work, &log)?,
+        };
+        #[cfg(test)]
+        {
+            self.most_in_flight = log.flight.most();
         }
-        let mut sink = lock(&shared.sink);
-        sink.write_all(&lock(&shared.batch))?;
-        sink.flush()
+        Ok(())
     }
 
     fn output_digest(&mut self) -> io::Result<u64> {
         Ok(digest_lines(&std::fs::read(&self.path)?))
     }
-}
-
-/// A file whose every write first waits `latency`: a slow device.
-struct SlowFile {
-    file: std::fs::File,
-    latency: Duration,
-}
-
-impl Write for SlowFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if !self.latency.is_zero() {
-            std::thread::sleep(self.latency);
-        }
-        self.file.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
-    }
-}
-
-/// A fresh sink file with the slow device under the buffering knob's writer.
-fn open_slow_sink(path: &Path, buffering: Buffering, latency: Duration) -> io::Result<Sink> {
-    let file = tuner_api::create_fresh(path)?;
-    Ok(tuner_api::wrap_sink(SlowFile { file, latency }, buffering))
 }
 
 /// A lock that stays usable after a holder panicked (its panic is
@@ -217,40 +302,53 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, io::Result<T>>) -> io::Resu
         .map_err(|_| io::Error::other("a writer thread panicked"))?
 }
 
-fn run_locked(producer: Producer, ranges: Vec<Range<usize>>, shared: &Shared) -> io::Result<()> {
+fn run_producers(
+    producer: Producer,
+    ranges: Vec<Range<usize>>,
+    work: u64,
+    log: &Log,
+) -> io::Result<u64> {
     std::thread::scope(|s| {
         let handles: Vec<_> = ranges
             .into_iter()
-            .map(|range| s.spawn(move || producer(range, shared)))
+            .map(|range| s.spawn(move || producer(range, work, log)))
             .collect();
-        handles.into_iter().try_for_each(join)
+        handles.into_iter().map(join).sum()
     })
 }
 
-fn run_channel(ranges: Vec<Range<usize>>, shared: &Shared) -> io::Result<()> {
-    let (tx, rx) = mpsc::channel();
+/// Lines the writer thread's channel holds before a producer waits for
+/// room. A bounded channel allocates its slots once; an unbounded one
+/// allocates a block every few dozen lines, racing producers sometimes an
+/// extra one, which would blur the exact allocation counts.
+const QUEUE: usize = 1024;
+
+fn run_channel(ranges: Vec<Range<usize>>, work: u64, log: &Log) -> io::Result<u64> {
+    let (tx, rx) = mpsc::sync_channel(QUEUE);
     std::thread::scope(|s| {
-        let writer = s.spawn(move || write_received(rx, &mut lock(&shared.sink)));
+        let writer = s.spawn(move || write_received(rx, log));
         let producers: Vec<_> = ranges
             .into_iter()
             .map(|range| {
                 let tx = tx.clone();
-                s.spawn(move || send_records(range, tx))
+                s.spawn(move || send_records(range, work, tx))
             })
             .collect();
         drop(tx);
-        let sent = producers.into_iter().try_for_each(join);
-        join(writer).and(sent)
+        let sent: io::Result<u64> = producers.into_iter().map(join).sum();
+        sent.and(join(writer))
     })
 }
 
-/// Record `i` as one line: some formatting work (a float, a hex hash).
-pub fn format_record(i: usize, line: &mut String) {
+/// Record `i` as one line: `work` rounds of hashing, then some formatting
+/// (a float, the hash in hex).
+pub fn format_record(i: usize, work: u64, line: &mut String) {
     use std::fmt::Write as _;
     const NAMES: &[&str] = &["alpha", "bravo", "charlie", "delta", "echo"];
     let root = (i as f64).sqrt();
     let name = NAMES[i % NAMES.len()];
-    writeln!(line, "{i:010} {root:.9} {:016x} {name}", mix(i as u64))
+    let hash = (0..work).fold(mix(i as u64), |h, _| mix(h));
+    writeln!(line, "{i:010} {root:.9} {hash:016x} {name}")
         .expect("writing to a String cannot fail");
 }
 
@@ -261,78 +359,84 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Heavy work and I/O in the mutex: lock, format, write, unlock.
-fn under_lock(range: Range<usize>, shared: &Shared) -> io::Result<()> {
+/// Heavy work and I/O in the mutex: lock, produce, write, unlock.
+fn under_lock(range: Range<usize>, work: u64, log: &Log) -> io::Result<u64> {
     let mut line = String::with_capacity(128);
-    for i in range {
-        let mut sink = lock(&shared.sink);
+    for i in range.clone() {
+        let mut end = lock(&log.end);
         line.clear();
-        format_record(i, &mut line);
-        sink.write_all(line.as_bytes())?;
+        format_record(i, work, &mut line);
+        log.write_at(line.as_bytes(), *end)?;
+        *end += line.len() as u64;
     }
-    Ok(())
+    Ok(range.len() as u64)
 }
 
-/// Format first; hold the lock only to write.
-fn format_outside(range: Range<usize>, shared: &Shared) -> io::Result<()> {
+/// Produce first; hold the lock only to write.
+fn format_outside(range: Range<usize>, work: u64, log: &Log) -> io::Result<u64> {
     let mut line = String::with_capacity(128);
-    for i in range {
+    for i in range.clone() {
         line.clear();
-        format_record(i, &mut line);
-        lock(&shared.sink).write_all(line.as_bytes())?;
+        format_record(i, work, &mut line);
+        let mut end = lock(&log.end);
+        log.write_at(line.as_bytes(), *end)?;
+        *end += line.len() as u64;
     }
-    Ok(())
+    Ok(range.len() as u64)
 }
 
-/// Copy under the batch lock; the thread that fills the batch swaps it for
-/// its empty spare and writes it with the batch lock released.
-fn copy_under_lock(range: Range<usize>, shared: &Shared) -> io::Result<()> {
+/// Hold the lock only to take the line's place; write with it released.
+fn write_outside(range: Range<usize>, work: u64, log: &Log) -> io::Result<u64> {
     let mut line = String::with_capacity(128);
-    let mut spare = Vec::with_capacity(BATCH);
-    for i in range {
+    for i in range.clone() {
         line.clear();
-        format_record(i, &mut line);
-        {
-            let mut batch = lock(&shared.batch);
-            batch.extend_from_slice(line.as_bytes());
-            if batch.len() < BATCH {
-                continue;
-            }
-            std::mem::swap(&mut *batch, &mut spare);
-        }
-        lock(&shared.sink).write_all(&spare)?;
-        spare.clear();
+        format_record(i, work, &mut line);
+        let place = {
+            let mut end = lock(&log.end);
+            let place = *end;
+            *end += line.len() as u64;
+            place
+        };
+        log.write_at(line.as_bytes(), place)?;
     }
-    Ok(())
+    Ok(range.len() as u64)
 }
 
-/// Formats each record into its own message for the writer thread.
-fn send_records(range: Range<usize>, tx: Sender<String>) -> io::Result<()> {
+/// Take the line's place with one atomic add; nothing is locked.
+fn no_lock(range: Range<usize>, work: u64, log: &Log) -> io::Result<u64> {
+    let mut line = String::with_capacity(128);
+    for i in range.clone() {
+        line.clear();
+        format_record(i, work, &mut line);
+        let place = log
+            .end_atomic
+            .fetch_add(line.len() as u64, Ordering::Relaxed);
+        log.write_at(line.as_bytes(), place)?;
+    }
+    Ok(range.len() as u64)
+}
+
+/// Produces each record into its own message for the writer thread.
+fn send_records(range: Range<usize>, work: u64, tx: SyncSender<String>) -> io::Result<u64> {
     for i in range {
         let mut line = String::with_capacity(64);
-        format_record(i, &mut line);
+        format_record(i, work, &mut line);
         tx.send(line)
             .map_err(|_| io::Error::other("the writer thread hung up"))?;
     }
-    Ok(())
+    Ok(0)
 }
 
-/// The writer thread: waits for a line, drains whatever else has arrived
-/// (up to a batch), writes it all at once; until every sender is gone.
-fn write_received(rx: Receiver<String>, sink: &mut Sink) -> io::Result<()> {
-    let mut batch = Vec::with_capacity(BATCH);
-    while let Ok(first) = rx.recv() {
-        batch.extend_from_slice(first.as_bytes());
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(line) => batch.extend_from_slice(line.as_bytes()),
-                Err(_) => break,
-            }
-        }
-        sink.write_all(&batch)?;
-        batch.clear();
+/// The writer thread: writes each line as it arrives, one device write
+/// per line, until every sender is gone. Returns the writes it made.
+fn write_received(rx: Receiver<String>, log: &Log) -> io::Result<u64> {
+    let (mut end, mut writes) = (0, 0);
+    for line in rx {
+        log.write_at(line.as_bytes(), end)?;
+        end += line.len() as u64;
+        writes += 1;
     }
-    Ok(())
+    Ok(writes)
 }
 
 /// An order-independent digest of `text`'s lines: their count and the
@@ -355,91 +459,154 @@ fn digest_lines(text: &[u8]) -> u64 {
 mod tests {
     use super::*;
     use crate::testing;
+    use std::sync::atomic::AtomicUsize;
+    use tuner_api::Buffering;
 
-    fn params(records: i64, latency_us: i64) -> Params {
+    /// Counts writes in flight and remembers the most at once.
+    #[derive(Default)]
+    pub(super) struct Flight {
+        now: AtomicUsize,
+        most: AtomicUsize,
+    }
+
+    /// One write in flight, until dropped.
+    pub(super) struct InFlight<'a>(&'a Flight);
+
+    impl Flight {
+        pub(super) fn enter(&self) -> InFlight<'_> {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            InFlight(self)
+        }
+
+        pub(super) fn most(&self) -> usize {
+            self.most.load(Ordering::SeqCst)
+        }
+    }
+
+    impl Drop for InFlight<'_> {
+        fn drop(&mut self) {
+            self.0.now.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    fn params(records: i64, work: i64, latency_us: i64) -> Params {
         testing::params(
             &LockScope,
             &[
                 ("records", ParamValue::Int(records)),
+                ("work", ParamValue::Int(work)),
                 ("io_latency_us", ParamValue::Int(latency_us)),
             ],
         )
     }
 
-    fn expected_lines(records: usize) -> Vec<String> {
+    fn expected_lines(records: usize, work: u64) -> Vec<String> {
         (0..records)
             .map(|i| {
                 let mut line = String::new();
-                format_record(i, &mut line);
+                format_record(i, work, &mut line);
                 line
             })
             .collect()
     }
 
-    #[test]
-    fn every_variant_writes_the_same_lines_on_one_and_four_threads() {
-        let dir = tempfile::tempdir().unwrap();
-        let params = params(5000, 0);
-        let mut all = Vec::new();
-        for (threads, buffering) in [
-            (1, Buffering::Unbuffered),
-            (4, Buffering::Unbuffered),
-            (4, Buffering::Buffered { capacity: 1000 }),
-            (3, Buffering::Line),
-        ] {
-            let ctx = testing::context(threads, buffering, dir.path());
-            all.extend(testing::digests(&LockScope, &params, &ctx));
-        }
-        assert_eq!(all.len(), 4 * VARIANTS.len());
-        assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
-        let ctx = testing::context(2, Buffering::Unbuffered, dir.path());
-        let fewer = testing::digests(&LockScope, &super::tests::params(4999, 0), &ctx);
-        assert_ne!(fewer[0].1, all[0].1);
+    /// Runs `variant` once on `threads` threads and returns the workload.
+    fn run(variant: &str, params: &Params, threads: usize, dir: &std::path::Path) -> SharedLog {
+        let ctx = testing::context(threads, Buffering::Unbuffered, dir);
+        let mut w = SharedLog::new(variant, params, &ctx).unwrap();
+        w.run().unwrap();
+        w
     }
 
     #[test]
-    fn the_file_holds_every_record_exactly_once() {
+    fn every_variant_writes_the_same_lines_on_one_and_many_threads() {
         let dir = tempfile::tempdir().unwrap();
-        let ctx = testing::context(4, Buffering::Buffered { capacity: 512 }, dir.path());
-        // Enough records to fill several 64 KiB batches.
+        let params = params(5000, 10, 0);
+        let mut all = Vec::new();
+        for threads in [1, 3, 4] {
+            let ctx = testing::context(threads, Buffering::Unbuffered, dir.path());
+            all.extend(testing::digests(&LockScope, &params, &ctx));
+        }
+        assert_eq!(all.len(), 3 * VARIANTS.len());
+        assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
+        let ctx = testing::context(2, Buffering::Unbuffered, dir.path());
+        let fewer = testing::digests(&LockScope, &super::tests::params(4999, 10, 0), &ctx);
+        assert_ne!(fewer[0].1, all[0].1);
+        let more_work = testing::digests(&LockScope, &super::tests::params(5000, 11, 0), &ctx);
+        assert_ne!(more_work[0].1, all[0].1);
+    }
+
+    #[test]
+    fn every_variant_makes_one_device_write_per_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = 3001;
+        for variant in VARIANTS {
+            for threads in [1, 4] {
+                let w = run(variant.name, &params(records, 0, 0), threads, dir.path());
+                assert_eq!(
+                    w.writes, records as u64,
+                    "{} on {threads} threads",
+                    variant.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_file_holds_every_record_exactly_once_after_every_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = testing::context(4, Buffering::Unbuffered, dir.path());
         let records = 6000;
         for variant in VARIANTS {
             let mut w = LockScope
-                .build(variant.name, &params(records, 0), &ctx)
+                .build(variant.name, &params(records, 3, 0), &ctx)
                 .unwrap();
+            // Twice: the second run overwrites the first in place.
+            w.run().unwrap();
             w.run().unwrap();
             let text = std::fs::read_to_string(ctx.sink_path()).unwrap();
             let mut lines: Vec<String> = text.split_inclusive('\n').map(String::from).collect();
             lines.sort();
-            assert_eq!(lines, expected_lines(records as usize), "{}", variant.name);
+            let mut want = expected_lines(records as usize, 3);
+            want.sort();
+            assert_eq!(lines, want, "{}", variant.name);
         }
     }
 
     #[test]
     fn records_are_formatted_in_full() {
         let mut line = String::new();
-        format_record(16, &mut line);
+        format_record(16, 0, &mut line);
         assert_eq!(
             line,
             format!("0000000016 4.000000000 {:016x} bravo\n", mix(16))
         );
+        line.clear();
+        format_record(16, 2, &mut line);
+        assert!(
+            line.contains(&format!("{:016x}", mix(mix(mix(16))))),
+            "{line}"
+        );
     }
 
     #[test]
-    fn latency_is_paid_per_device_write() {
+    fn a_write_under_the_lock_makes_the_others_wait_for_the_device() {
+        // Four threads, 40 lines, 2 ms per write. Under the lock (or through
+        // one writer) one write is in flight at a time and the writes take
+        // at least 80 ms in turn; outside it they overlap.
         let dir = tempfile::tempdir().unwrap();
-        let time = |buffering, records| {
-            let ctx = testing::context(2, buffering, dir.path());
-            let mut w = LockScope
-                .build("under_lock", &params(records, 2000), &ctx)
-                .unwrap();
+        let params = params(40, 0, 2000);
+        for variant in ["under_lock", "format_outside", "channel"] {
             let start = std::time::Instant::now();
-            w.run().unwrap();
-            start.elapsed()
-        };
-        // Unbuffered: one 2 ms sleep per record; buffered: one per flush.
-        assert!(time(Buffering::Unbuffered, 20) >= Duration::from_millis(40));
-        assert!(time(Buffering::Buffered { capacity: 1 << 20 }, 20) < Duration::from_millis(20));
+            let w = run(variant, &params, 4, dir.path());
+            assert_eq!(w.most_in_flight, 1, "{variant}");
+            assert!(start.elapsed() >= Duration::from_millis(80), "{variant}");
+        }
+        for variant in ["write_outside", "no_lock"] {
+            let w = run(variant, &params, 4, dir.path());
+            assert!(w.most_in_flight > 1, "{variant}: {}", w.most_in_flight);
+        }
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::hash::Hasher;
 use std::io;
 
 use tuner_api::{
-    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
-    Workload,
+    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
+    Params, Variant, Workload,
 };
 
 pub struct SelfCheck;
@@ -52,6 +52,16 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+/// Not the workshop's: the instrument's own claim that time per operation
+/// follows the work done, checked where one step is a few nanoseconds.
+const LESSONS: &[Lesson] = &[Lesson {
+    claim: "(instrument) a spin loop twice as long takes measurably longer per operation",
+    base: &[("variant", "spin"), ("steps", "20")],
+    head: &[("steps", "40")],
+    expect: Expect::Slower,
+    rust_note: None,
+}];
+
 const INFO: Info = Info {
     name: "selfcheck",
     description: "checks of the instrument itself: a spin loop of known length, and points that panic, abort or hang",
@@ -59,6 +69,7 @@ const INFO: Info = Info {
     params: PARAMS,
     knobs: Knobs::NONE,
     notes: "",
+    lessons: LESSONS,
 };
 
 impl Experiment for SelfCheck {

@@ -3,24 +3,18 @@
 //!
 //! `format` is the Go habit `s += piece` taken literally: every step makes
 //! a new string holding a copy of everything so far (`format!("{s}{p}")`),
-//! quadratic in the output. `plus` is what Rust's `s + piece` really does:
-//! it appends in place and the buffer grows by doubling, so it is already
-//! the "buffer" version. `with_capacity` sizes the String once and
-//! `push_str`es; `concat` is the one-call idiom (`[String]::concat`, which
-//! sums the lengths first); `write_reused` `write!`s into a String kept
-//! across operations, Go's reused `bytes.Buffer`.
-//!
-//! The Rust twist: the Go lesson only bites when you copy on purpose —
-//! `String + &str` reuses the left operand's buffer — and `write!` pays for
-//! the formatting machinery that `push_str` skips.
+//! quadratic in the output. `plus` is what Rust's `s + piece` really does;
+//! `with_capacity` sizes the String once and `push_str`es; `concat` is the
+//! one-call idiom (`[String]::concat`, which sums the lengths first);
+//! `write_reused` `push_str`es into a String kept across operations, Go's
+//! reused `bytes.Buffer`.
 
-use std::fmt::Write as _;
 use std::hash::Hasher;
 use std::io;
 
 use tuner_api::{
-    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
-    Workload,
+    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
+    Params, Variant, Workload,
 };
 
 pub struct Strings;
@@ -44,7 +38,7 @@ const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "write_reused",
-        help: "write! each piece into a String kept (cleared) across operations",
+        help: "push_str each piece into a String kept (cleared) across operations",
     },
 ];
 
@@ -53,19 +47,57 @@ const PARAMS: &[ParamSpec] = &[
         name: "pieces",
         kind: ParamKind::Int {
             min: 1,
-            max: 10_000_000,
+            max: 1_000_000,
         },
         default: ParamValue::Int(1000),
-        help: "strings joined per operation",
+        help:
+            "strings joined per operation (at most 10^6; with `piece_size` at most 1 GiB of output)",
     },
     ParamSpec {
         name: "piece_size",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1 << 20,
-        },
+        kind: ParamKind::Int { min: 1, max: 1024 },
         default: ParamValue::Int(16),
-        help: "bytes per piece",
+        help: "bytes per piece (at most 1 KiB: the pieces, the output and `format`'s copy \
+of it stay under 3 GiB)",
+    },
+];
+
+const NOTES: &str = "The Rust twist: in Go, `s += piece` builds a new string and copies \
+everything so far at every step. Rust's `s + piece` does not: `Add for String` takes the \
+left-hand String by value and appends to its buffer in place, which grows by doubling, so \
+`+` already is the buffer version (about log2 of the output's size in reallocations, not \
+one copy per step). Only spelling out the copy, as `format!(\"{s}{piece}\")` does, brings the \
+quadratic cost back. `write!` into a String goes through the formatting machinery \
+(`fmt::Arguments`, a `dyn Write` call per piece), so appending plain strings is `push_str`'s \
+job.";
+
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        claim: "concatenating copies everything so far at every step: build the string in a buffer",
+        base: &[("variant", "format")],
+        head: &[("variant", "with_capacity")],
+        expect: Expect::Faster,
+        rust_note: None,
+    },
+    Lesson {
+        claim: "string + string is the slow way; a buffer is faster",
+        base: &[("variant", "plus")],
+        head: &[("variant", "concat")],
+        expect: Expect::Faster,
+        rust_note: Some(
+            "Rust's `String + &str` appends in place to the left operand's buffer, growing \
+by doubling: it is already a buffer, and only its few reallocations separate it from concat",
+        ),
+    },
+    Lesson {
+        claim: "a buffer reused across operations saves its allocation every time",
+        base: &[("variant", "concat")],
+        head: &[("variant", "write_reused")],
+        expect: Expect::Faster,
+        rust_note: Some(
+            "one allocation of the final size is cheap next to copying the pieces; \
+reuse saves the allocation, which shows most when the output is short",
+        ),
     },
 ];
 
@@ -75,7 +107,8 @@ const INFO: Info = Info {
     variants: VARIANTS,
     params: PARAMS,
     knobs: Knobs::NONE,
-    notes: "",
+    notes: NOTES,
+    lessons: LESSONS,
 };
 
 impl Experiment for Strings {
@@ -163,11 +196,11 @@ pub fn by_with_capacity(pieces: &[String]) -> String {
     s
 }
 
-/// `write!` into a buffer that keeps its capacity between operations.
+/// Appends into a buffer that keeps its capacity between operations.
 pub fn write_reused(pieces: &[String], out: &mut String) {
     out.clear();
     for p in pieces {
-        write!(out, "{p}").expect("writing to a String cannot fail");
+        out.push_str(p);
     }
 }
 

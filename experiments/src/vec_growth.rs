@@ -6,19 +6,14 @@
 //! `with_capacity` allocates once per round (`make([]T, 0, n)`); `collect`
 //! is the idiom, sized once from the iterator's exact length; `reuse` keeps
 //! one vector and `clear()`s it (`s = s[:0]`): no allocation once warm.
-//!
-//! The Rust twist: `realloc` of a large block can often grow in place or
-//! remap pages instead of copying, so the allocator axis decides how much
-//! `push`'s growth really costs; and a `Vec` dropped at the end of a round
-//! is freed at once, not left to a collector.
 
 use std::hash::Hasher;
 use std::hint::black_box;
 use std::io;
 
 use tuner_api::{
-    Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
-    Workload,
+    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
+    Params, Variant, Workload,
 };
 
 pub struct VecGrowth;
@@ -47,10 +42,11 @@ const PARAMS: &[ParamSpec] = &[
         name: "length",
         kind: ParamKind::Int {
             min: 0,
-            max: 1 << 30,
+            max: 1 << 28,
         },
         default: ParamValue::Int(100_000),
-        help: "u64 elements per vector",
+        help: "u64 elements per vector (at most 2^28, 2 GiB; growing by doubling holds the \
+old and the new block at once, 3 GiB)",
     },
     ParamSpec {
         name: "rounds",
@@ -63,13 +59,48 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
+const NOTES: &str = "The Rust twist: growth goes through `realloc`, and whether that \
+copies is the allocator's business. Filling 100,000 u64s from empty takes 15 growths; \
+under glibc all but one of them grew the block in place once the heap was warm (the \
+vector sits at the top of the heap, which `realloc` simply extends), while under mimalloc \
+all 15 moved and copied the contents (counted by watching the pointer change in a \
+separate program). So `push` without capacity is nearly free under glibc and costs a \
+copy of everything so far per growth under mimalloc. A `Vec` dropped at the end of a \
+round is freed at once, not left to a collector.";
+
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        claim: "preallocate a slice whose size you know: appending from empty reallocates and copies as it grows",
+        base: &[("variant", "push")],
+        head: &[("variant", "with_capacity")],
+        expect: Expect::Faster,
+        rust_note: Some(
+            "glibc's realloc grows a block at the top of the heap in place, without \
+copying, so growth from empty costs little there",
+        ),
+    },
+    Lesson {
+        claim: "reuse a slice (s = s[:0]) rather than allocating a new one each time",
+        base: &[("variant", "with_capacity")],
+        head: &[("variant", "reuse")],
+        expect: Expect::Faster,
+        rust_note: Some(
+            "one allocation per round costs about a microsecond against tens of \
+microseconds of filling the vector: reuse saves the allocation (exactly 0 per operation), \
+not measurable time. The few percent by which reuse trailed with_capacity on an AMD EPYC \
+have another cause, since reuse makes no allocation at all",
+        ),
+    },
+];
+
 const INFO: Info = Info {
     name: "vec-growth",
     description: "fill vectors: grow from empty vs with_capacity vs collect vs reuse with clear()",
     variants: VARIANTS,
     params: PARAMS,
     knobs: Knobs::NONE,
-    notes: "",
+    notes: NOTES,
+    lessons: LESSONS,
 };
 
 impl Experiment for VecGrowth {

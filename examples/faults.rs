@@ -86,6 +86,7 @@ const INFO: Info = Info {
     params: PARAMS,
     knobs: Knobs::NONE,
     notes: "",
+    lessons: &[],
 };
 
 impl Experiment for Faults {

@@ -73,6 +73,7 @@ const fn info(
         params,
         knobs,
         notes: "",
+        lessons: &[],
     }
 }
 

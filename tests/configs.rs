@@ -70,28 +70,7 @@ fn lesson_pairs<'p>(
     lesson: &tuner::Lesson,
     points: &'p [tuner::matrix::Point],
 ) -> Vec<(&'p tuner::matrix::Point, &'p tuner::matrix::Point)> {
-    let owned = |side: &[(&str, &str)]| -> Vec<(String, String)> {
-        side.iter()
-            .map(|(a, v)| (a.to_string(), v.to_string()))
-            .collect()
-    };
-    let [base, head] = lesson.sides().map(|side| owned(&side));
-    let named = lesson.named_axes();
-    let held_equal = |p: &tuner::matrix::Point, q: &tuner::matrix::Point| {
-        p.coords
-            .iter()
-            .filter(|(axis, _)| !named.contains(&axis.as_str()))
-            .all(|(axis, value)| q.coord(axis) == Some(value.as_str()))
-    };
-    let mut pairs = Vec::new();
-    for p in points.iter().filter(|p| p.matches(&base)) {
-        for q in points.iter().filter(|q| q.matches(&head)) {
-            if held_equal(p, q) {
-                pairs.push((p, q));
-            }
-        }
-    }
-    pairs
+    tuner::analysis::lesson_pairs(&tuner::config::LessonInfo::from(lesson), points)
 }
 
 #[test]

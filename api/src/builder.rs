@@ -17,8 +17,8 @@ use std::io;
 use std::ops::RangeInclusive;
 
 use crate::{
-    Catalog, Context, Digest, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params,
-    Variant, Workload,
+    Catalog, Context, Digest, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
+    Params, Variant, Workload,
 };
 
 /// Builds one variant's workload for a point's parameters and context.
@@ -63,6 +63,7 @@ pub struct Bench {
     params: Vec<ParamSpec>,
     variants: Vec<Variant>,
     setups: Vec<Setup>,
+    lessons: Vec<Lesson>,
 }
 
 impl Bench {
@@ -76,6 +77,7 @@ impl Bench {
             params: Vec::new(),
             variants: Vec::new(),
             setups: Vec::new(),
+            lessons: Vec::new(),
         }
     }
 
@@ -88,6 +90,13 @@ impl Bench {
     /// Fixed background the report prints beside the measured numbers.
     pub fn notes(mut self, notes: &'static str) -> Bench {
         self.notes = notes;
+        self
+    }
+
+    /// A claim the report should check against the run's numbers: its
+    /// `base` and `head` points and what `head` should do (see [`Lesson`]).
+    pub fn lesson(mut self, lesson: Lesson) -> Bench {
+        self.lessons.push(lesson);
         self
     }
 
@@ -248,6 +257,7 @@ impl Bench {
             params: self.params.leak(),
             knobs: self.knobs,
             notes: self.notes,
+            lessons: self.lessons.leak(),
         }));
         Box::leak(Box::new(Built {
             info,

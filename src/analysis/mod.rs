@@ -13,6 +13,7 @@
 mod checks;
 mod groups;
 mod knobs;
+mod lessons;
 pub mod metrics;
 mod point;
 
@@ -23,6 +24,7 @@ pub use groups::{BaselineState, Group, MachineBlocks};
 pub use knobs::{
     ratio_of, AxisFinding, AxisKind, Contrast, Ratio, Scaling, ScalingStep, ValueFinding,
 };
+pub use lessons::{lesson_pairs, Judgement, LessonFinding, LessonPair};
 pub use metrics::ProcessMetrics;
 pub use point::{FailedProcess, PointAnalysis};
 
@@ -59,6 +61,7 @@ pub struct Families {
     pub vs_baseline: Family,
     pub ties: Family,
     pub scaling: Family,
+    pub lessons: Family,
 }
 
 /// Everything derived from one run's results.
@@ -71,6 +74,8 @@ pub struct Analysis {
     /// One per axis with more than one value, in axis order.
     pub axes: Vec<AxisFinding>,
     pub scaling: Vec<Scaling>,
+    /// The experiment's declared lessons, judged against this run.
+    pub lessons: Vec<LessonFinding>,
     pub families: Families,
     pub checks: Checks,
 }
@@ -86,6 +91,7 @@ impl Analysis {
         let (vs_baseline, ties) = groups::compare(results, &mut groups, &mut points, settings);
         let axes = knobs::findings(results, &points, settings);
         let (scaling, scaling_family) = knobs::scaling(results, &points, settings);
+        let (lessons, lesson_family) = lessons::findings(results, &points, settings);
         let checks = checks::checks(results, &points, &groups);
         Analysis {
             settings: *settings,
@@ -93,7 +99,9 @@ impl Analysis {
                 vs_baseline,
                 ties,
                 scaling: scaling_family,
+                lessons: lesson_family,
             },
+            lessons,
             points,
             groups,
             axes,
@@ -319,6 +327,31 @@ mod tests {
                 "2000 v3 2 system"
             ]
         );
+    }
+
+    /// The pool lesson, judged on synthetic results that hold it and that
+    /// flip it: the judgement follows the numbers, never the claim.
+    #[test]
+    fn a_lesson_holds_or_is_reversed_as_the_numbers_say() {
+        let config = "[experiment]\nworkload = \"pool\"\n[params]\nvariant = [\"fresh\", \"mutex_pool\", \"thread_local_pool\"]\n\
+                      [matrix]\nthreads = [1, 2]\n[measure]\nprocesses = 8\nseed = 1\n";
+        let judge = |mutex_ns: f64| {
+            let (_, a) = analyse(config, |p| match (p.variant.as_str(), p.threads) {
+                ("mutex_pool", 1) => mutex_ns,
+                ("thread_local_pool", _) => 9.0,
+                ("mutex_pool", 2) => 170.0,
+                _ => 17.0,
+            });
+            a.lessons
+                .iter()
+                .map(|f| f.overall().map(Judgement::name).unwrap_or("mixed"))
+                .collect::<Vec<_>>()
+        };
+        // The three pool lessons: mutex vs fresh at 1 thread, thread-local
+        // vs fresh, mutex vs fresh at 2 threads.
+        assert_eq!(judge(12.0), ["holds", "holds", "reversed"]);
+        assert_eq!(judge(25.0), ["reversed", "holds", "reversed"]);
+        assert_eq!(judge(17.0), ["tie", "holds", "reversed"]);
     }
 
     #[test]

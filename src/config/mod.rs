@@ -12,8 +12,8 @@ mod validate;
 
 pub use error::ConfigError;
 pub use plan::{
-    Axis, MeasureSettings, Plan, ProfileKind, ProfileSettings, ProfiledPoints, ReportSettings,
-    WorkloadInfo,
+    Axis, LessonInfo, MeasureSettings, Plan, ProfileKind, ProfileSettings, ProfiledPoints,
+    ReportSettings, WorkloadInfo,
 };
 pub(crate) use read::read_capped;
 pub use read::{read, MAX_CONFIG_BYTES};

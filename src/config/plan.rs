@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tuner_api::Buffering;
-use tuner_api::{Knobs, ParamValue};
+use tuner_api::{Expect, Knobs, Lesson, ParamValue};
 
 use crate::alloc::AllocatorName;
 
@@ -240,6 +240,39 @@ impl ProfileSettings {
 pub struct WorkloadInfo {
     pub notes: String,
     pub knobs: Knobs,
+    /// The comparisons the experiment's lesson is about.
+    #[serde(default)]
+    pub lessons: Vec<LessonInfo>,
+}
+
+/// A [`tuner_api::Lesson`] with its sides resolved (each names every axis
+/// either side names), owned so a results file carries it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LessonInfo {
+    pub claim: String,
+    pub base: Vec<(String, String)>,
+    pub head: Vec<(String, String)>,
+    pub expect: Expect,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_note: Option<String>,
+}
+
+impl From<&Lesson> for LessonInfo {
+    fn from(lesson: &Lesson) -> LessonInfo {
+        let owned = |side: Vec<(&str, &str)>| -> Vec<(String, String)> {
+            side.into_iter()
+                .map(|(a, v)| (a.to_string(), v.to_string()))
+                .collect()
+        };
+        let [base, head] = lesson.sides();
+        LessonInfo {
+            claim: lesson.claim.to_string(),
+            base: owned(base),
+            head: owned(head),
+            expect: lesson.expect,
+            rust_note: lesson.rust_note.map(str::to_string),
+        }
+    }
 }
 
 /// A config, validated against the catalog.

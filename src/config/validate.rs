@@ -12,7 +12,8 @@ use super::bounds;
 use super::coverage::{self, Problem};
 use super::error::ConfigError;
 use super::plan::{
-    Axis, MeasureSettings, Plan, ProfileSettings, ProfiledPoints, ReportSettings, WorkloadInfo,
+    Axis, LessonInfo, MeasureSettings, Plan, ProfileSettings, ProfiledPoints, ReportSettings,
+    WorkloadInfo,
 };
 use super::raw::{RawConfig, RawMatrix, RawMeasure, RawProfile, RawReport, Table};
 use crate::alloc::AllocatorName;
@@ -88,6 +89,7 @@ pub fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> R
         info: WorkloadInfo {
             notes: experiment.notes().to_string(),
             knobs: experiment.knobs(),
+            lessons: experiment.lessons().iter().map(LessonInfo::from).collect(),
         },
         axes,
         exclude,

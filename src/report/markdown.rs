@@ -54,6 +54,7 @@ impl<'a> Report<'a> {
         let mut out = String::new();
         self.header(&mut out);
         super::answer::section(&mut out, self.cx);
+        super::lessons::section(&mut out, self.cx);
         self.pivots(&mut out);
         super::profiles::charts_section(&mut out, self.charts);
         self.points_table(&mut out);

@@ -5,6 +5,7 @@
 mod answer;
 pub mod charts;
 pub mod format;
+mod lessons;
 mod markdown;
 mod profiles;
 mod write;

@@ -1,0 +1,108 @@
+//! The report's "Lessons" section: each lesson the workshop teaches and
+//! the experiment declares, the comparison it is about at every setting of
+//! the axes it holds equal, with interval and verdict, and whether it
+//! holds, is reversed or is a tie in Rust on this machine — computed from
+//! this run's numbers (`crate::analysis`), never canned.
+
+use std::fmt::Write as _;
+
+use super::format::duration_ns;
+use super::Context;
+use crate::analysis::{Judgement, LessonFinding, LessonPair};
+
+/// Pairs listed one by one up to this many; beyond, they are counted.
+const LISTED_PAIRS: usize = 6;
+
+pub fn section(out: &mut String, cx: &Context) {
+    let a = cx.analysis;
+    if a.lessons.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Lessons\n");
+    let _ = writeln!(
+        out,
+        "What the Go workshop claims, checked against this run: each comparison with its interval and verdict \
+         (Holm over the {} lesson comparisons), and whether the lesson holds, is reversed or is a tie here.\n",
+        a.families.lessons.size
+    );
+    for f in &a.lessons {
+        lesson(out, cx, f);
+    }
+    let _ = writeln!(out);
+}
+
+fn side(s: &[(String, String)]) -> String {
+    s.iter()
+        .map(|(a, v)| format!("{a}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn lesson(out: &mut String, cx: &Context, f: &LessonFinding) {
+    let l = &f.lesson;
+    let expect = match l.expect {
+        tuner_api::Expect::Faster => "faster than",
+        tuner_api::Expect::Slower => "slower than",
+        tuner_api::Expect::Tie => "as fast as",
+    };
+    let _ = writeln!(
+        out,
+        "- *{}* — expects {} {expect} {}.",
+        l.claim,
+        side(&l.head),
+        side(&l.base)
+    );
+    if f.pairs.is_empty() {
+        let _ = writeln!(
+            out,
+            "  This run has no pair of points with both sides measured: not judged."
+        );
+        return;
+    }
+    let verdict = match f.overall() {
+        Some(j) => format!("**{}**", j.name()),
+        None => {
+            let count = |j: Judgement| f.pairs.iter().filter(|p| p.judgement == j).count();
+            format!(
+                "**mixed**: holds in {}, reversed in {}, a tie in {} of {} settings",
+                count(Judgement::Holds),
+                count(Judgement::Reversed),
+                count(Judgement::Tie),
+                f.pairs.len()
+            )
+        }
+    };
+    let _ = writeln!(out, "  In Rust on this machine: {verdict}.");
+    for p in f.pairs.iter().take(LISTED_PAIRS) {
+        let _ = writeln!(out, "  - {}", pair(cx, p));
+    }
+    if f.pairs.len() > LISTED_PAIRS {
+        let _ = writeln!(
+            out,
+            "  - … and {} more settings (see the table of all points).",
+            f.pairs.len() - LISTED_PAIRS
+        );
+    }
+    if f.overall() != Some(Judgement::Holds) {
+        if let Some(note) = &l.rust_note {
+            let _ = writeln!(out, "  Why Rust may differ: {note}.");
+        }
+    }
+}
+
+fn pair(cx: &Context, p: &LessonPair) -> String {
+    let a = cx.analysis;
+    let setting = if p.setting.is_empty() {
+        String::new()
+    } else {
+        format!("at {}: ", side(&p.setting))
+    };
+    format!(
+        "{setting}{} → {} per op, {} {} — {}",
+        duration_ns(a.points[p.base].median_ns()),
+        duration_ns(a.points[p.head].median_ns()),
+        p.comparison.change,
+        p.comparison.verdict,
+        p.judgement.name()
+    )
+}

@@ -11,7 +11,7 @@ pub type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
-    pub experiment: RawExperiment,
+    pub experiment: Spanned<RawExperiment>,
     #[serde(default)]
     pub params: Table,
     #[serde(default)]
@@ -20,8 +20,9 @@ pub struct RawConfig {
     pub measure: RawMeasure,
     #[serde(default)]
     pub report: RawReport,
-    #[serde(default)]
-    pub profile: RawProfile,
+    pub profile: Option<Spanned<RawProfile>>,
+    /// An external command to run instead of a catalog workload.
+    pub command: Option<Spanned<RawCommand>>,
 }
 
 #[derive(Deserialize)]
@@ -29,7 +30,8 @@ pub struct RawConfig {
 pub struct RawExperiment {
     pub name: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
-    pub workload: Spanned<String>,
+    /// A catalog entry; a config with a `[command]` names none.
+    pub workload: Option<Spanned<String>>,
 }
 
 #[derive(Default, Deserialize)]
@@ -40,6 +42,9 @@ pub struct RawMatrix {
     pub buffering: Option<Spanned<toml::Value>>,
     #[serde(default)]
     pub exclude: Vec<Spanned<Table>>,
+    /// Environment variables as axes: `GOGC = ["50", "100", "off"]`.
+    #[serde(default)]
+    pub env: Table,
 }
 
 #[derive(Default, Deserialize)]
@@ -71,4 +76,29 @@ pub struct RawProfile {
     pub heap: Option<bool>,
     pub diff: Option<bool>,
     pub duration: Option<Spanned<String>>,
+}
+
+/// A list of strings, each element spanned.
+pub type Strings = Spanned<Vec<Spanned<String>>>;
+/// A table of strings by name.
+pub type StringTable = BTreeMap<Spanned<String>, Spanned<String>>;
+
+/// `[command]`: an external program to run as the workload.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommand {
+    pub argv: Option<Strings>,
+    pub variants: Option<Spanned<BTreeMap<Spanned<String>, Strings>>>,
+    pub cwd: Option<Spanned<String>>,
+    pub stdin: Option<Spanned<String>>,
+    pub prepare: Option<Strings>,
+    pub cleanup: Option<Strings>,
+    #[serde(default)]
+    pub env: StringTable,
+    pub threads_env: Option<Strings>,
+    pub metrics: Option<Spanned<String>>,
+    pub warmup: Option<Spanned<u32>>,
+    pub check_output: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub preload: StringTable,
 }

@@ -396,9 +396,9 @@ impl<'a> Report<'a> {
                 out,
                 "| {} | {} | {} | {} | {} | {} | {samples} |",
                 self.cx.label(id),
-                bytes(p.peak_live_bytes),
+                p.peak_live_bytes.map_or_else(|| "–".into(), bytes),
                 p.peak_rss_bytes.map_or_else(|| "–".into(), bytes),
-                duration_ns(p.cpu_ns_per_op),
+                p.cpu_ns_per_op.map_or_else(|| "–".into(), duration_ns),
                 duration_ns(p.first_use_ns),
                 count(p.ops_per_run as f64),
             );

@@ -7,6 +7,7 @@
 mod capture;
 mod child;
 mod classify;
+mod command;
 mod interrupt;
 mod profiles;
 mod progress;
@@ -16,6 +17,8 @@ mod scratch;
 mod spawn;
 
 pub(crate) use classify::EXIT_PROTOCOL_MISMATCH;
+pub(crate) use command::shim_main;
+pub use command::CommandFacts;
 pub use interrupt::Interrupt;
 pub use progress::ProgressMode;
 pub use resume::{resume, Resumable};

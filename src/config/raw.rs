@@ -11,7 +11,8 @@ pub type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
-    pub experiment: Spanned<RawExperiment>,
+    /// Required for a catalog workload (`workload`); optional with a `[command]`.
+    pub experiment: Option<Spanned<RawExperiment>>,
     #[serde(default)]
     pub params: Table,
     #[serde(default)]
@@ -22,10 +23,10 @@ pub struct RawConfig {
     pub report: RawReport,
     pub profile: Option<Spanned<RawProfile>>,
     /// An external command to run instead of a catalog workload.
-    pub command: Option<Spanned<RawCommand>>,
+    pub command: Option<RawCommand>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExperiment {
     pub name: Option<Spanned<String>>,
@@ -88,7 +89,7 @@ pub type StringTable = BTreeMap<Spanned<String>, Spanned<String>>;
 #[serde(deny_unknown_fields)]
 pub struct RawCommand {
     pub argv: Option<Strings>,
-    pub variants: Option<Spanned<BTreeMap<Spanned<String>, Strings>>>,
+    pub variants: Option<BTreeMap<Spanned<String>, Strings>>,
     pub cwd: Option<Spanned<String>>,
     pub stdin: Option<Spanned<String>>,
     pub prepare: Option<Strings>,

@@ -35,8 +35,8 @@ pub(super) struct Source {
 
 pub fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> Result<Plan> {
     let c = Checker { path, text };
-    let experiment_span = raw.experiment.span();
-    let experiment = raw.experiment.into_inner();
+    let experiment_span = raw.experiment.as_ref().map_or(0..0, Spanned::span);
+    let experiment = raw.experiment.map(Spanned::into_inner).unwrap_or_default();
     let mut source = match (experiment.workload, raw.command) {
         (Some(workload), None) => c.catalog_source(workload, &raw.params, &raw.matrix, catalog)?,
         (None, Some(command)) => {

@@ -54,6 +54,7 @@ impl<'a> Report<'a> {
         let mut out = String::new();
         self.header(&mut out);
         super::answer::section(&mut out, self.cx);
+        super::command::allocator_note(&mut out, self.cx);
         self.pivots(&mut out);
         super::profiles::charts_section(&mut out, self.charts);
         self.points_table(&mut out);
@@ -93,21 +94,23 @@ impl<'a> Report<'a> {
                 humantime::format_duration(m.min_sample_time)
             ),
         };
-        let _ = writeln!(
-            out,
-            "Run `{}` of `{}` (workload `{}`): {} points × {} processes, {} timed samples per process after ≥ {} of warm-up, \
-             {samples}; {} worker processes in {:.0} s, order shuffled with seed {}.\n",
-            r.run_id,
-            r.config_path,
-            r.plan.workload,
-            r.points.len(),
-            m.processes,
-            m.samples,
-            humantime::format_duration(m.warmup),
-            r.runs.len(),
-            wall,
-            m.seed,
-        );
+        if !super::command::header(out, self.cx) {
+            let _ = writeln!(
+                out,
+                "Run `{}` of `{}` (workload `{}`): {} points × {} processes, {} timed samples per process after ≥ {} of warm-up, \
+                 {samples}; {} worker processes in {:.0} s, order shuffled with seed {}.\n",
+                r.run_id,
+                r.config_path,
+                r.plan.workload,
+                r.points.len(),
+                m.processes,
+                m.samples,
+                humantime::format_duration(m.warmup),
+                r.runs.len(),
+                wall,
+                m.seed,
+            );
+        }
         if let Some(why) = &r.interrupted {
             let _ = writeln!(out, "**⚠ Stopped before the end:** {why}.\n");
         }
@@ -149,7 +152,7 @@ impl<'a> Report<'a> {
             .plan
             .axes
             .iter()
-            .filter(|a| a.len() > 1)
+            .filter(|a| a.len() > 1 && super::command::pivot_shows(self.cx, a.name()))
             .collect();
         let tables: Vec<String> = axes
             .iter()
@@ -410,50 +413,8 @@ impl<'a> Report<'a> {
         let _ = writeln!(out, "## Checks\n");
         let r = self.cx.results;
         let a = self.cx.analysis;
-        let c = &a.checks;
-        let _ = writeln!(
-            out,
-            "- Allocator: of {} processes started, {} succeeded and in {} of them the named allocator's own statistics saw a test allocation \
-             (glibc `mallinfo2`, jemalloc `stats.allocated`, mimalloc `mi_is_in_heap_region`); {} were refused because another allocator served them.",
-            c.tried, c.succeeded, c.allocator_served, c.allocator_mismatched
-        );
-        let _ = writeln!(
-            out,
-            "- Threads: in {} of {} successful processes as many pool threads ran work (≥ 5% of the sampling window on a CPU) as the point has threads{}.",
-            c.threads_busy,
-            c.succeeded,
-            if c.threads_checked < c.succeeded {
-                format!(" ({} processes could not tell)", c.succeeded - c.threads_checked)
-            } else {
-                String::new()
-            }
-        );
-        let idle: Vec<String> = a
-            .points
-            .iter()
-            .filter_map(|p| {
-                let busy = p.busy_threads?;
-                let threads = r.points[p.id].threads;
-                (busy < threads).then(|| format!("{} ({busy} of {threads})", self.cx.label(p.id)))
-            })
-            .collect();
-        if !idle.is_empty() {
-            let more = idle.len().saturating_sub(LISTED_IDLE);
-            let _ = writeln!(
-                out,
-                "  Fewer pool threads did work (median over processes) at: {}{}.",
-                idle[..idle.len().min(LISTED_IDLE)].join(", "),
-                if more > 0 {
-                    format!(" and {more} more points")
-                } else {
-                    String::new()
-                }
-            );
-        }
-        if c.digests_differ.is_empty() {
-            let _ = writeln!(out, "- Output: every variant and knob setting produced the same output digest for the same parameters.");
-        } else {
-            let _ = writeln!(out, "- ⚠ **Output differs** between variants or knob settings in {} parameter set(s): some variant computes something else.", c.digests_differ.len());
+        if !super::command::checks(out, self.cx) {
+            self.knob_checks(out);
         }
         let failed: Vec<&PointAnalysis> =
             a.points.iter().filter(|p| !p.failures.is_empty()).collect();
@@ -499,7 +460,7 @@ impl<'a> Report<'a> {
         if !r.environment.optimized {
             let _ = writeln!(out, "- ⚠ tuner was built without optimisations: these numbers do not describe release code.");
         }
-        for axis in &c.unused_knobs {
+        for axis in &a.checks.unused_knobs {
             let _ = writeln!(
                 out,
                 "- Note: `{}` does not use the {axis} knob; differences along that axis are noise.",
@@ -511,6 +472,57 @@ impl<'a> Report<'a> {
             let _ = writeln!(out, "- ⚠ {w}");
         }
         let _ = writeln!(out);
+    }
+
+    /// The allocator, thread and output checks of tuner's own workloads.
+    fn knob_checks(&self, out: &mut String) {
+        let r = self.cx.results;
+        let a = self.cx.analysis;
+        let c = &a.checks;
+        let _ = writeln!(
+            out,
+            "- Allocator: of {} processes started, {} succeeded and in {} of them the named allocator's own statistics saw a test allocation \
+             (glibc `mallinfo2`, jemalloc `stats.allocated`, mimalloc `mi_is_in_heap_region`); {} were refused because another allocator served them.",
+            c.tried, c.succeeded, c.allocator_served, c.allocator_mismatched
+        );
+        let _ = writeln!(
+            out,
+            "- Threads: in {} of {} successful processes as many pool threads ran work (≥ 5% of the sampling window on a CPU) as the point has threads{}.",
+            c.threads_busy,
+            c.succeeded,
+            if c.threads_checked < c.succeeded {
+                format!(" ({} processes could not tell)", c.succeeded - c.threads_checked)
+            } else {
+                String::new()
+            }
+        );
+        let idle: Vec<String> = a
+            .points
+            .iter()
+            .filter_map(|p| {
+                let busy = p.busy_threads?;
+                let threads = r.points[p.id].threads;
+                (busy < threads).then(|| format!("{} ({busy} of {threads})", self.cx.label(p.id)))
+            })
+            .collect();
+        if !idle.is_empty() {
+            let more = idle.len().saturating_sub(LISTED_IDLE);
+            let _ = writeln!(
+                out,
+                "  Fewer pool threads did work (median over processes) at: {}{}.",
+                idle[..idle.len().min(LISTED_IDLE)].join(", "),
+                if more > 0 {
+                    format!(" and {more} more points")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        if c.digests_differ.is_empty() {
+            let _ = writeln!(out, "- Output: every variant and knob setting produced the same output digest for the same parameters.");
+        } else {
+            let _ = writeln!(out, "- ⚠ **Output differs** between variants or knob settings in {} parameter set(s): some variant computes something else.", c.digests_differ.len());
+        }
     }
 
     /// Warns when no comparison against the baseline could reach

@@ -3,6 +3,7 @@
 //! it records) and nothing else.
 
 mod answer;
+mod command;
 pub mod charts;
 pub mod format;
 mod markdown;

@@ -157,7 +157,7 @@ pub struct RunOutput {
     pub digest: u64,
     /// What a run of an external command adds; `None` for tuner's own workloads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<CommandFacts>,
+    pub command: Option<Box<CommandFacts>>,
 }
 
 #[cfg(test)]

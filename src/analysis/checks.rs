@@ -108,7 +108,8 @@ fn command_checks(results: &Results) -> Option<CommandChecks> {
                 variant: v.name.clone(),
                 program: v.argv[0].clone(),
                 preload_reaches: None,
-                why: "its program is a placeholder, filled in per point: tuner did not read it".into(),
+                why: "its program is a placeholder, filled in per point: tuner did not read it"
+                    .into(),
             },
         })
         .collect();

@@ -115,10 +115,7 @@ pub(super) fn checks(out: &mut String, cx: &Context) -> bool {
         if preloads.is_empty() {
             String::new()
         } else {
-            format!(
-                "; through LD_PRELOAD, {}",
-                preloads.join(", ")
-            )
+            format!("; through LD_PRELOAD, {}", preloads.join(", "))
         },
         programs.join("; ")
     );

@@ -3,8 +3,8 @@
 //! it records) and nothing else.
 
 mod answer;
-mod command;
 pub mod charts;
+mod command;
 pub mod format;
 mod markdown;
 mod profiles;

@@ -185,43 +185,42 @@ impl Checker<'_> {
 
     /// `argv`, or one argv per `[command.variants]` entry in config order.
     fn argvs<'r>(&self, raw: &'r RawCommand, table: Range<usize>) -> Result<Vec<Argv<'r>>> {
-        let argvs: Vec<Argv> = match (&raw.argv, &raw.variants) {
-            (Some(argv), None) => vec![Argv {
-                name: None,
-                key: "command.argv".into(),
-                argv,
-            }],
-            (None, Some(variants)) => {
-                let mut named: Vec<Argv> = variants
-                    .iter()
-                    .map(|(name, argv)| Argv {
-                        name: Some(name),
-                        key: format!("command.variants.{}", name.get_ref()),
-                        argv,
-                    })
-                    .collect();
-                named.sort_by_key(|a| a.argv.span().start);
-                if named.is_empty() {
-                    return Err(self.err(table, "command.variants", "names no variant"));
+        let argvs: Vec<Argv> =
+            match (&raw.argv, &raw.variants) {
+                (Some(argv), None) => vec![Argv {
+                    name: None,
+                    key: "command.argv".into(),
+                    argv,
+                }],
+                (None, Some(variants)) => {
+                    let mut named: Vec<Argv> = variants
+                        .iter()
+                        .map(|(name, argv)| Argv {
+                            name: Some(name),
+                            key: format!("command.variants.{}", name.get_ref()),
+                            argv,
+                        })
+                        .collect();
+                    named.sort_by_key(|a| a.argv.span().start);
+                    if named.is_empty() {
+                        return Err(self.err(table, "command.variants", "names no variant"));
+                    }
+                    named
                 }
-                named
-            }
-            (Some(_), Some(v)) => {
-                let span = v.keys().next().map_or(table, Spanned::span);
-                return Err(self.err(
-                    span,
-                    "command.variants",
-                    "give `argv` or [command.variants], not both",
-                ))
-            }
-            (None, None) => {
-                return Err(self.err(
+                (Some(_), Some(v)) => {
+                    let span = v.keys().next().map_or(table, Spanned::span);
+                    return Err(self.err(
+                        span,
+                        "command.variants",
+                        "give `argv` or [command.variants], not both",
+                    ));
+                }
+                (None, None) => return Err(self.err(
                     table,
                     "command.argv",
                     "a [command] needs `argv = [\"program\", \"arg\", …]` or [command.variants]",
-                ))
-            }
-        };
+                )),
+            };
         for a in &argvs {
             if let Some(name) = a.name {
                 label_text(name.get_ref())
@@ -438,7 +437,7 @@ impl Checker<'_> {
         raw: &RawCommand,
         matrix: &RawMatrix,
     ) -> Result<Vec<(AllocatorName, PathBuf)>> {
-        for (name, _) in &raw.preload {
+        for name in raw.preload.keys() {
             if AllocatorName::parse(name.get_ref()).is_none() {
                 return Err(self.err(
                     name.span(),
@@ -705,15 +704,28 @@ mod tests {
         let names: Vec<&str> = plan.axes.iter().map(Axis::name).collect();
         assert_eq!(
             names,
-            ["variant", "size", "threads", "allocator", "GOGC", "MALLOC_ARENA_MAX"]
+            [
+                "variant",
+                "size",
+                "threads",
+                "allocator",
+                "GOGC",
+                "MALLOC_ARENA_MAX"
+            ]
         );
         assert_eq!(plan.axes[0], Axis::Variant(vec!["prog".into()]));
         assert_eq!(plan.axes[4].labels(), ["100", "50", "off"]);
         assert_eq!(plan.workload, "command:prog");
-        assert_eq!((plan.measure.samples, plan.measure.warmup.as_secs()), (1, 0));
+        assert_eq!(
+            (plan.measure.samples, plan.measure.warmup.as_secs()),
+            (1, 0)
+        );
         let c = plan.command.unwrap();
         assert_eq!(c.threads_env, crate::config::DEFAULT_THREADS_ENV);
-        assert_eq!((c.metrics, c.warmup, c.check_output), (Metrics::Wall, 1, false));
+        assert_eq!(
+            (c.metrics, c.warmup, c.check_output),
+            (Metrics::Wall, 1, false)
+        );
         assert_eq!(c.env, [("A".to_string(), "{size}".to_string())]);
         let program = c.variants[0].program.as_ref().unwrap();
         assert!(program.path.ends_with("prog") && program.path.is_absolute());
@@ -726,7 +738,10 @@ mod tests {
         .unwrap());
         assert_eq!(
             points[1].env,
-            [("_RJEM_MALLOC_CONF".to_string(), "dirty_decay_ms:10000".to_string())]
+            [(
+                "_RJEM_MALLOC_CONF".to_string(),
+                "dirty_decay_ms:10000".to_string()
+            )]
         );
     }
 
@@ -757,11 +772,18 @@ mod tests {
         );
         let (line, key, message) = error(&format!("{ARGV}[params]\nsize = 1\nseed = [1, 2]\n"));
         assert_eq!((line, key.as_str()), (5, "params.seed"));
-        assert!(message.starts_with("`seed` is never used: put {seed}"), "{message}");
+        assert!(
+            message.starts_with("`seed` is never used: put {seed}"),
+            "{message}"
+        );
         let (_, key, message) = error("[command]\nargv = [\"./prog\", \"-j{threads}\"]\n");
         assert_eq!(key, "command.argv");
-        assert_eq!(message, "{threads} needs a threads axis: set [matrix] threads");
-        let (_, key, _) = error("[command]\nargv = [\"./prog\"]\n[params]\nvariant = [\"a\", \"b\"]\n");
+        assert_eq!(
+            message,
+            "{threads} needs a threads axis: set [matrix] threads"
+        );
+        let (_, key, _) =
+            error("[command]\nargv = [\"./prog\"]\n[params]\nvariant = [\"a\", \"b\"]\n");
         assert_eq!(key, "params.variant", "two variants that run the same argv");
         let (_, key, message) = error("[command]\nargv = [\"./prog\"]\nprepare = [\"x{\"]\n");
         assert_eq!(key, "command.prepare");
@@ -798,13 +820,41 @@ mod tests {
     #[test]
     fn environment_axes_are_checked_names_that_clash_with_nothing() {
         let cases = [
-            ("[matrix.env]\n\"1X\" = [\"a\"]\n", "matrix.env.1X", "is not an environment variable name"),
-            ("[matrix.env]\nTUNER_ALLOCATOR = [\"a\"]\n", "matrix.env.TUNER_ALLOCATOR", "tuner's own variable"),
-            ("[matrix.env]\nGOGC = [\"a\", \"a\"]\n", "matrix.env.GOGC", "\"a\" is listed twice"),
-            ("[matrix.env]\nGOGC = [1.5]\n", "matrix.env.GOGC", "expected a string"),
-            ("env = { GOGC = \"1\" }\n[matrix.env]\nGOGC = [\"a\"]\n", "matrix.env.GOGC", "[command] env sets `GOGC` already"),
-            ("[matrix]\nthreads = [1]\n[matrix.env]\nGOMAXPROCS = [\"1\"]\n", "matrix.env.GOMAXPROCS", "set to each point's thread count"),
-            ("[params]\nv = [\"1\"]\n[matrix.env]\nv = [\"a\"]\n", "matrix.env.v", "already an axis"),
+            (
+                "[matrix.env]\n\"1X\" = [\"a\"]\n",
+                "matrix.env.1X",
+                "is not an environment variable name",
+            ),
+            (
+                "[matrix.env]\nTUNER_ALLOCATOR = [\"a\"]\n",
+                "matrix.env.TUNER_ALLOCATOR",
+                "tuner's own variable",
+            ),
+            (
+                "[matrix.env]\nGOGC = [\"a\", \"a\"]\n",
+                "matrix.env.GOGC",
+                "\"a\" is listed twice",
+            ),
+            (
+                "[matrix.env]\nGOGC = [1.5]\n",
+                "matrix.env.GOGC",
+                "expected a string",
+            ),
+            (
+                "env = { GOGC = \"1\" }\n[matrix.env]\nGOGC = [\"a\"]\n",
+                "matrix.env.GOGC",
+                "[command] env sets `GOGC` already",
+            ),
+            (
+                "[matrix]\nthreads = [1]\n[matrix.env]\nGOMAXPROCS = [\"1\"]\n",
+                "matrix.env.GOMAXPROCS",
+                "set to each point's thread count",
+            ),
+            (
+                "[params]\nv = [\"1\"]\n[matrix.env]\nv = [\"a\"]\n",
+                "matrix.env.v",
+                "already an axis",
+            ),
         ];
         for (tail, key, fragment) in cases {
             let text = format!("[command]\nargv = [\"./prog\", \"{{v}}\"]\n{tail}");

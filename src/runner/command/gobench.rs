@@ -2,7 +2,7 @@
 //! `go test -bench` (or any program writing the format) prints, e.g.
 //!
 //! ```text
-//! BenchmarkSort/variant=v3-8   	      42	  27901234 ns/op	 8028160 B/op	  100001 allocs/op
+//! BenchmarkSort/variant=v3-8         42    27901234 ns/op    8028160 B/op    100001 allocs/op
 //! ```
 //!
 //! Each line is one sample of its iterations; `B/op` and `allocs/op`
@@ -34,7 +34,7 @@ impl Line {
 /// The line, if it is a benchmark result line.
 pub(super) fn parse_line(line: &str) -> Option<Line> {
     let fields: Vec<&str> = line.split_whitespace().collect();
-    if fields.len() < 4 || fields.len() % 2 != 0 {
+    if fields.len() < 4 || !fields.len().is_multiple_of(2) {
         return None;
     }
     let rest = fields[0].strip_prefix("Benchmark")?;

@@ -214,7 +214,7 @@ fn output(
             jemalloc: false,
         },
         digest: timed.stdout.digest,
-        command: Some(facts),
+        command: Some(Box::new(facts)),
     })
 }
 

@@ -41,6 +41,11 @@ fn cc(dir: &Path, name: &str, source: &str, flags: &[&str]) -> Option<PathBuf> {
 
 /// Runs the config `body` (named `name`) to its end; the run folder.
 fn run(dir: &Path, name: &str, body: &str) -> PathBuf {
+    run_exiting(dir, name, body, 0)
+}
+
+/// [`run`] of a config some of whose runs fail: tuner exits 1.
+fn run_exiting(dir: &Path, name: &str, body: &str, code: i32) -> PathBuf {
     let body = if body.contains("[experiment]") {
         body.to_string()
     } else {
@@ -52,7 +57,7 @@ fn run(dir: &Path, name: &str, body: &str) -> PathBuf {
         .arg(&path)
         .arg("--quiet")
         .assert()
-        .success();
+        .code(code);
     run_dir(dir, name)
 }
 
@@ -218,13 +223,14 @@ fn a_timeout_kills_the_commands_whole_process_group() {
     let dir = tempfile::tempdir().unwrap();
     let tag = format!("cmd-timeout-{}", std::process::id());
     let started = Instant::now();
-    let run_dir = run(
+    let run_dir = run_exiting(
         dir.path(),
         "sleepy",
         &format!(
             "[command]\nargv = [\"sh\", \"-c\", \"sleep 30 & sleep 30\"]\nwarmup = 0\nenv = {{ CMDTEST_TAG = \"{tag}\" }}\n\
              [measure]\nprocesses = 1\ntimeout = \"300ms\"\n"
         ),
+        1,
     );
     assert!(
         started.elapsed() < Duration::from_secs(20),
@@ -241,7 +247,7 @@ fn a_timeout_kills_the_commands_whole_process_group() {
 #[test]
 fn failures_are_recorded_with_their_kind_and_stderr() {
     let dir = tempfile::tempdir().unwrap();
-    let run_dir = run(
+    let run_dir = run_exiting(
         dir.path(),
         "failing",
         "[experiment]\nname = \"failing\"\n[command.variants]\n\
@@ -249,6 +255,7 @@ fn failures_are_recorded_with_their_kind_and_stderr() {
          exit3 = [\"sh\", \"-c\", \"echo first >&2; echo the disk is full >&2; exit 3\"]\n\
          segv = [\"sh\", \"-c\", \"kill -SEGV $$\"]\n\
          [command]\nwarmup = 0\n[measure]\nprocesses = 1\n",
+        1,
     );
     let outcomes = outcomes(&results(&run_dir));
     let of = |variant: &str| {
@@ -506,13 +513,14 @@ fn the_prefixed_jemalloc_reads_its_own_variable_in_each_worker() {
     // invalid pair with abort_conf aborts the worker, so the failure shows
     // the variable reached the allocator at its start.
     let dir = tempfile::tempdir().unwrap();
-    let run_dir = run(
+    let run_dir = run_exiting(
         dir.path(),
         "selfcheck",
         "[experiment]\nworkload = \"selfcheck\"\n[params]\nvariant = \"spin\"\n[matrix]\nallocator = [\"jemalloc\"]\n\
          [matrix.env]\n_RJEM_MALLOC_CONF = [\"abort_conf:true,bogus:1\", \"narenas:1\"]\n\
          MALLOC_CONF = [\"abort_conf:true,bogus:1\"]\n\
          [measure]\nprocesses = 1\nsamples = 2\nwarmup = \"10ms\"\nmin_sample_time = \"1ms\"\n",
+        1,
     );
     let outcomes = outcomes(&results(&run_dir));
     for (coords, o) in &outcomes {
@@ -527,4 +535,35 @@ fn the_prefixed_jemalloc_reads_its_own_variable_in_each_worker() {
             }
         }
     }
+}
+
+#[test]
+fn a_command_dies_with_its_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    let tag = format!("cmd-orphan-{}", std::process::id());
+    let path = config(
+        dir.path(),
+        "orphan.toml",
+        &format!(
+            "[experiment]\nname = \"orphan\"\n[command]\nargv = [\"sh\", \"-c\", \"sleep 30 & sleep 30\"]\nwarmup = 0\n\
+             env = {{ CMDTEST_TAG = \"{tag}\" }}\n[measure]\nprocesses = 1\n"
+        ),
+    );
+    let mut runner = std::process::Command::new(env!("CARGO_BIN_EXE_tuner"))
+        .arg("run")
+        .arg(&path)
+        .arg("--quiet")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while common::tagged_processes("CMDTEST_TAG", &tag, None).len() < 2 {
+        assert!(Instant::now() < deadline, "the command never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+    let left = common::survivors("CMDTEST_TAG", &tag);
+    assert!(left.is_empty(), "outlived their runner: {left:?}");
 }

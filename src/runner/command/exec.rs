@@ -1,10 +1,10 @@
 //! One execution of a command, timed from spawn to exit as hyperfine
-//! times it: forked from this small process (so its peak resident set
-//! starts from this process's size, not the runner's), in this process's
-//! group (so the runner's group kill at the timeout reaches it), killed
-//! if this process dies (`PR_SET_PDEATHSIG`), reaped with `wait4` for its
-//! own rusage: CPU, context switches and peak RSS of it and the children
-//! it waited for.
+//! times it: `posix_spawn` (a `vfork` and an `exec`), then `wait4` for
+//! the command's own rusage — CPU, context switches, and the peak RSS of
+//! it and the children it waited for. It runs in this process's group,
+//! so the runner's group kill at the timeout reaches it; this process is
+//! the small one [`super::small`] made, so the peak RSS `wait4` reports
+//! starts from that one's size, not from the runner's or the worker's.
 
 use std::fs::File;
 use std::hash::Hasher as _;
@@ -13,7 +13,7 @@ use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::super::child::{die_with, wait4};
+use super::super::child::wait4;
 use super::gobench::{self, Line};
 use super::invocation::Invocation;
 use crate::alloc::ENV_VAR;
@@ -73,7 +73,7 @@ pub(super) fn run(inv: &Invocation, capture: Capture) -> std::io::Result<Executi
                 .into(),
             None => Stdio::null(),
         });
-    die_with_this_process(&mut cmd);
+    // No `pre_exec`, so std spawns with posix_spawn, not fork.
     let started = Instant::now();
     let mut child = cmd.spawn()?;
     let reader = child
@@ -92,14 +92,6 @@ pub(super) fn run(inv: &Invocation, capture: Capture) -> std::io::Result<Executi
         rusage,
         stdout,
     })
-}
-
-/// Has the kernel SIGKILL the command if this process dies first.
-fn die_with_this_process(cmd: &mut Command) {
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
-    // SAFETY: `die_with` only makes async-signal-safe calls.
-    unsafe { cmd.pre_exec(move || die_with(parent)) };
 }
 
 /// Reads stdout to its end: a digest of every byte and, for Go benchmark

@@ -41,6 +41,14 @@ type Failure = (FailureKind, String);
 /// Runs `spec`'s command and prints the report; exits 0 whenever it
 /// could report, the command's failure included.
 pub(crate) fn main(spec: &RunSpec, plan: &CommandPlan) -> ExitCode {
+    match super::small::run_in_child(|| report(spec, plan)) {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::FAILURE,
+    }
+}
+
+/// Runs the command and prints the report; whether it could print it.
+fn report(spec: &RunSpec, plan: &CommandPlan) -> bool {
     let result = match run(spec, plan) {
         Ok(output) => ShimResult::Ok {
             output: Box::new(output),
@@ -54,10 +62,10 @@ pub(crate) fn main(spec: &RunSpec, plan: &CommandPlan) -> ExitCode {
     let json = serde_json::to_string(&report).unwrap_or_default();
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{json}").and_then(|()| stdout.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => true,
         Err(e) => {
             crate::console::errln(&format!("tuner worker: error: writing the result: {e}"));
-            ExitCode::FAILURE
+            false
         }
     }
 }

@@ -77,6 +77,10 @@ pub fn dry_run(plan: &Plan) -> String {
         };
         let _ = writeln!(out, "  {:>3}  {}{mark}", p.id, p.label(&varying));
     }
+    if let Some(command) = &plan.command {
+        out.push_str(&command.describe(points.len(), m));
+        return out;
+    }
     let runs = points.len() * m.processes as usize;
     // A process costs its start (~5 ms), at least the warm-up, and at least
     // `samples` samples of `min_sample_time`; slow operations cost more.

@@ -567,3 +567,37 @@ fn a_command_dies_with_its_runner() {
     let left = common::survivors("CMDTEST_TAG", &tag);
     assert!(left.is_empty(), "outlived their runner: {left:?}");
 }
+
+#[test]
+fn the_example_command_configs_are_valid_or_lack_only_their_built_program() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/commands");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# "), "{} opens with what it teaches", path.display());
+        assert!(text.contains("Takes about"), "{} says how long it takes", path.display());
+        assert!(
+            text.contains("cargo run --release -- run configs/commands/"),
+            "{} shows how to run it",
+            path.display()
+        );
+        match tuner::config::parse(&path, &text, &tuner_experiments::catalog()) {
+            Ok(plan) => assert!(plan.command.is_some()),
+            // The examples' programs are built by their instructions
+            // (Go, ripgrep and a static C library are not test needs).
+            Err(e) => assert!(
+                e.key.starts_with("command.")
+                    && (e.message.contains("is not an executable file")
+                        || e.message.contains("is not on PATH")
+                        || e.message.contains("is not a folder")),
+                "{e}"
+            ),
+        }
+    }
+}

@@ -180,7 +180,7 @@ impl Checker<'_> {
                 ),
             ));
         }
-        std::path::absolute(&dir).map_err(|e| self.err(span, "command.cwd", e.to_string()))
+        std::fs::canonicalize(&dir).map_err(|e| self.err(span, "command.cwd", e.to_string()))
     }
 
     /// `argv`, or one argv per `[command.variants]` entry in config order.

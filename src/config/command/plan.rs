@@ -1,11 +1,13 @@
 //! A validated `[command]` table: what each run of an external command
 //! executes, with `{placeholders}` the point's values fill in when it runs.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::alloc::AllocatorName;
+use crate::config::MeasureSettings;
 use crate::elf::ProgramKind;
 
 /// Where a command run's samples come from.
@@ -103,6 +105,40 @@ impl CommandPlan {
                     .join(" ")
             })
             .unwrap_or_default()
+    }
+}
+
+impl CommandPlan {
+    /// What `run --dry-run` prints of the command: each variant's argv
+    /// and program, the preloads, the thread variables, and the runs.
+    pub fn describe(&self, points: usize, measure: &MeasureSettings) -> String {
+        let mut out = format!("command, in {}:\n", self.cwd.display());
+        for v in &self.variants {
+            let program = match &v.program {
+                Some(p) => format!("{}: {}", p.path.display(), p.kind.describe()),
+                None => "the program is a placeholder".into(),
+            };
+            let _ = writeln!(out, "  {:<12} {}\n  {:<12}   ({program})", v.name, self.shown(&v.name), "");
+        }
+        for (allocator, file) in &self.preload {
+            let _ = writeln!(out, "  {allocator} preloads {}", file.display());
+        }
+        if !self.threads_env.is_empty() {
+            let _ = writeln!(out, "  threads set in {}", self.threads_env.join(", "));
+        }
+        let warmup = match self.warmup {
+            1 => "1 untimed execution".to_string(),
+            n => format!("{n} untimed executions"),
+        };
+        let _ = writeln!(
+            out,
+            "{} runs ({} processes per point), each timing one execution after {warmup} ({} metrics); a run is killed after {}.",
+            points * measure.processes as usize,
+            measure.processes,
+            self.metrics.name(),
+            humantime::format_duration(measure.timeout),
+        );
+        out
     }
 }
 

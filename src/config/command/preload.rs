@@ -70,7 +70,7 @@ pub fn named(allocator: AllocatorName, file: &Path) -> Result<PathBuf, String> {
     if !file.is_file() {
         return Err(format!("{} is not a file", file.display()));
     }
-    std::path::absolute(file).map_err(|e| format!("{}: {e}", file.display()))
+    std::fs::canonicalize(file).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 #[cfg(test)]

@@ -328,6 +328,11 @@ fn go_benchmark_lines_are_the_samples_with_their_memory_figures() {
     );
     let ns: f64 = field("ns_per_op").parse().unwrap();
     assert_eq!(ns, 250.0, "the median of 250.5 and 249.5 ns/op");
+    let report = std::fs::read_to_string(run_dir.join("report.md")).unwrap();
+    assert!(
+        report.contains("| point | items/op |\n|---|--:|\n| v3 | 8.00 |"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -580,8 +585,16 @@ fn the_example_command_configs_are_valid_or_lack_only_their_built_program() {
     assert_eq!(paths.len(), 3, "{paths:?}");
     for path in paths {
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with("# "), "{} opens with what it teaches", path.display());
-        assert!(text.contains("Takes about"), "{} says how long it takes", path.display());
+        assert!(
+            text.starts_with("# "),
+            "{} opens with what it teaches",
+            path.display()
+        );
+        assert!(
+            text.contains("Takes about"),
+            "{} says how long it takes",
+            path.display()
+        );
         assert!(
             text.contains("cargo run --release -- run configs/commands/"),
             "{} shows how to run it",

@@ -50,6 +50,10 @@ pub struct ProcessMetrics {
     pub threads: ThreadCheck,
     pub allocator: AllocatorName,
     pub evidence: Evidence,
+    /// A command's other Go benchmark units (`MB/s`, custom metrics): the
+    /// median of the process's lines, per unit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<(String, f64)>,
 }
 
 impl ProcessMetrics {
@@ -106,6 +110,14 @@ impl ProcessMetrics {
             threads: o.threads,
             allocator: o.allocator,
             evidence: o.evidence,
+            units: command
+                .map(|c| {
+                    c.units
+                        .iter()
+                        .map(|(u, v)| (u.clone(), median(v)))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

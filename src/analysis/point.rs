@@ -48,6 +48,30 @@ pub struct PointAnalysis {
     pub digests: BTreeSet<u64>,
     /// Pool threads that ran work (median over processes that could tell).
     pub busy_threads: Option<usize>,
+    /// A command's other Go benchmark units: the median over processes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<(String, f64)>,
+}
+
+/// Each unit's median over the processes that reported it, in order of
+/// first appearance.
+fn units(processes: &[ProcessMetrics]) -> Vec<(String, f64)> {
+    let mut names: Vec<&str> = Vec::new();
+    for (unit, _) in processes.iter().flat_map(|m| &m.units) {
+        if !names.contains(&unit.as_str()) {
+            names.push(unit);
+        }
+    }
+    names
+        .into_iter()
+        .map(|unit| {
+            let values: Vec<f64> = processes
+                .iter()
+                .flat_map(|m| m.units.iter().filter(|(u, _)| u == unit).map(|(_, v)| *v))
+                .collect();
+            (unit.to_string(), median(&values))
+        })
+        .collect()
 }
 
 impl PointAnalysis {
@@ -114,6 +138,7 @@ impl PointAnalysis {
                     .collect();
                 (!busy.is_empty()).then(|| median(&busy).round() as usize)
             },
+            units: units(&processes),
             failures,
             processes,
         }

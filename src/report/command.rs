@@ -149,3 +149,39 @@ pub(super) fn checks(out: &mut String, cx: &Context) -> bool {
     }
     true
 }
+
+/// The other units a command's Go benchmark lines reported, per point.
+pub(super) fn units_table(out: &mut String, cx: &Context, listed: &[usize]) {
+    let a = cx.analysis;
+    let mut units: Vec<&str> = Vec::new();
+    for p in listed.iter().map(|&id| &a.points[id]) {
+        for (u, _) in &p.units {
+            if !units.contains(&u.as_str()) {
+                units.push(u);
+            }
+        }
+    }
+    if units.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "The benchmark's other units (median of each process's lines, then over processes):\n\n| point | {} |\n|---|{}",
+        units.join(" | "),
+        "--:|".repeat(units.len())
+    );
+    for &id in listed {
+        let cells: Vec<String> = units
+            .iter()
+            .map(|u| {
+                a.points[id]
+                    .units
+                    .iter()
+                    .find(|(name, _)| name == u)
+                    .map_or_else(|| "–".into(), |(_, v)| super::format::sig3(*v))
+            })
+            .collect();
+        let _ = writeln!(out, "| {} | {} |", cx.label(id), cells.join(" | "));
+    }
+    let _ = writeln!(out);
+}

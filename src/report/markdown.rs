@@ -364,6 +364,7 @@ impl<'a> Report<'a> {
             );
         }
         let _ = writeln!(out);
+        super::command::units_table(out, self.cx, &listed);
         self.details_table(out, &listed);
         for &id in &listed {
             let p = &a.points[id];

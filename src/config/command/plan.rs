@@ -118,7 +118,13 @@ impl CommandPlan {
                 Some(p) => format!("{}: {}", p.path.display(), p.kind.describe()),
                 None => "the program is a placeholder".into(),
             };
-            let _ = writeln!(out, "  {:<12} {}\n  {:<12}   ({program})", v.name, self.shown(&v.name), "");
+            let _ = writeln!(
+                out,
+                "  {:<12} {}\n  {:<12}   ({program})",
+                v.name,
+                self.shown(&v.name),
+                ""
+            );
         }
         for (allocator, file) in &self.preload {
             let _ = writeln!(out, "  {allocator} preloads {}", file.display());

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::format::duration_ns;
 use super::Context;
-use crate::analysis::CommandChecks;
+use crate::analysis::{CommandChecks, ProgramCheck};
 use crate::config::{CommandPlan, Metrics};
 
 fn plan_and_checks<'a>(cx: &'a Context) -> Option<(&'a CommandPlan, &'a CommandChecks)> {
@@ -25,11 +25,13 @@ pub(super) fn header(out: &mut String, cx: &Context) -> bool {
     };
     let r = cx.results;
     let m = &r.plan.measure;
-    let argvs: Vec<String> = plan
-        .variants
-        .iter()
-        .map(|v| format!("`{}`", plan.shown(&v.name)))
-        .collect();
+    let mut argvs: Vec<String> = Vec::new();
+    for v in &plan.variants {
+        let shown = format!("`{}`", plan.shown(&v.name));
+        if !argvs.contains(&shown) {
+            argvs.push(shown);
+        }
+    }
     let warmup = match plan.warmup {
         0 => String::new(),
         1 => " after 1 untimed execution".into(),
@@ -69,12 +71,7 @@ pub(super) fn allocator_note(out: &mut String, cx: &Context) {
     if checks.preloads.is_empty() {
         return;
     }
-    let inert: Vec<String> = checks
-        .programs
-        .iter()
-        .filter(|p| p.preload_reaches == Some(false))
-        .map(|p| format!("`{}` (variant {}) is {}", p.program, p.variant, p.why))
-        .collect();
+    let inert = programs(&checks.programs, |p| p.preload_reaches == Some(false));
     if inert.is_empty() {
         return;
     }
@@ -84,6 +81,36 @@ pub(super) fn allocator_note(out: &mut String, cx: &Context) {
          There its allocator values ran the same program again, so the report draws no allocator verdict for them.\n",
         inert.join("; ")
     );
+}
+
+/// `` `./prog` (variants a, b) is … ``: each program once, with the
+/// variants that run it.
+fn programs(all: &[ProgramCheck], keep: impl Fn(&ProgramCheck) -> bool) -> Vec<String> {
+    let mut seen: Vec<(&ProgramCheck, Vec<&str>)> = Vec::new();
+    for p in all.iter().filter(|p| keep(p)) {
+        match seen
+            .iter_mut()
+            .find(|(q, _)| q.program == p.program && q.why == p.why)
+        {
+            Some((_, variants)) => variants.push(&p.variant),
+            None => seen.push((p, vec![&p.variant])),
+        }
+    }
+    seen.into_iter()
+        .map(|(p, variants)| {
+            let noun = if variants.len() == 1 {
+                "variant"
+            } else {
+                "variants"
+            };
+            format!(
+                "`{}` ({noun} {}) is {}",
+                p.program,
+                variants.join(", "),
+                p.why
+            )
+        })
+        .collect()
 }
 
 /// Whether the pivot tables show `axis`: not an allocator axis that had
@@ -104,11 +131,7 @@ pub(super) fn checks(out: &mut String, cx: &Context) -> bool {
         .iter()
         .map(|(a, file)| format!("`{a}` preloaded `{}`", file.display()))
         .collect();
-    let programs: Vec<String> = c
-        .programs
-        .iter()
-        .map(|p| format!("`{}` (variant {}) is {}", p.program, p.variant, p.why))
-        .collect();
+    let programs = programs(&c.programs, |_| true);
     let _ = writeln!(
         out,
         "- Allocator: `system` ran the program as it is{}. {}.",

@@ -1,21 +1,19 @@
-//! Validating a `[command]` config: the argv of each variant, untyped
-//! parameters (scalars as written), the placeholders every string may
-//! hold, the thread variables, the preloaded libraries, and the keys a
-//! command cannot use (`buffering`, per-sample `[measure]` keys,
-//! `[profile]`). Each error names the file, line and key.
+//! Validating a `[command]` config: the argv of each variant and the
+//! program it starts, untyped parameters (scalars as written), the
+//! placeholders every string may hold, and the keys a command cannot use
+//! (`buffering`, per-sample `[measure]` keys, `[profile]`); the other
+//! `[command]` keys are `settings`'. Each error names the file, line and key.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use tuner_api::{Knobs, ParamValue};
 
-use super::plan::{CommandPlan, CommandVariant, Metrics, Program, DEFAULT_THREADS_ENV};
-use super::{preload, template};
-use crate::alloc::AllocatorName;
-use crate::config::env_axis::env_name;
+use super::plan::{CommandPlan, CommandVariant, Program};
+use super::settings::resolve;
+use super::template;
 use crate::config::plan::{Axis, WorkloadInfo};
 use crate::config::raw::{RawCommand, RawMatrix, RawMeasure, RawProfile, Strings, Table};
 use crate::config::validate::{param_value, Checker, Result, Source};
@@ -36,9 +34,6 @@ struct Argv<'r> {
 
 /// Placeholders every command knows besides its parameters.
 const BUILT_IN: [&str; 3] = ["variant", "threads", "scratch"];
-
-/// At most this many untimed executions before the timed one.
-const MAX_WARMUP: u32 = 100;
 
 impl Checker<'_> {
     /// `[measure]` keys about samples inside a process, and `[profile]`,
@@ -429,153 +424,6 @@ impl Checker<'_> {
             })
             .collect())
     }
-
-    /// The library each preloading allocator on the axis loads.
-    fn preloads(
-        &self,
-        axis: &Axis,
-        raw: &RawCommand,
-        matrix: &RawMatrix,
-    ) -> Result<Vec<(AllocatorName, PathBuf)>> {
-        for name in raw.preload.keys() {
-            if AllocatorName::parse(name.get_ref()).is_none() {
-                return Err(self.err(
-                    name.span(),
-                    &format!("command.preload.{}", name.get_ref()),
-                    "expected jemalloc or mimalloc",
-                ));
-            }
-        }
-        let Axis::Allocator(allocators) = axis else {
-            return Ok(Vec::new());
-        };
-        let span = matrix.allocator.as_ref().map_or(0..0, Spanned::span);
-        let mut out = Vec::new();
-        for &allocator in allocators {
-            let named = raw
-                .preload
-                .iter()
-                .find(|(k, _)| k.get_ref() == allocator.as_str());
-            let file = match named {
-                Some((_, file)) => {
-                    let path = self.relative_to_config(file.get_ref());
-                    preload::named(allocator, &path).map(Some).map_err(|m| {
-                        self.err(file.span(), &format!("command.preload.{allocator}"), m)
-                    })?
-                }
-                None => preload::find(allocator, &preload::system_dirs())
-                    .map_err(|m| self.err(span.clone(), "matrix.allocator", m))?,
-            };
-            out.extend(file.map(|f| (allocator, f)));
-        }
-        Ok(out)
-    }
-
-    fn relative_to_config(&self, file: &str) -> PathBuf {
-        match self.path.parent() {
-            Some(dir) => dir.join(file),
-            None => PathBuf::from(file),
-        }
-    }
-
-    fn metrics(&self, metrics: Option<&Spanned<String>>) -> Result<Metrics> {
-        match metrics.map(|m| (m.get_ref().as_str(), m.span())) {
-            None | Some(("wall", _)) => Ok(Metrics::Wall),
-            Some(("gobench", _)) => Ok(Metrics::Gobench),
-            Some((other, span)) => Err(self.err(
-                span,
-                "command.metrics",
-                format!("unknown metrics `{other}`; expected \"wall\" (the execution's wall time) or \"gobench\" (Go benchmark lines the command prints)"),
-            )),
-        }
-    }
-
-    /// `[command] env`: names checked, values kept as templates.
-    fn command_env(
-        &self,
-        raw: &RawCommand,
-        preload: &[(AllocatorName, PathBuf)],
-    ) -> Result<Vec<(String, String)>> {
-        let mut env: Vec<_> = raw.env.iter().collect();
-        env.sort_by_key(|(k, _)| k.span().start);
-        env.into_iter()
-            .map(|(name, value)| {
-                let key = format!("command.env.{}", name.get_ref());
-                env_name(name.get_ref()).map_err(|m| self.err(name.span(), &key, m))?;
-                if name.get_ref() == "LD_PRELOAD" && !preload.is_empty() {
-                    return Err(self.err(
-                        name.span(),
-                        &key,
-                        "the allocator axis sets LD_PRELOAD for jemalloc and mimalloc points",
-                    ));
-                }
-                if value.get_ref().contains('\0') {
-                    return Err(self.err(value.span(), &key, "holds a NUL character"));
-                }
-                Ok((name.get_ref().clone(), value.get_ref().clone()))
-            })
-            .collect()
-    }
-
-    /// The variables set to the point's thread count.
-    fn threads_env(&self, list: Option<&Strings>, has_threads: bool) -> Result<Vec<String>> {
-        let Some(list) = list else {
-            return Ok(if has_threads {
-                DEFAULT_THREADS_ENV
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect()
-            } else {
-                Vec::new()
-            });
-        };
-        if !has_threads {
-            return Err(self.err(
-                list.span(),
-                "command.threads_env",
-                "sets nothing without a threads axis: set [matrix] threads",
-            ));
-        }
-        let mut out: Vec<String> = Vec::new();
-        for name in list.get_ref() {
-            env_name(name.get_ref())
-                .map_err(|m| self.err(name.span(), "command.threads_env", m))?;
-            if out.contains(name.get_ref()) {
-                return Err(self.err(
-                    name.span(),
-                    "command.threads_env",
-                    format!("{} is listed twice", name.get_ref()),
-                ));
-            }
-            out.push(name.get_ref().clone());
-        }
-        Ok(out)
-    }
-
-    fn warmup(&self, warmup: Option<&Spanned<u32>>, metrics: Metrics) -> Result<u32> {
-        match warmup {
-            // `go test -bench` warms itself up; a whole execution is cold once.
-            None => Ok(u32::from(metrics == Metrics::Wall)),
-            Some(w) if *w.get_ref() <= MAX_WARMUP => Ok(*w.get_ref()),
-            Some(w) => Err(self.err(
-                w.span(),
-                "command.warmup",
-                format!("must be from 0 to {MAX_WARMUP}"),
-            )),
-        }
-    }
-
-    fn check_output(&self, check: Option<&Spanned<bool>>, metrics: Metrics) -> Result<bool> {
-        match check {
-            Some(c) if *c.get_ref() && metrics == Metrics::Gobench => Err(self.err(
-                c.span(),
-                "command.check_output",
-                "Go benchmark output holds its own timings, so its digest always differs",
-            )),
-            Some(c) => Ok(*c.get_ref()),
-            None => Ok(false),
-        }
-    }
 }
 
 /// Every string of the command that may hold placeholders.
@@ -611,31 +459,6 @@ fn templated(raw: &RawCommand, argvs: &[Argv]) -> Vec<Templated> {
     out
 }
 
-/// The file `program` names: relative to `cwd` when it holds a `/`,
-/// looked up on `PATH` otherwise, as `execvp` would.
-pub(crate) fn resolve(program: &str, cwd: &Path) -> std::result::Result<PathBuf, String> {
-    let candidates: Vec<PathBuf> = if program.contains('/') {
-        vec![cwd.join(program)]
-    } else {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path)
-            .map(|dir| cwd.join(dir).join(program))
-            .collect()
-    };
-    let executable = |p: &PathBuf| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    match candidates.iter().find(|p| executable(p)) {
-        Some(p) => std::path::absolute(p).map_err(|e| e.to_string()),
-        None if program.contains('/') => Err(format!(
-            "program `{program}` is not an executable file in {}",
-            cwd.display()
-        )),
-        None => Err(format!("program `{program}` is not on PATH")),
-    }
-}
-
 /// The program's file name: a name for the workload and its default variant.
 fn program_name(argv: &[String]) -> &str {
     let Some(program) = argv.first() else {
@@ -663,222 +486,5 @@ fn label_text(name: &str) -> std::result::Result<(), String> {
         Err(format!("{name:?} holds a control character"))
     } else {
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use crate::config::{Axis, ConfigError, Metrics, Plan};
-
-    /// A folder with an executable `prog` and the config `text` beside it.
-    fn parse_in(dir: &Path, text: &str) -> Result<Plan, ConfigError> {
-        let prog = dir.join("prog");
-        std::fs::write(&prog, "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(&prog, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        let path = dir.join("c.toml");
-        std::fs::write(&path, text).unwrap();
-        crate::config::parse(&path, text, &tuner_experiments::catalog())
-    }
-
-    fn parse(text: &str) -> Result<Plan, ConfigError> {
-        parse_in(tempfile::tempdir().unwrap().path(), text)
-    }
-
-    fn error(text: &str) -> (usize, String, String) {
-        let e = parse(text).expect_err("invalid config");
-        (e.line, e.key, e.message)
-    }
-
-    const ARGV: &str = "[command]\nargv = [\"./prog\", \"-n\", \"{size}\"]\n";
-
-    #[test]
-    fn a_command_config_becomes_axes_and_a_plan() {
-        let plan = parse(&format!(
-            "[experiment]\nname = \"p\"\n{ARGV}env = {{ A = \"{{size}}\" }}\n[params]\nsize = [10, \"1e3\"]\n\
-             [matrix]\nthreads = [1, 2]\n[matrix.env]\nGOGC = [\"100\", 50, \"off\"]\nMALLOC_ARENA_MAX = \"2\"\n"
-        ))
-        .unwrap();
-        let names: Vec<&str> = plan.axes.iter().map(Axis::name).collect();
-        assert_eq!(
-            names,
-            [
-                "variant",
-                "size",
-                "threads",
-                "allocator",
-                "GOGC",
-                "MALLOC_ARENA_MAX"
-            ]
-        );
-        assert_eq!(plan.axes[0], Axis::Variant(vec!["prog".into()]));
-        assert_eq!(plan.axes[4].labels(), ["100", "50", "off"]);
-        assert_eq!(plan.workload, "command:prog");
-        assert_eq!(
-            (plan.measure.samples, plan.measure.warmup.as_secs()),
-            (1, 0)
-        );
-        let c = plan.command.unwrap();
-        assert_eq!(c.threads_env, crate::config::DEFAULT_THREADS_ENV);
-        assert_eq!(
-            (c.metrics, c.warmup, c.check_output),
-            (Metrics::Wall, 1, false)
-        );
-        assert_eq!(c.env, [("A".to_string(), "{size}".to_string())]);
-        let program = c.variants[0].program.as_ref().unwrap();
-        assert!(program.path.ends_with("prog") && program.path.is_absolute());
-        assert_eq!(program.kind.preload_reaches(), None, "a script");
-        let points = crate::matrix::expand(&crate::config::parse(
-            Path::new("/nonexistent/c.toml"),
-            "[experiment]\nworkload = \"selfcheck\"\n[matrix.env]\n_RJEM_MALLOC_CONF = [\"dirty_decay_ms:0\", \"dirty_decay_ms:10000\"]\n",
-            &tuner_experiments::catalog(),
-        )
-        .unwrap());
-        assert_eq!(
-            points[1].env,
-            [(
-                "_RJEM_MALLOC_CONF".to_string(),
-                "dirty_decay_ms:10000".to_string()
-            )]
-        );
-    }
-
-    #[test]
-    fn variants_keep_their_config_order_and_params_may_pick_some() {
-        let plan = parse(
-            "[experiment]\nname = \"p\"\n[command.variants]\nzeta = [\"./prog\", \"z\"]\nalpha = [\"sh\", \"-c\", \"true\"]\nmid = [\"./prog\"]\n",
-        )
-        .unwrap();
-        assert_eq!(plan.axes[0].labels(), ["zeta", "alpha", "mid"]);
-        let c = plan.command.unwrap();
-        assert_eq!(c.variant("alpha").unwrap().argv, ["sh", "-c", "true"]);
-        let plan = parse(
-            "[experiment]\nname = \"p\"\n[command.variants]\na = [\"./prog\"]\nb = [\"./prog\", \"x\"]\n[params]\nvariant = [\"b\"]\n",
-        )
-        .unwrap();
-        assert_eq!(plan.axes[0].labels(), ["b"]);
-        assert_eq!(plan.command.unwrap().variants.len(), 1);
-    }
-
-    #[test]
-    fn placeholders_must_name_something_and_params_must_be_used() {
-        let (line, key, message) = error("[command]\nargv = [\"./prog\", \"{colour}\"]\n");
-        assert_eq!((line, key.as_str()), (2, "command.argv"));
-        assert_eq!(
-            message,
-            "`{colour}` names no parameter; the placeholders are {variant} and {scratch}"
-        );
-        let (line, key, message) = error(&format!("{ARGV}[params]\nsize = 1\nseed = [1, 2]\n"));
-        assert_eq!((line, key.as_str()), (5, "params.seed"));
-        assert!(
-            message.starts_with("`seed` is never used: put {seed}"),
-            "{message}"
-        );
-        let (_, key, message) = error("[command]\nargv = [\"./prog\", \"-j{threads}\"]\n");
-        assert_eq!(key, "command.argv");
-        assert_eq!(
-            message,
-            "{threads} needs a threads axis: set [matrix] threads"
-        );
-        let (_, key, _) =
-            error("[command]\nargv = [\"./prog\"]\n[params]\nvariant = [\"a\", \"b\"]\n");
-        assert_eq!(key, "params.variant", "two variants that run the same argv");
-        let (_, key, message) = error("[command]\nargv = [\"./prog\"]\nprepare = [\"x{\"]\n");
-        assert_eq!(key, "command.prepare");
-        assert!(message.contains("is not closed"), "{message}");
-    }
-
-    #[test]
-    fn keys_a_command_cannot_use_are_refused_where_written() {
-        let cases = [
-            ("[experiment]\nworkload = \"pool\"\n[command]\nargv = [\"./prog\"]\n", 2, "experiment.workload", "not both"),
-            ("[experiment]\nname = \"x\"\n", 1, "experiment.workload", "or a [command] table"),
-            ("[command]\nargv = [\"./prog\"]\n[matrix]\nbuffering = \"line\"\n", 4, "matrix.buffering", "no buffering knob"),
-            ("[command]\nargv = [\"./prog\"]\n[measure]\nsamples = 3\n", 4, "measure.samples", "timed whole, once per process"),
-            ("[command]\nargv = [\"./prog\"]\n[profile]\ncpu = true\n", 3, "profile", "a [command] has none"),
-            ("[command]\nargv = [\"./gone\"]\n", 2, "command.argv", "is not an executable file in"),
-            ("[command]\nargv = [\"no-such-program-anywhere\"]\n", 2, "command.argv", "is not on PATH"),
-            ("[command]\nargv = []\n", 2, "command.argv", "the argv is empty"),
-            ("[command]\nargv = [\"./prog\"]\n[command.variants]\na = [\"./prog\"]\n", 4, "command.variants", "not both"),
-            ("[command]\nargv = [\"./prog\"]\nmetrics = \"gobench\"\ncheck_output = true\n", 4, "command.check_output", "digest always differs"),
-            ("[command]\nargv = [\"./prog\"]\nmetrics = \"cycles\"\n", 3, "command.metrics", "unknown metrics `cycles`"),
-            ("[command]\nargv = [\"./prog\"]\nthreads_env = [\"X\"]\n", 3, "command.threads_env", "without a threads axis"),
-            ("[command]\nargv = [\"./prog\"]\ncwd = \"nowhere\"\n", 3, "command.cwd", "is not a folder"),
-            ("[command]\nargv = [\"./prog\"]\n[command.preload]\njemalloc = \"none.so\"\n[matrix]\nallocator = [\"system\", \"jemalloc\"]\n", 4, "command.preload.jemalloc", "is not a file"),
-            ("[command.variants]\na = [\"./prog\"]\n[params]\nvariant = [\"b\"]\n", 4, "params.variant", "has no `b`; it has a"),
-            ("[command]\nargv = [\"./prog\"]\n[params]\nthreads = 2\n", 4, "params.threads", "is tuner's own"),
-        ];
-        for (text, line, key, fragment) in cases {
-            let (l, k, m) = error(text);
-            assert_eq!((l, k.as_str()), (line, key), "{text}: {m}");
-            assert!(m.contains(fragment), "{text}: {m}");
-        }
-    }
-
-    #[test]
-    fn environment_axes_are_checked_names_that_clash_with_nothing() {
-        let cases = [
-            (
-                "[matrix.env]\n\"1X\" = [\"a\"]\n",
-                "matrix.env.1X",
-                "is not an environment variable name",
-            ),
-            (
-                "[matrix.env]\nTUNER_ALLOCATOR = [\"a\"]\n",
-                "matrix.env.TUNER_ALLOCATOR",
-                "tuner's own variable",
-            ),
-            (
-                "[matrix.env]\nGOGC = [\"a\", \"a\"]\n",
-                "matrix.env.GOGC",
-                "\"a\" is listed twice",
-            ),
-            (
-                "[matrix.env]\nGOGC = [1.5]\n",
-                "matrix.env.GOGC",
-                "expected a string",
-            ),
-            (
-                "env = { GOGC = \"1\" }\n[matrix.env]\nGOGC = [\"a\"]\n",
-                "matrix.env.GOGC",
-                "[command] env sets `GOGC` already",
-            ),
-            (
-                "[matrix]\nthreads = [1]\n[matrix.env]\nGOMAXPROCS = [\"1\"]\n",
-                "matrix.env.GOMAXPROCS",
-                "set to each point's thread count",
-            ),
-            (
-                "[params]\nv = [\"1\"]\n[matrix.env]\nv = [\"a\"]\n",
-                "matrix.env.v",
-                "already an axis",
-            ),
-        ];
-        for (tail, key, fragment) in cases {
-            let text = format!("[command]\nargv = [\"./prog\", \"{{v}}\"]\n{tail}");
-            let text = if text.contains("[params]") {
-                text
-            } else {
-                text.replace(", \"{v}\"", "")
-            };
-            let (_, k, m) = error(&text);
-            assert_eq!(k, key, "{text}: {m}");
-            assert!(m.contains(fragment), "{text}: {m}");
-        }
-        // Exclusions and the baseline name environment values like any axis.
-        let plan = parse(
-            "[command]\nargv = [\"./prog\"]\n[matrix.env]\nGOGC = [\"100\", \"off\"]\nexclude = [{ GOGC = \"off\" }]\n",
-        );
-        assert!(plan.is_err(), "exclude is a [matrix] key, not a variable");
-        let plan = parse(
-            "[command]\nargv = [\"./prog\"]\n[matrix]\nexclude = [{ GOGC = \"off\" }]\n[matrix.env]\nGOGC = [\"100\", \"off\", \"50\"]\n[report]\nbaseline = { GOGC = \"50\" }\n",
-        )
-        .unwrap();
-        let points = crate::matrix::expand(&plan);
-        assert_eq!(points.len(), 2);
-        let base = crate::matrix::baseline(&plan, &points).unwrap();
-        assert_eq!(points[base].env, [("GOGC".to_string(), "50".to_string())]);
     }
 }

@@ -5,10 +5,13 @@
 mod check;
 mod plan;
 mod preload;
+mod settings;
 mod template;
+#[cfg(test)]
+mod tests;
 
-pub(crate) use check::resolve;
 pub use plan::{CommandPlan, CommandVariant, Metrics, Program, DEFAULT_THREADS_ENV};
+pub(crate) use settings::resolve;
 pub(crate) use template::render;
 
 /// What an environment variable's name may be, for messages.

@@ -3,8 +3,10 @@
 # for a ~6 ms and a ~200 ms run of examples/commands/c-churn, hyperfine
 # (no shell, -N) and tuner (a [command] config, one timed execution per
 # process) take turns in ABBA order, RUNS timings each per turn, and the
-# medians of all timings per tool are compared. Writes the table to
-# reports/commands/hyperfine.md (or $OUT).
+# medians of all timings per tool are compared: once as they run, once
+# with both pinned to one CPU (taskset), which takes the scheduler's
+# placement of fresh processes out of the comparison. Writes the tables
+# to reports/commands/hyperfine.md (or $OUT).
 #
 # Needs: cc, hyperfine (Debian: `apt-get install gcc hyperfine`) and a
 # release build of tuner (`cargo build --release`, or TUNER=<binary>).
@@ -38,7 +40,7 @@ median() {
 ms() { awk -v ns="$1" 'BEGIN { printf "%.3f ms", ns / 1e6 }'; }
 
 hyperfine_turn() { # label rounds turn
-    (cd "$dir" && hyperfine -N --style none --warmup 3 --runs "$runs" \
+    (cd "$dir" && $pin hyperfine -N --style none --warmup 3 --runs "$runs" \
         --export-json "$work/$1-h$3.json" "./churn 1 $2 1000" >/dev/null)
     hyperfine_ns "$work/$1-h$3.json" >>"$work/$1-hyperfine.ns"
 }
@@ -56,7 +58,7 @@ processes = $runs
 [report]
 dir = "$work/reports"
 EOF
-    "$tuner" run "$work/$1-$3.toml" --quiet >/dev/null
+    $pin "$tuner" run "$work/$1-$3.toml" --quiet >/dev/null
     tuner_ns "$work/reports/$1-$3"/* >>"$work/$1-tuner.ns"
 }
 
@@ -65,26 +67,38 @@ EOF
     echo
     echo "Made by \`scripts/hyperfine-agreement.sh\` on $(date -u +%Y-%m-%dT%H:%M:%SZ):"
     echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) logical CPUs),"
-    echo "load average at start $(cut -d' ' -f1-3 /proc/loadavg), $(hyperfine --version), tuner $("$tuner" --version | cut -d' ' -f2)."
-    echo "Each tool timed each command $((4 * runs / 2)) times in turns (hyperfine, tuner, tuner, hyperfine;"
+    echo "$(hyperfine --version), tuner $("$tuner" --version | cut -d' ' -f2)."
+    echo "Each tool timed each command $((2 * runs)) times in turns (hyperfine, tuner, tuner, hyperfine;"
     echo "hyperfine \`-N --warmup 3 --runs $runs\`, tuner one timed execution per process after one untimed)."
-    echo
-    echo "| command | hyperfine median | tuner median | tuner − hyperfine |"
-    echo "|---|--:|--:|--:|"
 } >"$work/table.md"
 
-for spec in "6ms:150000" "200ms:6000000"; do
-    label=${spec%%:*}
-    rounds=${spec#*:}
-    hyperfine_turn "$label" "$rounds" 1
-    tuner_turn "$label" "$rounds" 1
-    tuner_turn "$label" "$rounds" 2
-    hyperfine_turn "$label" "$rounds" 2
-    h=$(median <"$work/$label-hyperfine.ns")
-    t=$(median <"$work/$label-tuner.ns")
-    diff=$(awk -v h="$h" -v t="$t" 'BEGIN { printf "%+.1f%%", (t - h) / h * 100 }')
-    echo "| \`churn 1 $rounds 1000\` | $(ms "$h") | $(ms "$t") | $diff |" >>"$work/table.md"
-done
+# One table: both tools as they run ($pin empty), or pinned.
+table() { # title
+    {
+        printf '\n## %s\n\nLoad average before: %s.\n\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "| command | hyperfine median | tuner median | tuner − hyperfine |"
+        echo "|---|--:|--:|--:|"
+    } >>"$work/table.md"
+    for spec in "6ms:150000" "200ms:6000000"; do
+        label=${spec%%:*}
+        rounds=${spec#*:}
+        rm -f "$work/$label-hyperfine.ns" "$work/$label-tuner.ns"
+        rm -rf "$work/reports"
+        hyperfine_turn "$label" "$rounds" 1
+        tuner_turn "$label" "$rounds" 1
+        tuner_turn "$label" "$rounds" 2
+        hyperfine_turn "$label" "$rounds" 2
+        h=$(median <"$work/$label-hyperfine.ns")
+        t=$(median <"$work/$label-tuner.ns")
+        diff=$(awk -v h="$h" -v t="$t" 'BEGIN { printf "%+.1f%%", (t - h) / h * 100 }')
+        echo "| \`churn 1 $rounds 1000\` | $(ms "$h") | $(ms "$t") | $diff |" >>"$work/table.md"
+    done
+}
+
+pin=""
+table "As they run"
+pin="taskset -c 1"
+table "Both pinned to CPU 1"
 printf '\nLoad average at the end: %s.\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/table.md"
 
 mkdir -p "$(dirname "$out")"

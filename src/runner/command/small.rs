@@ -16,10 +16,11 @@
 //! The alternatives, weighed: a cgroup v2 `memory.peak` needs a writable
 //! cgroup v2 hierarchy (this machine has v1); ptrace's exit stop reads
 //! `VmHWM` exactly but stops the program at every signal it receives (Go
-//! preempts goroutines with signals), perturbing the timing; forking the
-//! command itself from the small process works for RSS, but copying and
-//! tearing down its page tables put +4.4% (~0.25 ms) on a 6 ms command
-//! against hyperfine, which `posix_spawn` from here does not.
+//! preempts goroutines with signals), perturbing the timing; forking
+//! each command (a `pre_exec` hook makes std fork) works for RSS, but
+//! copying and tearing down page tables per execution measured +4.3% and
+//! +4.5% against hyperfine on a 6 ms command, where `posix_spawn`, which
+//! hyperfine uses, measured +0.1% and +1.1% in the same runs.
 //!
 //! The child dies with the worker: when the worker leads its own process
 //! group (as the runner starts it), the child's parent-death signal is

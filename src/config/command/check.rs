@@ -84,6 +84,14 @@ impl Checker<'_> {
         let table = self.command_header();
         let cwd = self.cwd(raw.cwd.as_ref())?;
         let argvs = self.argvs(&raw, table)?;
+        for (list, key) in [
+            (&raw.prepare, "command.prepare"),
+            (&raw.cleanup, "command.cleanup"),
+        ] {
+            if let Some(list) = list {
+                self.argv_strings(list, key)?;
+            }
+        }
         let mut axes = vec![self.command_variants(params, &argvs)?];
         axes.extend(self.untyped_params(params)?);
         if let Some(b) = &matrix.buffering {

@@ -131,6 +131,7 @@ fn keys_a_command_cannot_use_are_refused_where_written() {
         ("[command]\nargv = [\"./gone\"]\n", 2, "command.argv", "is not an executable file in"),
         ("[command]\nargv = [\"no-such-program-anywhere\"]\n", 2, "command.argv", "is not on PATH"),
         ("[command]\nargv = []\n", 2, "command.argv", "the argv is empty"),
+        ("[command]\nargv = [\"./prog\"]\ncleanup = [\"\"]\n", 3, "command.cleanup", "the program name is empty"),
         ("[command]\nargv = [\"./prog\"]\n[command.variants]\na = [\"./prog\"]\n", 4, "command.variants", "not both"),
         ("[command]\nargv = [\"./prog\"]\nmetrics = \"gobench\"\ncheck_output = true\n", 4, "command.check_output", "digest always differs"),
         ("[command]\nargv = [\"./prog\"]\nmetrics = \"cycles\"\n", 3, "command.metrics", "unknown metrics `cycles`"),

@@ -203,9 +203,12 @@ fn peak_rss_is_the_commands_own_not_the_runners() {
     };
     let (idle, touched) = (rss("nothing"), rss("touch64"));
     assert_eq!((idle.len(), touched.len()), (3, 3));
+    // The floor is the small process the command is spawned from: ~3 MiB
+    // in a release build, ~6.5 MiB in this debug one (its code is larger),
+    // against a runner of ~8 and ~14 MiB.
     for kib in &idle {
         assert!(
-            *kib * 2 < runner_kib,
+            *kib * 3 < runner_kib * 2,
             "a command that does nothing read {kib} KiB; the runner peaked at {runner_kib} KiB"
         );
     }

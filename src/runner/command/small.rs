@@ -10,8 +10,9 @@
 //! tuner binary. So the worker forks once, before anything is timed, and
 //! the child does the work: a fork copies only the worker's private
 //! pages (~0.5 MiB), not its mapped binary, and the child maps in only
-//! the code it runs. Commands spawned from it read ~2 MiB for nothing
-//! and 64 MiB plus that for 64 MiB (`tests/commands.rs`).
+//! the code it runs. Commands spawned from it read ~2.9 MiB for a
+//! program that does nothing (release build; the runner peaks at ~8 MiB)
+//! and 65.3 MiB for one that touches 64 MiB (`tests/commands.rs`).
 //!
 //! The alternatives, weighed: a cgroup v2 `memory.peak` needs a writable
 //! cgroup v2 hierarchy (this machine has v1); ptrace's exit stop reads

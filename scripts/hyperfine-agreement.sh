@@ -97,9 +97,11 @@ table() { # title
 
 pin=""
 table "As they run"
-pin="taskset -c 1"
-table "Both pinned to CPU 1"
-cat >>"$work/table.md" <<'EOF'
+cpu=${PIN_CPU-1} # PIN_CPU= (empty) leaves the pinned table out
+if [ -n "$cpu" ]; then
+    pin="taskset -c $cpu"
+    table "Both pinned to CPU $cpu"
+    cat >>"$work/table.md" <<'EOF'
 
 Pinned, both tools share one CPU with whatever else runs there. Unpinned,
 hyperfine's loop keeps a CPU busy, so the scheduler moves other busy
@@ -107,6 +109,7 @@ processes off it, while tuner starts fresh processes for every timing,
 which the scheduler may place beside another busy process: on a loaded
 machine that adds a scheduler slice or more to short commands.
 EOF
+fi
 printf '\nLoad average at the end: %s.\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/table.md"
 
 mkdir -p "$(dirname "$out")"

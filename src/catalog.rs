@@ -85,6 +85,10 @@ pub fn dry_run(
         };
         let _ = writeln!(out, "  {:>3}  {}{mark}", p.id, p.label(&varying));
     }
+    if let Some(command) = &plan.command {
+        out.push_str(&command.describe(points.len(), m));
+        return out;
+    }
     let runs = points.len() * m.processes as usize;
     let _ = writeln!(
         out,

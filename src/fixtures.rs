@@ -57,6 +57,7 @@ pub fn output_with_ops(ns_per_op: f64, allocs_per_op: u64, ops_per_run: u64) -> 
             mimalloc: false,
         },
         digest: 0,
+        command: None,
     }
 }
 
@@ -194,6 +195,7 @@ pub fn point(id: usize, coords: &[(&str, &str)]) -> Point {
         threads: 1,
         allocator: AllocatorName::System,
         buffering: tuner_api::Buffering::Unbuffered,
+        env: Vec::new(),
         coords: coords
             .iter()
             .map(|(a, v)| (a.to_string(), v.to_string()))

@@ -103,6 +103,7 @@ pub mod commands;
 pub mod compare;
 pub mod config;
 pub(crate) mod console;
+pub mod elf;
 pub mod environment;
 pub mod estimate;
 pub mod exit;

@@ -21,6 +21,10 @@ pub struct Point {
     pub threads: usize,
     pub allocator: AllocatorName,
     pub buffering: Buffering,
+    /// `(variable, value)` of every environment axis (`[matrix.env]`),
+    /// set in the point's processes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<(String, String)>,
     /// `(axis, value)` for every axis, in axis order, as the report prints them.
     pub coords: Vec<(String, String)>,
 }
@@ -98,6 +102,7 @@ fn point(axes: &[Axis], combo: &[usize]) -> Point {
         threads: 1,
         allocator: AllocatorName::System,
         buffering: Buffering::Unbuffered,
+        env: Vec::new(),
         coords: Vec::with_capacity(axes.len()),
     };
     for (axis, &i) in axes.iter().zip(combo) {
@@ -109,6 +114,7 @@ fn point(axes: &[Axis], combo: &[usize]) -> Point {
             Axis::Param(name, v) => {
                 p.params.0.insert(name.clone(), v[i].clone());
             }
+            Axis::Env(name, v) => p.env.push((name.clone(), v[i].clone())),
         }
         p.coords
             .push((axis.name().to_string(), axis.labels()[i].clone()));

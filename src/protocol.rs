@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::alloc::{AllocatorName, Evidence};
-use crate::config::{MeasureSettings, Plan};
+use crate::config::{CommandPlan, MeasureSettings, Plan};
 use crate::matrix::Point;
 use crate::profile::ProfileRequest;
+pub use crate::runner::CommandFacts;
 
 /// The version of the spec and output layouts; bump it when a field
 /// changes meaning or a required one is added.
@@ -32,6 +33,10 @@ pub struct RunSpec {
     /// ends, however it ends) by the runner; `None`: the worker makes one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scratch: Option<PathBuf>,
+    /// The external command that does the work, for a `[command]` plan:
+    /// the worker runs it as its child and measures it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandPlan>,
 }
 
 impl RunSpec {
@@ -44,6 +49,7 @@ impl RunSpec {
             measure: plan.measure.clone(),
             profile,
             scratch: None,
+            command: plan.command.clone(),
         }
     }
 }
@@ -149,6 +155,9 @@ pub struct RunOutput {
     pub evidence: Evidence,
     /// Digest of the workload's output, equal across variants when correct.
     pub digest: u64,
+    /// What a run of an external command adds; `None` for tuner's own workloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Box<CommandFacts>>,
 }
 
 #[cfg(test)]

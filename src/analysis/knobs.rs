@@ -150,8 +150,17 @@ fn axis_finding(
 ) -> Option<AxisFinding> {
     let name = axis.name();
     let measured = |id: &usize| points[*id].succeeded() > 0;
+    // Where no preload reaches the command's program, the allocator's
+    // values ran the same program: nothing to compare (see checks).
+    let inert = |s: &Slice| {
+        matches!(axis, Axis::Allocator(_))
+            && s.points
+                .iter()
+                .any(|&id| super::checks::allocator_inert(results, id))
+    };
     let along: Vec<Slice> = slices_along(results, name)
         .into_iter()
+        .filter(|s| !inert(s))
         .map(|s| Slice {
             points: s.points.into_iter().filter(measured).collect(),
             ..s

@@ -26,17 +26,21 @@ pub struct ProcessMetrics {
     pub sample_ns: (u64, u64),
     /// The fewest and most iterations (runs of the workload) in a sample.
     pub sample_iters: (u64, u64),
-    pub allocs_per_op: f64,
-    pub bytes_per_op: f64,
-    /// The most heap in use while sampling (bytes, not per op).
-    pub peak_live_bytes: f64,
+    /// Exact allocations per operation; `None` where nothing counted them
+    /// (an external command, unless its Go benchmark lines report them).
+    pub allocs_per_op: Option<f64>,
+    pub bytes_per_op: Option<f64>,
+    /// The most heap in use while sampling (bytes, not per op); `None`
+    /// for an external command, whose heap tuner does not see.
+    pub peak_live_bytes: Option<f64>,
     /// The worker's own peak resident set; `None` for workers that did not
     /// report it (the parent's `wait4` figure is not the worker's own).
     pub peak_rss_bytes: Option<f64>,
     /// CPU time per operation, all threads, over the timed spans only (the
     /// whole sampling window, untimed resets included, for workers that
-    /// predate the timed figure).
-    pub cpu_ns_per_op: f64,
+    /// predate the timed figure); `None` for a command's Go benchmark
+    /// lines, which are only part of the process's CPU time.
+    pub cpu_ns_per_op: Option<f64>,
     /// Building the workload plus its first run: time to the first result.
     pub first_use_ns: f64,
     pub ops_per_run: u64,
@@ -46,6 +50,10 @@ pub struct ProcessMetrics {
     pub threads: ThreadCheck,
     pub allocator: AllocatorName,
     pub evidence: Evidence,
+    /// A command's other Go benchmark units (`MB/s`, custom metrics): the
+    /// median of the process's lines, per unit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<(String, f64)>,
 }
 
 impl ProcessMetrics {
@@ -75,6 +83,13 @@ impl ProcessMetrics {
             let values = o.samples.iter().map(f);
             (values.clone().min().unwrap_or(0), values.max().unwrap_or(0))
         };
+        let command = o.command.as_ref();
+        let counted = command.is_none_or(|c| c.allocs_counted);
+        let cpu_ns = match (o.cpu.timed_ns, command) {
+            (Some(timed), _) => Some(timed),
+            (None, None) => Some(o.cpu.user_ns + o.cpu.system_ns),
+            (None, Some(_)) => None,
+        };
         ProcessMetrics {
             point: record.point,
             process: record.process,
@@ -83,11 +98,11 @@ impl ProcessMetrics {
             sample_ns: range(|s| s.ns),
             sample_iters: range(|s| s.iters),
             sample_ns_per_op,
-            allocs_per_op: per_op(o.alloc.allocs),
-            bytes_per_op: per_op(o.alloc.bytes),
-            peak_live_bytes: o.alloc.peak_live as f64,
+            allocs_per_op: counted.then(|| per_op(o.alloc.allocs)),
+            bytes_per_op: counted.then(|| per_op(o.alloc.bytes)),
+            peak_live_bytes: command.is_none().then_some(o.alloc.peak_live as f64),
             peak_rss_bytes: o.peak_rss_kib.map(|kib| kib as f64 * 1024.0),
-            cpu_ns_per_op: per_op(o.cpu.timed_ns.unwrap_or(o.cpu.user_ns + o.cpu.system_ns)),
+            cpu_ns_per_op: cpu_ns.map(per_op),
             first_use_ns: (o.build_ns + o.first_run_ns) as f64,
             ops_per_run,
             ops,
@@ -95,6 +110,14 @@ impl ProcessMetrics {
             threads: o.threads,
             allocator: o.allocator,
             evidence: o.evidence,
+            units: command
+                .map(|c| {
+                    c.units
+                        .iter()
+                        .map(|(u, v)| (u.clone(), median(v)))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -129,7 +152,7 @@ mod tests {
         out.cpu.timed_ns = None;
         let cpu = |out: &RunOutput| {
             let record = fixtures::record(0, 0, 0, crate::results::Outcome::Ok(out.clone()));
-            ProcessMetrics::of(&record).unwrap().cpu_ns_per_op
+            ProcessMetrics::of(&record).unwrap().cpu_ns_per_op.unwrap()
         };
         // 30 operations: the window's 30 µs is 1000 ns/op.
         assert_eq!(cpu(&out), 1000.0);
@@ -146,8 +169,9 @@ mod tests {
         let m = ProcessMetrics::of(&record).unwrap();
         assert_eq!(m.ops_per_run, 100_000);
         assert!((m.ns_per_op - 9.0).abs() < 1e-9, "{}", m.ns_per_op);
-        assert_eq!(m.allocs_per_op, 1.0);
-        assert_eq!(m.bytes_per_op, 64.0);
-        assert!((m.cpu_ns_per_op - 9.0).abs() < 1e-9, "{}", m.cpu_ns_per_op);
+        assert_eq!(m.allocs_per_op, Some(1.0));
+        assert_eq!(m.bytes_per_op, Some(64.0));
+        let cpu = m.cpu_ns_per_op.unwrap();
+        assert!((cpu - 9.0).abs() < 1e-9, "{cpu}");
     }
 }

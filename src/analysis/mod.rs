@@ -19,7 +19,7 @@ mod point;
 
 use serde::Serialize;
 
-pub use checks::Checks;
+pub use checks::{Checks, CommandChecks, ProgramCheck};
 pub use groups::{BaselineState, Group, MachineBlocks};
 pub use knobs::{
     ratio_of, AxisFinding, AxisKind, Contrast, Ratio, Scaling, ScalingStep, ValueFinding,

@@ -41,10 +41,10 @@ pub struct PointAnalysis {
     pub machines: Option<super::groups::MachineBlocks>,
     pub allocs_per_op: Option<ExactValue>,
     pub bytes_per_op: Option<ExactValue>,
-    /// Medians over processes.
-    pub peak_live_bytes: f64,
+    /// Medians over processes (`None` where no process had the figure).
+    pub peak_live_bytes: Option<f64>,
     pub peak_rss_bytes: Option<f64>,
-    pub cpu_ns_per_op: f64,
+    pub cpu_ns_per_op: Option<f64>,
     pub first_use_ns: f64,
     pub ops_per_run: u64,
     /// The shortest and longest sample of any process, in ns.
@@ -53,6 +53,30 @@ pub struct PointAnalysis {
     pub digests: BTreeSet<u64>,
     /// Pool threads that ran work (median over processes that could tell).
     pub busy_threads: Option<usize>,
+    /// A command's other Go benchmark units: the median over processes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<(String, f64)>,
+}
+
+/// Each unit's median over the processes that reported it, in order of
+/// first appearance.
+fn units(processes: &[ProcessMetrics]) -> Vec<(String, f64)> {
+    let mut names: Vec<&str> = Vec::new();
+    for (unit, _) in processes.iter().flat_map(|m| &m.units) {
+        if !names.contains(&unit.as_str()) {
+            names.push(unit);
+        }
+    }
+    names
+        .into_iter()
+        .map(|unit| {
+            let values: Vec<f64> = processes
+                .iter()
+                .flat_map(|m| m.units.iter().filter(|(u, _)| u == unit).map(|(_, v)| *v))
+                .collect();
+            (unit.to_string(), median(&values))
+        })
+        .collect()
 }
 
 impl PointAnalysis {
@@ -77,7 +101,16 @@ impl PointAnalysis {
             .iter()
             .map(|m| m.sample_ns_per_op.clone())
             .collect();
-        let rss: Vec<f64> = processes.iter().filter_map(|m| m.peak_rss_bytes).collect();
+        // The median of a figure some processes may lack; exact counts
+        // only when every process has them.
+        let some_median = |f: fn(&ProcessMetrics) -> Option<f64>| {
+            let v: Vec<f64> = processes.iter().filter_map(f).collect();
+            (!v.is_empty()).then(|| median(&v))
+        };
+        let exact = |f: fn(&ProcessMetrics) -> Option<f64>| {
+            let v: Option<Vec<f64>> = processes.iter().map(f).collect();
+            v.and_then(|v| ExactValue::of(&v).ok())
+        };
         PointAnalysis {
             id,
             group,
@@ -85,11 +118,11 @@ impl PointAnalysis {
             time: Summary::of(&ns).ok(),
             vs_baseline: None,
             machines: None,
-            allocs_per_op: ExactValue::of(&values(|m| m.allocs_per_op)).ok(),
-            bytes_per_op: ExactValue::of(&values(|m| m.bytes_per_op)).ok(),
-            peak_live_bytes: median(&values(|m| m.peak_live_bytes)),
-            peak_rss_bytes: (!rss.is_empty()).then(|| median(&rss)),
-            cpu_ns_per_op: median(&values(|m| m.cpu_ns_per_op)),
+            allocs_per_op: exact(|m| m.allocs_per_op),
+            bytes_per_op: exact(|m| m.bytes_per_op),
+            peak_live_bytes: some_median(|m| m.peak_live_bytes),
+            peak_rss_bytes: some_median(|m| m.peak_rss_bytes),
+            cpu_ns_per_op: some_median(|m| m.cpu_ns_per_op),
             first_use_ns: median(&values(|m| m.first_use_ns)),
             ops_per_run: processes.first().map_or(1, |m| m.ops_per_run),
             sample_ns: processes
@@ -107,6 +140,7 @@ impl PointAnalysis {
                     .collect();
                 (!busy.is_empty()).then(|| median(&busy).round() as usize)
             },
+            units: units(&processes),
             failures,
             processes,
         }

@@ -117,8 +117,8 @@ fn process_values(results: &Results, point: usize) -> ProcessValues {
         .collect();
     ProcessValues {
         ns: metrics.iter().map(|m| m.ns_per_op).collect(),
-        allocs: metrics.iter().map(|m| m.allocs_per_op).collect(),
-        bytes: metrics.iter().map(|m| m.bytes_per_op).collect(),
+        allocs: metrics.iter().filter_map(|m| m.allocs_per_op).collect(),
+        bytes: metrics.iter().filter_map(|m| m.bytes_per_op).collect(),
     }
 }
 

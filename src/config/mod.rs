@@ -1,15 +1,20 @@
 //! Reading a TOML config into a validated [`Plan`]: a capped read of a
 //! regular file, serde for the shape, then checks against the experiment
-//! catalog and sane bounds, each error naming the file, line and key.
+//! catalog (or of the `[command]` that replaces it) and sane bounds, each
+//! error naming the file, line and key.
 
 mod bounds;
+mod command;
 mod coverage;
+mod env_axis;
 mod error;
 mod plan;
 mod raw;
 mod read;
 mod validate;
 
+pub(crate) use command::{render, resolve};
+pub use command::{CommandPlan, CommandVariant, Metrics, Program, DEFAULT_THREADS_ENV};
 pub use error::ConfigError;
 pub use plan::{
     Axis, LessonInfo, MeasureSettings, Plan, ProfileKind, ProfileSettings, ProfiledPoints,

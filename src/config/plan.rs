@@ -7,11 +7,13 @@ use serde::{Deserialize, Serialize};
 use tuner_api::Buffering;
 use tuner_api::{Expect, Knobs, Lesson, ParamValue};
 
+use super::command::CommandPlan;
 use crate::alloc::AllocatorName;
 
 /// One matrix axis and its values in config order. Each axis is one of the
-/// knobs (`variant`, `threads`, `allocator`, `buffering`) or a workload
-/// parameter; an axis with one value still pins that value for every point.
+/// knobs (`variant`, `threads`, `allocator`, `buffering`), a workload
+/// parameter, or an environment variable (`[matrix.env]`, named by the
+/// variable); an axis with one value still pins that value for every point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "axis", content = "values", rename_all = "snake_case")]
 pub enum Axis {
@@ -20,6 +22,8 @@ pub enum Axis {
     Allocator(Vec<AllocatorName>),
     Buffering(Vec<Buffering>),
     Param(String, Vec<ParamValue>),
+    /// An environment variable set in each process: `GOGC`, `MALLOC_ARENA_MAX`, ….
+    Env(String, Vec<String>),
 }
 
 impl Axis {
@@ -29,7 +33,7 @@ impl Axis {
             Axis::Threads(_) => "threads",
             Axis::Allocator(_) => "allocator",
             Axis::Buffering(_) => "buffering",
-            Axis::Param(name, _) => name,
+            Axis::Param(name, _) | Axis::Env(name, _) => name,
         }
     }
 
@@ -41,6 +45,7 @@ impl Axis {
             Axis::Allocator(v) => v.iter().map(ToString::to_string).collect(),
             Axis::Buffering(v) => v.iter().map(ToString::to_string).collect(),
             Axis::Param(_, v) => v.iter().map(ToString::to_string).collect(),
+            Axis::Env(_, v) => v.clone(),
         }
     }
 
@@ -51,6 +56,7 @@ impl Axis {
             Axis::Allocator(v) => v.len(),
             Axis::Buffering(v) => v.len(),
             Axis::Param(_, v) => v.len(),
+            Axis::Env(_, v) => v.len(),
         }
     }
 
@@ -292,6 +298,10 @@ pub struct Plan {
     pub measure: MeasureSettings,
     pub report: ReportSettings,
     pub profile: ProfileSettings,
+    /// The external command that does the work, when the config has a
+    /// `[command]` instead of a catalog workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandPlan>,
 }
 
 impl Plan {

@@ -11,7 +11,8 @@ pub type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
-    pub experiment: RawExperiment,
+    /// Required for a catalog workload (`workload`); optional with a `[command]`.
+    pub experiment: Option<Spanned<RawExperiment>>,
     #[serde(default)]
     pub params: Table,
     #[serde(default)]
@@ -20,16 +21,18 @@ pub struct RawConfig {
     pub measure: RawMeasure,
     #[serde(default)]
     pub report: RawReport,
-    #[serde(default)]
-    pub profile: RawProfile,
+    pub profile: Option<Spanned<RawProfile>>,
+    /// An external command to run instead of a catalog workload.
+    pub command: Option<RawCommand>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExperiment {
     pub name: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
-    pub workload: Spanned<String>,
+    /// A catalog entry; a config with a `[command]` names none.
+    pub workload: Option<Spanned<String>>,
 }
 
 #[derive(Default, Deserialize)]
@@ -40,6 +43,9 @@ pub struct RawMatrix {
     pub buffering: Option<Spanned<toml::Value>>,
     #[serde(default)]
     pub exclude: Vec<Spanned<Table>>,
+    /// Environment variables as axes: `GOGC = ["50", "100", "off"]`.
+    #[serde(default)]
+    pub env: Table,
 }
 
 #[derive(Default, Deserialize)]
@@ -73,4 +79,29 @@ pub struct RawProfile {
     pub diff: Option<Spanned<bool>>,
     pub duration: Option<Spanned<String>>,
     pub points: Option<Spanned<String>>,
+}
+
+/// A list of strings, each element spanned.
+pub type Strings = Spanned<Vec<Spanned<String>>>;
+/// A table of strings by name.
+pub type StringTable = BTreeMap<Spanned<String>, Spanned<String>>;
+
+/// `[command]`: an external program to run as the workload.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommand {
+    pub argv: Option<Strings>,
+    pub variants: Option<BTreeMap<Spanned<String>, Strings>>,
+    pub cwd: Option<Spanned<String>>,
+    pub stdin: Option<Spanned<String>>,
+    pub prepare: Option<Strings>,
+    pub cleanup: Option<Strings>,
+    #[serde(default)]
+    pub env: StringTable,
+    pub threads_env: Option<Strings>,
+    pub metrics: Option<Spanned<String>>,
+    pub warmup: Option<Spanned<u32>>,
+    pub check_output: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub preload: StringTable,
 }

@@ -9,6 +9,7 @@ use tuner_api::Buffering;
 use tuner_api::{Catalog, Experiment, ParamValue};
 
 use super::bounds;
+use super::command::CommandPlan;
 use super::coverage::{self, Problem};
 use super::error::ConfigError;
 use super::plan::{
@@ -19,48 +20,67 @@ use super::raw::{RawConfig, RawMatrix, RawMeasure, RawProfile, RawReport, Table}
 use crate::alloc::AllocatorName;
 
 /// Carries the file for error messages.
-struct Checker<'a> {
-    path: &'a Path,
-    text: &'a str,
+pub(super) struct Checker<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
 }
 
-type Result<T> = std::result::Result<T, ConfigError>;
+pub(super) type Result<T> = std::result::Result<T, ConfigError>;
+
+/// What does the work: a catalog entry or an external command.
+pub(super) struct Source {
+    pub name: String,
+    pub workload: String,
+    pub info: WorkloadInfo,
+    pub axes: Vec<Axis>,
+    pub command: Option<CommandPlan>,
+}
 
 pub fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> Result<Plan> {
     let c = Checker { path, text };
-    let workload = raw.experiment.workload;
-    let experiment = catalog.find(workload.get_ref()).ok_or_else(|| {
-        let known: Vec<_> = catalog.iter().map(|e| e.name()).collect();
-        c.err(
-            workload.span(),
-            "experiment.workload",
-            format!(
-                "unknown workload `{}`; the catalog has {}",
-                workload.get_ref(),
-                known.join(", ")
-            ),
-        )
-    })?;
-    let name = match raw.experiment.name {
+    let experiment_span = raw.experiment.as_ref().map_or(0..0, Spanned::span);
+    let experiment = raw.experiment.map(Spanned::into_inner).unwrap_or_default();
+    let mut source = match (experiment.workload, raw.command) {
+        (Some(workload), None) => c.catalog_source(workload, &raw.params, &raw.matrix, catalog)?,
+        (None, Some(command)) => {
+            c.refuse_for_command(&raw.measure, raw.profile.as_ref())?;
+            c.command_source(command, &raw.params, &raw.matrix)?
+        }
+        (Some(workload), Some(_)) => {
+            return Err(c.err(
+                workload.span(),
+                "experiment.workload",
+                "a config runs a catalog workload or a [command], not both",
+            ))
+        }
+        (None, None) => {
+            return Err(c.err(
+                experiment_span,
+                "experiment.workload",
+                "missing `workload` (a catalog entry, see `tuner list`) or a [command] table",
+            ))
+        }
+    };
+    let env_axes = c.env_axes(&raw.matrix.env, &source.axes, source.command.as_ref())?;
+    source.axes.extend(env_axes);
+    let name = match experiment.name {
         Some(name) => c.checked(name, "experiment.name", bounds::check_name)?,
         None => {
-            let name = experiment.name().to_string();
-            bounds::check_name(&name).map_err(|m| {
+            bounds::check_name(&source.name).map_err(|m| {
                 c.err(
-                    workload.span(),
-                    "experiment.workload",
+                    experiment_span.clone(),
+                    "experiment.name",
                     format!("{m}; set [experiment] name"),
                 )
             })?;
-            name
+            source.name
         }
     };
-    let description = match raw.experiment.description {
+    let description = match experiment.description {
         Some(d) => c.checked(d, "experiment.description", bounds::check_description)?,
         None => String::new(),
     };
-    let mut axes = c.params(experiment, &raw.params)?;
-    axes.extend(c.matrix_axes(&raw.matrix)?);
+    let axes = source.axes;
     let exclude_spans: Vec<Range<usize>> = raw.matrix.exclude.iter().map(Spanned::span).collect();
     if let Some(extra) = exclude_spans.get(bounds::MAX_EXCLUDES) {
         return Err(c.err(
@@ -82,20 +102,24 @@ pub fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> R
         longest_axis: c.longest_axis(&raw.params, &raw.matrix, &axes),
     };
     let report = c.report(&axes, raw.report)?;
+    let mut measure = c.measure(raw.measure)?;
+    if source.command.is_some() {
+        // One timed execution per process: its wall time is the sample.
+        measure.samples = 1;
+        measure.warmup = Duration::ZERO;
+        measure.min_sample_time = Duration::ZERO;
+    }
     let plan = Plan {
         name,
         description,
-        workload: experiment.name().to_string(),
-        info: WorkloadInfo {
-            notes: experiment.notes().to_string(),
-            knobs: experiment.knobs(),
-            lessons: experiment.lessons().iter().map(LessonInfo::from).collect(),
-        },
+        workload: source.workload,
+        info: source.info,
         axes,
         exclude,
-        measure: c.measure(raw.measure)?,
+        measure,
         report,
-        profile: c.profile(raw.profile)?,
+        profile: c.profile(raw.profile.map(Spanned::into_inner).unwrap_or_default())?,
+        command: source.command,
     };
     coverage::check(&plan).map_err(|problem| c.coverage_error(&problem, &spans))?;
     Ok(plan)
@@ -111,12 +135,52 @@ struct Spans {
 }
 
 impl Checker<'_> {
-    fn err(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
+    pub(super) fn err(
+        &self,
+        span: Range<usize>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ConfigError {
         ConfigError::at(self.path, self.text, span, key, message)
     }
 
+    /// The catalog entry `workload` and its axes.
+    fn catalog_source(
+        &self,
+        workload: Spanned<String>,
+        params: &Table,
+        matrix: &RawMatrix,
+        catalog: &Catalog,
+    ) -> Result<Source> {
+        let experiment = catalog.find(workload.get_ref()).ok_or_else(|| {
+            let known: Vec<_> = catalog.iter().map(|e| e.name()).collect();
+            self.err(
+                workload.span(),
+                "experiment.workload",
+                format!(
+                    "unknown workload `{}`; the catalog has {}",
+                    workload.get_ref(),
+                    known.join(", ")
+                ),
+            )
+        })?;
+        let mut axes = self.params(experiment, params)?;
+        axes.extend(self.matrix_axes(matrix)?);
+        Ok(Source {
+            name: experiment.name().to_string(),
+            workload: experiment.name().to_string(),
+            info: WorkloadInfo {
+                notes: experiment.notes().to_string(),
+                knobs: experiment.knobs(),
+                lessons: experiment.lessons().iter().map(LessonInfo::from).collect(),
+            },
+            axes,
+            command: None,
+        })
+    }
+
     /// The string at `key` if `check` accepts it.
-    fn checked(
+    pub(super) fn checked(
         &self,
         value: Spanned<String>,
         key: &str,
@@ -167,6 +231,9 @@ impl Checker<'_> {
         };
         if let Some(v) = knob {
             return Some((format!("matrix.{longest}"), v.span()));
+        }
+        if let Some((_, v)) = m.env.iter().find(|(k, _)| k.get_ref() == longest) {
+            return Some((format!("matrix.env.{longest}"), v.span()));
         }
         params
             .iter()
@@ -255,7 +322,7 @@ impl Checker<'_> {
     }
 
     /// Reads a scalar or an array of scalars, checking each and refusing duplicates.
-    fn list<T: PartialEq>(
+    pub(super) fn list<T: PartialEq>(
         &self,
         value: &Spanned<Value>,
         key: &str,
@@ -294,18 +361,40 @@ impl Checker<'_> {
 
     fn matrix_axes(&self, m: &RawMatrix) -> Result<Vec<Axis>> {
         let all = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let threads = match &m.threads {
-            None => vec![all],
-            Some(v) => self.list(v, "matrix.threads", |v, span| match v {
-                Value::Integer(n) if (1..=1024).contains(&n) => Ok(n as usize),
-                Value::String(s) if s == "all" => Ok(all),
-                other => Err(self.err(
-                    span,
-                    "matrix.threads",
-                    format!("expected a thread count in 1..=1024 or \"all\", found {other}"),
-                )),
+        let threads = self.threads_axis(m)?.unwrap_or(Axis::Threads(vec![all]));
+        let buffering = match &m.buffering {
+            None => vec![Buffering::Buffered { capacity: Buffering::DEFAULT_CAPACITY }],
+            Some(v) => self.list(v, "matrix.buffering", |v, span| {
+                v.as_str().and_then(parse_buffering).ok_or_else(|| {
+                    self.err(span, "matrix.buffering", format!("unknown buffering {v}; expected \"unbuffered\", \"line\", \"buffered\" or \"buffered:<capacity>\" (e.g. \"buffered:64KiB\")"))
+                })
             })?,
         };
+        Ok(vec![
+            threads,
+            self.allocator_axis(m)?,
+            Axis::Buffering(buffering),
+        ])
+    }
+
+    /// `[matrix] threads`, if the config sets it.
+    pub(super) fn threads_axis(&self, m: &RawMatrix) -> Result<Option<Axis>> {
+        let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let Some(v) = &m.threads else { return Ok(None) };
+        let threads = self.list(v, "matrix.threads", |v, span| match v {
+            Value::Integer(n) if (1..=1024).contains(&n) => Ok(n as usize),
+            Value::String(s) if s == "all" => Ok(all),
+            other => Err(self.err(
+                span,
+                "matrix.threads",
+                format!("expected a thread count in 1..=1024 or \"all\", found {other}"),
+            )),
+        })?;
+        Ok(Some(Axis::Threads(threads)))
+    }
+
+    /// `[matrix] allocator` (`system` when not set).
+    pub(super) fn allocator_axis(&self, m: &RawMatrix) -> Result<Axis> {
         let allocators = match &m.allocator {
             None => vec![AllocatorName::System],
             Some(v) => self.list(v, "matrix.allocator", |v, span| {
@@ -318,19 +407,7 @@ impl Checker<'_> {
                 })
             })?,
         };
-        let buffering = match &m.buffering {
-            None => vec![Buffering::Buffered { capacity: Buffering::DEFAULT_CAPACITY }],
-            Some(v) => self.list(v, "matrix.buffering", |v, span| {
-                v.as_str().and_then(parse_buffering).ok_or_else(|| {
-                    self.err(span, "matrix.buffering", format!("unknown buffering {v}; expected \"unbuffered\", \"line\", \"buffered\" or \"buffered:<capacity>\" (e.g. \"buffered:64KiB\")"))
-                })
-            })?,
-        };
-        Ok(vec![
-            Axis::Threads(threads),
-            Axis::Allocator(allocators),
-            Axis::Buffering(buffering),
-        ])
+        Ok(Axis::Allocator(allocators))
     }
 
     /// Resolves a table of axis values (an exclusion or the baseline) to labels.
@@ -537,7 +614,7 @@ impl Checker<'_> {
     }
 }
 
-fn param_value(v: &Value) -> Option<ParamValue> {
+pub(super) fn param_value(v: &Value) -> Option<ParamValue> {
     match v {
         Value::Integer(i) => Some(ParamValue::Int(*i)),
         Value::Float(f) => Some(ParamValue::Float(*f)),

@@ -63,13 +63,16 @@ pub fn gobench(results: &Results) -> String {
     }
     let width = lines.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     for (name, m) in lines {
+        // A command's allocations are uncounted: no memory figures, not zeros.
+        let memory = match (m.bytes_per_op, m.allocs_per_op) {
+            (Some(b), Some(a)) => format!("\t{} B/op\t{} allocs/op", go_value(b), go_value(a)),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{name:<width$}\t{}\t{} ns/op\t{} B/op\t{} allocs/op",
+            "{name:<width$}\t{}\t{} ns/op{memory}",
             m.ops,
             go_value(m.ns_per_op),
-            go_value(m.bytes_per_op),
-            go_value(m.allocs_per_op),
         );
     }
     out

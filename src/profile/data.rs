@@ -191,6 +191,7 @@ mod tests {
             threads: 2,
             allocator: AllocatorName::System,
             buffering: Buffering::Buffered { capacity: 65536 },
+            env: Vec::new(),
             coords: vec![
                 ("variant".into(), "join".into()),
                 ("threads".into(), "2".into()),

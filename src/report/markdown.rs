@@ -55,6 +55,7 @@ impl<'a> Report<'a> {
         self.header(&mut out);
         super::answer::section(&mut out, self.cx);
         super::lessons::section(&mut out, self.cx);
+        super::command::allocator_note(&mut out, self.cx);
         self.pivots(&mut out);
         super::profiles::charts_section(&mut out, self.charts);
         self.points_table(&mut out);
@@ -94,21 +95,23 @@ impl<'a> Report<'a> {
                 humantime::format_duration(m.min_sample_time)
             ),
         };
-        let _ = writeln!(
-            out,
-            "Run `{}` of `{}` (workload `{}`): {} points × {} processes, {} timed samples per process after ≥ {} of warm-up, \
-             {samples}; {} worker processes in {:.0} s, order shuffled with seed {}.\n",
-            r.run_id,
-            r.config_path,
-            r.plan.workload,
-            r.points.len(),
-            m.processes,
-            m.samples,
-            humantime::format_duration(m.warmup),
-            r.runs.len(),
-            wall,
-            m.seed,
-        );
+        if !super::command::header(out, self.cx) {
+            let _ = writeln!(
+                out,
+                "Run `{}` of `{}` (workload `{}`): {} points × {} processes, {} timed samples per process after ≥ {} of warm-up, \
+                 {samples}; {} worker processes in {:.0} s, order shuffled with seed {}.\n",
+                r.run_id,
+                r.config_path,
+                r.plan.workload,
+                r.points.len(),
+                m.processes,
+                m.samples,
+                humantime::format_duration(m.warmup),
+                r.runs.len(),
+                wall,
+                m.seed,
+            );
+        }
         if let Some(why) = &r.interrupted {
             let _ = writeln!(out, "**⚠ Stopped before the end:** {why}.\n");
         }
@@ -153,7 +156,7 @@ impl<'a> Report<'a> {
             .plan
             .axes
             .iter()
-            .filter(|a| a.len() > 1)
+            .filter(|a| a.len() > 1 && super::command::pivot_shows(self.cx, a.name()))
             .collect();
         let tables: Vec<String> = axes
             .iter()
@@ -372,6 +375,7 @@ impl<'a> Report<'a> {
             );
         }
         let _ = writeln!(out);
+        super::command::units_table(out, self.cx, &listed);
         self.details_table(out, &listed);
         for &id in &listed {
             let p = &a.points[id];
@@ -407,9 +411,9 @@ impl<'a> Report<'a> {
                 out,
                 "| {} | {} | {} | {} | {} | {} | {samples} |",
                 self.cx.label(id),
-                bytes(p.peak_live_bytes),
+                p.peak_live_bytes.map_or_else(|| "–".into(), bytes),
                 p.peak_rss_bytes.map_or_else(|| "–".into(), bytes),
-                duration_ns(p.cpu_ns_per_op),
+                p.cpu_ns_per_op.map_or_else(|| "–".into(), duration_ns),
                 duration_ns(p.first_use_ns),
                 count(p.ops_per_run as f64),
             );
@@ -419,6 +423,71 @@ impl<'a> Report<'a> {
 
     fn checks(&self, out: &mut String) {
         let _ = writeln!(out, "## Checks\n");
+        let r = self.cx.results;
+        let a = self.cx.analysis;
+        if !super::command::checks(out, self.cx) {
+            self.knob_checks(out);
+        }
+        let failed: Vec<&PointAnalysis> =
+            a.points.iter().filter(|p| !p.failures.is_empty()).collect();
+        if failed.is_empty() {
+            let _ = writeln!(out, "- Failures: none.");
+        }
+        for p in failed {
+            let reasons: Vec<String> = p
+                .failures
+                .iter()
+                .map(|f| format!("process {}: {}", f.process, f.reason))
+                .collect();
+            let _ = writeln!(
+                out,
+                "- **{} failed {} of {} times**: {}",
+                self.cx.label(p.id),
+                p.failures.len(),
+                p.failures.len() + p.succeeded(),
+                reasons.join("; ")
+            );
+        }
+        for g in a
+            .groups
+            .iter()
+            .filter(|g| g.baseline_state == BaselineState::Failed)
+        {
+            if let Some(b) = g.baseline {
+                let _ = writeln!(out, "- ⚠ The baseline {} has no successful process: its parameter set has no comparisons.", self.cx.label(b));
+            }
+        }
+        for p in a
+            .points
+            .iter()
+            .filter(|p| p.allocs_per_op.is_some_and(|e| e.varies()))
+        {
+            let _ = writeln!(
+                out,
+                "- ⚠ {}: allocations per operation differ between processes ({}).",
+                self.cx.label(p.id),
+                exact(p.allocs_per_op.as_ref(), count)
+            );
+        }
+        if !r.environment.optimized {
+            let _ = writeln!(out, "- ⚠ tuner was built without optimisations: these numbers do not describe release code.");
+        }
+        for axis in &a.checks.unused_knobs {
+            let _ = writeln!(
+                out,
+                "- Note: `{}` does not use the {axis} knob; differences along that axis are noise.",
+                r.plan.workload
+            );
+        }
+        self.verdict_power(out);
+        for w in &r.warnings {
+            let _ = writeln!(out, "- ⚠ {w}");
+        }
+        let _ = writeln!(out);
+    }
+
+    /// The allocator, thread and output checks of tuner's own workloads.
+    fn knob_checks(&self, out: &mut String) {
         let r = self.cx.results;
         let a = self.cx.analysis;
         let c = &a.checks;
@@ -466,62 +535,6 @@ impl<'a> Report<'a> {
         } else {
             let _ = writeln!(out, "- ⚠ **Output differs** between variants or knob settings in {} parameter set(s): some variant computes something else.", c.digests_differ.len());
         }
-        let failed: Vec<&PointAnalysis> =
-            a.points.iter().filter(|p| !p.failures.is_empty()).collect();
-        if failed.is_empty() {
-            let _ = writeln!(out, "- Failures: none.");
-        }
-        for p in failed {
-            let reasons: Vec<String> = p
-                .failures
-                .iter()
-                .map(|f| format!("process {}: {}", f.process, f.reason))
-                .collect();
-            let _ = writeln!(
-                out,
-                "- **{} failed {} of {} times**: {}",
-                self.cx.label(p.id),
-                p.failures.len(),
-                p.failures.len() + p.succeeded(),
-                reasons.join("; ")
-            );
-        }
-        for g in a
-            .groups
-            .iter()
-            .filter(|g| g.baseline_state == BaselineState::Failed)
-        {
-            if let Some(b) = g.baseline {
-                let _ = writeln!(out, "- ⚠ The baseline {} has no successful process: its parameter set has no comparisons.", self.cx.label(b));
-            }
-        }
-        for p in a
-            .points
-            .iter()
-            .filter(|p| p.allocs_per_op.is_some_and(|e| e.varies()))
-        {
-            let _ = writeln!(
-                out,
-                "- ⚠ {}: allocations per operation differ between processes ({}).",
-                self.cx.label(p.id),
-                exact(p.allocs_per_op.as_ref(), count)
-            );
-        }
-        if !r.environment.optimized {
-            let _ = writeln!(out, "- ⚠ tuner was built without optimisations: these numbers do not describe release code.");
-        }
-        for axis in &c.unused_knobs {
-            let _ = writeln!(
-                out,
-                "- Note: `{}` does not use the {axis} knob; differences along that axis are noise.",
-                r.plan.workload
-            );
-        }
-        self.verdict_power(out);
-        for w in &r.warnings {
-            let _ = writeln!(out, "- ⚠ {w}");
-        }
-        let _ = writeln!(out);
     }
 
     /// Warns when no comparison against the baseline could reach

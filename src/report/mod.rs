@@ -4,6 +4,7 @@
 
 mod answer;
 pub mod charts;
+mod command;
 pub mod format;
 mod lessons;
 mod markdown;

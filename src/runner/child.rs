@@ -128,15 +128,9 @@ fn prepare(cmd: &mut Command, memory: Option<u64>) {
         .stderr(Stdio::piped())
         .process_group(0);
     let pre_exec = move || {
+        die_with(runner)?;
         // SAFETY: async-signal-safe syscalls only, between fork and exec.
         unsafe {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The runner may have died before the line above.
-            if libc::getppid() != runner {
-                libc::_exit(1);
-            }
             if let Some(bytes) = memory {
                 let limit = libc::rlimit {
                     rlim_cur: bytes,
@@ -153,6 +147,22 @@ fn prepare(cmd: &mut Command, memory: Option<u64>) {
     unsafe { cmd.pre_exec(pre_exec) };
 }
 
+/// Between fork and exec: has the kernel SIGKILL this child when
+/// `parent` dies, and exits at once if it already has (it may have died
+/// before the request was made). Async-signal-safe.
+pub(super) fn die_with(parent: libc::pid_t) -> std::io::Result<()> {
+    // SAFETY: async-signal-safe syscalls only.
+    unsafe {
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if libc::getppid() != parent {
+            libc::_exit(1);
+        }
+    }
+    Ok(())
+}
+
 fn pidfd_open(pid: libc::pid_t) -> std::io::Result<OwnedFd> {
     // SAFETY: plain syscall; on success it returns a new descriptor we own.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
@@ -167,7 +177,8 @@ fn pidfd_open(pid: libc::pid_t) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) })
 }
 
-fn wait4(pid: libc::pid_t) -> std::io::Result<(libc::c_int, libc::rusage)> {
+/// Reaps the child `pid`, with its rusage.
+pub(super) fn wait4(pid: libc::pid_t) -> std::io::Result<(libc::c_int, libc::rusage)> {
     let mut status = 0;
     // SAFETY: plain data filled in by wait4.
     let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -54,6 +54,18 @@ pub(crate) fn exit_failure(ended: &Ended, spec: &RunSpec) -> Option<Failure> {
         return None;
     }
     let stderr = &ended.stderr;
+    if let Some(failure) = said_on_stderr(stderr, spec) {
+        return Some(failure);
+    }
+    if libc::WIFSIGNALED(ended.status) {
+        return Some(killed_by(libc::WTERMSIG(ended.status)));
+    }
+    Some(exited_with(libc::WEXITSTATUS(ended.status), stderr))
+}
+
+/// A failure the process explained on stderr: an allocation that
+/// failed, or a Rust panic.
+pub(crate) fn said_on_stderr(stderr: &StderrLog, spec: &RunSpec) -> Option<Failure> {
     if let Some(line) = stderr.notable("memory allocation of") {
         let limit = spec.measure.memory_limit.map_or(String::new(), |b| {
             format!(
@@ -66,14 +78,9 @@ pub(crate) fn exit_failure(ended: &Ended, spec: &RunSpec) -> Option<Failure> {
             format!("out of memory: {line}{limit}"),
         ));
     }
-    if let Some(message) = stderr.panic_message() {
-        let first = message.lines().next().unwrap_or("").trim();
-        return Some((FailureKind::Panic, format!("panicked: {first}")));
-    }
-    if libc::WIFSIGNALED(ended.status) {
-        return Some(killed_by(libc::WTERMSIG(ended.status)));
-    }
-    Some(exited_with(libc::WEXITSTATUS(ended.status), stderr))
+    let message = stderr.panic_message()?;
+    let first = message.lines().next().unwrap_or("").trim();
+    Some((FailureKind::Panic, format!("panicked: {first}")))
 }
 
 fn killed_by(signal: libc::c_int) -> Failure {
@@ -108,7 +115,10 @@ fn exited_with(code: libc::c_int, stderr: &StderrLog) -> Failure {
 
 /// The result on stdout: one JSON value (of this protocol version, when
 /// `versioned`).
-fn parse<T: for<'de> Deserialize<'de>>(ended: &Ended, versioned: bool) -> Result<T, Failure> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(
+    ended: &Ended,
+    versioned: bool,
+) -> Result<T, Failure> {
     let out = &ended.stdout;
     let garbage = |why: String| {
         let text = String::from_utf8_lossy(&out.bytes[..out.bytes.len().min(40)]);
@@ -167,7 +177,7 @@ fn check_allocator(out: RunOutput, spec: &RunSpec) -> Result<RunOutput, Failure>
     ))
 }
 
-fn signal_name(signal: libc::c_int) -> String {
+pub(crate) fn signal_name(signal: libc::c_int) -> String {
     // SAFETY: strsignal returns a pointer to a static or thread-local string.
     let name = unsafe { libc::strsignal(signal) };
     if name.is_null() {
@@ -209,6 +219,7 @@ mod tests {
             measure: results.plan.measure.clone(),
             profile: None,
             scratch: None,
+            command: None,
         }
     }
 

@@ -9,6 +9,7 @@
 mod capture;
 mod child;
 mod classify;
+mod command;
 mod interrupt;
 mod profiles;
 mod progress;
@@ -18,6 +19,8 @@ mod scratch;
 mod spawn;
 
 pub(crate) use classify::EXIT_PROTOCOL_MISMATCH;
+pub(crate) use command::shim_main;
+pub use command::CommandFacts;
 pub use interrupt::Interrupt;
 pub use profiles::passes as profile_passes;
 pub use progress::ProgressMode;

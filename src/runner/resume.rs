@@ -44,7 +44,7 @@ impl Resumable {
             results.protocol
         );
         ensure!(
-            catalog.find(&results.plan.workload).is_some(),
+            results.plan.command.is_some() || catalog.find(&results.plan.workload).is_some(),
             "{}: this binary has no workload `{}`",
             journal_path.display(),
             results.plan.workload

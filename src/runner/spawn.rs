@@ -1,6 +1,7 @@
 //! Running one spec in a fresh worker process ([`super::child`]) with a
 //! scratch folder of its own, removed after the process ends, and turning
-//! however it ended into a record ([`super::classify`]). A run stopped by
+//! however it ended into a record ([`super::classify`], or
+//! [`super::command`] when the worker ran an external command for it). A run stopped by
 //! Ctrl-C has no record: it is not a failure of its point, and runs again
 //! when the run is resumed.
 
@@ -12,7 +13,7 @@ use super::child::{self, Ended, Limits};
 use super::classify;
 use super::interrupt::Interrupt;
 use super::scratch::{self, ScratchRoot};
-use crate::alloc::ENV_VAR;
+use crate::alloc::{AllocatorName, ENV_VAR};
 use crate::profile::{ProfileOutcome, ProfileRecord};
 use crate::protocol::RunSpec;
 use crate::results::{FailureKind, Outcome, RunRecord};
@@ -61,11 +62,13 @@ pub(crate) fn execute(
         machine: None,
     };
     match launch(launcher, &mut spec, &format!("run-{seq}")) {
-        Launch::Ended(ended) => Some(record(
-            ended.wall,
-            ended.rusage.ru_maxrss as u64,
-            classify::timed(&ended, &spec),
-        )),
+        Launch::Ended(ended) => {
+            let outcome = match spec.command {
+                Some(_) => super::command::classify(&ended, &spec),
+                None => classify::timed(&ended, &spec),
+            };
+            Some(record(ended.wall, ended.rusage.ru_maxrss as u64, outcome))
+        }
         Launch::Stopped => None,
         Launch::NotStarted(reason) => Some(record(
             Duration::ZERO,
@@ -137,8 +140,17 @@ fn launch(launcher: &Launcher, spec: &mut RunSpec, scratch_name: &str) -> Launch
 fn spawn(launcher: &Launcher, spec: &RunSpec) -> std::io::Result<Ended> {
     let input = serde_json::to_vec(spec).map_err(std::io::Error::other)?;
     let mut cmd = Command::new(&launcher.exe.0);
-    cmd.arg("worker")
-        .env(ENV_VAR, spec.point.allocator.as_str());
+    cmd.arg("worker");
+    if spec.command.is_some() {
+        // The worker only supervises the command, which gets the point's
+        // environment and preloaded allocator from it.
+        cmd.env(ENV_VAR, AllocatorName::System.as_str());
+    } else {
+        // Set in the worker itself: its allocators read their variables
+        // when they start.
+        cmd.env(ENV_VAR, spec.point.allocator.as_str())
+            .envs(spec.point.env.iter().map(|(k, v)| (k, v)));
+    }
     let limits = Limits {
         timeout: spec.measure.timeout,
         memory: spec.measure.memory_limit,

@@ -37,6 +37,9 @@ pub fn main(catalog: &Catalog) -> ExitCode {
         Err(Refusal::Other(e)) => return fail(&e, 1),
     };
     arm_deadline(spec.measure.timeout + DEADLINE_GRACE);
+    if let Some(command) = &spec.command {
+        return crate::runner::shim_main(&spec, command);
+    }
     let json = match &spec.profile {
         None => timed::run(&spec, catalog).and_then(|o| Ok(serde_json::to_string(&o)?)),
         Some(request) => {

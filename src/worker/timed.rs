@@ -36,6 +36,7 @@ pub fn run(spec: &RunSpec, catalog: &Catalog) -> anyhow::Result<RunOutput> {
             digest: workload
                 .output_digest()
                 .context("reading the output digest")?,
+            command: None,
         })
     })?;
     // A high-water mark: read last, it covers everything the worker did.

@@ -2,11 +2,15 @@
  * free, for tuner's preloaded-allocator axis (glibc vs jemalloc vs
  * mimalloc through LD_PRELOAD).
  *
- * Each of `threads` threads keeps a window of `live` small blocks and
- * replaces a pseudo-randomly chosen block `rounds` times with a fresh one
- * of 16..512 bytes; blocks freed by one thread were sometimes allocated by
- * another (a shared handoff slot), the pattern allocators differ most on.
- * Prints a checksum of what it wrote, the same whatever the allocator.
+ * `threads` threads share `rounds` rounds between them; each keeps a
+ * window of `live` small blocks and, each round, replaces a pseudo-randomly
+ * chosen block with a fresh one of 16..512 bytes; every 64th block is
+ * handed to whichever thread comes next through a shared slot, so blocks
+ * are sometimes freed by a thread that did not allocate them — the
+ * pattern allocators differ most on. Each round's size and slot come from
+ * the round's own number, so the total work and the printed checksum are
+ * the same whatever the thread count and the allocator: a different line
+ * means a bug.
  *
  * Usage: churn <threads> <rounds> <live>
  * Build: cc -O2 -pthread -o churn churn.c
@@ -18,30 +22,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static long rounds, live;
+static long live;
 static _Atomic(unsigned char *) handoff;
 
-struct result {
-    uint64_t seed;
+struct share {
+    long first, end; /* rounds [first, end) */
     uint64_t sum;
 };
 
-static uint64_t next(uint64_t *s) {
-    /* xorshift64*: deterministic per thread */
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 2685821657736338717ULL;
+/* splitmix64: a round's pseudo-random number, from the round alone */
+static uint64_t mix(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
 }
 
 static void *work(void *arg) {
-    struct result *out = arg;
-    uint64_t state = out->seed;
+    struct share *share = arg;
     unsigned char **window = calloc((size_t)live, sizeof *window);
     uint64_t sum = 0;
-    for (long r = 0; r < rounds; r++) {
-        long i = (long)(next(&state) % (uint64_t)live);
-        size_t size = 16 + (size_t)(next(&state) % 497);
+    for (long r = share->first; r < share->end; r++) {
+        uint64_t h = mix((uint64_t)r);
+        long i = (long)(h % (uint64_t)live);
+        size_t size = 16 + (size_t)((h >> 32) % 497);
         unsigned char *block = malloc(size);
         if (!block) {
             fprintf(stderr, "churn: out of memory\n");
@@ -59,7 +63,7 @@ static void *work(void *arg) {
     }
     for (long i = 0; i < live; i++) free(window[i]);
     free(window);
-    out->sum = sum;
+    share->sum = sum;
     return NULL;
 }
 
@@ -69,25 +73,25 @@ int main(int argc, char **argv) {
         return 2;
     }
     int threads = atoi(argv[1]);
-    rounds = atol(argv[2]);
+    long rounds = atol(argv[2]);
     live = atol(argv[3]);
     if (threads < 1 || rounds < 1 || live < 1) {
         fprintf(stderr, "churn: threads, rounds and live must be positive\n");
         return 2;
     }
     pthread_t *ids = calloc((size_t)threads, sizeof *ids);
-    struct result *results = calloc((size_t)threads, sizeof *results);
+    struct share *shares = calloc((size_t)threads, sizeof *shares);
     for (int t = 0; t < threads; t++) {
-        results[t].seed = 0x9E3779B97F4A7C15ULL * (uint64_t)(t + 1);
-        pthread_create(&ids[t], NULL, work, &results[t]);
+        shares[t].first = rounds * t / threads;
+        shares[t].end = rounds * (t + 1) / threads;
+        pthread_create(&ids[t], NULL, work, &shares[t]);
     }
     uint64_t total = 0;
     for (int t = 0; t < threads; t++) {
         pthread_join(ids[t], NULL);
-        total += results[t].sum;
+        total += shares[t].sum;
     }
     free(atomic_exchange(&handoff, NULL));
-    printf("churned %ld blocks on %d threads: checksum %llu\n", rounds * threads, threads,
-           (unsigned long long)total);
+    printf("churned %ld blocks: checksum %llu\n", rounds, (unsigned long long)total);
     return 0;
 }

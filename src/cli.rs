@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tuner_api::Catalog;
 
-use crate::commands::{self, Judging, RunOptions, RunSource};
+use crate::ab::{AbOptions, LayoutMode, Setting};
+use crate::commands::{self, AbCommand, Judging, RunOptions, RunSource};
 use crate::compare::{FailOn, OutputFormat};
 use crate::config::ProfileKind;
 use crate::export::ExportFormat;
@@ -76,6 +77,9 @@ enum Command {
     /// Compare two runs of one experiment: per point, the change with its interval and a verdict.
     #[command(after_help = EXIT_CODES)]
     Compare(CompareArgs),
+    /// Run every point under two builds in adjacent pairs and judge head against base (a CI gate).
+    #[command(after_help = EXIT_CODES)]
+    Ab(AbArgs),
     /// Write a run's per-process results for other tools (benchstat, spreadsheets).
     Export {
         /// results.json or journal.jsonl
@@ -109,6 +113,98 @@ struct CompareArgs {
     /// Also write the markdown comparison to this file.
     #[arg(long, short)]
     output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct AbArgs {
+    /// The experiment config (TOML); or a gate's ab.json (or journal.jsonl)
+    /// to judge again without running.
+    config: PathBuf,
+    /// The base build: a tuner binary, or a harness made with tuner::main!
+    /// (default: this binary).
+    #[arg(long, value_name = "EXE")]
+    base: Option<PathBuf>,
+    /// The head build (default: this binary).
+    #[arg(long, value_name = "EXE")]
+    head: Option<PathBuf>,
+    /// A setting of the base side that replaces a single value of the
+    /// config, e.g. steps=1000 or allocator=mimalloc (repeatable).
+    #[arg(long = "base-set", value_name = "KEY=VALUE", value_parser = Setting::parse)]
+    base_set: Vec<Setting>,
+    /// A setting of the head side, as --base-set.
+    #[arg(long = "head-set", value_name = "KEY=VALUE", value_parser = Setting::parse)]
+    head_set: Vec<Setting>,
+    /// Pairs per point (each pair: one process of each build).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pairs: u32,
+    /// Start no new round of pairs after this long (e.g. 60s); the gate
+    /// judges the pairs it has.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    max_time: Option<std::time::Duration>,
+    /// The workers' memory layout.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Paired)]
+    layout: LayoutArg,
+    /// Pin every worker to this CPU.
+    #[arg(long, value_name = "CPU")]
+    pin: Option<usize>,
+    /// Changes within ±this are noise. Half the smallest change the gate
+    /// must catch: a change as large as the band is called only half the time.
+    #[arg(long, value_name = "PERCENT", default_value = "0.5%", value_parser = parse_percent)]
+    noise: f64,
+    /// What makes the gate exit with 1.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
+    fail_on: FailOnArg,
+    /// How to print the comparison on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Also write the markdown comparison to this file.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LayoutArg {
+    /// ASLR off; one random stack offset per pair, shared by its two processes.
+    Paired,
+    /// The kernel's ASLR: every process its own random layout.
+    Random,
+    /// ASLR off and no offsets: every process the same layout.
+    Fixed,
+}
+
+impl From<LayoutArg> for LayoutMode {
+    fn from(a: LayoutArg) -> LayoutMode {
+        match a {
+            LayoutArg::Paired => LayoutMode::Paired,
+            LayoutArg::Random => LayoutMode::Random,
+            LayoutArg::Fixed => LayoutMode::Fixed,
+        }
+    }
+}
+
+impl AbArgs {
+    fn into_command(self) -> AbCommand {
+        AbCommand {
+            options: AbOptions {
+                config: self.config,
+                base: self.base,
+                head: self.head,
+                base_set: self.base_set,
+                head_set: self.head_set,
+                pairs: self.pairs,
+                max_time: self.max_time,
+                layout: self.layout.into(),
+                pin: self.pin,
+            },
+            judging: Judging::new(self.noise, self.fail_on.into()),
+            format: self.format.into(),
+            output: self.output,
+            quiet: self.quiet,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -242,6 +338,7 @@ pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) ->
             args.format.into(),
             args.output.as_deref(),
         ),
+        Command::Ab(args) => commands::ab(catalog, &args.into_command()),
         Command::Export {
             results,
             format,

@@ -95,6 +95,7 @@
 
 pub use tuner_api::*;
 
+pub mod ab;
 pub mod alloc;
 pub mod analysis;
 pub mod catalog;

@@ -13,5 +13,7 @@ mod render;
 pub use build::{compare_runs, ComparisonReport, PointComparison, RunInfo, VerdictCounts};
 pub use error::CompareError;
 pub use gate::FailOn;
+pub(crate) use gate::GatePoint;
 pub use matching::{match_points, Matching, Pair, SettingChange};
 pub use render::{markdown, render, text, OutputFormat};
+pub(crate) use render::{exact_sections, p_text, time_cell, varies_note, ExactKind, ExactRow, Table};

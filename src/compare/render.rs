@@ -31,25 +31,25 @@ pub fn render(report: &ComparisonReport, format: OutputFormat) -> String {
 }
 
 /// One rendered table: a header row and body rows of cells.
-struct Table {
+pub(crate) struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    fn new(header: &[&str]) -> Table {
+    pub(crate) fn new(header: &[&str]) -> Table {
         Table {
             header: header.iter().map(ToString::to_string).collect(),
             rows: Vec::new(),
         }
     }
 
-    fn push(&mut self, row: Vec<String>) {
+    pub(crate) fn push(&mut self, row: Vec<String>) {
         self.rows.push(row);
     }
 
     /// Columns padded to their widest cell, two spaces apart.
-    fn text(&self, out: &mut String) {
+    pub(crate) fn text(&self, out: &mut String) {
         let width = |i: usize| {
             std::iter::once(&self.header)
                 .chain(&self.rows)
@@ -69,7 +69,7 @@ impl Table {
     }
 
     /// A markdown table; `right` marks right-aligned (numeric) columns.
-    fn markdown(&self, right: &[bool], out: &mut String) {
+    pub(crate) fn markdown(&self, right: &[bool], out: &mut String) {
         let _ = writeln!(out, "| {} |", self.header.join(" | "));
         let rule: Vec<&str> = right
             .iter()
@@ -84,7 +84,7 @@ impl Table {
 
 /// `41.2 ms ± 1%`: the median and the half-width of its interval relative
 /// to it, as benchstat prints it; `± ∞` when there are too few processes.
-fn time_cell(s: &Summary) -> String {
+pub(crate) fn time_cell(s: &Summary) -> String {
     let spread = match s.ci {
         Some(ci) if s.median > 0.0 => {
             let half = (ci.hi - s.median).max(s.median - ci.lo) / s.median * 100.0;
@@ -100,7 +100,12 @@ fn time_cell(s: &Summary) -> String {
 }
 
 fn p_cell(c: &Comparison) -> String {
-    match c.p_adjusted {
+    p_text(c.p_adjusted)
+}
+
+/// An adjusted p-value as the tables print it.
+pub(crate) fn p_text(p: Option<f64>) -> String {
+    match p {
         None => "–".into(),
         Some(p) if p < 0.001 => "<0.001".into(),
         Some(p) => format!("{p:.3}"),
@@ -159,11 +164,14 @@ fn time_table(report: &ComparisonReport, bold: bool) -> Table {
     t
 }
 
-fn exact_table(report: &ComparisonReport, metric: &ExactMetric) -> Table {
+/// One point's exact count of one metric, as the exact tables read it.
+pub(crate) type ExactRow<'a> = (&'a str, Option<ExactComparison>);
+
+fn exact_table(rows: &[ExactRow], metric: &ExactMetric) -> Table {
     let fmt = metric.fmt;
     let mut t = Table::new(&[metric.name, "base", "head", "change"]);
-    for p in &report.points {
-        let Some(e) = (metric.get)(p) else { continue };
+    for (point, e) in rows {
+        let Some(e) = e else { continue };
         let side = |v: &crate::stats::ExactValue| {
             if v.varies() {
                 format!("{} ({}–{}) ⚠", fmt(v.value), fmt(v.min), fmt(v.max))
@@ -176,9 +184,40 @@ fn exact_table(report: &ComparisonReport, metric: &ExactMetric) -> Table {
             (true, Some(pct)) => format!("{}%", signed_1dp(pct)),
             (true, None) => format!("{:+} from 0", e.delta),
         };
-        t.push(vec![p.point.clone(), side(&e.base), side(&e.head), change]);
+        t.push(vec![point.to_string(), side(&e.base), side(&e.head), change]);
     }
     t
+}
+
+/// The allocs/op and B/op sections: a table each, or one line when no
+/// point's count changed or varied; `rows` gives a point's metric.
+pub(crate) fn exact_sections<'a>(
+    rows: impl Fn(ExactKind) -> Vec<ExactRow<'a>>,
+    markdown: bool,
+    out: &mut String,
+) {
+    for m in &EXACT_METRICS {
+        let rows = rows(m.kind);
+        let _ = writeln!(out);
+        match (all_unchanged(&rows), markdown) {
+            (Some(line), false) => {
+                let _ = writeln!(out, "{}: {line}", m.name);
+            }
+            (Some(line), true) => {
+                let _ = writeln!(out, "**{}:** {line}", m.name);
+            }
+            (None, false) => exact_table(&rows, m).text(out),
+            (None, true) => exact_table(&rows, m).markdown(&[false, true, true, false], out),
+        }
+    }
+}
+
+/// The note on ⚠, when any exact count varied between processes of one side.
+pub(crate) fn varies_note(any_varies: bool) -> Option<String> {
+    any_varies.then(|| {
+        "⚠ marks exact counts that differ between processes of one run (the median stands for them)"
+            .into()
+    })
 }
 
 fn summary_line(report: &ComparisonReport) -> String {
@@ -222,14 +261,13 @@ fn all_warnings(report: &ComparisonReport) -> Vec<String> {
     guards.sort();
     guards.dedup();
     w.extend(guards);
-    if report
-        .points
-        .iter()
-        .flat_map(|p| [p.allocs_per_op, p.bytes_per_op])
-        .any(|e| e.is_some_and(|e| e.varies))
-    {
-        w.push("⚠ marks exact counts that differ between processes of one run (the median stands for them)".into());
-    }
+    w.extend(varies_note(
+        report
+            .points
+            .iter()
+            .flat_map(|p| [p.allocs_per_op, p.bytes_per_op])
+            .any(|e| e.is_some_and(|e| e.varies)),
+    ));
     w
 }
 
@@ -248,15 +286,7 @@ pub fn text(report: &ComparisonReport) -> String {
     }
     let _ = writeln!(out);
     time_table(report, false).text(&mut out);
-    for m in &EXACT_METRICS {
-        let _ = writeln!(out);
-        match all_unchanged(report, m.get) {
-            Some(line) => {
-                let _ = writeln!(out, "{}: {line}", m.name);
-            }
-            None => exact_table(report, m).text(&mut out),
-        }
-    }
+    exact_sections(|k| exact_rows(report, k), false, &mut out);
     let _ = writeln!(out, "\nverdicts: {}", summary_line(report));
     for w in all_warnings(report) {
         let _ = writeln!(out, "warning: {w}");
@@ -266,30 +296,49 @@ pub fn text(report: &ComparisonReport) -> String {
 
 /// `unchanged at all 42 points` when no point's count changed or varied
 /// between processes (a table of identical rows says nothing more).
-fn all_unchanged(report: &ComparisonReport, metric: Metric) -> Option<String> {
-    let values: Vec<ExactComparison> = report.points.iter().filter_map(metric).collect();
+fn all_unchanged(rows: &[ExactRow]) -> Option<String> {
+    let values: Vec<&ExactComparison> = rows.iter().filter_map(|(_, e)| e.as_ref()).collect();
     let quiet = !values.is_empty() && values.iter().all(|e| !e.changed && !e.varies);
     quiet.then(|| format!("unchanged at all {} points", values.len()))
 }
 
-type Metric = fn(&PointComparison) -> Option<ExactComparison>;
+fn exact_rows(report: &ComparisonReport, kind: ExactKind) -> Vec<ExactRow<'_>> {
+    report
+        .points
+        .iter()
+        .map(|p| {
+            let e = match kind {
+                ExactKind::Allocs => p.allocs_per_op,
+                ExactKind::Bytes => p.bytes_per_op,
+            };
+            (p.point.as_str(), e)
+        })
+        .collect()
+}
+
+/// Which exact count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExactKind {
+    Allocs,
+    Bytes,
+}
 
 /// An exact count as the tables show it.
 struct ExactMetric {
     name: &'static str,
-    get: Metric,
+    kind: ExactKind,
     fmt: fn(f64) -> String,
 }
 
 const EXACT_METRICS: [ExactMetric; 2] = [
     ExactMetric {
         name: "allocs/op",
-        get: |p| p.allocs_per_op,
+        kind: ExactKind::Allocs,
         fmt: count,
     },
     ExactMetric {
         name: "B/op",
-        get: |p| p.bytes_per_op,
+        kind: ExactKind::Bytes,
         fmt: bytes,
     },
 ];
@@ -315,15 +364,7 @@ pub fn markdown(report: &ComparisonReport) -> String {
     }
     let _ = writeln!(out, "**Time:** {}.\n", summary_line(report));
     time_table(report, true).markdown(&[false, true, true, false, false, true, true], &mut out);
-    for m in &EXACT_METRICS {
-        let _ = writeln!(out);
-        match all_unchanged(report, m.get) {
-            Some(line) => {
-                let _ = writeln!(out, "**{}:** {line}", m.name);
-            }
-            None => exact_table(report, m).markdown(&[false, true, true, false], &mut out),
-        }
-    }
+    exact_sections(|k| exact_rows(report, k), true, &mut out);
     let warnings = all_warnings(report);
     if !warnings.is_empty() {
         let _ = writeln!(out, "\n**Notes**\n");

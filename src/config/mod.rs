@@ -12,6 +12,8 @@ pub use plan::{
     Axis, MeasureSettings, Plan, ProfileKind, ProfileSettings, ReportSettings, WorkloadInfo,
 };
 
+pub(crate) use validate::parse_buffering;
+
 use std::path::Path;
 
 use tuner_api::Catalog;

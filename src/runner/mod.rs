@@ -17,7 +17,10 @@ mod spawn;
 
 pub(crate) use classify::EXIT_PROTOCOL_MISMATCH;
 pub use interrupt::Interrupt;
+pub(crate) use progress::Progress;
 pub use progress::ProgressMode;
 pub use resume::{resume, Resumable};
 pub use run::{run, Finished, Session};
+pub(crate) use scratch::ScratchRoot;
+pub(crate) use spawn::{execute, Launcher};
 pub use spawn::WorkerExe;

@@ -1,0 +1,324 @@
+//! Judging a paired A/B from its records: per point, the complete pairs'
+//! ns/op (each process reduced to the median of its samples, by
+//! [`ProcessMetrics`]) go to [`stats::compare_paired`] — the Wilcoxon
+//! signed-rank test and the Hodges-Lehmann change of the per-pair log
+//! ratios — with Holm's correction over the points; allocations and bytes
+//! per operation are compared exactly; a geometric mean sums the points up.
+//!
+//! The geometric mean is that of the paired changes: `exp(mean dᵢ) − 1`
+//! over the points' Hodges-Lehmann log shifts `dᵢ`, its interval
+//! `mean d ± z·√(Σ seᵢ²)/k` with each `seᵢ` read off the point's own
+//! interval, `(D_hi − D_lo)/(2·z_levelᵢ)` — the method of
+//! `stats::geomean` (Lehmann 1963), applied to paired shifts, which that
+//! function (two samples per point) does not take.
+//!
+//! Diagnostics, for finding and fighting noise: the spread of one build's
+//! processes and the spread of the pair ratios (scaled MAD of the logs,
+//! Hampel 1974, so one disturbed process does not dominate), and the
+//! position effect — how much faster a pair's second process runs than
+//! its first, which the balanced order cancels from the change but which
+//! still adds noise.
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use super::record::{AbRun, Pair};
+use super::side::{changed_axes, Build, Side};
+use crate::compare::{SettingChange, VerdictCounts};
+use crate::stats::{
+    self, CompareSettings, ExactComparison, GeoMean, Interval, PairedComparison, Summary, Verdict,
+};
+
+/// One side as the report names it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SideInfo {
+    pub build: Build,
+    pub path: String,
+    pub digest: String,
+    pub settings: Vec<String>,
+}
+
+impl SideInfo {
+    fn of(side: &Side) -> SideInfo {
+        SideInfo {
+            build: side.build,
+            path: side.exe.path().display().to_string(),
+            digest: side.exe.digest().to_string(),
+            settings: side.settings.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// One point, head against base over its complete pairs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AbPoint {
+    /// `variant=v3 threads=2`
+    pub point: String,
+    /// ns/op of each build's processes in complete pairs.
+    pub base: Option<Summary>,
+    pub head: Option<Summary>,
+    pub time: Option<PairedComparison>,
+    pub allocs_per_op: Option<ExactComparison>,
+    pub bytes_per_op: Option<ExactComparison>,
+    pub noise: Option<Noise>,
+    /// Why a figure is missing.
+    pub notes: Vec<String>,
+}
+
+/// Where one point's noise sits, in percent (robust SDs of logs × 100).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Noise {
+    /// Between the base build's processes.
+    pub process_pct: f64,
+    /// Between the pairs' log ratios: what the paired test sees.
+    pub pair_pct: f64,
+    /// How much slower a pair's second process ran than its first
+    /// (negative: faster), estimated from the balanced orders.
+    pub second_pct: f64,
+}
+
+/// The paired comparison of two builds, plain data for the renderers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AbReport {
+    pub experiment: String,
+    pub workload: String,
+    pub run_id: String,
+    pub base: SideInfo,
+    pub head: SideInfo,
+    /// Axes whose values the sides' settings made differ.
+    pub changed: Vec<SettingChange>,
+    pub settings: CompareSettings,
+    pub points: Vec<AbPoint>,
+    pub geomean: Option<GeoMean>,
+    /// Time comparisons with a test: the size of the Holm family.
+    pub family: usize,
+    pub counts: VerdictCounts,
+    /// Complete pairs over all points, and pairs planned.
+    pub pairs: usize,
+    pub planned: usize,
+    pub failed: usize,
+    pub wall_s: f64,
+    pub load_average: [f64; 3],
+    pub layout: String,
+    pub warnings: Vec<String>,
+}
+
+impl AbReport {
+    /// Points whose time verdict is `verdict`.
+    pub fn with_verdict(&self, verdict: Verdict) -> impl Iterator<Item = &AbPoint> {
+        self.points
+            .iter()
+            .filter(move |p| p.time.as_ref().is_some_and(|c| c.verdict == verdict))
+    }
+}
+
+/// Judges `run` with `settings`.
+pub fn analyse(run: &AbRun, settings: &CompareSettings) -> AbReport {
+    let h = &run.header;
+    let varying = crate::matrix::varying_axes(&h.plan.axes);
+    let mut points: Vec<AbPoint> = h
+        .base
+        .points
+        .iter()
+        .map(|p| point(p.label(&varying), &run.pairs(p.id), settings))
+        .collect();
+    let family = adjust(&mut points);
+    let geomean = paired_geomean(&points);
+    let failed = run.failures().count();
+    let mut warnings = run.warnings.clone();
+    warnings.extend(notes(run, failed));
+    AbReport {
+        experiment: h.plan.name.clone(),
+        workload: h.plan.workload.clone(),
+        run_id: h.run_id.clone(),
+        base: SideInfo::of(&h.base),
+        head: SideInfo::of(&h.head),
+        changed: changed_axes(&h.base, &h.head),
+        settings: *settings,
+        counts: counts(&points),
+        pairs: points.iter().filter_map(|p| p.time.as_ref()).map(|c| c.pairs).sum(),
+        planned: h.base.points.len() * h.design.pairs as usize,
+        points,
+        geomean,
+        family,
+        failed,
+        wall_s: run.wall_s,
+        load_average: h.environment.load_average,
+        layout: layout_line(run),
+        warnings,
+    }
+}
+
+fn point(label: String, pairs: &[Pair], settings: &CompareSettings) -> AbPoint {
+    let mut p = AbPoint {
+        point: label,
+        base: None,
+        head: None,
+        time: None,
+        allocs_per_op: None,
+        bytes_per_op: None,
+        noise: None,
+        notes: Vec::new(),
+    };
+    if pairs.is_empty() {
+        p.notes.push("no complete pair (see the failures)".into());
+        return p;
+    }
+    let ns: Vec<(f64, f64)> = pairs.iter().map(|q| (q.base.ns_per_op, q.head.ns_per_op)).collect();
+    let side = |f: fn(&(f64, f64)) -> f64| ns.iter().map(f).collect::<Vec<f64>>();
+    p.base = Summary::with_confidence(&side(|v| v.0), settings.confidence).ok();
+    p.head = Summary::with_confidence(&side(|v| v.1), settings.confidence).ok();
+    match stats::compare_paired(&ns, settings) {
+        Ok(c) => p.time = Some(c),
+        Err(e) => p.notes.push(format!("time not compared: {e}")),
+    }
+    let exact = |f: fn(&Pair, Build) -> f64| {
+        let of = |b| pairs.iter().map(|q| f(q, b)).collect::<Vec<f64>>();
+        stats::compare_exact(&of(Build::Base), &of(Build::Head)).ok()
+    };
+    p.allocs_per_op = exact(|q, b| q.metrics(b).allocs_per_op);
+    p.bytes_per_op = exact(|q, b| q.metrics(b).bytes_per_op);
+    p.noise = noise(pairs);
+    p
+}
+
+impl Pair {
+    fn metrics(&self, build: Build) -> &crate::analysis::ProcessMetrics {
+        match build {
+            Build::Base => &self.base,
+            Build::Head => &self.head,
+        }
+    }
+}
+
+/// The point's noise figures; `None` below 4 pairs.
+fn noise(pairs: &[Pair]) -> Option<Noise> {
+    if pairs.len() < 4 {
+        return None;
+    }
+    let logs = |f: &dyn Fn(&Pair) -> f64| pairs.iter().map(f).collect::<Vec<f64>>();
+    let ratio = |q: &Pair| (q.head.ns_per_op / q.base.ns_per_op).ln();
+    let base_first: Vec<f64> = pairs.iter().filter(|q| q.base_first).map(ratio).collect();
+    let head_first: Vec<f64> = pairs.iter().filter(|q| !q.base_first).map(ratio).collect();
+    // ln(head/base) = Δ + s when base runs first, Δ − s when head does.
+    let second = match (stats::median(&base_first), stats::median(&head_first)) {
+        (Ok(b), Ok(h)) => (b - h) / 2.0,
+        _ => f64::NAN,
+    };
+    Some(Noise {
+        process_pct: robust_sd(&logs(&|q| q.base.ns_per_op.ln())) * 100.0,
+        pair_pct: robust_sd(&logs(&ratio)) * 100.0,
+        second_pct: pct(second),
+    })
+}
+
+/// A log ratio as a percentage change.
+fn pct(log_ratio: f64) -> f64 {
+    log_ratio.exp_m1() * 100.0
+}
+
+/// 1.4826 · MAD: the standard deviation for normal data, robust to a few
+/// far values (Hampel 1974).
+fn robust_sd(values: &[f64]) -> f64 {
+    let Ok(m) = stats::median(values) else {
+        return f64::NAN;
+    };
+    let deviations: Vec<f64> = values.iter().map(|v| (v - m).abs()).collect();
+    stats::median(&deviations).map_or(f64::NAN, |mad| 1.4826 * mad)
+}
+
+/// Holm over every point's time comparison; the family's size.
+fn adjust(points: &mut [AbPoint]) -> usize {
+    let mut family: Vec<PairedComparison> = points.iter().filter_map(|p| p.time.clone()).collect();
+    stats::adjust_family(&mut family);
+    let size = family.iter().filter(|c| c.test.is_some()).count();
+    let mut adjusted = family.into_iter();
+    for p in points.iter_mut().filter(|p| p.time.is_some()) {
+        p.time = adjusted.next();
+    }
+    size
+}
+
+fn counts(points: &[AbPoint]) -> VerdictCounts {
+    let mut c = VerdictCounts::default();
+    for p in points.iter().filter_map(|p| p.time.as_ref()) {
+        match p.verdict {
+            Verdict::Faster => c.faster += 1,
+            Verdict::Slower => c.slower += 1,
+            Verdict::Equivalent => c.equivalent += 1,
+            Verdict::Inconclusive => c.inconclusive += 1,
+        }
+    }
+    c
+}
+
+/// The geometric mean of the points' paired changes (module docs);
+/// `None` below two points with a change.
+fn paired_geomean(points: &[AbPoint]) -> Option<GeoMean> {
+    let changes: Vec<&stats::Change> = points
+        .iter()
+        .filter_map(|p| p.time.as_ref().map(|c| &c.change))
+        .collect();
+    if changes.len() < 2 {
+        return None;
+    }
+    let std = Normal::standard();
+    let log = |pct: f64| (pct / 100.0).ln_1p();
+    let k = changes.len() as f64;
+    let mean = changes.iter().map(|c| log(c.pct)).sum::<f64>() / k;
+    let ses: Option<Vec<f64>> = changes
+        .iter()
+        .map(|c| {
+            c.ci.map(|ci| {
+                (log(ci.hi) - log(ci.lo)) / (2.0 * std.inverse_cdf((1.0 + ci.level) / 2.0))
+            })
+        })
+        .collect();
+    let ci = ses.map(|ses| {
+        let half = std.inverse_cdf(0.975) * ses.iter().map(|s| s * s).sum::<f64>().sqrt() / k;
+        Interval {
+            lo: pct(mean - half),
+            hi: pct(mean + half),
+            level: 0.95,
+            nominal: 0.95,
+        }
+    });
+    Some(GeoMean {
+        points: changes.len(),
+        change_pct: pct(mean),
+        ci,
+        guard: None,
+        only_in_base: Vec::new(),
+        only_in_head: Vec::new(),
+    })
+}
+
+fn layout_line(run: &AbRun) -> String {
+    let l = run.header.design.layout;
+    let aslr = if l.aslr_off { "ASLR off" } else { "ASLR on" };
+    let pin = l.pin.map_or(String::new(), |c| format!(", pinned to CPU {c}"));
+    let mode = format!("{:?}", l.mode).to_lowercase();
+    format!("{mode} ({aslr}{pin})")
+}
+
+/// Warnings about the gate as a whole.
+fn notes(run: &AbRun, failed: usize) -> Vec<String> {
+    let h = &run.header;
+    let mut w = Vec::new();
+    if let Some(stopped) = &run.stopped {
+        w.push(format!("the gate stopped early: {stopped}"));
+    }
+    if failed > 0 {
+        w.push(format!("{failed} processes failed; their pairs are left out"));
+    }
+    if !h.environment.optimized {
+        w.push("measured by a debug build of tuner: its numbers do not describe release code".into());
+    }
+    if h.base.exe.digest() == h.head.exe.digest() && h.base.settings == h.head.settings {
+        w.push("base and head are the same binary with the same settings: an A/A check".into());
+    }
+    if h.design.layout.mode != super::layout::LayoutMode::Random && !h.design.layout.aslr_off {
+        w.push("the kernel refused to turn ASLR off: layouts were random per process".into());
+    }
+    w
+}

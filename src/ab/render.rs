@@ -1,0 +1,221 @@
+//! Rendering an [`AbReport`] as `tuner compare` renders its comparison
+//! (aligned text, a markdown table for pull requests and the step
+//! summary, or JSON), sharing its table and exact-count sections; the time
+//! table has a pair count and the noise figures in place of process counts.
+
+use std::fmt::Write as _;
+
+use super::analysis::{AbPoint, AbReport, SideInfo};
+use crate::compare::{exact_sections, p_text, time_cell, varies_note, ExactKind, ExactRow, OutputFormat, Table};
+use crate::stats::{format_change, Verdict};
+
+/// The report in `format`.
+pub fn render(report: &AbReport, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Text => text(report),
+        OutputFormat::Markdown => markdown(report),
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(report).expect("plain data serializes");
+            s.push('\n');
+            s
+        }
+    }
+}
+
+const HEADER: [&str; 8] = [
+    "time/op",
+    "base",
+    "head",
+    "change [95% CI]",
+    "verdict",
+    "p (Holm)",
+    "pairs",
+    "spread proc/pair",
+];
+
+fn time_table(report: &AbReport, bold: bool) -> Table {
+    let mut t = Table::new(&HEADER);
+    for p in &report.points {
+        t.push(time_row(p, bold));
+    }
+    if let Some(g) = &report.geomean {
+        let mut row = vec![String::new(); HEADER.len()];
+        row[0] = "geomean".into();
+        row[3] = format_change(g.change_pct, g.ci.as_ref());
+        row[6] = format!("{} points", g.points);
+        t.push(row);
+    }
+    t
+}
+
+fn time_row(p: &AbPoint, bold: bool) -> Vec<String> {
+    let dash = || "–".to_string();
+    let Some(c) = &p.time else {
+        let mut row = vec![dash(); HEADER.len()];
+        row[0] = p.point.clone();
+        row[3] = p.notes.join("; ");
+        return row;
+    };
+    let verdict = match c.verdict {
+        Verdict::Faster | Verdict::Slower if bold => format!("**{}**", c.verdict),
+        v => v.to_string(),
+    };
+    let spread = p.noise.map_or_else(dash, |n| {
+        format!("{:.1}% / {:.1}%", n.process_pct, n.pair_pct)
+    });
+    vec![
+        p.point.clone(),
+        p.base.as_ref().map_or_else(dash, time_cell),
+        p.head.as_ref().map_or_else(dash, time_cell),
+        c.change.to_string(),
+        verdict,
+        p_text(c.p_adjusted),
+        c.pairs.to_string(),
+        spread,
+    ]
+}
+
+fn exact_rows(report: &AbReport, kind: ExactKind) -> Vec<ExactRow<'_>> {
+    report
+        .points
+        .iter()
+        .map(|p| {
+            let e = match kind {
+                ExactKind::Allocs => p.allocs_per_op,
+                ExactKind::Bytes => p.bytes_per_op,
+            };
+            (p.point.as_str(), e)
+        })
+        .collect()
+}
+
+fn summary_line(report: &AbReport) -> String {
+    let c = report.counts;
+    let rule = report.settings.rule;
+    format!(
+        "{} slower, {} faster, {} equivalent, {} inconclusive (noise band ±{}%; Holm-adjusted p < {} over {} comparisons; {:.0}% intervals)",
+        c.slower,
+        c.faster,
+        c.equivalent,
+        c.inconclusive,
+        rule.noise_band_pct,
+        rule.alpha,
+        report.family,
+        report.settings.confidence * 100.0
+    )
+}
+
+fn side_line(s: &SideInfo) -> String {
+    let settings = if s.settings.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", s.settings.join(" "))
+    };
+    format!("{} (binary {}{settings})", s.path, s.digest)
+}
+
+fn gate_line(report: &AbReport) -> String {
+    format!(
+        "{} of {} pairs in {:.1} s; layout {}; load {:.2} at start",
+        report.pairs, report.planned, report.wall_s, report.layout, report.load_average[0]
+    )
+}
+
+fn changed_line(report: &AbReport, code: bool) -> Option<String> {
+    if report.changed.is_empty() {
+        return None;
+    }
+    let q = if code { "`" } else { "" };
+    let parts: Vec<String> = report
+        .changed
+        .iter()
+        .map(|c| format!("{q}{}{q} {} → {}", c.axis, c.base, c.head))
+        .collect();
+    Some(parts.join(", "))
+}
+
+/// Warnings plus the engine's reasons for missing intervals or tests.
+fn all_warnings(report: &AbReport) -> Vec<String> {
+    let mut w = report.warnings.clone();
+    let mut guards: Vec<String> = report
+        .points
+        .iter()
+        .filter_map(|p| p.time.as_ref())
+        .flat_map(|c| c.notes.iter().map(ToString::to_string))
+        .collect();
+    guards.sort();
+    guards.dedup();
+    w.extend(guards);
+    w.extend(varies_note(
+        report
+            .points
+            .iter()
+            .flat_map(|p| [p.allocs_per_op, p.bytes_per_op])
+            .any(|e| e.is_some_and(|e| e.varies)),
+    ));
+    w
+}
+
+/// Aligned text for a terminal.
+pub fn text(report: &AbReport) -> String {
+    let mut out = String::new();
+    for s in [&report.base, &report.head] {
+        let _ = writeln!(out, "{}: {}", s.build, side_line(s));
+    }
+    if let Some(changed) = changed_line(report, false) {
+        let _ = writeln!(out, "changed: {changed}");
+    }
+    let _ = writeln!(out, "gate: {}", gate_line(report));
+    let _ = writeln!(out);
+    time_table(report, false).text(&mut out);
+    exact_sections(|k| exact_rows(report, k), false, &mut out);
+    let _ = writeln!(out, "\nverdicts: {}", summary_line(report));
+    for w in all_warnings(report) {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
+/// Markdown for a pull request or a CI job summary.
+pub fn markdown(report: &AbReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## Paired A/B: {}\n", report.experiment);
+    let _ = writeln!(out, "| | build | binary | settings |\n|---|---|---|---|");
+    for s in [&report.base, &report.head] {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | `{}` | {} |",
+            s.build,
+            s.path,
+            s.digest,
+            s.settings.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(" ")
+        );
+    }
+    let _ = writeln!(out);
+    if let Some(changed) = changed_line(report, true) {
+        let _ = writeln!(out, "**Changed between the builds:** {changed}.\n");
+    }
+    let _ = writeln!(out, "**Gate:** {}.\n", gate_line(report));
+    let _ = writeln!(out, "**Time:** {}.\n", summary_line(report));
+    time_table(report, true).markdown(&[false, true, true, false, false, true, true, true], &mut out);
+    exact_sections(|k| exact_rows(report, k), true, &mut out);
+    let warnings = all_warnings(report);
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "\n**Notes**\n");
+        for w in warnings {
+            let _ = writeln!(out, "- {w}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nEvery point ran under both builds in adjacent pairs (which build went first balanced and \
+         random, pairs interleaved and shuffled across points), one process each; each process is \
+         one value, the median of its samples. The change is the Hodges-Lehmann estimate of the \
+         per-pair ratios head/base with its distribution-free interval; p is the Wilcoxon \
+         signed-rank test's on the log ratios, Holm-adjusted over the points. *faster*/*slower*: \
+         significant and beyond the noise band; *equivalent*: the whole interval inside the band. \
+         Spread: robust SD between one build's processes / between the pairs' ratios. Allocations \
+         and bytes per operation are exact counts: any change is real."
+    );
+    out
+}

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tuner_api::Catalog;
 
-use crate::ab::{AbOptions, LayoutMode, Setting};
+use crate::ab::{AbOptions, LayoutMode, Metric, Setting};
 use crate::commands::{self, AbCommand, Judging, RunOptions, RunSource};
 use crate::compare::{FailOn, OutputFormat};
 use crate::config::ProfileKind;
@@ -147,6 +147,11 @@ struct AbArgs {
     /// Pin every worker to this CPU.
     #[arg(long, value_name = "CPU")]
     pin: Option<usize>,
+    /// The figure judged: wall time per operation, CPU time per operation,
+    /// or auto: CPU time when every process ran one busy thread (it leaves
+    /// out the time other processes took the CPU), else wall time.
+    #[arg(long, value_enum, default_value_t = MetricArg::Auto)]
+    metric: MetricArg,
     /// Changes within ±this are noise. Half the smallest change the gate
     /// must catch: a change as large as the band is called only half the time.
     #[arg(long, value_name = "PERCENT", default_value = "0.5%", value_parser = parse_percent)]
@@ -163,6 +168,26 @@ struct AbArgs {
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MetricArg {
+    /// Wall time per operation.
+    Time,
+    /// CPU time per operation (all threads).
+    Cpu,
+    /// CPU time when every process ran one busy thread, else wall time.
+    Auto,
+}
+
+impl From<MetricArg> for Metric {
+    fn from(a: MetricArg) -> Metric {
+        match a {
+            MetricArg::Time => Metric::Time,
+            MetricArg::Cpu => Metric::Cpu,
+            MetricArg::Auto => Metric::Auto,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -200,6 +225,7 @@ impl AbArgs {
                 pin: self.pin,
             },
             judging: Judging::new(self.noise, self.fail_on.into()),
+            metric: self.metric.into(),
             format: self.format.into(),
             output: self.output,
             quiet: self.quiet,

@@ -281,6 +281,7 @@ fn gate(report: &ComparisonReport, fail_on: FailOn) -> Result<(), Failure> {
 pub struct AbCommand {
     pub options: ab::AbOptions,
     pub judging: Judging,
+    pub metric: ab::Metric,
     pub format: OutputFormat,
     pub output: Option<PathBuf>,
     pub quiet: bool,
@@ -296,7 +297,7 @@ pub fn ab(catalog: &Catalog, cmd: &AbCommand) -> Result<(), Failure> {
         let (run, dir, ended) = run_ab(catalog, cmd)?;
         (run, Some(dir), ended)
     };
-    let report = ab::analyse(&run, &cmd.judging.settings);
+    let report = ab::analyse(&run, &cmd.judging.settings, cmd.metric);
     let md = ab::markdown(&report);
     if let Some(dir) = &dir {
         let file = dir.join("ab.md");

@@ -22,6 +22,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::metric::Metric;
 use super::record::{AbRun, Pair};
 use super::side::{changed_axes, Build, Side};
 use crate::compare::{SettingChange, VerdictCounts};
@@ -88,6 +89,8 @@ pub struct AbReport {
     /// Axes whose values the sides' settings made differ.
     pub changed: Vec<SettingChange>,
     pub settings: CompareSettings,
+    /// The figure judged (resolved: never `auto`).
+    pub metric: Metric,
     pub points: Vec<AbPoint>,
     pub geomean: Option<GeoMean>,
     /// Time comparisons with a test: the size of the Holm family.
@@ -112,15 +115,16 @@ impl AbReport {
     }
 }
 
-/// Judges `run` with `settings`.
-pub fn analyse(run: &AbRun, settings: &CompareSettings) -> AbReport {
+/// Judges `run` on `metric` with `settings`.
+pub fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -> AbReport {
     let h = &run.header;
+    let metric = metric.resolve(run);
     let varying = crate::matrix::varying_axes(&h.plan.axes);
     let mut points: Vec<AbPoint> = h
         .base
         .points
         .iter()
-        .map(|p| point(p.label(&varying), &run.pairs(p.id), settings))
+        .map(|p| point(p.label(&varying), &run.pairs(p.id), settings, metric))
         .collect();
     let family = adjust(&mut points);
     let geomean = paired_geomean(&points);
@@ -135,6 +139,7 @@ pub fn analyse(run: &AbRun, settings: &CompareSettings) -> AbReport {
         head: SideInfo::of(&h.head),
         changed: changed_axes(&h.base, &h.head),
         settings: *settings,
+        metric,
         counts: counts(&points),
         pairs: points.iter().filter_map(|p| p.time.as_ref()).map(|c| c.pairs).sum(),
         planned: h.base.points.len() * h.design.pairs as usize,
@@ -149,7 +154,7 @@ pub fn analyse(run: &AbRun, settings: &CompareSettings) -> AbReport {
     }
 }
 
-fn point(label: String, pairs: &[Pair], settings: &CompareSettings) -> AbPoint {
+fn point(label: String, pairs: &[Pair], settings: &CompareSettings, metric: Metric) -> AbPoint {
     let mut p = AbPoint {
         point: label,
         base: None,
@@ -164,7 +169,10 @@ fn point(label: String, pairs: &[Pair], settings: &CompareSettings) -> AbPoint {
         p.notes.push("no complete pair (see the failures)".into());
         return p;
     }
-    let ns: Vec<(f64, f64)> = pairs.iter().map(|q| (q.base.ns_per_op, q.head.ns_per_op)).collect();
+    let ns: Vec<(f64, f64)> = pairs
+        .iter()
+        .map(|q| (metric.of(&q.base), metric.of(&q.head)))
+        .collect();
     let side = |f: fn(&(f64, f64)) -> f64| ns.iter().map(f).collect::<Vec<f64>>();
     p.base = Summary::with_confidence(&side(|v| v.0), settings.confidence).ok();
     p.head = Summary::with_confidence(&side(|v| v.1), settings.confidence).ok();
@@ -178,7 +186,7 @@ fn point(label: String, pairs: &[Pair], settings: &CompareSettings) -> AbPoint {
     };
     p.allocs_per_op = exact(|q, b| q.metrics(b).allocs_per_op);
     p.bytes_per_op = exact(|q, b| q.metrics(b).bytes_per_op);
-    p.noise = noise(pairs);
+    p.noise = noise(&ns, pairs);
     p
 }
 
@@ -191,23 +199,31 @@ impl Pair {
     }
 }
 
-/// The point's noise figures; `None` below 4 pairs.
-fn noise(pairs: &[Pair]) -> Option<Noise> {
-    if pairs.len() < 4 {
+/// The noise figures of a point's `values` (`(base, head)` per pair, of
+/// `pairs`); `None` below 4 pairs.
+fn noise(values: &[(f64, f64)], pairs: &[Pair]) -> Option<Noise> {
+    if values.len() < 4 {
         return None;
     }
-    let logs = |f: &dyn Fn(&Pair) -> f64| pairs.iter().map(f).collect::<Vec<f64>>();
-    let ratio = |q: &Pair| (q.head.ns_per_op / q.base.ns_per_op).ln();
-    let base_first: Vec<f64> = pairs.iter().filter(|q| q.base_first).map(ratio).collect();
-    let head_first: Vec<f64> = pairs.iter().filter(|q| !q.base_first).map(ratio).collect();
+    let ratio = |(b, h): &(f64, f64)| (h / b).ln();
+    let ratios: Vec<f64> = values.iter().map(ratio).collect();
+    let by_order = |base_first: bool| -> Vec<f64> {
+        values
+            .iter()
+            .zip(pairs)
+            .filter(|(_, q)| q.base_first == base_first)
+            .map(|(v, _)| ratio(v))
+            .collect()
+    };
+    let (base_first, head_first) = (by_order(true), by_order(false));
     // ln(head/base) = Δ + s when base runs first, Δ − s when head does.
     let second = match (stats::median(&base_first), stats::median(&head_first)) {
         (Ok(b), Ok(h)) => (b - h) / 2.0,
         _ => f64::NAN,
     };
     Some(Noise {
-        process_pct: robust_sd(&logs(&|q| q.base.ns_per_op.ln())) * 100.0,
-        pair_pct: robust_sd(&logs(&ratio)) * 100.0,
+        process_pct: robust_sd(&values.iter().map(|v| v.0.ln()).collect::<Vec<_>>()) * 100.0,
+        pair_pct: robust_sd(&ratios) * 100.0,
         second_pct: pct(second),
     })
 }

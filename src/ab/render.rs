@@ -23,7 +23,7 @@ pub fn render(report: &AbReport, format: OutputFormat) -> String {
 }
 
 const HEADER: [&str; 8] = [
-    "time/op",
+    "",
     "base",
     "head",
     "change [95% CI]",
@@ -34,7 +34,9 @@ const HEADER: [&str; 8] = [
 ];
 
 fn time_table(report: &AbReport, bold: bool) -> Table {
-    let mut t = Table::new(&HEADER);
+    let mut header = HEADER;
+    header[0] = report.metric.column();
+    let mut t = Table::new(&header);
     for p in &report.points {
         t.push(time_row(p, bold));
     }

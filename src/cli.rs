@@ -134,9 +134,15 @@ struct AbArgs {
     /// A setting of the head side, as --base-set.
     #[arg(long = "head-set", value_name = "KEY=VALUE", value_parser = Setting::parse)]
     head_set: Vec<Setting>,
-    /// Pairs per point (each pair: one process of each build).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Pairs per point (each pair: one process of each build); the most a
+    /// sequential gate runs.
+    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..))]
     pairs: u32,
+    /// Look at every point each this many pairs and stop it once its
+    /// verdict is clear (a group-sequential plan that keeps the false-alarm
+    /// rate); 0: run every pair, then judge (fixed design, Holm).
+    #[arg(long, value_name = "PAIRS", default_value_t = 12)]
+    look_every: u32,
     /// Start no new round of pairs after this long (e.g. 60s); the gate
     /// judges the pairs it has.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -220,6 +226,8 @@ impl AbArgs {
                 base_set: self.base_set,
                 head_set: self.head_set,
                 pairs: self.pairs,
+                look_every: self.look_every,
+                alpha: crate::stats::VerdictRule::default().alpha,
                 max_time: self.max_time,
                 layout: self.layout.into(),
                 pin: self.pin,

@@ -326,6 +326,8 @@ fn run_ab(
     let session = ab::GateSession {
         dir: &dir,
         interrupt: &interrupt,
+        rule: cmd.judging.settings.rule,
+        metric: cmd.metric,
         mode: if cmd.quiet {
             ProgressMode::Quiet
         } else {
@@ -349,12 +351,12 @@ fn run_ab(
 
 /// `--fail-on` over the paired report, then failed processes.
 fn ab_gate(report: &ab::AbReport, fail_on: FailOn) -> Result<(), Failure> {
+    let rule = report.settings.rule;
     let findings = fail_on.failures_of(report.points.iter().map(|p| compare::GatePoint {
         point: &p.point,
-        time: p
-            .time
-            .as_ref()
-            .map(|c| (c.verdict, format!("{}, {}", c.change, c.explain()))),
+        time: p.verdict().zip(p.change()).map(|(v, c)| {
+            (v, format!("{c}, {}", p.explain(&rule).unwrap_or_default()))
+        }),
         allocs_per_op: p.allocs_per_op,
         bytes_per_op: p.bytes_per_op,
     }));

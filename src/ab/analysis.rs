@@ -24,10 +24,12 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::metric::Metric;
 use super::record::{AbRun, Pair};
+use super::sequential::{self, Stop};
 use super::side::{changed_axes, Build, Side};
 use crate::compare::{SettingChange, VerdictCounts};
 use crate::stats::{
-    self, CompareSettings, ExactComparison, GeoMean, Interval, PairedComparison, Summary, Verdict,
+    self, Change, CompareSettings, ExactComparison, GeoMean, Interval, PairedComparison, Summary,
+    Verdict, VerdictRule,
 };
 
 /// One side as the report names it.
@@ -58,12 +60,53 @@ pub struct AbPoint {
     /// ns/op of each build's processes in complete pairs.
     pub base: Option<Summary>,
     pub head: Option<Summary>,
+    /// The fixed design's comparison over every complete pair (Holm-adjusted).
     pub time: Option<PairedComparison>,
+    /// A sequential gate's: the look the point stopped at (or reached last).
+    pub stop: Option<Stop>,
     pub allocs_per_op: Option<ExactComparison>,
     pub bytes_per_op: Option<ExactComparison>,
     pub noise: Option<Noise>,
     /// Why a figure is missing.
     pub notes: Vec<String>,
+}
+
+impl AbPoint {
+    /// The time verdict, from the fixed comparison or the sequential look.
+    pub fn verdict(&self) -> Option<Verdict> {
+        match (&self.time, &self.stop) {
+            (Some(c), _) => Some(c.verdict),
+            (None, Some(s)) => Some(s.look.verdict),
+            (None, None) => None,
+        }
+    }
+
+    /// The change with its interval (a repeated one for a sequential look).
+    pub fn change(&self) -> Option<&Change> {
+        match (&self.time, &self.stop) {
+            (Some(c), _) => Some(&c.change),
+            (None, Some(s)) => Some(&s.look.change),
+            (None, None) => None,
+        }
+    }
+
+    /// Pairs the verdict rests on.
+    pub fn pairs(&self) -> usize {
+        match (&self.time, &self.stop) {
+            (Some(c), _) => c.pairs,
+            (None, Some(s)) => s.look.pairs,
+            (None, None) => 0,
+        }
+    }
+
+    /// The verdict's reason in the rule's own words.
+    pub fn explain(&self, rule: &VerdictRule) -> Option<String> {
+        match (&self.time, &self.stop) {
+            (Some(c), _) => Some(c.explain().to_string()),
+            (None, Some(s)) => Some(s.explain(rule)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Where one point's noise sits, in percent (robust SDs of logs × 100).
@@ -93,8 +136,11 @@ pub struct AbReport {
     pub metric: Metric,
     pub points: Vec<AbPoint>,
     pub geomean: Option<GeoMean>,
-    /// Time comparisons with a test: the size of the Holm family.
+    /// Points with a test: the size of the family Holm (fixed design) or
+    /// Bonferroni (sequential) corrects over.
     pub family: usize,
+    /// The looks of a sequential gate; `None` for the fixed design.
+    pub looks: Option<Vec<usize>>,
     pub counts: VerdictCounts,
     /// Complete pairs over all points, and pairs planned.
     pub pairs: usize,
@@ -111,7 +157,7 @@ impl AbReport {
     pub fn with_verdict(&self, verdict: Verdict) -> impl Iterator<Item = &AbPoint> {
         self.points
             .iter()
-            .filter(move |p| p.time.as_ref().is_some_and(|c| c.verdict == verdict))
+            .filter(move |p| p.verdict() == Some(verdict))
     }
 }
 
@@ -120,13 +166,23 @@ pub fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -> AbRep
     let h = &run.header;
     let metric = metric.resolve(run);
     let varying = crate::matrix::varying_axes(&h.plan.axes);
+    let plan = h.design.stopping.as_ref().and_then(|s| s.plan().ok());
     let mut points: Vec<AbPoint> = h
         .base
         .points
         .iter()
-        .map(|p| point(p.label(&varying), &run.pairs(p.id), settings, metric))
+        .map(|p| {
+            let mut point = point(p.label(&varying), &run.pairs(p.id), settings, metric);
+            if let Some(plan) = &plan {
+                sequential_verdict(&mut point, plan, &values(&run.pairs(p.id), metric), &settings.rule);
+            }
+            point
+        })
         .collect();
-    let family = adjust(&mut points);
+    let family = match &plan {
+        None => adjust(&mut points),
+        Some(_) => points.iter().filter(|p| p.stop.is_some()).count(),
+    };
     let geomean = paired_geomean(&points);
     let failed = run.failures().count();
     let mut warnings = run.warnings.clone();
@@ -141,11 +197,12 @@ pub fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -> AbRep
         settings: *settings,
         metric,
         counts: counts(&points),
-        pairs: points.iter().filter_map(|p| p.time.as_ref()).map(|c| c.pairs).sum(),
+        pairs: points.iter().map(AbPoint::pairs).sum(),
         planned: h.base.points.len() * h.design.pairs as usize,
         points,
         geomean,
         family,
+        looks: h.design.stopping.as_ref().map(|s| s.looks.clone()),
         failed,
         wall_s: run.wall_s,
         load_average: h.environment.load_average,
@@ -160,6 +217,7 @@ fn point(label: String, pairs: &[Pair], settings: &CompareSettings, metric: Metr
         base: None,
         head: None,
         time: None,
+        stop: None,
         allocs_per_op: None,
         bytes_per_op: None,
         noise: None,
@@ -169,10 +227,7 @@ fn point(label: String, pairs: &[Pair], settings: &CompareSettings, metric: Metr
         p.notes.push("no complete pair (see the failures)".into());
         return p;
     }
-    let ns: Vec<(f64, f64)> = pairs
-        .iter()
-        .map(|q| (metric.of(&q.base), metric.of(&q.head)))
-        .collect();
+    let ns = values(pairs, metric);
     let side = |f: fn(&(f64, f64)) -> f64| ns.iter().map(f).collect::<Vec<f64>>();
     p.base = Summary::with_confidence(&side(|v| v.0), settings.confidence).ok();
     p.head = Summary::with_confidence(&side(|v| v.1), settings.confidence).ok();
@@ -188,6 +243,34 @@ fn point(label: String, pairs: &[Pair], settings: &CompareSettings, metric: Metr
     p.bytes_per_op = exact(|q, b| q.metrics(b).bytes_per_op);
     p.noise = noise(&ns, pairs);
     p
+}
+
+/// The `(base, head)` figure of each pair.
+pub(super) fn values(pairs: &[Pair], metric: Metric) -> Vec<(f64, f64)> {
+    pairs
+        .iter()
+        .map(|q| (metric.of(&q.base), metric.of(&q.head)))
+        .collect()
+}
+
+/// A sequential gate's verdict replaces the fixed comparison: the look
+/// the point stopped at, or the last it reached.
+fn sequential_verdict(
+    point: &mut AbPoint,
+    plan: &stats::SequentialPlan,
+    values: &[(f64, f64)],
+    rule: &VerdictRule,
+) {
+    point.time = None;
+    match sequential::judge(plan, values, rule) {
+        Ok(Some(stop)) => point.stop = Some(stop),
+        Ok(None) => point.notes.push(format!(
+            "{} complete pairs: fewer than the first look's {}",
+            values.len(),
+            plan.looks[0]
+        )),
+        Err(e) => point.notes.push(format!("time not compared: {e}")),
+    }
 }
 
 impl Pair {
@@ -243,7 +326,7 @@ fn robust_sd(values: &[f64]) -> f64 {
     stats::median(&deviations).map_or(f64::NAN, |mad| 1.4826 * mad)
 }
 
-/// Holm over every point's time comparison; the family's size.
+/// Holm over every point's fixed-design comparison; the family's size.
 fn adjust(points: &mut [AbPoint]) -> usize {
     let mut family: Vec<PairedComparison> = points.iter().filter_map(|p| p.time.clone()).collect();
     stats::adjust_family(&mut family);
@@ -257,8 +340,8 @@ fn adjust(points: &mut [AbPoint]) -> usize {
 
 fn counts(points: &[AbPoint]) -> VerdictCounts {
     let mut c = VerdictCounts::default();
-    for p in points.iter().filter_map(|p| p.time.as_ref()) {
-        match p.verdict {
+    for v in points.iter().filter_map(AbPoint::verdict) {
+        match v {
             Verdict::Faster => c.faster += 1,
             Verdict::Slower => c.slower += 1,
             Verdict::Equivalent => c.equivalent += 1,
@@ -271,10 +354,7 @@ fn counts(points: &[AbPoint]) -> VerdictCounts {
 /// The geometric mean of the points' paired changes (module docs);
 /// `None` below two points with a change.
 fn paired_geomean(points: &[AbPoint]) -> Option<GeoMean> {
-    let changes: Vec<&stats::Change> = points
-        .iter()
-        .filter_map(|p| p.time.as_ref().map(|c| &c.change))
-        .collect();
+    let changes: Vec<&Change> = points.iter().filter_map(AbPoint::change).collect();
     if changes.len() < 2 {
         return None;
     }

@@ -7,11 +7,14 @@
 //! budget ends the gate between rounds; Ctrl-C ends it between processes.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context as _;
 
+use super::analysis::values;
 use super::error::AbError;
+use super::metric::Metric;
+use super::sequential::{self, Stopping};
 use super::layout::Paths;
 use super::record::{AbHeader, AbRun, PairRecord};
 use super::schedule::{schedule, PairSlot};
@@ -20,12 +23,16 @@ use crate::matrix;
 use crate::protocol::RunSpec;
 use crate::results::{FailureKind, Journal, Outcome, RunRecord, JOURNAL_FILE};
 use crate::runner::{execute, Interrupt, Launcher, Progress, ProgressMode, ScratchRoot, WorkerExe};
+use crate::stats::VerdictRule;
 
 /// What running the gate takes besides its header.
 pub struct GateSession<'a> {
     pub dir: &'a Path,
     pub interrupt: &'a Interrupt,
     pub mode: ProgressMode,
+    /// How a sequential gate judges each look.
+    pub rule: VerdictRule,
+    pub metric: Metric,
 }
 
 /// How the gate ended early, if it did.
@@ -66,7 +73,7 @@ pub fn run_gate(header: AbHeader, session: &GateSession) -> anyhow::Result<(AbRu
     let refused = gate.probe()?;
     let end = match refused {
         Some(_) => End::Complete,
-        None => gate.pairs(started, session.mode)?,
+        None => gate.pairs(started, session)?,
     };
     let mut run = gate.run;
     run.stopped = stopped_line(&run, &end);
@@ -146,20 +153,22 @@ impl Gate<'_> {
     }
 
     /// Runs the pairs, round after round, until the plan, the time budget
-    /// or a signal ends them.
-    fn pairs(&mut self, started: Instant, mode: ProgressMode) -> anyhow::Result<End> {
+    /// or a signal ends them; a sequential gate drops each point whose
+    /// verdict is clear after the round.
+    fn pairs(&mut self, started: Instant, session: &GateSession) -> anyhow::Result<End> {
         let header = &self.run.header;
         let design = header.design.clone();
         let points = header.base.points.len();
         let labels = labels(header);
         let rounds = schedule(points, design.pairs, design.layout.mode.offsets(), design.seed);
-        let mut progress = Progress::new(mode, points * design.pairs as usize * 2);
+        let mut progress = Progress::new(session.mode, points * design.pairs as usize * 2);
+        let mut active = vec![true; points];
         for round in &rounds {
             if design.max_time.is_some_and(|t| started.elapsed() >= t) {
                 progress.finish();
                 return Ok(End::OutOfTime);
             }
-            for slot in round {
+            for slot in round.iter().filter(|s| active[s.point]) {
                 for (position, build) in slot.order().into_iter().enumerate() {
                     let label = format!("{} [{build}]", labels[slot.point]);
                     progress.starting(&label);
@@ -171,9 +180,38 @@ impl Gate<'_> {
                     progress.finished(&label, &record.run);
                 }
             }
+            if let Some(stopping) = &design.stopping {
+                let done = self.settled(stopping, session, &active)?;
+                for point in done {
+                    active[point] = false;
+                    progress.skip(2 * (design.pairs as usize - round[0].pair as usize - 1));
+                }
+                if !active.contains(&true) {
+                    break;
+                }
+            }
         }
         progress.finish();
         Ok(End::Complete)
+    }
+
+    /// The active points whose looks have reached a clear verdict.
+    fn settled(
+        &self,
+        stopping: &Stopping,
+        session: &GateSession,
+        active: &[bool],
+    ) -> anyhow::Result<Vec<usize>> {
+        let plan = stopping.plan()?;
+        let metric = session.metric.resolve(&self.run);
+        let mut done = Vec::new();
+        for point in (0..active.len()).filter(|&p| active[p]) {
+            let values = values(&self.run.pairs(point), metric);
+            if sequential::judge(&plan, &values, &session.rule)?.is_some_and(|s| s.stopped) {
+                done.push(point);
+            }
+        }
+        Ok(done)
     }
 }
 
@@ -198,12 +236,14 @@ fn incompatible(run: &RunRecord) -> Option<String> {
     refused.then(|| reason.clone())
 }
 
-/// The line `ab.json` keeps when the gate ran fewer pairs than planned.
+/// The line `ab.json` keeps when something other than its plan ended
+/// the gate: a build that cannot run the config, the time budget, a signal.
 fn stopped_line(run: &AbRun, end: &End) -> Option<String> {
     let planned = run.header.base.points.len() * run.header.design.pairs as usize * 2;
     let done = run.records.iter().filter(|r| !r.probe).count();
+    let probed = run.records.iter().any(|r| r.probe);
     let why = match end {
-        End::Complete if done == planned => return None,
+        End::Complete if done > 0 || !probed => return None,
         End::Complete => "a build could not run the config".to_string(),
         End::OutOfTime => format!(
             "the time budget ({}) ran out",
@@ -220,10 +260,4 @@ pub fn run_folder(header: &AbHeader) -> anyhow::Result<(PathBuf, String)> {
     let name = format!("ab-{}", header.environment.date.replace(':', "-"));
     crate::fsio::create_unique_dir(&parent, &name)
         .with_context(|| format!("creating a run folder in {}", parent.display()))
-}
-
-/// Seconds a duration spans, for progress lines and reports.
-#[allow(dead_code)]
-fn secs(d: Duration) -> f64 {
-    d.as_secs_f64()
 }

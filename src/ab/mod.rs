@@ -22,6 +22,7 @@ mod plan;
 mod record;
 mod render;
 mod schedule;
+mod sequential;
 mod side;
 
 pub use analysis::{analyse, AbPoint, AbReport, Noise, SideInfo};
@@ -32,4 +33,5 @@ pub use metric::Metric;
 pub use plan::{is_saved, plan, AbOptions};
 pub use record::{AbHeader, AbRun, Design, PairRecord, AB_FILE, AB_SCHEMA};
 pub use render::{markdown, render, text};
+pub use sequential::{Stop, Stopping};
 pub use side::{Build, Executable, Setting, Side};

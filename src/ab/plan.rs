@@ -11,6 +11,7 @@ use tuner_api::Catalog;
 use super::error::AbError;
 use super::layout::{Layout, LayoutMode};
 use super::record::{AbHeader, Design, AB_SCHEMA};
+use super::sequential::Stopping;
 use super::side::{Build, Executable, Setting, Side};
 use crate::config::{self, ConfigError};
 use crate::exit::Failure;
@@ -24,8 +25,12 @@ pub struct AbOptions {
     pub head: Option<PathBuf>,
     pub base_set: Vec<Setting>,
     pub head_set: Vec<Setting>,
-    /// Pairs per point.
+    /// Pairs per point (the most a sequential gate runs).
     pub pairs: u32,
+    /// Look at each point every this many pairs; 0: the fixed design.
+    pub look_every: u32,
+    /// The gate's α (the verdict rule's), split over points by a sequential gate.
+    pub alpha: f64,
     pub max_time: Option<Duration>,
     pub layout: LayoutMode,
     pub pin: Option<usize>,
@@ -51,6 +56,18 @@ pub fn plan(catalog: &Catalog, opts: &AbOptions) -> Result<AbHeader, Failure> {
         }
         .into());
     }
+    let stopping = match opts.look_every {
+        0 => None,
+        every => Some(
+            Stopping::new(every as usize, opts.pairs as usize, base.points.len(), opts.alpha)
+                .ok_or_else(|| {
+                    Failure::Usage(anyhow::anyhow!(
+                        "--look-every {every} with --pairs {}: the first look needs at least 6 pairs (or --look-every 0 for the fixed design)",
+                        opts.pairs
+                    ))
+                })?,
+        ),
+    };
     let layout = Layout::apply(opts.layout, opts.pin).map_err(|e| Failure::Usage(e.into()))?;
     let environment = crate::environment::capture(path);
     Ok(AbHeader {
@@ -65,6 +82,7 @@ pub fn plan(catalog: &Catalog, opts: &AbOptions) -> Result<AbHeader, Failure> {
             max_time: opts.max_time,
             seed: plan.measure.seed,
             layout,
+            stopping,
         },
         plan,
         base,

@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use super::layout::Layout;
+use super::sequential::Stopping;
 use super::side::{Build, Side};
 use crate::analysis::ProcessMetrics;
 use crate::config::Plan;
@@ -34,6 +35,9 @@ pub struct Design {
     /// Seeds the order of points, of builds within pairs, and the layout offsets.
     pub seed: u64,
     pub layout: Layout,
+    /// The looks of a sequential gate; `None`: every point runs all its pairs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopping: Option<Stopping>,
 }
 
 /// Everything but the records: the journal's first line.

@@ -36,6 +36,9 @@ const HEADER: [&str; 8] = [
 fn time_table(report: &AbReport, bold: bool) -> Table {
     let mut header = HEADER;
     header[0] = report.metric.column();
+    if report.looks.is_some() {
+        header[5] = "|z| / bound";
+    }
     let mut t = Table::new(&header);
     for p in &report.points {
         t.push(time_row(p, bold));
@@ -52,15 +55,26 @@ fn time_table(report: &AbReport, bold: bool) -> Table {
 
 fn time_row(p: &AbPoint, bold: bool) -> Vec<String> {
     let dash = || "–".to_string();
-    let Some(c) = &p.time else {
+    let (Some(verdict), Some(change)) = (p.verdict(), p.change()) else {
         let mut row = vec![dash(); HEADER.len()];
         row[0] = p.point.clone();
         row[3] = p.notes.join("; ");
         return row;
     };
-    let verdict = match c.verdict {
-        Verdict::Faster | Verdict::Slower if bold => format!("**{}**", c.verdict),
+    let verdict = match verdict {
+        Verdict::Faster | Verdict::Slower if bold => format!("**{verdict}**"),
         v => v.to_string(),
+    };
+    let test = match (&p.time, &p.stop) {
+        (Some(c), _) => p_text(c.p_adjusted),
+        (None, Some(s)) => format!(
+            "{:.2} / {:.2} (look {}/{})",
+            s.look.z.abs(),
+            s.look.critical_z,
+            s.look.look + 1,
+            s.of
+        ),
+        (None, None) => dash(),
     };
     let spread = p.noise.map_or_else(dash, |n| {
         format!("{:.1}% / {:.1}%", n.process_pct, n.pair_pct)
@@ -69,10 +83,10 @@ fn time_row(p: &AbPoint, bold: bool) -> Vec<String> {
         p.point.clone(),
         p.base.as_ref().map_or_else(dash, time_cell),
         p.head.as_ref().map_or_else(dash, time_cell),
-        c.change.to_string(),
+        change.to_string(),
         verdict,
-        p_text(c.p_adjusted),
-        c.pairs.to_string(),
+        test,
+        p.pairs().to_string(),
         spread,
     ]
 }
@@ -94,16 +108,23 @@ fn exact_rows(report: &AbReport, kind: ExactKind) -> Vec<ExactRow<'_>> {
 fn summary_line(report: &AbReport) -> String {
     let c = report.counts;
     let rule = report.settings.rule;
+    let method = match &report.looks {
+        None => format!(
+            "Holm-adjusted p < {} over {} comparisons; {:.0}% intervals",
+            rule.alpha,
+            report.family,
+            report.settings.confidence * 100.0
+        ),
+        Some(looks) => format!(
+            "sequential: looks at {} pairs, α {} split over {} points (Pocock spending); repeated intervals",
+            looks.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            rule.alpha,
+            report.points.len()
+        ),
+    };
     format!(
-        "{} slower, {} faster, {} equivalent, {} inconclusive (noise band ±{}%; Holm-adjusted p < {} over {} comparisons; {:.0}% intervals)",
-        c.slower,
-        c.faster,
-        c.equivalent,
-        c.inconclusive,
-        rule.noise_band_pct,
-        rule.alpha,
-        report.family,
-        report.settings.confidence * 100.0
+        "{} slower, {} faster, {} equivalent, {} inconclusive (noise band ±{}%; {method})",
+        c.slower, c.faster, c.equivalent, c.inconclusive, rule.noise_band_pct,
     )
 }
 
@@ -144,6 +165,7 @@ fn all_warnings(report: &AbReport) -> Vec<String> {
         .iter()
         .filter_map(|p| p.time.as_ref())
         .flat_map(|c| c.notes.iter().map(ToString::to_string))
+        .chain(report.points.iter().filter(|p| p.verdict().is_some()).flat_map(|p| p.notes.clone()))
         .collect();
     guards.sort();
     guards.dedup();
@@ -213,9 +235,11 @@ pub fn markdown(report: &AbReport) -> String {
         "\nEvery point ran under both builds in adjacent pairs (which build went first balanced and \
          random, pairs interleaved and shuffled across points), one process each; each process is \
          one value, the median of its samples. The change is the Hodges-Lehmann estimate of the \
-         per-pair ratios head/base with its distribution-free interval; p is the Wilcoxon \
-         signed-rank test's on the log ratios, Holm-adjusted over the points. *faster*/*slower*: \
-         significant and beyond the noise band; *equivalent*: the whole interval inside the band. \
+         per-pair ratios head/base with its distribution-free interval; the test is the Wilcoxon \
+         signed-rank test on the log ratios: with a p Holm-adjusted over the points, or, in a \
+         sequential gate, its z against the look's bound (α split over the points) with a \
+         repeated interval. *faster*/*slower*: significant and beyond the noise band; \
+         *equivalent*: the whole interval inside the band. \
          Spread: robust SD between one build's processes / between the pairs' ratios. Allocations \
          and bytes per operation are exact counts: any change is real."
     );

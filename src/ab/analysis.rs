@@ -186,7 +186,7 @@ pub fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -> AbRep
     let geomean = paired_geomean(&points);
     let failed = run.failures().count();
     let mut warnings = run.warnings.clone();
-    warnings.extend(notes(run, failed));
+    warnings.extend(notes(run));
     AbReport {
         experiment: h.plan.name.clone(),
         workload: h.plan.workload.clone(),
@@ -397,16 +397,32 @@ fn layout_line(run: &AbRun) -> String {
     format!("{mode} ({aslr}{pin})")
 }
 
+/// One line per build, point and reason of failure.
+fn failure_notes(run: &AbRun) -> Vec<String> {
+    let varying = crate::matrix::varying_axes(&run.header.plan.axes);
+    let mut groups: std::collections::BTreeMap<(Build, usize, &str), usize> = Default::default();
+    for r in run.failures() {
+        if let crate::results::Outcome::Failed { reason, .. } = &r.run.outcome {
+            *groups.entry((r.build, r.run.point, reason.as_str())).or_default() += 1;
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((build, point, reason), n)| {
+            let label = run.header.side(build).points[point].label(&varying);
+            format!("{n} {build} process(es) failed at {label}, their pairs left out: {reason}")
+        })
+        .collect()
+}
+
 /// Warnings about the gate as a whole.
-fn notes(run: &AbRun, failed: usize) -> Vec<String> {
+fn notes(run: &AbRun) -> Vec<String> {
     let h = &run.header;
     let mut w = Vec::new();
     if let Some(stopped) = &run.stopped {
         w.push(format!("the gate stopped early: {stopped}"));
     }
-    if failed > 0 {
-        w.push(format!("{failed} processes failed; their pairs are left out"));
-    }
+    w.extend(failure_notes(run));
     if !h.environment.optimized {
         w.push("measured by a debug build of tuner: its numbers do not describe release code".into());
     }
@@ -417,4 +433,137 @@ fn notes(run: &AbRun, failed: usize) -> Vec<String> {
         w.push("the kernel refused to turn ASLR off: layouts were random per process".into());
     }
     w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ab::testing::{drifting, gate, header, TWO_POINTS};
+    use crate::ab::Stopping;
+
+    fn judge(run: &AbRun, band: f64) -> AbReport {
+        let settings = CompareSettings {
+            rule: VerdictRule {
+                noise_band_pct: band,
+                ..VerdictRule::default()
+            },
+            ..CompareSettings::default()
+        };
+        analyse(run, &settings, Metric::Auto)
+    }
+
+    #[test]
+    fn a_slower_point_beside_an_unchanged_one_after_holm() {
+        let run = gate(
+            header(TWO_POINTS, &["allocator=mimalloc"]),
+            &[drifting(12, 100.0, 1.0), drifting(12, 200.0, 1.02)],
+        );
+        let r = judge(&run, 0.5);
+        assert_eq!(r.metric, Metric::Cpu, "single-threaded processes");
+        let verdicts: Vec<(&str, Option<Verdict>)> =
+            r.points.iter().map(|p| (p.point.as_str(), p.verdict())).collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("steps=100", Some(Verdict::Equivalent)),
+                ("steps=200", Some(Verdict::Slower))
+            ]
+        );
+        let slow = r.points[1].time.as_ref().unwrap();
+        assert!((slow.change.pct - 2.0).abs() < 0.1, "{}", slow.change);
+        // Twelve ratios all above 1: exact p = 2/4096, doubled by Holm.
+        assert!((slow.p_adjusted.unwrap() - 2.0 * 2.0 / 4096.0).abs() < 1e-12);
+        assert_eq!((r.family, r.pairs, r.planned, r.failed), (2, 24, 24, 0));
+        assert_eq!(r.counts.slower + r.counts.equivalent, 2);
+        let g = r.geomean.as_ref().unwrap();
+        assert!((g.change_pct - 1.0).abs() < 0.1, "{g:?}");
+        assert!(g.ci.unwrap().contains(1.0));
+        assert!(!r.points[1].allocs_per_op.unwrap().changed);
+        assert_eq!(
+            r.changed,
+            [SettingChange {
+                axis: "allocator".into(),
+                base: "system".into(),
+                head: "mimalloc".into()
+            }]
+        );
+        // The drift of up to 4% between pairs is gone from the pair spread.
+        let noise = r.points[1].noise.unwrap();
+        assert!(noise.process_pct > 1.0 && noise.pair_pct < 0.3, "{noise:?}");
+    }
+
+    #[test]
+    fn incomplete_pairs_are_left_out_and_counted() {
+        let mut pairs = drifting(12, 100.0, 1.0);
+        pairs[3].1 = None;
+        let run = gate(header(TWO_POINTS, &[]), &[pairs, drifting(12, 200.0, 1.0)]);
+        let r = judge(&run, 0.5);
+        assert_eq!((r.points[0].pairs(), r.failed), (11, 1));
+        assert!(
+            r.warnings.contains(
+                &"1 head process(es) failed at steps=100, their pairs left out: panicked: as asked"
+                    .to_string()
+            ),
+            "{:?}",
+            r.warnings
+        );
+        assert!(r
+            .warnings
+            .iter()
+            .any(|w| w.contains("same binary with the same settings: an A/A check")));
+    }
+
+    #[test]
+    fn balanced_orders_cancel_a_slower_second_process() {
+        // Whichever build runs second is 3% slower; head equals base.
+        let pairs: Vec<(Option<f64>, Option<f64>)> = (0..12)
+            .map(|i| {
+                let wiggle = 1.0 + 0.0005 * (i % 5) as f64;
+                let (first, second) = (100.0 * wiggle, 103.0 * wiggle);
+                if i % 2 == 0 {
+                    (Some(first), Some(second))
+                } else {
+                    (Some(second), Some(first))
+                }
+            })
+            .collect();
+        let run = gate(header(TWO_POINTS, &[]), &[pairs.clone(), pairs]);
+        let p = &judge(&run, 5.0).points[0];
+        let noise = p.noise.unwrap();
+        assert!((noise.second_pct - 3.0).abs() < 0.01, "{noise:?}");
+        assert!(p.change().unwrap().pct.abs() < 0.1, "{:?}", p.change());
+        assert_eq!(p.verdict(), Some(Verdict::Equivalent));
+    }
+
+    #[test]
+    fn auto_judges_wall_time_when_a_process_ran_more_threads() {
+        let mut run = gate(header(TWO_POINTS, &[]), &[drifting(8, 100.0, 1.0), drifting(8, 100.0, 1.0)]);
+        // CPU time twice the wall time in one process: it is not judged.
+        if let Outcome::Ok(o) = &mut run.records[5].run.outcome {
+            o.threads.busy = Some(2);
+            o.cpu.timed_ns = o.cpu.timed_ns.map(|t| t * 2);
+        }
+        assert_eq!(Metric::Auto.resolve(&run), Metric::Time);
+        assert_eq!(judge(&run, 0.5).metric, Metric::Time);
+        assert_eq!(Metric::Cpu.resolve(&run), Metric::Cpu);
+    }
+
+    #[test]
+    fn a_sequential_gate_takes_the_verdict_of_the_look_it_stopped_at() {
+        let mut h = header(TWO_POINTS, &[]);
+        h.design.stopping = Stopping::new(6, 12, 2, 0.05);
+        let run = gate(h, &[drifting(12, 100.0, 1.10), drifting(7, 100.0, 1.0)]);
+        let r = judge(&run, 0.5);
+        let stop = r.points[0].stop.as_ref().unwrap();
+        assert_eq!((stop.look.look, stop.look.pairs), (1, 12));
+        assert_eq!(r.points[0].verdict(), Some(Verdict::Slower));
+        assert!(r.points[0].time.is_none());
+        assert_eq!(r.looks.as_deref(), Some(&[6, 12][..]));
+        // Seven pairs: only the first look (6) is reached, and it is unclear.
+        let second = r.points[1].stop.as_ref().unwrap();
+        assert_eq!((second.look.pairs, second.stopped), (6, false));
+        assert_eq!(r.family, 2);
+    }
+
+    use crate::results::Outcome;
 }

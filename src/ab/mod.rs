@@ -24,6 +24,8 @@ mod render;
 mod schedule;
 mod sequential;
 mod side;
+#[cfg(test)]
+mod testing;
 
 pub use analysis::{analyse, AbPoint, AbReport, Noise, SideInfo};
 pub use error::AbError;

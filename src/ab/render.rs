@@ -37,7 +37,7 @@ fn time_table(report: &AbReport, bold: bool) -> Table {
     let mut header = HEADER;
     header[0] = report.metric.column();
     if report.looks.is_some() {
-        header[5] = "|z| / bound";
+        header[5] = "z / bound";
     }
     let mut t = Table::new(&header);
     for p in &report.points {
@@ -244,4 +244,57 @@ pub fn markdown(report: &AbReport) -> String {
          and bytes per operation are exact counts: any change is real."
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ab::testing::{drifting, gate, header, TWO_POINTS};
+    use crate::ab::{analyse, Metric, Stopping};
+    use crate::stats::CompareSettings;
+
+    fn report(stopping: Option<Stopping>) -> AbReport {
+        let mut h = header(TWO_POINTS, &["allocator=mimalloc"]);
+        h.design.stopping = stopping;
+        let run = gate(h, &[drifting(12, 100.0, 1.0), drifting(12, 200.0, 1.02)]);
+        let mut settings = CompareSettings::default();
+        settings.rule.noise_band_pct = 0.5;
+        analyse(&run, &settings, Metric::Auto)
+    }
+
+    #[test]
+    fn text_shows_sides_rows_exact_counts_and_verdicts() {
+        let text = text(&report(None));
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("base: /") && lines[0].contains("(binary "), "{}", lines[0]);
+        assert!(lines[1].ends_with(", allocator=mimalloc)"), "{}", lines[1]);
+        assert_eq!(lines[2], "changed: allocator system → mimalloc");
+        assert!(lines[3].starts_with("gate: 24 of 24 pairs in 1.5 s; layout paired (ASLR off)"));
+        let header = lines[5];
+        assert!(header.starts_with("cpu/op") && header.contains("p (Holm)"), "{header}");
+        let slow = lines.iter().find(|l| l.starts_with("steps=200")).unwrap();
+        assert!(
+            slow.contains("+2.0% [") && slow.contains(" slower ") && slow.contains(" 12 "),
+            "{slow}"
+        );
+        assert!(lines.iter().any(|l| l.starts_with("geomean") && l.contains("2 points")));
+        assert!(text.contains("\nallocs/op: unchanged at all 2 points\n"));
+        assert!(text.contains(
+            "verdicts: 1 slower, 0 faster, 1 equivalent, 0 inconclusive (noise band ±0.5%; \
+             Holm-adjusted p < 0.05 over 2 comparisons; 95% intervals)"
+        ));
+    }
+
+    #[test]
+    fn a_sequential_gate_shows_its_looks() {
+        let r = report(Stopping::new(6, 12, 2, 0.05));
+        let md = markdown(&r);
+        assert!(md.starts_with("## Paired A/B: gate\n"));
+        assert!(md.contains("| cpu/op | base | head | change [95% CI] | verdict | z / bound | pairs |"));
+        assert!(md.contains("**slower**"));
+        assert!(md.contains("(look 2/2)"), "{md}");
+        assert!(md.contains("sequential: looks at 6, 12 pairs, α 0.05 split over 2 points"));
+        let json: serde_json::Value = serde_json::from_str(&render(&r, OutputFormat::Json)).unwrap();
+        assert_eq!(json["points"][1]["stop"]["look"]["verdict"], "Slower");
+    }
 }

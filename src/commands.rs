@@ -354,6 +354,7 @@ fn ab_gate(report: &ab::AbReport, fail_on: FailOn) -> Result<(), Failure> {
     let rule = report.settings.rule;
     let findings = fail_on.failures_of(report.points.iter().map(|p| compare::GatePoint {
         point: &p.point,
+        metric: report.metric.column(),
         time: p.verdict().zip(p.change()).map(|(v, c)| {
             (v, format!("{c}, {}", p.explain(&rule).unwrap_or_default()))
         }),

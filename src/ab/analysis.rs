@@ -409,7 +409,7 @@ fn failure_notes(run: &AbRun) -> Vec<String> {
     groups
         .into_iter()
         .map(|((build, point, reason), n)| {
-            let label = run.header.side(build).points[point].label(&varying);
+            let label = run.header.base.points[point].label(&varying);
             format!("{n} {build} process(es) failed at {label}, their pairs left out: {reason}")
         })
         .collect()

@@ -25,6 +25,8 @@ pub enum FailOn {
 /// One point as the gate reads it, from any kind of comparison.
 pub(crate) struct GatePoint<'a> {
     pub point: &'a str,
+    /// What the time verdict is about: `time`, `cpu/op`.
+    pub metric: &'a str,
     /// The time verdict, and the change with the rule's sentence for it.
     pub time: Option<(Verdict, String)>,
     pub allocs_per_op: Option<ExactComparison>,
@@ -36,6 +38,7 @@ impl FailOn {
     pub fn failures(self, report: &ComparisonReport) -> Vec<String> {
         self.failures_of(report.points.iter().map(|p| GatePoint {
             point: &p.point,
+            metric: "time",
             time: p
                 .time
                 .as_ref()
@@ -59,7 +62,7 @@ impl FailOn {
                     Verdict::Equivalent | Verdict::Inconclusive => false,
                 };
                 if fails {
-                    out.push(format!("{}: time {why}", p.point));
+                    out.push(format!("{}: {} {why}", p.point, p.metric));
                 }
             }
             for (metric, e) in [("allocs/op", p.allocs_per_op), ("B/op", p.bytes_per_op)] {

@@ -120,29 +120,43 @@ fn file_digest(path: &Path) -> std::io::Result<String> {
     }
 }
 
-/// One `key=value` setting a side gives a single-valued axis of the config.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What a side does to an axis of the config: `key=value` replaces its
+/// single value; `key*=factor` scales every value of a numeric parameter
+/// (`steps*=1.01`: each point 1% more steps, rounded).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Setting {
     pub key: String,
     pub value: String,
+    /// `key*=factor` rather than `key=value`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scale: bool,
 }
 
 impl Setting {
-    /// `steps=1010`.
+    /// `steps=1010` or `steps*=1.01`.
     pub fn parse(text: &str) -> Result<Setting, String> {
-        match text.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => Ok(Setting {
-                key: k.trim().to_string(),
-                value: v.trim().to_string(),
-            }),
-            _ => Err(format!("`{text}` is not a setting like steps=1010")),
+        let bad = || format!("`{text}` is not a setting like steps=1010 or steps*=1.01");
+        let (key, value) = text.split_once('=').ok_or_else(bad)?;
+        let (key, scale) = match key.strip_suffix('*') {
+            Some(k) => (k, true),
+            None => (key, false),
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() || value.is_empty() {
+            return Err(bad());
         }
+        Ok(Setting {
+            key: key.to_string(),
+            value: value.to_string(),
+            scale,
+        })
     }
 }
 
 impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.key, self.value)
+        let op = if self.scale { "*=" } else { "=" };
+        write!(f, "{}{op}{}", self.key, self.value)
     }
 }
 
@@ -192,6 +206,9 @@ fn apply(plan: &mut Plan, catalog: &Catalog, setting: &Setting) -> Result<(), St
         .iter_mut()
         .find(|a| a.name() == setting.key)
         .ok_or_else(|| format!("no axis `{}`; axes are {}", setting.key, names.join(", ")))?;
+    if setting.scale {
+        return scale(axis, catalog, &workload, &setting.value);
+    }
     if axis.len() > 1 {
         return Err(format!(
             "`{}` takes {} values in the config ({}); a side can only replace a single value",
@@ -231,6 +248,34 @@ fn apply(plan: &mut Plan, catalog: &Catalog, setting: &Setting) -> Result<(), St
             spec.kind.check(&value)?;
             *v = vec![value];
         }
+    }
+    Ok(())
+}
+
+/// Multiplies every value of the numeric parameter `axis` by `factor`
+/// (integers rounded), each checked against the parameter's range.
+fn scale(axis: &mut Axis, catalog: &Catalog, workload: &str, factor: &str) -> Result<(), String> {
+    let factor: f64 = factor
+        .parse()
+        .ok()
+        .filter(|f: &f64| f.is_finite() && *f > 0.0)
+        .ok_or_else(|| format!("`{factor}` is not a positive factor such as 1.01"))?;
+    let Axis::Param(name, values) = axis else {
+        return Err(format!("`{}` is a knob; only a numeric parameter scales", axis.name()));
+    };
+    let exp = catalog.find(workload).ok_or("the workload is not in this catalog")?;
+    let spec = exp
+        .params()
+        .iter()
+        .find(|p| p.name == name.as_str())
+        .ok_or("not a parameter of the workload")?;
+    for v in values.iter_mut() {
+        *v = match v {
+            ParamValue::Int(i) => ParamValue::Int((*i as f64 * factor).round() as i64),
+            ParamValue::Float(x) => ParamValue::Float(*x * factor),
+            other => return Err(format!("`{name}` = {other} is not a number")),
+        };
+        spec.kind.check(v)?;
     }
     Ok(())
 }
@@ -318,6 +363,19 @@ mod tests {
     }
 
     #[test]
+    fn a_scaling_setting_multiplies_every_value_of_a_parameter() {
+        let head = side(Build::Head, &["fail_at*=1.5", "steps*=1.01"]).unwrap();
+        let values: Vec<(i64, i64)> = head
+            .points
+            .iter()
+            .map(|p| (p.params.int("steps"), p.params.int("fail_at")))
+            .collect();
+        // fail_at 1 → 2 (1.5 rounded), 2 → 3; steps 1000 → 1010.
+        assert_eq!(values, [(1010, 2), (1010, 3)]);
+        assert_eq!(Setting::parse("steps*=1.01").unwrap().to_string(), "steps*=1.01");
+    }
+
+    #[test]
     fn bad_settings_say_why() {
         assert_eq!(
             reason(side(Build::Head, &["fail_at=3"]).unwrap_err()),
@@ -341,6 +399,15 @@ mod tests {
         );
         assert!(Setting::parse("steps").is_err());
         assert!(Setting::parse("=3").is_err());
+        assert!(Setting::parse("*=3").is_err());
+        assert_eq!(
+            reason(side(Build::Head, &["allocator*=2"]).unwrap_err()),
+            "`allocator` is a knob; only a numeric parameter scales"
+        );
+        assert_eq!(
+            reason(side(Build::Head, &["steps*=-1"]).unwrap_err()),
+            "`-1` is not a positive factor such as 1.01"
+        );
     }
 
     #[test]

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""The gate's sensitivity benchmark: how often a known change is caught,
+and how often an A/A comparison raises a false alarm, for the paired gate
+(`tuner ab`) and today's unpaired comparison (two `tuner run`s and
+`tuner compare`) on the same time budget.
+
+The change is made by construction: the head side runs the config with
+`steps` scaled (`--head-set 'steps*=1.01'`: 1% more work per operation
+at every point); 0% is an A/A check. Each round runs one gate
+per change and method, interleaved, so the machine's drift over the
+benchmark touches every cell alike. The unpaired comparison gets as many
+worker processes per side and point as the paired gate of the same round
+ran pairs, so both spend the same time.
+
+A gate *detects* a change when it calls at least one point slower; it
+*raises a false alarm* when it calls any point faster or slower in an A/A
+check. Rates come with Wilson 95% intervals.
+
+    cargo build --release
+    scripts/sensitivity.py                     # 40 A/A gates, 20 per change
+    scripts/sensitivity.py --gates 10 --aa-gates 10 --changes 0,1   # a quick look
+
+Writes `<out>/gates.csv` (one row per gate) and `<out>/sensitivity.md`
+(the table), and prints the table.
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wilson(k, n, z=1.96):
+    """Wilson score interval for k successes in n trials, in percent."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (100 * max(0.0, centre - half), 100 * min(1.0, centre + half))
+
+
+def run(cmd, **kw):
+    """Runs cmd; returns (stdout, seconds). Exit codes 0 and 1 are verdicts."""
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stderr}")
+    return proc.stdout, time.monotonic() - start
+
+
+def scaled_config(text, factor, processes, report_dir):
+    """The config with every steps value times factor, `processes` per point."""
+
+    text = re.sub(
+        r"^steps = (\d+)", lambda m: f"steps = {round(int(m.group(1)) * factor)}", text, flags=re.M
+    )
+    text = re.sub(r"^processes = \d+", f"processes = {processes}", text, flags=re.M)
+    return re.sub(r'^dir = ".*"', f'dir = "{report_dir}"', text, flags=re.M)
+
+
+def verdicts(points, key):
+    return [key(p) for p in points]
+
+
+def verdict(point):
+    """A paired point's verdict: the fixed comparison's or the sequential look's."""
+    if point.get("time"):
+        return point["time"]["verdict"]
+    if point.get("stop"):
+        return point["stop"]["look"]["verdict"]
+    return None
+
+
+def paired_gate(args, change, report_dir):
+    factor = 1 + change / 100
+    cmd = [args.tuner, "ab", args.config_copy, "--format", "json", "--noise", args.noise, "-q"]
+    cmd += ["--pairs", str(args.pairs), "--look-every", str(args.look_every)]
+    if change:
+        cmd += ["--head-set", f"steps*={factor}"]
+    out, secs = run(cmd)
+    report = json.loads(out)
+    gate_dir = latest(report_dir / "paired" / "gate-spin")
+    rejudged = json.loads(
+        run([args.tuner, "ab", gate_dir / "ab.json", "--format", "json", "--noise", args.noise,
+             "--metric", "time"])[0]
+    )
+
+    # Processes per side and point, on average: what the unpaired gate gets.
+    pairs = sum(pairs_of(p) for p in report["points"]) / len(report["points"])
+    return [
+        ("paired gate, " + report["metric"], verdicts(report["points"], verdict), secs, pairs),
+        ("paired gate, time (same runs)", verdicts(rejudged["points"], verdict), secs, pairs),
+    ]
+
+
+def pairs_of(point):
+    """The pairs a point's verdict rests on (fixed design or sequential look)."""
+    if point.get("time"):
+        return point["time"]["pairs"]
+    if point.get("stop"):
+        return point["stop"]["look"]["pairs"]
+    return 0
+
+
+def latest(folder):
+    runs = sorted(p for p in Path(folder).iterdir() if p.is_dir())
+    return runs[-1]
+
+
+def unpaired_gate(args, change, processes, tmp, report_dir):
+    text = Path(args.config).read_text()
+    base = tmp / "base.toml"
+    head = tmp / "head.toml"
+    report_dir = report_dir / "unpaired"
+    base.write_text(scaled_config(text, 1.0, processes, report_dir))
+    head.write_text(scaled_config(text, 1 + change / 100, processes, report_dir))
+    start = time.monotonic()
+    results = []
+    for cfg in (base, head):
+        run([args.tuner, "run", cfg, "-q"])
+        results.append(latest(report_dir / "gate-spin") / "results.json")
+    out, _ = run([args.tuner, "compare", *results, "--format", "json", "--noise", args.noise])
+    secs = time.monotonic() - start
+    report = json.loads(out)
+    return ("unpaired compare, time", verdicts(report["points"], lambda p: (p.get("time") or {}).get("verdict")), secs, processes)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--gates", type=int, default=20, help="gates per change and method (default 20)")
+    p.add_argument("--aa-gates", type=int, default=40, help="A/A gates per method (default 40)")
+    p.add_argument("--changes", default="0,1,2,5", help="percent slower, 0 = A/A (default 0,1,2,5)")
+    p.add_argument("--noise", default="0.5%", help="noise band for both methods (default 0.5%%)")
+    p.add_argument("--pairs", type=int, default=48, help="the paired gate's most pairs per point")
+    p.add_argument("--look-every", type=int, default=12)
+    p.add_argument("--tuner", default=str(ROOT / "target/release/tuner"))
+    p.add_argument("--config", default=str(ROOT / "configs/gate/spin.toml"))
+    p.add_argument("--out", default=str(ROOT / "reports/gate/sensitivity"))
+    p.add_argument("--no-unpaired", action="store_true", help="the paired gate only")
+    args = p.parse_args()
+    changes = [float(c) for c in args.changes.split(",")]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="tuner-sensitivity-") as tmp:
+        tmp = Path(tmp)
+        report_dir = tmp / "reports"
+        args.config_copy = tmp / "gate.toml"
+        args.config_copy.write_text(
+            scaled_config(Path(args.config).read_text(), 1.0, 7, report_dir / "paired")
+        )
+        rounds = max(args.gates, args.aa_gates)
+        for r in range(rounds):
+            for change in changes:
+                if r >= (args.aa_gates if change == 0 else args.gates):
+                    continue
+                cells = paired_gate(args, change, report_dir)
+                pairs = cells[0][3]
+                if not args.no_unpaired:
+                    cells.append(unpaired_gate(args, change, max(math.ceil(pairs), 7), tmp, report_dir))
+                for method, vs, secs, n in cells:
+                    rows.append({"round": r, "change": change, "method": method, "seconds": round(secs, 2),
+                                 "per_point": n, "verdicts": " ".join(str(v).lower() for v in vs)})
+                    print(f"round {r + 1}/{rounds} {change:g}% {method}: {' '.join(str(v).lower() for v in vs)} ({secs:.1f} s)",
+                          file=sys.stderr)
+                with open(out / "gates.csv", "w", newline="") as f:
+                    w = csv.DictWriter(f, fieldnames=list(rows[0]))
+                    w.writeheader()
+                    w.writerows(rows)
+            # Run folders of this round are no longer needed.
+            subprocess.run(["rm", "-rf", str(report_dir)])
+    table = render(rows, args)
+    (out / "sensitivity.md").write_text(table)
+    print(table)
+
+
+def render(rows, args):
+    load = os.getloadavg()[0]
+    lines = [
+        f"Sensitivity of the gate ({Path(args.config).name}, noise band ±{args.noise.rstrip('%')}%, "
+        f"paired: up to {args.pairs} pairs, a look every {args.look_every}; load {load:.2f} at the end)",
+        "",
+        "| change | method | gates | called slower [95% CI] | false alarm (any faster/slower) [95% CI] | time per gate | per point and side |",
+        "|---:|---|---:|---|---|---:|---:|",
+    ]
+    keys = sorted({(r["change"], r["method"]) for r in rows}, key=lambda k: (k[0], k[1]))
+    for change, method in keys:
+        cell = [r for r in rows if r["change"] == change and r["method"] == method]
+        n = len(cell)
+        slower = sum("slower" in r["verdicts"].split() for r in cell)
+        alarm = sum(any(v in ("slower", "faster") for v in r["verdicts"].split()) for r in cell)
+        secs = sum(r["seconds"] for r in cell) / n
+        per_point = sum(r["per_point"] for r in cell) / n
+        lo, hi = wilson(slower, n)
+        alo, ahi = wilson(alarm, n)
+        alarm_cell = f"{alarm}/{n} = {100 * alarm / n:.1f}% [{alo:.1f}, {ahi:.1f}]" if change == 0 else "–"
+        unit = "pairs" if method.startswith("paired") else "processes"
+        lines.append(
+            f"| {change:g}% | {method} | {n} | {slower}/{n} = {100 * slower / n:.1f}% [{lo:.1f}, {hi:.1f}] "
+            f"| {alarm_cell} | {secs:.1f} s | {per_point:.1f} {unit} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

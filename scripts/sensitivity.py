@@ -22,6 +22,16 @@ check. Rates come with Wilson 95% intervals.
 
 Writes `<out>/gates.csv` (one row per gate) and `<out>/sensitivity.md`
 (the table), and prints the table.
+
+`--noise-study` instead runs A/A gates of a fixed number of pairs under
+each layout, pinning and process shape, interleaved, and prints where
+the spread is: between samples of one process, between processes of one
+build, and between the pairs' ratios (robust SDs of logs, in %), in wall
+time and in CPU time, with the seconds a pair costs and the standard
+error one second of pairs buys (σ_pair·√(s per pair): lower is better).
+
+    scripts/sensitivity.py --noise-study --runs 8
+    scripts/sensitivity.py --noise-study --config configs/gate/ci.toml
 """
 
 import argparse
@@ -30,6 +40,7 @@ import json
 import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,12 +61,16 @@ def wilson(k, n, z=1.96):
 
 
 def run(cmd, **kw):
-    """Runs cmd; returns (stdout, seconds). Exit codes 0 and 1 are verdicts."""
-    start = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if proc.returncode not in (0, 1):
-        sys.exit(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stderr}")
-    return proc.stdout, time.monotonic() - start
+    """Runs cmd; returns (stdout, seconds). Exit codes 0 and 1 are verdicts;
+    a run killed by a signal from outside is run once more."""
+    for attempt in (1, 2):
+        start = time.monotonic()
+        proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+        if proc.returncode in (0, 1):
+            return proc.stdout, time.monotonic() - start
+        if proc.returncode >= 0 or attempt == 2:
+            sys.exit(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stderr}")
+        print(f"killed by signal {-proc.returncode}; running it again", file=sys.stderr)
 
 
 def scaled_config(text, factor, processes, report_dir):
@@ -135,6 +150,95 @@ def unpaired_gate(args, change, processes, tmp, report_dir):
     return ("unpaired compare, time", verdicts(report["points"], lambda p: (p.get("time") or {}).get("verdict")), secs, processes)
 
 
+def robust_sd(values):
+    """1.4826 · MAD: the SD for normal data, robust to a few far values."""
+    m = statistics.median(values)
+    return 1.4826 * statistics.median([abs(v - m) for v in values])
+
+
+def spread(ab):
+    """Robust SDs (%) of one A/A gate: within processes, between processes,
+    between pair ratios, for wall time (median sample) and CPU time."""
+    records = [r for r in ab["records"] if not r.get("probe") and r["run"]["outcome"]["status"] == "ok"]
+    out = {"within": 100 * statistics.median(
+        robust_sd([math.log(s["ns"] / s["iters"]) for s in r["run"]["outcome"]["samples"]]) for r in records)}
+    figures = {
+        "wall": lambda o: statistics.median(s["ns"] / s["iters"] for s in o["samples"]),
+        "cpu": lambda o: o["cpu"]["timed_ns"] / o["alloc"]["iters"],
+    }
+    for name, figure in figures.items():
+        pairs = {}
+        for r in records:
+            key = (r["run"]["point"], r["run"]["process"])
+            pairs.setdefault(key, {})[r["build"]] = math.log(figure(r["run"]["outcome"]))
+        ratios = [p["head"] - p["base"] for p in pairs.values() if len(p) == 2]
+        by_point = {}
+        for (point, _), p in pairs.items():
+            if "base" in p:
+                by_point.setdefault(point, []).append(p["base"])
+        out[f"{name}_process"] = 100 * statistics.median(robust_sd(v) for v in by_point.values())
+        out[f"{name}_pair"] = 100 * robust_sd(ratios)
+    out["pair_s"] = ab["wall_s"] / max(1, len(records) / 2)
+    return out
+
+
+def noise_study(args):
+    conditions = [
+        ("layout paired", [], None),
+        ("layout random (ASLR)", ["--layout", "random"], None),
+        ("layout fixed", ["--layout", "fixed"], None),
+        ("layout paired, pinned to CPU 1", ["--pin", "1"], None),
+        ("shape: warm-up 10 ms, 3 × 2 ms", [], ("10ms", 3, "2ms")),
+        ("shape: warm-up 100 ms, 5 × 20 ms", [], ("100ms", 5, "20ms")),
+    ]
+    results = {name: [] for name, _, _ in conditions}
+    with tempfile.TemporaryDirectory(prefix="tuner-noise-") as tmp:
+        tmp = Path(tmp)
+        text = Path(args.config).read_text()
+        for r in range(args.runs):
+            for name, flags, shape in conditions:
+                cfg = re.sub(r'^dir = ".*"', f'dir = "{tmp}"', text, flags=re.M)
+                if shape:
+                    warmup, samples, sample = shape
+                    cfg = re.sub(r'^warmup = ".*"', f'warmup = "{warmup}"', cfg, flags=re.M)
+                    cfg = re.sub(r"^samples = \d+", f"samples = {samples}", cfg, flags=re.M)
+                    cfg = re.sub(r'^min_sample_time = ".*"', f'min_sample_time = "{sample}"', cfg, flags=re.M)
+                path = tmp / "noise.toml"
+                path.write_text(cfg)
+                run([args.tuner, "ab", path, "--pairs", str(args.pairs), "--look-every", "0", "-q", *flags])
+                gate = latest(next(d for d in tmp.iterdir() if d.is_dir()))
+                results[name].append(spread(json.loads((gate / "ab.json").read_text())))
+                subprocess.run(["rm", "-rf", str(gate)])
+                print(f"run {r + 1}/{args.runs} {name}: {results[name][-1]}", file=sys.stderr)
+    load = os.getloadavg()[0]
+    lines = [
+        f"Spread of A/A gates ({Path(args.config).name}, {args.pairs} pairs, {args.runs} runs each, "
+        f"medians over runs [min–max]; load {load:.2f} at the end). Robust SDs of logs, %:",
+        "",
+        "| condition | within a process | between processes (wall) | pair ratios (wall) "
+        "| between processes (cpu) | pair ratios (cpu) | s per pair | σ·√s (wall) | σ·√s (cpu) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, _, _ in conditions:
+        rows = results[name]
+
+        def cell(key):
+            v = [x[key] for x in rows]
+            return f"{statistics.median(v):.2f} [{min(v):.2f}–{max(v):.2f}]"
+
+        secs = statistics.median(x["pair_s"] for x in rows)
+        per_s = {m: statistics.median(x[f"{m}_pair"] for x in rows) * math.sqrt(secs) for m in ("wall", "cpu")}
+        lines.append(
+            f"| {name} | {cell('within')} | {cell('wall_process')} | {cell('wall_pair')} | "
+            f"{cell('cpu_process')} | {cell('cpu_pair')} | {secs:.3f} | {per_s['wall']:.3f} | {per_s['cpu']:.3f} |"
+        )
+    table = "\n".join(lines) + "\n"
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "noise.md").write_text(table)
+    print(table)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--gates", type=int, default=20, help="gates per change and method (default 20)")
@@ -147,7 +251,12 @@ def main():
     p.add_argument("--config", default=str(ROOT / "configs/gate/spin.toml"))
     p.add_argument("--out", default=str(ROOT / "reports/gate/sensitivity"))
     p.add_argument("--no-unpaired", action="store_true", help="the paired gate only")
+    p.add_argument("--noise-study", action="store_true", help="where the spread is (see above)")
+    p.add_argument("--runs", type=int, default=8, help="A/A gates per condition in the noise study")
     args = p.parse_args()
+    if args.noise_study:
+        args.pairs = min(args.pairs, 30)
+        return noise_study(args)
     changes = [float(c) for c in args.changes.split(",")]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

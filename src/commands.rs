@@ -254,7 +254,7 @@ fn publish(report: &ComparisonReport, output: Option<&Path>) -> Result<(), Failu
 /// [`publish`] for any markdown.
 fn publish_markdown(md: &str, output: Option<&Path>) -> Result<(), Failure> {
     if let Some(path) = output {
-        write_atomic(path, &md).with_context(|| format!("writing {}", path.display()))?;
+        write_atomic(path, md).with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         let path = PathBuf::from(summary);
@@ -352,14 +352,17 @@ fn run_ab(
 /// `--fail-on` over the paired report, then failed processes.
 fn ab_gate(report: &ab::AbReport, fail_on: FailOn) -> Result<(), Failure> {
     let rule = report.settings.rule;
-    let findings = fail_on.failures_of(report.points.iter().map(|p| compare::GatePoint {
-        point: &p.point,
-        metric: report.metric.column(),
-        time: p.verdict().zip(p.change()).map(|(v, c)| {
-            (v, format!("{c}, {}", p.explain(&rule).unwrap_or_default()))
-        }),
-        allocs_per_op: p.allocs_per_op,
-        bytes_per_op: p.bytes_per_op,
+    let findings = fail_on.failures_of(report.points.iter().map(|p| {
+        compare::GatePoint {
+            point: &p.point,
+            metric: report.metric.column(),
+            time: p
+                .verdict()
+                .zip(p.change())
+                .map(|(v, c)| (v, format!("{c}, {}", p.explain(&rule).unwrap_or_default()))),
+            allocs_per_op: p.allocs_per_op,
+            bytes_per_op: p.bytes_per_op,
+        }
     }));
     if !findings.is_empty() {
         return Err(Failure::Gate(findings));

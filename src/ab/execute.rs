@@ -13,11 +13,11 @@ use anyhow::Context as _;
 
 use super::analysis::values;
 use super::error::AbError;
-use super::metric::Metric;
-use super::sequential::{self, Stopping};
 use super::layout::Paths;
+use super::metric::Metric;
 use super::record::{AbHeader, AbRun, PairRecord};
 use super::schedule::{schedule, PairSlot};
+use super::sequential::{self, Stopping};
 use super::side::Build;
 use crate::matrix;
 use crate::protocol::RunSpec;
@@ -45,15 +45,22 @@ enum End {
 /// Runs the gate planned in `header`, journaling into `session.dir`.
 /// A build that cannot run the config is an [`AbError`]; what was
 /// measured up to then is in the returned run either way.
-pub fn run_gate(header: AbHeader, session: &GateSession) -> anyhow::Result<(AbRun, Option<AbError>)> {
+pub fn run_gate(
+    header: AbHeader,
+    session: &GateSession,
+) -> anyhow::Result<(AbRun, Option<AbError>)> {
     let started = Instant::now();
     let journal_path = session.dir.join(JOURNAL_FILE);
     let mut journal = Journal::create(&journal_path, &header)
         .with_context(|| format!("creating {}", journal_path.display()))?;
     let scratch = ScratchRoot::create().context("creating the scratch root")?;
-    session.interrupt.set_scratch(Some(scratch.path().to_path_buf()));
+    session
+        .interrupt
+        .set_scratch(Some(scratch.path().to_path_buf()));
     let paths = Paths::new(
-        scratch.make("layout").context("creating the layout folder")?,
+        scratch
+            .make("layout")
+            .context("creating the layout folder")?,
         header.base.exe.path(),
         header.head.exe.path(),
     );
@@ -92,7 +99,13 @@ struct Gate<'a> {
 
 impl Gate<'_> {
     /// One process of `build` at `slot`; `None` when a signal stopped it.
-    fn one(&mut self, build: Build, slot: &PairSlot, position: u8, probe: bool) -> anyhow::Result<Option<PairRecord>> {
+    fn one(
+        &mut self,
+        build: Build,
+        slot: &PairSlot,
+        position: u8,
+        probe: bool,
+    ) -> anyhow::Result<Option<PairRecord>> {
         let (scratch, interrupt, paths) = self.launcher;
         if interrupt.signal().is_some() {
             return Ok(None);
@@ -160,7 +173,12 @@ impl Gate<'_> {
         let design = header.design.clone();
         let points = header.base.points.len();
         let labels = labels(header);
-        let rounds = schedule(points, design.pairs, design.layout.mode.offsets(), design.seed);
+        let rounds = schedule(
+            points,
+            design.pairs,
+            design.layout.mode.offsets(),
+            design.seed,
+        );
         let mut progress = Progress::new(session.mode, points * design.pairs as usize * 2);
         let mut active = vec![true; points];
         for round in &rounds {
@@ -218,7 +236,12 @@ impl Gate<'_> {
 /// The points' labels as progress lines show them.
 fn labels(header: &AbHeader) -> Vec<String> {
     let varying = matrix::varying_axes(&header.plan.axes);
-    header.base.points.iter().map(|p| p.label(&varying)).collect()
+    header
+        .base
+        .points
+        .iter()
+        .map(|p| p.label(&varying))
+        .collect()
 }
 
 /// Why a probe's failure means the build cannot run this config at all:

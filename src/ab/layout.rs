@@ -115,7 +115,8 @@ fn set_no_randomize() -> bool {
         }
         let wanted = current as libc::c_ulong | libc::ADDR_NO_RANDOMIZE as libc::c_ulong;
         libc::personality(wanted) != -1
-            && libc::personality(QUERY) as libc::c_ulong & libc::ADDR_NO_RANDOMIZE as libc::c_ulong != 0
+            && libc::personality(QUERY) as libc::c_ulong & libc::ADDR_NO_RANDOMIZE as libc::c_ulong
+                != 0
     }
 }
 
@@ -130,7 +131,10 @@ fn pin_to(cpu: usize) -> io::Result<()> {
         libc::CPU_SET(cpu, &mut set);
         if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
             let e = io::Error::last_os_error();
-            return Err(io::Error::new(e.kind(), format!("cannot pin to CPU {cpu}: {e}")));
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot pin to CPU {cpu}: {e}"),
+            ));
         }
     }
     Ok(())
@@ -179,7 +183,11 @@ mod tests {
     #[test]
     fn each_offset_lengthens_the_path_by_its_bytes_and_both_builds_alike() {
         let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::new(dir.path().to_path_buf(), Path::new("/bin/sh"), Path::new("/bin/ls"));
+        let paths = Paths::new(
+            dir.path().to_path_buf(),
+            Path::new("/bin/sh"),
+            Path::new("/bin/ls"),
+        );
         let len = |b, o| paths.exe(b, o).unwrap().as_os_str().len();
         let zero = len(Build::Base, 0);
         for offset in [1, 2, 25, 26, 27, 100, OFFSETS - 1] {

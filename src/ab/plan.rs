@@ -93,5 +93,6 @@ pub fn plan(catalog: &Catalog, opts: &AbOptions) -> Result<AbHeader, Failure> {
 
 /// Whether `path` names a saved gate rather than a config.
 pub fn is_saved(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "json" || e == "jsonl")
+    path.extension()
+        .is_some_and(|e| e == "json" || e == "jsonl")
 }

@@ -114,7 +114,11 @@ impl AbRun {
     /// The complete pairs of `point`, by pair index.
     pub fn pairs(&self, point: usize) -> Vec<Pair> {
         let mut sides: BTreeMap<u32, [Option<&PairRecord>; 2]> = BTreeMap::new();
-        for r in self.records.iter().filter(|r| !r.probe && r.run.point == point) {
+        for r in self
+            .records
+            .iter()
+            .filter(|r| !r.probe && r.run.point == point)
+        {
             sides.entry(r.run.process).or_default()[r.build as usize] = Some(r);
         }
         sides
@@ -148,7 +152,8 @@ impl AbRun {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let run = if path.extension().is_some_and(|e| e == "jsonl") {
-            from_journal(&text).with_context(|| format!("{} is not a tuner ab journal", path.display()))?
+            from_journal(&text)
+                .with_context(|| format!("{} is not a tuner ab journal", path.display()))?
         } else {
             serde_json::from_str::<AbRun>(&text)
                 .with_context(|| format!("{} is not a tuner ab.json", path.display()))?

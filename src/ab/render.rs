@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 
 use super::analysis::{AbPoint, AbReport, SideInfo};
-use crate::compare::{exact_sections, p_text, time_cell, varies_note, ExactKind, ExactRow, OutputFormat, Table};
+use crate::compare::{
+    exact_sections, p_text, time_cell, varies_note, ExactKind, ExactRow, OutputFormat, Table,
+};
 use crate::stats::{format_change, Verdict};
 
 /// The report in `format`.
@@ -165,7 +167,13 @@ fn all_warnings(report: &AbReport) -> Vec<String> {
         .iter()
         .filter_map(|p| p.time.as_ref())
         .flat_map(|c| c.notes.iter().map(ToString::to_string))
-        .chain(report.points.iter().filter(|p| p.verdict().is_some()).flat_map(|p| p.notes.clone()))
+        .chain(
+            report
+                .points
+                .iter()
+                .filter(|p| p.verdict().is_some())
+                .flat_map(|p| p.notes.clone()),
+        )
         .collect();
     guards.sort();
     guards.dedup();
@@ -212,7 +220,11 @@ pub fn markdown(report: &AbReport) -> String {
             s.build,
             s.path,
             s.digest,
-            s.settings.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(" ")
+            s.settings
+                .iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(" ")
         );
     }
     let _ = writeln!(out);
@@ -221,7 +233,10 @@ pub fn markdown(report: &AbReport) -> String {
     }
     let _ = writeln!(out, "**Gate:** {}.\n", gate_line(report));
     let _ = writeln!(out, "**Time:** {}.\n", summary_line(report));
-    time_table(report, true).markdown(&[false, true, true, false, false, true, true, true], &mut out);
+    time_table(report, true).markdown(
+        &[false, true, true, false, false, true, true, true],
+        &mut out,
+    );
     exact_sections(|k| exact_rows(report, k), true, &mut out);
     let warnings = all_warnings(report);
     if !warnings.is_empty() {
@@ -266,18 +281,27 @@ mod tests {
     fn text_shows_sides_rows_exact_counts_and_verdicts() {
         let text = text(&report(None));
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with("base: /") && lines[0].contains("(binary "), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("base: /") && lines[0].contains("(binary "),
+            "{}",
+            lines[0]
+        );
         assert!(lines[1].ends_with(", allocator=mimalloc)"), "{}", lines[1]);
         assert_eq!(lines[2], "changed: allocator system → mimalloc");
         assert!(lines[3].starts_with("gate: 24 of 24 pairs in 1.5 s; layout paired (ASLR off)"));
         let header = lines[5];
-        assert!(header.starts_with("cpu/op") && header.contains("p (Holm)"), "{header}");
+        assert!(
+            header.starts_with("cpu/op") && header.contains("p (Holm)"),
+            "{header}"
+        );
         let slow = lines.iter().find(|l| l.starts_with("steps=200")).unwrap();
         assert!(
             slow.contains("+2.0% [") && slow.contains(" slower ") && slow.contains(" 12 "),
             "{slow}"
         );
-        assert!(lines.iter().any(|l| l.starts_with("geomean") && l.contains("2 points")));
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("geomean") && l.contains("2 points")));
         assert!(text.contains("\nallocs/op: unchanged at all 2 points\n"));
         assert!(text.contains(
             "verdicts: 1 slower, 0 faster, 1 equivalent, 0 inconclusive (noise band ±0.5%; \
@@ -290,11 +314,14 @@ mod tests {
         let r = report(Stopping::new(6, 12, 2, 0.05));
         let md = markdown(&r);
         assert!(md.starts_with("## Paired A/B: gate\n"));
-        assert!(md.contains("| cpu/op | base | head | change [95% CI] | verdict | z / bound | pairs |"));
+        assert!(
+            md.contains("| cpu/op | base | head | change [95% CI] | verdict | z / bound | pairs |")
+        );
         assert!(md.contains("**slower**"));
         assert!(md.contains("(look 2/2)"), "{md}");
         assert!(md.contains("sequential: looks at 6, 12 pairs, α 0.05 split over 2 points"));
-        let json: serde_json::Value = serde_json::from_str(&render(&r, OutputFormat::Json)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&r, OutputFormat::Json)).unwrap();
         assert_eq!(json["points"][1]["stop"]["look"]["verdict"], "Slower");
     }
 }

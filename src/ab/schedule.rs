@@ -112,6 +112,15 @@ mod tests {
             seen[s.offset as usize] += 1;
         }
         assert!(seen.iter().all(|&n| n > 20), "{seen:?}");
-        assert_eq!(PairSlot { point: 0, pair: 0, first: Build::Head, offset: 0 }.order(), [Build::Head, Build::Base]);
+        assert_eq!(
+            PairSlot {
+                point: 0,
+                pair: 0,
+                first: Build::Head,
+                offset: 0
+            }
+            .order(),
+            [Build::Head, Build::Base]
+        );
     }
 }

@@ -38,7 +38,10 @@ impl Stopping {
     /// plan fits: fewer than [`crate::stats::SequentialPlan`]'s minimum
     /// pairs at the first look.
     pub fn new(every: usize, budget: usize, points: usize, alpha: f64) -> Option<Stopping> {
-        let mut looks: Vec<usize> = (1..).map(|k| k * every).take_while(|&n| n < budget).collect();
+        let mut looks: Vec<usize> = (1..)
+            .map(|k| k * every)
+            .take_while(|&n| n < budget)
+            .collect();
         looks.push(budget);
         let stopping = Stopping {
             looks,
@@ -73,23 +76,27 @@ impl Stop {
         let test = format!(
             "|z| = {:.2} {} {:.2} at look {} of {}",
             l.z.abs(),
-            if l.z.abs() >= l.critical_z { "≥" } else { "<" },
+            if l.z.abs() >= l.critical_z {
+                "≥"
+            } else {
+                "<"
+            },
             l.critical_z,
             l.look + 1,
             self.of
         );
         let band = rule.noise_band_pct;
         match l.verdict {
-            Verdict::Equivalent => format!(
-                "equivalent: the repeated interval lies inside the ±{band}% band ({test})"
-            ),
+            Verdict::Equivalent => {
+                format!("equivalent: the repeated interval lies inside the ±{band}% band ({test})")
+            }
             Verdict::Faster | Verdict::Slower => format!(
                 "{}: {test}, and the estimate is beyond the ±{band}% band",
                 l.verdict
             ),
-            Verdict::Inconclusive if l.z.abs() >= l.critical_z => format!(
-                "inconclusive: {test}, but the estimate is inside the ±{band}% band"
-            ),
+            Verdict::Inconclusive if l.z.abs() >= l.critical_z => {
+                format!("inconclusive: {test}, but the estimate is inside the ±{band}% band")
+            }
             Verdict::Inconclusive => format!("inconclusive: {test}"),
         }
     }
@@ -139,7 +146,10 @@ mod tests {
     fn looks_fall_every_so_many_pairs_and_at_the_budget() {
         let s = Stopping::new(8, 40, 4, 0.05).unwrap();
         assert_eq!(s.looks, [8, 16, 24, 32, 40]);
-        assert_eq!(Stopping::new(8, 30, 1, 0.05).unwrap().looks, [8, 16, 24, 30]);
+        assert_eq!(
+            Stopping::new(8, 30, 1, 0.05).unwrap().looks,
+            [8, 16, 24, 30]
+        );
         // A first look below six pairs has no plan.
         assert!(Stopping::new(4, 30, 1, 0.05).is_none());
         let plan = s.plan().unwrap();
@@ -264,8 +274,15 @@ mod tests {
             .map(|i| (100.0, 105.0 * (1.0 + 0.0001 * i as f64)))
             .collect();
         let stop = judge(&plan, &clear, &rule(0.5)).unwrap().unwrap();
-        assert_eq!((stop.look.pairs, stop.look.verdict, stop.stopped), (8, Verdict::Slower, true));
-        assert!(stop.explain(&rule(0.5)).starts_with("slower: |z| = "), "{}", stop.explain(&rule(0.5)));
+        assert_eq!(
+            (stop.look.pairs, stop.look.verdict, stop.stopped),
+            (8, Verdict::Slower, true)
+        );
+        assert!(
+            stop.explain(&rule(0.5)).starts_with("slower: |z| = "),
+            "{}",
+            stop.explain(&rule(0.5))
+        );
         // Fewer pairs than the first look: nothing yet.
         assert!(judge(&plan, &clear[..7], &rule(0.5)).unwrap().is_none());
         // ±10% noise, no change: unclear at every look, the last one stands.
@@ -273,6 +290,9 @@ mod tests {
             .map(|i| (100.0, 100.0 * (0.1 * (2.3 * i as f64).sin()).exp()))
             .collect();
         let stop = judge(&plan, &noisy, &rule(0.5)).unwrap().unwrap();
-        assert_eq!((stop.look.pairs, stop.look.verdict, stop.stopped), (16, Verdict::Inconclusive, false));
+        assert_eq!(
+            (stop.look.pairs, stop.look.verdict, stop.stopped),
+            (16, Verdict::Inconclusive, false)
+        );
     }
 }

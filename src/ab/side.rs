@@ -78,7 +78,8 @@ impl Executable {
             reason,
         };
         let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
-        if !meta.is_file() || std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 == 0
+        if !meta.is_file()
+            || std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 == 0
         {
             return Err(bad("not an executable file".into()));
         }
@@ -220,17 +221,21 @@ fn apply(plan: &mut Plan, catalog: &Catalog, setting: &Setting) -> Result<(), St
     let text = setting.value.as_str();
     match axis {
         Axis::Variant(v) => {
-            let exp = catalog.find(&workload).ok_or("the workload is not in this catalog")?;
+            let exp = catalog
+                .find(&workload)
+                .ok_or("the workload is not in this catalog")?;
             if !exp.variants().iter().any(|known| known.name == text) {
                 let known: Vec<_> = exp.variants().iter().map(|v| v.name).collect();
-                return Err(format!("no variant `{text}`; {workload} has {}", known.join(", ")));
+                return Err(format!(
+                    "no variant `{text}`; {workload} has {}",
+                    known.join(", ")
+                ));
             }
             *v = vec![text.to_string()];
         }
         Axis::Threads(v) => *v = vec![threads(text)?],
         Axis::Allocator(v) => {
-            *v = vec![AllocatorName::parse(text)
-                .ok_or("expected system, mimalloc or jemalloc")?];
+            *v = vec![AllocatorName::parse(text).ok_or("expected system, mimalloc or jemalloc")?];
         }
         Axis::Buffering(v) => {
             *v = vec![crate::config::parse_buffering(text).ok_or(
@@ -238,7 +243,9 @@ fn apply(plan: &mut Plan, catalog: &Catalog, setting: &Setting) -> Result<(), St
             )?];
         }
         Axis::Param(name, v) => {
-            let exp = catalog.find(&workload).ok_or("the workload is not in this catalog")?;
+            let exp = catalog
+                .find(&workload)
+                .ok_or("the workload is not in this catalog")?;
             let spec = exp
                 .params()
                 .iter()
@@ -261,9 +268,14 @@ fn scale(axis: &mut Axis, catalog: &Catalog, workload: &str, factor: &str) -> Re
         .filter(|f: &f64| f.is_finite() && *f > 0.0)
         .ok_or_else(|| format!("`{factor}` is not a positive factor such as 1.01"))?;
     let Axis::Param(name, values) = axis else {
-        return Err(format!("`{}` is a knob; only a numeric parameter scales", axis.name()));
+        return Err(format!(
+            "`{}` is a knob; only a numeric parameter scales",
+            axis.name()
+        ));
     };
-    let exp = catalog.find(workload).ok_or("the workload is not in this catalog")?;
+    let exp = catalog
+        .find(workload)
+        .ok_or("the workload is not in this catalog")?;
     let spec = exp
         .params()
         .iter()
@@ -336,8 +348,17 @@ mod tests {
 
     fn side(build: Build, settings: &[&str]) -> Result<Side, AbError> {
         let exe = Executable::worker(build, Path::new("/bin/sh")).unwrap();
-        let settings: Vec<Setting> = settings.iter().map(|s| Setting::parse(s).unwrap()).collect();
-        Side::new(build, exe, &settings, &plan(), &tuner_experiments::catalog())
+        let settings: Vec<Setting> = settings
+            .iter()
+            .map(|s| Setting::parse(s).unwrap())
+            .collect();
+        Side::new(
+            build,
+            exe,
+            &settings,
+            &plan(),
+            &tuner_experiments::catalog(),
+        )
     }
 
     fn reason(e: AbError) -> String {
@@ -352,14 +373,19 @@ mod tests {
         let base = side(Build::Base, &[]).unwrap();
         let head = side(Build::Head, &["steps=1010", "allocator=mimalloc"]).unwrap();
         assert_eq!(head.points.len(), 2);
-        assert!(head.points.iter().all(|p| p.params.int("steps") == 1010
-            && p.allocator == AllocatorName::Mimalloc));
+        assert!(head
+            .points
+            .iter()
+            .all(|p| p.params.int("steps") == 1010 && p.allocator == AllocatorName::Mimalloc));
         assert_eq!(base.points[1].params.int("steps"), 1000);
         let changed: Vec<String> = changed_axes(&base, &head)
             .iter()
             .map(|c| format!("{} {} → {}", c.axis, c.base, c.head))
             .collect();
-        assert_eq!(changed, ["steps 1000 → 1010", "allocator system → mimalloc"]);
+        assert_eq!(
+            changed,
+            ["steps 1000 → 1010", "allocator system → mimalloc"]
+        );
     }
 
     #[test]
@@ -372,7 +398,10 @@ mod tests {
             .collect();
         // fail_at 1 → 2 (1.5 rounded), 2 → 3; steps 1000 → 1010.
         assert_eq!(values, [(1010, 2), (1010, 3)]);
-        assert_eq!(Setting::parse("steps*=1.01").unwrap().to_string(), "steps*=1.01");
+        assert_eq!(
+            Setting::parse("steps*=1.01").unwrap().to_string(),
+            "steps*=1.01"
+        );
     }
 
     #[test]

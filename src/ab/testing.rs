@@ -17,7 +17,10 @@ pub fn header(config: &str, head_set: &[&str]) -> AbHeader {
     let catalog = tuner_experiments::catalog();
     let plan = crate::config::parse(Path::new("gate.toml"), config, &catalog).unwrap();
     let side = |build, settings: &[&str]| {
-        let settings: Vec<Setting> = settings.iter().map(|s| Setting::parse(s).unwrap()).collect();
+        let settings: Vec<Setting> = settings
+            .iter()
+            .map(|s| Setting::parse(s).unwrap())
+            .collect();
         let exe = Executable::worker(build, Path::new("/bin/sh")).unwrap();
         Side::new(build, exe, &settings, &plan, &catalog).unwrap()
     };

@@ -36,20 +36,25 @@ pub(crate) struct GatePoint<'a> {
 impl FailOn {
     /// The findings that fail the gate, one line each; empty when it passes.
     pub fn failures(self, report: &ComparisonReport) -> Vec<String> {
-        self.failures_of(report.points.iter().map(|p| GatePoint {
-            point: &p.point,
-            metric: "time",
-            time: p
-                .time
-                .as_ref()
-                .map(|c| (c.verdict, format!("{}, {}", c.change, c.explain()))),
-            allocs_per_op: p.allocs_per_op,
-            bytes_per_op: p.bytes_per_op,
+        self.failures_of(report.points.iter().map(|p| {
+            GatePoint {
+                point: &p.point,
+                metric: "time",
+                time: p
+                    .time
+                    .as_ref()
+                    .map(|c| (c.verdict, format!("{}, {}", c.change, c.explain()))),
+                allocs_per_op: p.allocs_per_op,
+                bytes_per_op: p.bytes_per_op,
+            }
         }))
     }
 
     /// [`FailOn::failures`] over points of any comparison.
-    pub(crate) fn failures_of<'a>(self, points: impl IntoIterator<Item = GatePoint<'a>>) -> Vec<String> {
+    pub(crate) fn failures_of<'a>(
+        self,
+        points: impl IntoIterator<Item = GatePoint<'a>>,
+    ) -> Vec<String> {
         if self == FailOn::Never {
             return Vec::new();
         }

@@ -15,5 +15,7 @@ pub use error::CompareError;
 pub use gate::FailOn;
 pub(crate) use gate::GatePoint;
 pub use matching::{match_points, Matching, Pair, SettingChange};
+pub(crate) use render::{
+    exact_sections, p_text, time_cell, varies_note, ExactKind, ExactRow, Table,
+};
 pub use render::{markdown, render, text, OutputFormat};
-pub(crate) use render::{exact_sections, p_text, time_cell, varies_note, ExactKind, ExactRow, Table};

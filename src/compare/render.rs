@@ -184,7 +184,12 @@ fn exact_table(rows: &[ExactRow], metric: &ExactMetric) -> Table {
             (true, Some(pct)) => format!("{}%", signed_1dp(pct)),
             (true, None) => format!("{:+} from 0", e.delta),
         };
-        t.push(vec![point.to_string(), side(&e.base), side(&e.head), change]);
+        t.push(vec![
+            point.to_string(),
+            side(&e.base),
+            side(&e.head),
+            change,
+        ]);
     }
     t
 }

@@ -22,5 +22,5 @@ pub use progress::ProgressMode;
 pub use resume::{resume, Resumable};
 pub use run::{run, Finished, Session};
 pub(crate) use scratch::ScratchRoot;
-pub(crate) use spawn::{execute, Launcher};
 pub use spawn::WorkerExe;
+pub(crate) use spawn::{execute, Launcher};

@@ -104,7 +104,14 @@ struct CompareArgs {
     /// Changes within ±this are noise: never "faster" or "slower".
     #[arg(long, value_name = "PERCENT", default_value = "1%", value_parser = parse_percent)]
     noise: f64,
-    /// What makes compare exit with 1.
+    #[command(flatten)]
+    verdict: VerdictArgs,
+}
+
+/// What a comparison fails on and how it is printed (`compare`, `ab`).
+#[derive(Args)]
+struct VerdictArgs {
+    /// What makes the comparison exit with 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
     fail_on: FailOnArg,
     /// How to print the comparison on standard output.
@@ -162,15 +169,8 @@ struct AbArgs {
     /// must catch: a change as large as the band is called only half the time.
     #[arg(long, value_name = "PERCENT", default_value = "0.5%", value_parser = parse_percent)]
     noise: f64,
-    /// What makes the gate exit with 1.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
-    fail_on: FailOnArg,
-    /// How to print the comparison on standard output.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    format: FormatArg,
-    /// Also write the markdown comparison to this file.
-    #[arg(long, short)]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    verdict: VerdictArgs,
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
@@ -232,10 +232,10 @@ impl AbArgs {
                 layout: self.layout.into(),
                 pin: self.pin,
             },
-            judging: Judging::new(self.noise, self.fail_on.into()),
+            judging: Judging::new(self.noise, self.verdict.fail_on.into()),
             metric: self.metric.into(),
-            format: self.format.into(),
-            output: self.output,
+            format: self.verdict.format.into(),
+            output: self.verdict.output,
             quiet: self.quiet,
         }
     }
@@ -368,9 +368,9 @@ pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) ->
         Command::Compare(args) => commands::compare(
             &args.base,
             &args.head,
-            &Judging::new(args.noise, args.fail_on.into()),
-            args.format.into(),
-            args.output.as_deref(),
+            &Judging::new(args.noise, args.verdict.fail_on.into()),
+            args.verdict.format.into(),
+            args.verdict.output.as_deref(),
         ),
         Command::Ab(args) => commands::ab(catalog, &args.into_command()),
         Command::Export {

@@ -27,6 +27,13 @@ min_sample_time = "2ms"
 seed = 7
 "#;
 
+/// `tuner ab <cfg>`, to which each test adds its flags.
+fn ab(cfg: &Path) -> assert_cmd::Command {
+    let mut cmd = tuner();
+    cmd.arg("ab").arg(cfg);
+    cmd
+}
+
 /// The one gate folder under `<dir>/reports/gate/`.
 fn gate_dir(dir: &Path) -> PathBuf {
     common::run_dir(dir, "gate")
@@ -43,9 +50,7 @@ fn a_known_slowdown_is_slower_fails_the_gate_and_every_pair_is_on_disk() {
     let cfg = config(dir.path(), "gate.toml", SPIN);
     let summary = dir.path().join("summary.md");
     let out = stdout(
-        tuner()
-            .arg("ab")
-            .arg(&cfg)
+        ab(&cfg)
             .args([
                 "--head-set",
                 "steps=2400",
@@ -116,9 +121,7 @@ fn a_copied_binary_against_itself_passes_and_says_it_is_an_a_a_check() {
     let copy = dir.path().join("tuner-copy");
     std::fs::copy(env!("CARGO_BIN_EXE_tuner"), &copy).unwrap();
     let out = stdout(
-        tuner()
-            .arg("ab")
-            .arg(&cfg)
+        ab(&cfg)
             .arg("--head")
             .arg(&copy)
             .args(["--pairs", "6", "--look-every", "0", "--noise", "10%"])
@@ -143,9 +146,7 @@ fn a_copied_binary_against_itself_passes_and_says_it_is_an_a_a_check() {
 fn a_saved_gate_is_judged_again_without_running() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), "gate.toml", SPIN);
-    tuner()
-        .arg("ab")
-        .arg(&cfg)
+    ab(&cfg)
         .args([
             "--head-set",
             "steps=4000",
@@ -201,9 +202,7 @@ fn older_build(dir: &Path) -> PathBuf {
 fn a_build_speaking_another_protocol_cannot_be_compared() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), "gate.toml", SPIN);
-    tuner()
-        .arg("ab")
-        .arg(&cfg)
+    ab(&cfg)
         .arg("--base")
         .arg(older_build(dir.path()))
         .args(["--pairs", "6", "-q"])
@@ -242,9 +241,7 @@ fn bad_builds_and_settings_are_usage_errors() {
         ),
     ];
     for (args, message) in cases {
-        tuner()
-            .arg("ab")
-            .arg(&cfg)
+        ab(&cfg)
             .args(args)
             .assert()
             .code(2)
@@ -264,9 +261,7 @@ fn a_head_that_panics_fails_the_gate_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), "gate.toml", SPIN);
     let out = stdout(
-        tuner()
-            .arg("ab")
-            .arg(&cfg)
+        ab(&cfg)
             .args([
                 "--head-set",
                 "variant=panic",

@@ -201,7 +201,7 @@ pub fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -> AbRep
         changed: changed_axes(&h.base, &h.head),
         settings: *settings,
         metric,
-        counts: counts(&points),
+        counts: VerdictCounts::of(points.iter().filter_map(AbPoint::verdict)),
         pairs: points.iter().map(AbPoint::pairs).sum(),
         planned: h.base.points.len() * h.design.pairs as usize,
         points,
@@ -341,19 +341,6 @@ fn adjust(points: &mut [AbPoint]) -> usize {
         p.time = adjusted.next();
     }
     size
-}
-
-fn counts(points: &[AbPoint]) -> VerdictCounts {
-    let mut c = VerdictCounts::default();
-    for v in points.iter().filter_map(AbPoint::verdict) {
-        match v {
-            Verdict::Faster => c.faster += 1,
-            Verdict::Slower => c.slower += 1,
-            Verdict::Equivalent => c.equivalent += 1,
-            Verdict::Inconclusive => c.inconclusive += 1,
-        }
-    }
-    c
 }
 
 /// The geometric mean of the points' paired changes (module docs);

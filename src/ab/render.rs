@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 
 use super::analysis::{AbPoint, AbReport, SideInfo};
 use crate::compare::{
-    exact_sections, p_text, time_cell, varies_note, ExactKind, ExactRow, OutputFormat, Table,
+    changed_line, markdown_body, notes, p_text, text_body, time_cell, ExactCounts, ExactKind,
+    OutputFormat, Table,
 };
+use crate::stats::ExactComparison;
 use crate::stats::{format_change, Verdict};
 
 /// The report in `format`.
@@ -93,18 +95,17 @@ fn time_row(p: &AbPoint, bold: bool) -> Vec<String> {
     ]
 }
 
-fn exact_rows(report: &AbReport, kind: ExactKind) -> Vec<ExactRow<'_>> {
-    report
-        .points
-        .iter()
-        .map(|p| {
-            let e = match kind {
-                ExactKind::Allocs => p.allocs_per_op,
-                ExactKind::Bytes => p.bytes_per_op,
-            };
-            (p.point.as_str(), e)
-        })
-        .collect()
+impl ExactCounts for AbPoint {
+    fn label(&self) -> &str {
+        &self.point
+    }
+
+    fn count(&self, kind: ExactKind) -> Option<ExactComparison> {
+        match kind {
+            ExactKind::Allocs => self.allocs_per_op,
+            ExactKind::Bytes => self.bytes_per_op,
+        }
+    }
 }
 
 fn summary_line(report: &AbReport) -> String {
@@ -146,23 +147,9 @@ fn gate_line(report: &AbReport) -> String {
     )
 }
 
-fn changed_line(report: &AbReport, code: bool) -> Option<String> {
-    if report.changed.is_empty() {
-        return None;
-    }
-    let q = if code { "`" } else { "" };
-    let parts: Vec<String> = report
-        .changed
-        .iter()
-        .map(|c| format!("{q}{}{q} {} → {}", c.axis, c.base, c.head))
-        .collect();
-    Some(parts.join(", "))
-}
-
-/// Warnings plus the engine's reasons for missing intervals or tests.
+/// Warnings plus the engine's reasons for missing intervals, tests or looks.
 fn all_warnings(report: &AbReport) -> Vec<String> {
-    let mut w = report.warnings.clone();
-    let mut guards: Vec<String> = report
+    let guards = report
         .points
         .iter()
         .filter_map(|p| p.time.as_ref())
@@ -173,19 +160,8 @@ fn all_warnings(report: &AbReport) -> Vec<String> {
                 .iter()
                 .filter(|p| p.verdict().is_some())
                 .flat_map(|p| p.notes.clone()),
-        )
-        .collect();
-    guards.sort();
-    guards.dedup();
-    w.extend(guards);
-    w.extend(varies_note(
-        report
-            .points
-            .iter()
-            .flat_map(|p| [p.allocs_per_op, p.bytes_per_op])
-            .any(|e| e.is_some_and(|e| e.varies)),
-    ));
-    w
+        );
+    notes(&report.warnings, guards, &report.points)
 }
 
 /// Aligned text for a terminal.
@@ -194,17 +170,19 @@ pub fn text(report: &AbReport) -> String {
     for s in [&report.base, &report.head] {
         let _ = writeln!(out, "{}: {}", s.build, side_line(s));
     }
-    if let Some(changed) = changed_line(report, false) {
+    if let Some(changed) = changed_line(&report.changed, false) {
         let _ = writeln!(out, "changed: {changed}");
     }
     let _ = writeln!(out, "gate: {}", gate_line(report));
     let _ = writeln!(out);
-    time_table(report, false).text(&mut out);
-    exact_sections(|k| exact_rows(report, k), false, &mut out);
-    let _ = writeln!(out, "\nverdicts: {}", summary_line(report));
-    for w in all_warnings(report) {
-        let _ = writeln!(out, "warning: {w}");
-    }
+    let table = time_table(report, false);
+    text_body(
+        &table,
+        &report.points,
+        &summary_line(report),
+        &all_warnings(report),
+        &mut out,
+    );
     out
 }
 
@@ -228,23 +206,19 @@ pub fn markdown(report: &AbReport) -> String {
         );
     }
     let _ = writeln!(out);
-    if let Some(changed) = changed_line(report, true) {
+    if let Some(changed) = changed_line(&report.changed, true) {
         let _ = writeln!(out, "**Changed between the builds:** {changed}.\n");
     }
     let _ = writeln!(out, "**Gate:** {}.\n", gate_line(report));
-    let _ = writeln!(out, "**Time:** {}.\n", summary_line(report));
-    time_table(report, true).markdown(
-        &[false, true, true, false, false, true, true, true],
+    let table = time_table(report, true);
+    let right = [false, true, true, false, false, true, true, true];
+    markdown_body(
+        &summary_line(report),
+        (&table, &right),
+        &report.points,
+        &all_warnings(report),
         &mut out,
     );
-    exact_sections(|k| exact_rows(report, k), true, &mut out);
-    let warnings = all_warnings(report);
-    if !warnings.is_empty() {
-        let _ = writeln!(out, "\n**Notes**\n");
-        for w in warnings {
-            let _ = writeln!(out, "- {w}");
-        }
-    }
     let _ = writeln!(
         out,
         "\nEvery point ran under both builds in adjacent pairs (which build went first balanced and \

@@ -16,6 +16,6 @@ pub use gate::FailOn;
 pub(crate) use gate::GatePoint;
 pub use matching::{match_points, Matching, Pair, SettingChange};
 pub(crate) use render::{
-    exact_sections, p_text, time_cell, varies_note, ExactKind, ExactRow, Table,
+    changed_line, markdown_body, notes, p_text, text_body, time_cell, ExactCounts, ExactKind, Table,
 };
 pub use render::{markdown, render, text, OutputFormat};

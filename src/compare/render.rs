@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::build::{ComparisonReport, PointComparison};
+use super::matching::SettingChange;
 use crate::report::format::{bytes, count, duration_ns};
 use crate::stats::{signed_1dp, Comparison, ExactComparison, Summary, Verdict};
 
@@ -164,14 +165,32 @@ fn time_table(report: &ComparisonReport, bold: bool) -> Table {
     t
 }
 
-/// One point's exact count of one metric, as the exact tables read it.
-pub(crate) type ExactRow<'a> = (&'a str, Option<ExactComparison>);
+/// A point with exact counts, as the exact tables read it.
+pub(crate) trait ExactCounts {
+    fn label(&self) -> &str;
+    fn count(&self, kind: ExactKind) -> Option<ExactComparison>;
+}
 
-fn exact_table(rows: &[ExactRow], metric: &ExactMetric) -> Table {
+impl ExactCounts for PointComparison {
+    fn label(&self) -> &str {
+        &self.point
+    }
+
+    fn count(&self, kind: ExactKind) -> Option<ExactComparison> {
+        match kind {
+            ExactKind::Allocs => self.allocs_per_op,
+            ExactKind::Bytes => self.bytes_per_op,
+        }
+    }
+}
+
+fn exact_table<P: ExactCounts>(points: &[P], metric: &ExactMetric) -> Table {
     let fmt = metric.fmt;
     let mut t = Table::new(&[metric.name, "base", "head", "change"]);
-    for (point, e) in rows {
-        let Some(e) = e else { continue };
+    for p in points {
+        let Some(e) = p.count(metric.kind) else {
+            continue;
+        };
         let side = |v: &crate::stats::ExactValue| {
             if v.varies() {
                 format!("{} ({}–{}) ⚠", fmt(v.value), fmt(v.min), fmt(v.max))
@@ -185,7 +204,7 @@ fn exact_table(rows: &[ExactRow], metric: &ExactMetric) -> Table {
             (true, None) => format!("{:+} from 0", e.delta),
         };
         t.push(vec![
-            point.to_string(),
+            p.label().to_string(),
             side(&e.base),
             side(&e.head),
             change,
@@ -195,34 +214,21 @@ fn exact_table(rows: &[ExactRow], metric: &ExactMetric) -> Table {
 }
 
 /// The allocs/op and B/op sections: a table each, or one line when no
-/// point's count changed or varied; `rows` gives a point's metric.
-pub(crate) fn exact_sections<'a>(
-    rows: impl Fn(ExactKind) -> Vec<ExactRow<'a>>,
-    markdown: bool,
-    out: &mut String,
-) {
+/// point's count changed or varied.
+fn exact_sections<P: ExactCounts>(points: &[P], markdown: bool, out: &mut String) {
     for m in &EXACT_METRICS {
-        let rows = rows(m.kind);
         let _ = writeln!(out);
-        match (all_unchanged(&rows), markdown) {
+        match (all_unchanged(points, m.kind), markdown) {
             (Some(line), false) => {
                 let _ = writeln!(out, "{}: {line}", m.name);
             }
             (Some(line), true) => {
                 let _ = writeln!(out, "**{}:** {line}", m.name);
             }
-            (None, false) => exact_table(&rows, m).text(out),
-            (None, true) => exact_table(&rows, m).markdown(&[false, true, true, false], out),
+            (None, false) => exact_table(points, m).text(out),
+            (None, true) => exact_table(points, m).markdown(&[false, true, true, false], out),
         }
     }
-}
-
-/// The note on ⚠, when any exact count varied between processes of one side.
-pub(crate) fn varies_note(any_varies: bool) -> Option<String> {
-    any_varies.then(|| {
-        "⚠ marks exact counts that differ between processes of one run (the median stands for them)"
-            .into()
-    })
 }
 
 fn summary_line(report: &ComparisonReport) -> String {
@@ -241,39 +247,87 @@ fn summary_line(report: &ComparisonReport) -> String {
     )
 }
 
-fn changed_line(report: &ComparisonReport, code: bool) -> Option<String> {
-    if report.changed.is_empty() {
+/// The changed settings as one line, names in code quotes for markdown.
+pub(crate) fn changed_line(changed: &[SettingChange], code: bool) -> Option<String> {
+    if changed.is_empty() {
         return None;
     }
     let q = if code { "`" } else { "" };
-    let parts: Vec<String> = report
-        .changed
+    let parts: Vec<String> = changed
         .iter()
         .map(|c| format!("{q}{}{q} {} → {}", c.axis, c.base, c.head))
         .collect();
     Some(parts.join(", "))
 }
 
-/// Warnings plus the engine's reasons for missing intervals or tests.
-fn all_warnings(report: &ComparisonReport) -> Vec<String> {
-    let mut w = report.warnings.clone();
-    let mut guards: Vec<String> = report
-        .points
-        .iter()
-        .filter_map(|p| p.time.as_ref())
-        .flat_map(|c| c.notes.iter().map(ToString::to_string))
-        .collect();
+/// The notes under a comparison: its warnings, then the engine's reasons
+/// for missing intervals or tests (each once), then what ⚠ means when an
+/// exact count varied between processes.
+pub(crate) fn notes<P: ExactCounts>(
+    warnings: &[String],
+    guards: impl IntoIterator<Item = String>,
+    points: &[P],
+) -> Vec<String> {
+    let mut w = warnings.to_vec();
+    let mut guards: Vec<String> = guards.into_iter().collect();
     guards.sort();
     guards.dedup();
     w.extend(guards);
-    w.extend(varies_note(
-        report
-            .points
+    let varies = points.iter().any(|p| {
+        [ExactKind::Allocs, ExactKind::Bytes]
             .iter()
-            .flat_map(|p| [p.allocs_per_op, p.bytes_per_op])
-            .any(|e| e.is_some_and(|e| e.varies)),
-    ));
+            .any(|&k| p.count(k).is_some_and(|e| e.varies))
+    });
+    if varies {
+        w.push("⚠ marks exact counts that differ between processes of one run (the median stands for them)".into());
+    }
     w
+}
+
+fn all_warnings(report: &ComparisonReport) -> Vec<String> {
+    let guards = report
+        .points
+        .iter()
+        .filter_map(|p| p.time.as_ref())
+        .flat_map(|c| c.notes.iter().map(ToString::to_string));
+    notes(&report.warnings, guards, &report.points)
+}
+
+/// A text rendering after its header lines: the time table, the exact
+/// counts, the verdicts line and the notes.
+pub(crate) fn text_body<P: ExactCounts>(
+    table: &Table,
+    points: &[P],
+    summary: &str,
+    notes: &[String],
+    out: &mut String,
+) {
+    table.text(out);
+    exact_sections(points, false, out);
+    let _ = writeln!(out, "\nverdicts: {summary}");
+    for w in notes {
+        let _ = writeln!(out, "warning: {w}");
+    }
+}
+
+/// A markdown rendering after its header: the verdicts line, the time
+/// table (`right`: its right-aligned columns), the exact counts, the notes.
+pub(crate) fn markdown_body<P: ExactCounts>(
+    summary: &str,
+    (table, right): (&Table, &[bool]),
+    points: &[P],
+    notes: &[String],
+    out: &mut String,
+) {
+    let _ = writeln!(out, "**Time:** {summary}.\n");
+    table.markdown(right, out);
+    exact_sections(points, true, out);
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\n**Notes**\n");
+        for w in notes {
+            let _ = writeln!(out, "- {w}");
+        }
+    }
 }
 
 /// Aligned text for a terminal.
@@ -286,39 +340,27 @@ pub fn text(report: &ComparisonReport) -> String {
             r.path, r.run_id, r.processes, r.load_average[0]
         );
     }
-    if let Some(changed) = changed_line(report, false) {
+    if let Some(changed) = changed_line(&report.changed, false) {
         let _ = writeln!(out, "changed: {changed}");
     }
     let _ = writeln!(out);
-    time_table(report, false).text(&mut out);
-    exact_sections(|k| exact_rows(report, k), false, &mut out);
-    let _ = writeln!(out, "\nverdicts: {}", summary_line(report));
-    for w in all_warnings(report) {
-        let _ = writeln!(out, "warning: {w}");
-    }
+    let table = time_table(report, false);
+    text_body(
+        &table,
+        &report.points,
+        &summary_line(report),
+        &all_warnings(report),
+        &mut out,
+    );
     out
 }
 
 /// `unchanged at all 42 points` when no point's count changed or varied
 /// between processes (a table of identical rows says nothing more).
-fn all_unchanged(rows: &[ExactRow]) -> Option<String> {
-    let values: Vec<&ExactComparison> = rows.iter().filter_map(|(_, e)| e.as_ref()).collect();
+fn all_unchanged<P: ExactCounts>(points: &[P], kind: ExactKind) -> Option<String> {
+    let values: Vec<ExactComparison> = points.iter().filter_map(|p| p.count(kind)).collect();
     let quiet = !values.is_empty() && values.iter().all(|e| !e.changed && !e.varies);
     quiet.then(|| format!("unchanged at all {} points", values.len()))
-}
-
-fn exact_rows(report: &ComparisonReport, kind: ExactKind) -> Vec<ExactRow<'_>> {
-    report
-        .points
-        .iter()
-        .map(|p| {
-            let e = match kind {
-                ExactKind::Allocs => p.allocs_per_op,
-                ExactKind::Bytes => p.bytes_per_op,
-            };
-            (p.point.as_str(), e)
-        })
-        .collect()
 }
 
 /// Which exact count.
@@ -364,19 +406,18 @@ pub fn markdown(report: &ComparisonReport) -> String {
         );
     }
     let _ = writeln!(out);
-    if let Some(changed) = changed_line(report, true) {
+    if let Some(changed) = changed_line(&report.changed, true) {
         let _ = writeln!(out, "**Changed between the runs:** {changed}.\n");
     }
-    let _ = writeln!(out, "**Time:** {}.\n", summary_line(report));
-    time_table(report, true).markdown(&[false, true, true, false, false, true, true], &mut out);
-    exact_sections(|k| exact_rows(report, k), true, &mut out);
-    let warnings = all_warnings(report);
-    if !warnings.is_empty() {
-        let _ = writeln!(out, "\n**Notes**\n");
-        for w in warnings {
-            let _ = writeln!(out, "- {w}");
-        }
-    }
+    let table = time_table(report, true);
+    let right = [false, true, true, false, false, true, true];
+    markdown_body(
+        &summary_line(report),
+        (&table, &right),
+        &report.points,
+        &all_warnings(report),
+        &mut out,
+    );
     let _ = writeln!(
         out,
         "\nEach process is one value (the median of its samples). The change is the Hodges-Lehmann \

@@ -20,7 +20,7 @@ const EXIT_CODES: &str = "Exit codes:
   0  success (for compare: nothing --fail-on asked to fail on)
   1  a run failed (the report is still written), the comparison found what --fail-on names, or another runtime error
   2  usage or config error (bad arguments, unreadable or invalid config or results file, a run folder that cannot be resumed)
-  3  the runs cannot be compared (different workloads, or no point in common)
+  3  the runs cannot be compared (different workloads, no point in common, or builds that speak different worker protocols)
   130, 143  Ctrl-C or SIGTERM stopped the run (what was measured is saved; --resume finishes it)";
 
 #[derive(Parser)]

@@ -96,26 +96,17 @@ def verdict(point):
     return None
 
 
-def paired_gate(args, change, report_dir):
+def paired_gate(args, change, report_dir, metric):
+    """One `tuner ab` gate judging `metric`: (method, verdicts, seconds, mean pairs per point)."""
     factor = 1 + change / 100
     cmd = [args.tuner, "ab", args.config_copy, "--format", "json", "--noise", args.noise, "-q"]
-    cmd += ["--pairs", str(args.pairs), "--look-every", str(args.look_every)]
+    cmd += ["--pairs", str(args.pairs), "--look-every", str(args.look_every), "--metric", metric]
     if change:
         cmd += ["--head-set", f"steps*={factor}"]
     out, secs = run(cmd)
     report = json.loads(out)
-    gate_dir = latest(report_dir / "paired" / "gate-spin")
-    rejudged = json.loads(
-        run([args.tuner, "ab", gate_dir / "ab.json", "--format", "json", "--noise", args.noise,
-             "--metric", "time"])[0]
-    )
-
-    # Processes per side and point, on average: what the unpaired gate gets.
     pairs = sum(pairs_of(p) for p in report["points"]) / len(report["points"])
-    return [
-        ("paired gate, " + report["metric"], verdicts(report["points"], verdict), secs, pairs),
-        ("paired gate, time (same runs)", verdicts(rejudged["points"], verdict), secs, pairs),
-    ]
+    return (f"paired gate, {report['metric']}", verdicts(report["points"], verdict), secs, pairs)
 
 
 def pairs_of(point):
@@ -182,15 +173,28 @@ def spread(ab):
     return out
 
 
-def noise_study(args):
-    conditions = [
+STUDIES = {
+    "layout": [
         ("layout paired", [], None),
         ("layout random (ASLR)", ["--layout", "random"], None),
         ("layout fixed", ["--layout", "fixed"], None),
-        ("layout paired, pinned to CPU 1", ["--pin", "1"], None),
+    ],
+    "pin": [
+        ("not pinned", ["--pin", "none"], None),
+        ("pinned to CPU 0", ["--pin", "0"], None),
+        ("pinned to CPU 1", ["--pin", "1"], None),
+    ],
+    "shape": [
         ("shape: warm-up 10 ms, 3 × 2 ms", [], ("10ms", 3, "2ms")),
+        ("shape: warm-up 20 ms, 5 × 4 ms", [], ("20ms", 5, "4ms")),
+        ("shape: warm-up 50 ms, 5 × 10 ms", [], ("50ms", 5, "10ms")),
         ("shape: warm-up 100 ms, 5 × 20 ms", [], ("100ms", 5, "20ms")),
-    ]
+    ],
+}
+
+
+def noise_study(args):
+    conditions = [c for name in args.study.split(",") for c in STUDIES[name]]
     results = {name: [] for name, _, _ in conditions}
     with tempfile.TemporaryDirectory(prefix="tuner-noise-") as tmp:
         tmp = Path(tmp)
@@ -250,9 +254,11 @@ def main():
     p.add_argument("--tuner", default=str(ROOT / "target/release/tuner"))
     p.add_argument("--config", default=str(ROOT / "configs/gate/spin.toml"))
     p.add_argument("--out", default=str(ROOT / "reports/gate/sensitivity"))
-    p.add_argument("--no-unpaired", action="store_true", help="the paired gate only")
+    p.add_argument("--methods", default="paired,unpaired",
+                   help="paired (always), unpaired, paired-time (a paired gate judging wall time)")
     p.add_argument("--noise-study", action="store_true", help="where the spread is (see above)")
     p.add_argument("--runs", type=int, default=8, help="A/A gates per condition in the noise study")
+    p.add_argument("--study", default="layout,pin,shape", help="which conditions: layout, pin, shape")
     args = p.parse_args()
     if args.noise_study:
         args.pairs = min(args.pairs, 30)
@@ -273,10 +279,13 @@ def main():
             for change in changes:
                 if r >= (args.aa_gates if change == 0 else args.gates):
                     continue
-                cells = paired_gate(args, change, report_dir)
+                cells = [paired_gate(args, change, report_dir, "auto")]
+                # The unpaired comparison gets what the paired gate spent.
                 pairs = cells[0][3]
-                if not args.no_unpaired:
+                if "unpaired" in args.methods:
                     cells.append(unpaired_gate(args, change, max(math.ceil(pairs), 7), tmp, report_dir))
+                if "paired-time" in args.methods:
+                    cells.append(paired_gate(args, change, report_dir, "time"))
                 for method, vs, secs, n in cells:
                     rows.append({"round": r, "change": change, "method": method, "seconds": round(secs, 2),
                                  "per_point": n, "verdicts": " ".join(str(v).lower() for v in vs)})

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tuner_api::Catalog;
 
-use crate::ab::{AbOptions, LayoutMode, Metric, Setting};
+use crate::ab::{AbOptions, LayoutMode, Metric, Pin, Setting};
 use crate::commands::{self, AbCommand, Judging, RunOptions, RunSource};
 use crate::compare::{FailOn, OutputFormat};
 use crate::config::ProfileKind;
@@ -157,9 +157,10 @@ struct AbArgs {
     /// The workers' memory layout.
     #[arg(long, value_enum, default_value_t = LayoutArg::Paired)]
     layout: LayoutArg,
-    /// Pin every worker to this CPU.
-    #[arg(long, value_name = "CPU")]
-    pin: Option<usize>,
+    /// Pin every worker to this CPU; auto: the last CPU this process may
+    /// use, when it may use two or more; none: leave them to the kernel.
+    #[arg(long, value_name = "CPU", default_value = "auto", value_parser = Pin::parse)]
+    pin: Pin,
     /// The figure judged: wall time per operation, CPU time per operation,
     /// or auto: CPU time when every process ran one busy thread (it leaves
     /// out the time other processes took the CPU), else wall time.

@@ -23,7 +23,7 @@ use crate::matrix;
 use crate::protocol::RunSpec;
 use crate::results::{FailureKind, Journal, Outcome, RunRecord, JOURNAL_FILE};
 use crate::runner::{execute, Interrupt, Launcher, Progress, ProgressMode, ScratchRoot, WorkerExe};
-use crate::stats::VerdictRule;
+use crate::stats::{SequentialPlan, VerdictRule};
 
 /// What running the gate takes besides its header.
 pub struct GateSession<'a> {
@@ -74,7 +74,11 @@ pub fn run_gate(
         },
         journal: &mut journal,
         journal_path: &journal_path,
-        launcher: (&scratch, session.interrupt, &paths),
+        workers: Workers {
+            scratch: &scratch,
+            interrupt: session.interrupt,
+            paths: &paths,
+        },
         seq: 0,
     };
     let refused = gate.probe()?;
@@ -89,12 +93,22 @@ pub fn run_gate(
     Ok((run, refused))
 }
 
+/// A gate while it runs: the records so far and where they go.
 struct Gate<'a> {
     run: AbRun,
     journal: &'a mut Journal,
     journal_path: &'a Path,
-    launcher: (&'a ScratchRoot, &'a Interrupt, &'a Paths),
+    workers: Workers<'a>,
     seq: usize,
+}
+
+/// What starting a worker takes: its scratch root, the stop signal and
+/// the layout paths the builds start through.
+#[derive(Clone, Copy)]
+struct Workers<'a> {
+    scratch: &'a ScratchRoot,
+    interrupt: &'a Interrupt,
+    paths: &'a Paths,
 }
 
 impl Gate<'_> {
@@ -106,7 +120,11 @@ impl Gate<'_> {
         position: u8,
         probe: bool,
     ) -> anyhow::Result<Option<PairRecord>> {
-        let (scratch, interrupt, paths) = self.launcher;
+        let Workers {
+            scratch,
+            interrupt,
+            paths,
+        } = self.workers;
         if interrupt.signal().is_some() {
             return Ok(None);
         }
@@ -181,6 +199,7 @@ impl Gate<'_> {
         );
         let mut progress = Progress::new(session.mode, points * design.pairs as usize * 2);
         let mut active = vec![true; points];
+        let plan = design.stopping.as_ref().map(Stopping::plan).transpose()?;
         for round in &rounds {
             if design.max_time.is_some_and(|t| started.elapsed() >= t) {
                 progress.finish();
@@ -192,14 +211,14 @@ impl Gate<'_> {
                     progress.starting(&label);
                     let Some(record) = self.one(build, slot, position as u8, false)? else {
                         progress.finish();
-                        let signal = self.launcher.1.signal().unwrap_or(libc::SIGINT);
+                        let signal = self.workers.interrupt.signal().unwrap_or(libc::SIGINT);
                         return Ok(End::Stopped(signal));
                     };
                     progress.finished(&label, &record.run);
                 }
             }
-            if let Some(stopping) = &design.stopping {
-                let done = self.settled(stopping, session, &active)?;
+            if let Some(plan) = &plan {
+                let done = self.settled(plan, session, &active)?;
                 for point in done {
                     active[point] = false;
                     progress.skip(2 * (design.pairs as usize - round[0].pair as usize - 1));
@@ -216,16 +235,15 @@ impl Gate<'_> {
     /// The active points whose looks have reached a clear verdict.
     fn settled(
         &self,
-        stopping: &Stopping,
+        plan: &SequentialPlan,
         session: &GateSession,
         active: &[bool],
     ) -> anyhow::Result<Vec<usize>> {
-        let plan = stopping.plan()?;
         let metric = session.metric.resolve(&self.run);
         let mut done = Vec::new();
         for point in (0..active.len()).filter(|&p| active[p]) {
             let values = values(&self.run.pairs(point), metric);
-            if sequential::judge(&plan, &values, &session.rule)?.is_some_and(|s| s.stopped) {
+            if sequential::judge(plan, &values, &session.rule)?.is_some_and(|s| s.stopped) {
                 done.push(point);
             }
         }

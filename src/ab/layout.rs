@@ -76,6 +76,57 @@ const BYTES_PER_OFFSET: usize = 8;
 /// Path components are at most 255 bytes; stay well below.
 const COMPONENT: usize = 200;
 
+/// Which CPU the workers are pinned to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pin {
+    /// Wherever the kernel puts them.
+    None,
+    /// The last CPU this process may use, when it may use two or more.
+    #[default]
+    Auto,
+    Cpu(usize),
+}
+
+impl Pin {
+    /// `none`, `auto` or a CPU number.
+    pub fn parse(text: &str) -> Result<Pin, String> {
+        match text {
+            "none" => Ok(Pin::None),
+            "auto" => Ok(Pin::Auto),
+            n => n
+                .parse()
+                .map(Pin::Cpu)
+                .map_err(|_| format!("`{n}` is not a CPU number, auto or none")),
+        }
+    }
+
+    /// The CPU to pin to, if any.
+    fn resolve(self) -> io::Result<Option<usize>> {
+        match self {
+            Pin::None => Ok(None),
+            Pin::Cpu(cpu) => Ok(Some(cpu)),
+            Pin::Auto => {
+                let allowed = allowed_cpus()?;
+                Ok((allowed.len() >= 2).then(|| allowed[allowed.len() - 1]))
+            }
+        }
+    }
+}
+
+/// The CPUs the calling thread may run on.
+fn allowed_cpus() -> io::Result<Vec<usize>> {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set for the kernel to fill.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok((0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| libc::CPU_ISSET(c, &set))
+            .collect())
+    }
+}
+
 /// The layout a gate's workers ran with, as recorded in `ab.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
@@ -90,8 +141,9 @@ impl Layout {
     /// Applies `mode` and `pin` to this process, whose workers inherit
     /// them. Pinning to a CPU this process may not use is an error;
     /// a kernel that refuses to turn ASLR off is recorded, not an error.
-    pub fn apply(mode: LayoutMode, pin: Option<usize>) -> io::Result<Layout> {
+    pub fn apply(mode: LayoutMode, pin: Pin) -> io::Result<Layout> {
         let aslr_off = mode.aslr_off() && set_no_randomize();
+        let pin = pin.resolve()?;
         if let Some(cpu) = pin {
             pin_to(cpu)?;
         }
@@ -179,6 +231,19 @@ const PADDING: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pins_parse_and_auto_takes_the_last_allowed_cpu() {
+        assert_eq!(Pin::parse("none"), Ok(Pin::None));
+        assert_eq!(Pin::parse("3"), Ok(Pin::Cpu(3)));
+        assert!(Pin::parse("-1").is_err());
+        let allowed = allowed_cpus().unwrap();
+        let auto = Pin::Auto.resolve().unwrap();
+        match allowed.len() {
+            0 | 1 => assert_eq!(auto, None),
+            _ => assert_eq!(auto, allowed.last().copied()),
+        }
+    }
 
     #[test]
     fn each_offset_lengthens_the_path_by_its_bytes_and_both_builds_alike() {

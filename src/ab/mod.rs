@@ -30,7 +30,7 @@ mod testing;
 pub use analysis::{analyse, AbPoint, AbReport, Noise, SideInfo};
 pub use error::AbError;
 pub use execute::{run_folder, run_gate, GateSession};
-pub use layout::{Layout, LayoutMode};
+pub use layout::{Layout, LayoutMode, Pin};
 pub use metric::Metric;
 pub use plan::{is_saved, plan, AbOptions};
 pub use record::{AbHeader, AbRun, Design, PairRecord, AB_FILE, AB_SCHEMA};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tuner_api::Catalog;
 
 use super::error::AbError;
-use super::layout::{Layout, LayoutMode};
+use super::layout::{Layout, LayoutMode, Pin};
 use super::record::{AbHeader, Design, AB_SCHEMA};
 use super::sequential::Stopping;
 use super::side::{Build, Executable, Setting, Side};
@@ -33,7 +33,7 @@ pub struct AbOptions {
     pub alpha: f64,
     pub max_time: Option<Duration>,
     pub layout: LayoutMode,
-    pub pin: Option<usize>,
+    pub pin: Pin,
 }
 
 /// The gate `opts` asks for, with the layout applied to this thread.

@@ -241,7 +241,11 @@ fn adjust(points: &mut [PointComparison]) -> usize {
 }
 
 fn counts(points: &[PointComparison]) -> VerdictCounts {
-    VerdictCounts::of(points.iter().filter_map(|p| p.time.as_ref().map(|c| c.verdict)))
+    VerdictCounts::of(
+        points
+            .iter()
+            .filter_map(|p| p.time.as_ref().map(|c| c.verdict)),
+    )
 }
 
 /// The geometric mean over every point with results, so points present in

@@ -61,16 +61,18 @@ def wilson(k, n, z=1.96):
 
 
 def run(cmd, **kw):
-    """Runs cmd; returns (stdout, seconds). Exit codes 0 and 1 are verdicts;
-    a run killed by a signal from outside is run once more."""
+    """Runs cmd; returns (stdout, seconds). Exit codes 0 and 1 with a
+    report on stdout are verdicts; a run killed by a signal from outside,
+    or one that printed no report, is run once more."""
     for attempt in (1, 2):
         start = time.monotonic()
         proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
-        if proc.returncode in (0, 1):
+        if proc.returncode in (0, 1) and proc.stdout.strip():
             return proc.stdout, time.monotonic() - start
-        if proc.returncode >= 0 or attempt == 2:
+        if attempt == 2:
             sys.exit(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stderr}")
-        print(f"killed by signal {-proc.returncode}; running it again", file=sys.stderr)
+        print(f"{' '.join(map(str, cmd))} exited {proc.returncode} without a report "
+              f"({proc.stderr.strip()[-300:]}); running it again", file=sys.stderr)
 
 
 def scaled_config(text, factor, processes, report_dir):

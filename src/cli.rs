@@ -135,7 +135,8 @@ struct AbArgs {
     #[arg(long, value_name = "EXE")]
     head: Option<PathBuf>,
     /// A setting of the base side that replaces a single value of the
-    /// config, e.g. steps=1000 or allocator=mimalloc (repeatable).
+    /// config, e.g. steps=1000 or allocator=mimalloc; KEY*=F scales every
+    /// value of a numeric parameter, e.g. steps*=1.01 (repeatable).
     #[arg(long = "base-set", value_name = "KEY=VALUE", value_parser = Setting::parse)]
     base_set: Vec<Setting>,
     /// A setting of the head side, as --base-set.

@@ -1,9 +1,11 @@
 //! Judging a paired A/B from its records: per point, the complete pairs'
-//! ns/op (each process reduced to the median of its samples, by
-//! [`ProcessMetrics`]) go to [`stats::compare_paired`] — the Wilcoxon
-//! signed-rank test and the Hodges-Lehmann change of the per-pair log
-//! ratios — with Holm's correction over the points; allocations and bytes
-//! per operation are compared exactly; a geometric mean sums the points up.
+//! figures (wall or CPU time per operation, see [`Metric`]; each process
+//! one value, derived by `ProcessMetrics`) go to [`stats::compare_paired`]
+//! — the Wilcoxon signed-rank test and the Hodges-Lehmann change of the
+//! per-pair log ratios — with Holm's correction over the points, or, in a
+//! sequential gate, through the looks of [`super::sequential`];
+//! allocations and bytes per operation are compared exactly; a geometric
+//! mean sums the points up.
 //!
 //! The geometric mean is that of the paired changes: `exp(mean dᵢ) − 1`
 //! over the points' Hodges-Lehmann log shifts `dᵢ`, its interval
@@ -57,7 +59,7 @@ impl SideInfo {
 pub struct AbPoint {
     /// `variant=v3 threads=2`
     pub point: String,
-    /// ns/op of each build's processes in complete pairs.
+    /// The judged figure of each build's processes in complete pairs.
     pub base: Option<Summary>,
     pub head: Option<Summary>,
     /// The fixed design's comparison over every complete pair (Holm-adjusted).

@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tuner_api::Catalog;
 
-use crate::commands::{self, Judging, RunOptions, RunSource};
+use crate::ab::{AbOptions, LayoutMode, Metric, Pin, Setting};
+use crate::commands::{self, AbCommand, Judging, RunOptions, RunSource};
 use crate::compare::{FailOn, OutputFormat};
 use crate::config::ProfileKind;
 use crate::export::ExportFormat;
@@ -20,7 +21,7 @@ const EXIT_CODES: &str = "Exit codes:
   0  success (for compare: nothing --fail-on asked to fail on)
   1  a run failed (the report is still written), the comparison found what --fail-on names, or another runtime error
   2  usage or config error (bad arguments, unreadable or invalid config or results file, a run folder that cannot be resumed)
-  3  the runs cannot be compared (different workloads, or no point in common)
+  3  the runs cannot be compared (different workloads, no point in common, or builds that speak different worker protocols)
   130, 143  Ctrl-C or SIGTERM stopped the run (what was measured is saved; --resume finishes it)";
 
 #[derive(Parser)]
@@ -110,6 +111,9 @@ enum Command {
     /// Compare two runs of one experiment: per point, the change with its interval and a verdict.
     #[command(after_help = EXIT_CODES)]
     Compare(CompareArgs),
+    /// Run every point under two builds in adjacent pairs and judge head against base (a CI gate).
+    #[command(after_help = EXIT_CODES)]
+    Ab(AbArgs),
     /// Write a run's per-process results for other tools (benchstat, spreadsheets).
     Export {
         /// results.json or journal.jsonl
@@ -134,7 +138,14 @@ struct CompareArgs {
     /// Changes within ±this are noise: never "faster" or "slower".
     #[arg(long, value_name = "PERCENT", default_value = "1%", value_parser = parse_percent)]
     noise: f64,
-    /// What makes compare exit with 1.
+    #[command(flatten)]
+    verdict: VerdictArgs,
+}
+
+/// What a comparison fails on and how it is printed (`compare`, `ab`).
+#[derive(Args)]
+struct VerdictArgs {
+    /// What makes the comparison exit with 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
     fail_on: FailOnArg,
     /// How to print the comparison on standard output.
@@ -143,6 +154,127 @@ struct CompareArgs {
     /// Also write the markdown comparison to this file.
     #[arg(long, short)]
     output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct AbArgs {
+    /// The experiment config (TOML); or a gate's ab.json (or journal.jsonl)
+    /// to judge again without running.
+    config: PathBuf,
+    /// The base build: a tuner binary, or a harness made with tuner::main!
+    /// (default: this binary).
+    #[arg(long, value_name = "EXE")]
+    base: Option<PathBuf>,
+    /// The head build (default: this binary).
+    #[arg(long, value_name = "EXE")]
+    head: Option<PathBuf>,
+    /// A setting of the base side that replaces a single value of the
+    /// config, e.g. steps=1000 or allocator=mimalloc; KEY*=F scales every
+    /// value of a numeric parameter, e.g. steps*=1.01 (repeatable).
+    #[arg(long = "base-set", value_name = "KEY=VALUE", value_parser = Setting::parse)]
+    base_set: Vec<Setting>,
+    /// A setting of the head side, as --base-set.
+    #[arg(long = "head-set", value_name = "KEY=VALUE", value_parser = Setting::parse)]
+    head_set: Vec<Setting>,
+    /// Pairs per point (each pair: one process of each build); the most a
+    /// sequential gate runs.
+    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..))]
+    pairs: u32,
+    /// Look at every point each this many pairs and stop it once its
+    /// verdict is clear (a group-sequential plan that keeps the false-alarm
+    /// rate); 0: run every pair, then judge (fixed design, Holm).
+    #[arg(long, value_name = "PAIRS", default_value_t = 12)]
+    look_every: u32,
+    /// Start no new round of pairs after this long (e.g. 60s); the gate
+    /// judges the pairs it has.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    max_time: Option<std::time::Duration>,
+    /// The workers' memory layout.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Paired)]
+    layout: LayoutArg,
+    /// Pin every worker to this CPU; auto: the last CPU this process may
+    /// use, when it may use two or more; none: leave them to the kernel.
+    #[arg(long, value_name = "CPU", default_value = "auto", value_parser = Pin::parse)]
+    pin: Pin,
+    /// The figure judged: wall time per operation, CPU time per operation,
+    /// or auto: CPU time when every process ran one busy thread (it leaves
+    /// out the time other processes took the CPU), else wall time.
+    #[arg(long, value_enum, default_value_t = MetricArg::Auto)]
+    metric: MetricArg,
+    /// Changes within ±this are noise. Half the smallest change the gate
+    /// must catch: a change as large as the band is called only half the time.
+    #[arg(long, value_name = "PERCENT", default_value = "0.5%", value_parser = parse_percent)]
+    noise: f64,
+    #[command(flatten)]
+    verdict: VerdictArgs,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MetricArg {
+    /// Wall time per operation.
+    Time,
+    /// CPU time per operation (all threads).
+    Cpu,
+    /// CPU time when every process ran one busy thread, else wall time.
+    Auto,
+}
+
+impl From<MetricArg> for Metric {
+    fn from(a: MetricArg) -> Metric {
+        match a {
+            MetricArg::Time => Metric::Time,
+            MetricArg::Cpu => Metric::Cpu,
+            MetricArg::Auto => Metric::Auto,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LayoutArg {
+    /// ASLR off; one random stack offset per pair, shared by its two processes.
+    Paired,
+    /// The kernel's ASLR: every process its own random layout.
+    Random,
+    /// ASLR off and no offsets: every process the same layout.
+    Fixed,
+}
+
+impl From<LayoutArg> for LayoutMode {
+    fn from(a: LayoutArg) -> LayoutMode {
+        match a {
+            LayoutArg::Paired => LayoutMode::Paired,
+            LayoutArg::Random => LayoutMode::Random,
+            LayoutArg::Fixed => LayoutMode::Fixed,
+        }
+    }
+}
+
+impl AbArgs {
+    fn into_command(self) -> AbCommand {
+        AbCommand {
+            options: AbOptions {
+                config: self.config,
+                base: self.base,
+                head: self.head,
+                base_set: self.base_set,
+                head_set: self.head_set,
+                pairs: self.pairs,
+                look_every: self.look_every,
+                alpha: crate::stats::VerdictRule::default().alpha,
+                max_time: self.max_time,
+                layout: self.layout.into(),
+                pin: self.pin,
+            },
+            judging: Judging::new(self.noise, self.verdict.fail_on.into()),
+            metric: self.metric.into(),
+            format: self.verdict.format.into(),
+            output: self.verdict.output,
+            quiet: self.quiet,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -313,10 +445,11 @@ pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) ->
         Command::Compare(args) => commands::compare(
             &args.base,
             &args.head,
-            &Judging::new(args.noise, args.fail_on.into()),
-            args.format.into(),
-            args.output.as_deref(),
+            &Judging::new(args.noise, args.verdict.fail_on.into()),
+            args.verdict.format.into(),
+            args.verdict.output.as_deref(),
         ),
+        Command::Ab(args) => commands::ab(catalog, &args.into_command()),
         Command::Export {
             results,
             format,

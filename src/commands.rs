@@ -12,6 +12,7 @@ use anyhow::Context as _;
 
 use tuner_api::Catalog;
 
+use crate::ab;
 use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
 use crate::config::{self, ProfileKind};
 use crate::console::{errln, out, outln};
@@ -393,9 +394,13 @@ fn judge(
 
 /// Writes the markdown to `output`, and appends it to `$GITHUB_STEP_SUMMARY` when set.
 fn publish(report: &ComparisonReport, output: Option<&Path>) -> Result<(), Failure> {
-    let md = compare::markdown(report);
+    publish_markdown(&compare::markdown(report), output)
+}
+
+/// [`publish`] for any markdown.
+fn publish_markdown(md: &str, output: Option<&Path>) -> Result<(), Failure> {
     if let Some(path) = output {
-        write_atomic(path, &md).with_context(|| format!("writing {}", path.display()))?;
+        write_atomic(path, md).with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         let path = PathBuf::from(summary);
@@ -416,4 +421,103 @@ fn gate(report: &ComparisonReport, fail_on: FailOn) -> Result<(), Failure> {
     } else {
         Err(Failure::Gate(findings))
     }
+}
+
+/// `tuner ab`'s options, parsed.
+pub struct AbCommand {
+    pub options: ab::AbOptions,
+    pub judging: Judging,
+    pub metric: ab::Metric,
+    pub format: OutputFormat,
+    pub output: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+/// Runs a paired A/B gate (or judges a saved one again), writes `ab.json`
+/// and `ab.md`, prints the table and applies `--fail-on`.
+pub fn ab(catalog: &Catalog, cmd: &AbCommand) -> Result<(), Failure> {
+    let path = &cmd.options.config;
+    let (run, dir, ended) = if ab::is_saved(path) {
+        (ab::AbRun::load(path).map_err(Failure::Usage)?, None, Ok(()))
+    } else {
+        let (run, dir, ended) = run_ab(catalog, cmd)?;
+        (run, Some(dir), ended)
+    };
+    let report = ab::analyse(&run, &cmd.judging.settings, cmd.metric);
+    let md = ab::markdown(&report);
+    if let Some(dir) = &dir {
+        let file = dir.join("ab.md");
+        write_atomic(&file, &md).with_context(|| format!("writing {}", file.display()))?;
+    }
+    out(&ab::render(&report, cmd.format));
+    if let Some(dir) = &dir {
+        crate::console::errln(&format!("ab: {}", dir.join("ab.md").display()));
+    }
+    publish_markdown(&md, cmd.output.as_deref())?;
+    ended?;
+    ab_gate(&report, cmd.judging.fail_on)
+}
+
+/// Runs the gate into a new run folder and saves `ab.json`; how it ended
+/// (a build that cannot run the config, a signal) comes back apart, so
+/// what was measured is still judged and written first.
+fn run_ab(
+    catalog: &Catalog,
+    cmd: &AbCommand,
+) -> Result<(ab::AbRun, PathBuf, Result<(), Failure>), Failure> {
+    let mut header = ab::plan(catalog, &cmd.options)?;
+    let (dir, run_id) = ab::run_folder(&header)?;
+    header.run_id = run_id;
+    let interrupt = Interrupt::install().map_err(|e| Failure::Other(e.into()))?;
+    let session = ab::GateSession {
+        dir: &dir,
+        interrupt: &interrupt,
+        rule: cmd.judging.settings.rule,
+        metric: cmd.metric,
+        mode: if cmd.quiet {
+            ProgressMode::Quiet
+        } else {
+            ProgressMode::detect()
+        },
+    };
+    let (run, refused) = ab::run_gate(header, &session)?;
+    let file = dir.join(ab::AB_FILE);
+    run.save(&file)
+        .with_context(|| format!("writing {}", file.display()))?;
+    let ended = match (refused, interrupt.signal()) {
+        (Some(e), _) => Err(e.into()),
+        (None, Some(signal)) => Err(Failure::Stopped {
+            signal,
+            resume: None,
+        }),
+        (None, None) => Ok(()),
+    };
+    Ok((run, dir, ended))
+}
+
+/// `--fail-on` over the paired report, then failed processes.
+fn ab_gate(report: &ab::AbReport, fail_on: FailOn) -> Result<(), Failure> {
+    let rule = report.settings.rule;
+    let findings = fail_on.failures_of(report.points.iter().map(|p| {
+        compare::GatePoint {
+            point: &p.point,
+            metric: report.metric.column(),
+            time: p
+                .verdict()
+                .zip(p.change())
+                .map(|(v, c)| (v, format!("{c}, {}", p.explain(&rule).unwrap_or_default()))),
+            allocs_per_op: p.allocs_per_op,
+            bytes_per_op: p.bytes_per_op,
+        }
+    }));
+    if !findings.is_empty() {
+        return Err(Failure::Gate(findings));
+    }
+    if report.failed > 0 {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{} processes of the gate failed; see the notes",
+            report.failed
+        )));
+    }
+    Ok(())
 }

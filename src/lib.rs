@@ -90,11 +90,13 @@
 //! [`report`] turn raw results into a markdown report; [`profile`] runs
 //! the profiling passes (flame graphs, CPU profiles, timelines, heap over
 //! time) in processes of their own; [`compare`] judges two runs against
-//! each other and [`export`] writes results for other tools (benchstat,
-//! spreadsheets).
+//! each other, [`ab`] runs two builds in adjacent pairs and judges them
+//! (the CI gate), and [`export`] writes results for other tools
+//! (benchstat, spreadsheets).
 
 pub use tuner_api::*;
 
+pub mod ab;
 pub mod alloc;
 pub mod analysis;
 pub mod catalog;

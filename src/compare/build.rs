@@ -73,6 +73,22 @@ pub struct VerdictCounts {
     pub inconclusive: usize,
 }
 
+impl VerdictCounts {
+    /// Counts `verdicts`.
+    pub fn of(verdicts: impl IntoIterator<Item = Verdict>) -> VerdictCounts {
+        let mut c = VerdictCounts::default();
+        for v in verdicts {
+            match v {
+                Verdict::Faster => c.faster += 1,
+                Verdict::Slower => c.slower += 1,
+                Verdict::Equivalent => c.equivalent += 1,
+                Verdict::Inconclusive => c.inconclusive += 1,
+            }
+        }
+        c
+    }
+}
+
 /// Everything `tuner compare` reports: plain data, rendered by `render`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComparisonReport {
@@ -225,16 +241,11 @@ fn adjust(points: &mut [PointComparison]) -> usize {
 }
 
 fn counts(points: &[PointComparison]) -> VerdictCounts {
-    let mut c = VerdictCounts::default();
-    for p in points.iter().filter_map(|p| p.time.as_ref()) {
-        match p.verdict {
-            Verdict::Faster => c.faster += 1,
-            Verdict::Slower => c.slower += 1,
-            Verdict::Equivalent => c.equivalent += 1,
-            Verdict::Inconclusive => c.inconclusive += 1,
-        }
-    }
-    c
+    VerdictCounts::of(
+        points
+            .iter()
+            .filter_map(|p| p.time.as_ref().map(|c| c.verdict)),
+    )
 }
 
 /// The geometric mean over every point with results, so points present in

@@ -22,4 +22,7 @@ pub enum CompareError {
     /// Points match, but none has successful processes on both sides.
     #[error("cannot compare: no point in common has successful processes in both runs")]
     NoResults,
+    /// The two builds of a paired A/B cannot run the same config.
+    #[error("cannot compare the builds: {0}")]
+    Builds(String),
 }

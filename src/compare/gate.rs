@@ -1,4 +1,5 @@
-//! The CI gate: which findings make `tuner compare` exit with code 1.
+//! The CI gate: which findings make `tuner compare` (and `tuner ab`) exit
+//! with code 1.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,22 +22,52 @@ pub enum FailOn {
     AnyChange,
 }
 
+/// One point as the gate reads it, from any kind of comparison.
+pub(crate) struct GatePoint<'a> {
+    pub point: &'a str,
+    /// What the time verdict is about: `time`, `cpu/op`.
+    pub metric: &'a str,
+    /// The time verdict, and the change with the rule's sentence for it.
+    pub time: Option<(Verdict, String)>,
+    pub allocs_per_op: Option<ExactComparison>,
+    pub bytes_per_op: Option<ExactComparison>,
+}
+
 impl FailOn {
     /// The findings that fail the gate, one line each; empty when it passes.
     pub fn failures(self, report: &ComparisonReport) -> Vec<String> {
+        self.failures_of(report.points.iter().map(|p| {
+            GatePoint {
+                point: &p.point,
+                metric: "time",
+                time: p
+                    .time
+                    .as_ref()
+                    .map(|c| (c.verdict, format!("{}, {}", c.change, c.explain()))),
+                allocs_per_op: p.allocs_per_op,
+                bytes_per_op: p.bytes_per_op,
+            }
+        }))
+    }
+
+    /// [`FailOn::failures`] over points of any comparison.
+    pub(crate) fn failures_of<'a>(
+        self,
+        points: impl IntoIterator<Item = GatePoint<'a>>,
+    ) -> Vec<String> {
         if self == FailOn::Never {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for p in &report.points {
-            if let Some(c) = &p.time {
-                let fails = match c.verdict {
+        for p in points {
+            if let Some((verdict, why)) = &p.time {
+                let fails = match verdict {
                     Verdict::Slower => true,
                     Verdict::Faster => self == FailOn::AnyChange,
                     Verdict::Equivalent | Verdict::Inconclusive => false,
                 };
                 if fails {
-                    out.push(format!("{}: time {}, {}", p.point, c.change, c.explain()));
+                    out.push(format!("{}: {} {why}", p.point, p.metric));
                 }
             }
             for (metric, e) in [("allocs/op", p.allocs_per_op), ("B/op", p.bytes_per_op)] {

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::build::{ComparisonReport, PointComparison};
+use super::matching::SettingChange;
 use crate::report::format::{bytes, count, duration_ns};
 use crate::stats::{signed_1dp, Comparison, ExactComparison, Summary, Verdict};
 
@@ -31,25 +32,25 @@ pub fn render(report: &ComparisonReport, format: OutputFormat) -> String {
 }
 
 /// One rendered table: a header row and body rows of cells.
-struct Table {
+pub(crate) struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    fn new(header: &[&str]) -> Table {
+    pub(crate) fn new(header: &[&str]) -> Table {
         Table {
             header: header.iter().map(ToString::to_string).collect(),
             rows: Vec::new(),
         }
     }
 
-    fn push(&mut self, row: Vec<String>) {
+    pub(crate) fn push(&mut self, row: Vec<String>) {
         self.rows.push(row);
     }
 
     /// Columns padded to their widest cell, two spaces apart.
-    fn text(&self, out: &mut String) {
+    pub(crate) fn text(&self, out: &mut String) {
         let width = |i: usize| {
             std::iter::once(&self.header)
                 .chain(&self.rows)
@@ -69,7 +70,7 @@ impl Table {
     }
 
     /// A markdown table; `right` marks right-aligned (numeric) columns.
-    fn markdown(&self, right: &[bool], out: &mut String) {
+    pub(crate) fn markdown(&self, right: &[bool], out: &mut String) {
         let _ = writeln!(out, "| {} |", self.header.join(" | "));
         let rule: Vec<&str> = right
             .iter()
@@ -84,7 +85,7 @@ impl Table {
 
 /// `41.2 ms ± 1%`: the median and the half-width of its interval relative
 /// to it, as benchstat prints it; `± ∞` when there are too few processes.
-fn time_cell(s: &Summary) -> String {
+pub(crate) fn time_cell(s: &Summary) -> String {
     let spread = match s.ci {
         Some(ci) if s.median > 0.0 => {
             let half = (ci.hi - s.median).max(s.median - ci.lo) / s.median * 100.0;
@@ -100,7 +101,12 @@ fn time_cell(s: &Summary) -> String {
 }
 
 fn p_cell(c: &Comparison) -> String {
-    match c.p_adjusted {
+    p_text(c.p_adjusted)
+}
+
+/// An adjusted p-value as the tables print it.
+pub(crate) fn p_text(p: Option<f64>) -> String {
+    match p {
         None => "–".into(),
         Some(p) if p < 0.001 => "<0.001".into(),
         Some(p) => format!("{p:.3}"),
@@ -159,11 +165,32 @@ fn time_table(report: &ComparisonReport, bold: bool) -> Table {
     t
 }
 
-fn exact_table(report: &ComparisonReport, metric: &ExactMetric) -> Table {
+/// A point with exact counts, as the exact tables read it.
+pub(crate) trait ExactCounts {
+    fn label(&self) -> &str;
+    fn count(&self, kind: ExactKind) -> Option<ExactComparison>;
+}
+
+impl ExactCounts for PointComparison {
+    fn label(&self) -> &str {
+        &self.point
+    }
+
+    fn count(&self, kind: ExactKind) -> Option<ExactComparison> {
+        match kind {
+            ExactKind::Allocs => self.allocs_per_op,
+            ExactKind::Bytes => self.bytes_per_op,
+        }
+    }
+}
+
+fn exact_table<P: ExactCounts>(points: &[P], metric: &ExactMetric) -> Table {
     let fmt = metric.fmt;
     let mut t = Table::new(&[metric.name, "base", "head", "change"]);
-    for p in &report.points {
-        let Some(e) = (metric.get)(p) else { continue };
+    for p in points {
+        let Some(e) = p.count(metric.kind) else {
+            continue;
+        };
         let side = |v: &crate::stats::ExactValue| {
             if v.varies() {
                 format!("{} ({}–{}) ⚠", fmt(v.value), fmt(v.min), fmt(v.max))
@@ -176,9 +203,32 @@ fn exact_table(report: &ComparisonReport, metric: &ExactMetric) -> Table {
             (true, Some(pct)) => format!("{}%", signed_1dp(pct)),
             (true, None) => format!("{:+} from 0", e.delta),
         };
-        t.push(vec![p.point.clone(), side(&e.base), side(&e.head), change]);
+        t.push(vec![
+            p.label().to_string(),
+            side(&e.base),
+            side(&e.head),
+            change,
+        ]);
     }
     t
+}
+
+/// The allocs/op and B/op sections: a table each, or one line when no
+/// point's count changed or varied.
+fn exact_sections<P: ExactCounts>(points: &[P], markdown: bool, out: &mut String) {
+    for m in &EXACT_METRICS {
+        let _ = writeln!(out);
+        match (all_unchanged(points, m.kind), markdown) {
+            (Some(line), false) => {
+                let _ = writeln!(out, "{}: {line}", m.name);
+            }
+            (Some(line), true) => {
+                let _ = writeln!(out, "**{}:** {line}", m.name);
+            }
+            (None, false) => exact_table(points, m).text(out),
+            (None, true) => exact_table(points, m).markdown(&[false, true, true, false], out),
+        }
+    }
 }
 
 fn summary_line(report: &ComparisonReport) -> String {
@@ -197,40 +247,87 @@ fn summary_line(report: &ComparisonReport) -> String {
     )
 }
 
-fn changed_line(report: &ComparisonReport, code: bool) -> Option<String> {
-    if report.changed.is_empty() {
+/// The changed settings as one line, names in code quotes for markdown.
+pub(crate) fn changed_line(changed: &[SettingChange], code: bool) -> Option<String> {
+    if changed.is_empty() {
         return None;
     }
     let q = if code { "`" } else { "" };
-    let parts: Vec<String> = report
-        .changed
+    let parts: Vec<String> = changed
         .iter()
         .map(|c| format!("{q}{}{q} {} → {}", c.axis, c.base, c.head))
         .collect();
     Some(parts.join(", "))
 }
 
-/// Warnings plus the engine's reasons for missing intervals or tests.
-fn all_warnings(report: &ComparisonReport) -> Vec<String> {
-    let mut w = report.warnings.clone();
-    let mut guards: Vec<String> = report
-        .points
-        .iter()
-        .filter_map(|p| p.time.as_ref())
-        .flat_map(|c| c.notes.iter().map(ToString::to_string))
-        .collect();
+/// The notes under a comparison: its warnings, then the engine's reasons
+/// for missing intervals or tests (each once), then what ⚠ means when an
+/// exact count varied between processes.
+pub(crate) fn notes<P: ExactCounts>(
+    warnings: &[String],
+    guards: impl IntoIterator<Item = String>,
+    points: &[P],
+) -> Vec<String> {
+    let mut w = warnings.to_vec();
+    let mut guards: Vec<String> = guards.into_iter().collect();
     guards.sort();
     guards.dedup();
     w.extend(guards);
-    if report
-        .points
-        .iter()
-        .flat_map(|p| [p.allocs_per_op, p.bytes_per_op])
-        .any(|e| e.is_some_and(|e| e.varies))
-    {
+    let varies = points.iter().any(|p| {
+        [ExactKind::Allocs, ExactKind::Bytes]
+            .iter()
+            .any(|&k| p.count(k).is_some_and(|e| e.varies))
+    });
+    if varies {
         w.push("⚠ marks exact counts that differ between processes of one run (the median stands for them)".into());
     }
     w
+}
+
+fn all_warnings(report: &ComparisonReport) -> Vec<String> {
+    let guards = report
+        .points
+        .iter()
+        .filter_map(|p| p.time.as_ref())
+        .flat_map(|c| c.notes.iter().map(ToString::to_string));
+    notes(&report.warnings, guards, &report.points)
+}
+
+/// A text rendering after its header lines: the time table, the exact
+/// counts, the verdicts line and the notes.
+pub(crate) fn text_body<P: ExactCounts>(
+    table: &Table,
+    points: &[P],
+    summary: &str,
+    notes: &[String],
+    out: &mut String,
+) {
+    table.text(out);
+    exact_sections(points, false, out);
+    let _ = writeln!(out, "\nverdicts: {summary}");
+    for w in notes {
+        let _ = writeln!(out, "warning: {w}");
+    }
+}
+
+/// A markdown rendering after its header: the verdicts line, the time
+/// table (`right`: its right-aligned columns), the exact counts, the notes.
+pub(crate) fn markdown_body<P: ExactCounts>(
+    summary: &str,
+    (table, right): (&Table, &[bool]),
+    points: &[P],
+    notes: &[String],
+    out: &mut String,
+) {
+    let _ = writeln!(out, "**Time:** {summary}.\n");
+    table.markdown(right, out);
+    exact_sections(points, true, out);
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\n**Notes**\n");
+        for w in notes {
+            let _ = writeln!(out, "- {w}");
+        }
+    }
 }
 
 /// Aligned text for a terminal.
@@ -243,53 +340,52 @@ pub fn text(report: &ComparisonReport) -> String {
             r.path, r.run_id, r.processes, r.load_average[0]
         );
     }
-    if let Some(changed) = changed_line(report, false) {
+    if let Some(changed) = changed_line(&report.changed, false) {
         let _ = writeln!(out, "changed: {changed}");
     }
     let _ = writeln!(out);
-    time_table(report, false).text(&mut out);
-    for m in &EXACT_METRICS {
-        let _ = writeln!(out);
-        match all_unchanged(report, m.get) {
-            Some(line) => {
-                let _ = writeln!(out, "{}: {line}", m.name);
-            }
-            None => exact_table(report, m).text(&mut out),
-        }
-    }
-    let _ = writeln!(out, "\nverdicts: {}", summary_line(report));
-    for w in all_warnings(report) {
-        let _ = writeln!(out, "warning: {w}");
-    }
+    let table = time_table(report, false);
+    text_body(
+        &table,
+        &report.points,
+        &summary_line(report),
+        &all_warnings(report),
+        &mut out,
+    );
     out
 }
 
 /// `unchanged at all 42 points` when no point's count changed or varied
 /// between processes (a table of identical rows says nothing more).
-fn all_unchanged(report: &ComparisonReport, metric: Metric) -> Option<String> {
-    let values: Vec<ExactComparison> = report.points.iter().filter_map(metric).collect();
+fn all_unchanged<P: ExactCounts>(points: &[P], kind: ExactKind) -> Option<String> {
+    let values: Vec<ExactComparison> = points.iter().filter_map(|p| p.count(kind)).collect();
     let quiet = !values.is_empty() && values.iter().all(|e| !e.changed && !e.varies);
     quiet.then(|| format!("unchanged at all {} points", values.len()))
 }
 
-type Metric = fn(&PointComparison) -> Option<ExactComparison>;
+/// Which exact count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExactKind {
+    Allocs,
+    Bytes,
+}
 
 /// An exact count as the tables show it.
 struct ExactMetric {
     name: &'static str,
-    get: Metric,
+    kind: ExactKind,
     fmt: fn(f64) -> String,
 }
 
 const EXACT_METRICS: [ExactMetric; 2] = [
     ExactMetric {
         name: "allocs/op",
-        get: |p| p.allocs_per_op,
+        kind: ExactKind::Allocs,
         fmt: count,
     },
     ExactMetric {
         name: "B/op",
-        get: |p| p.bytes_per_op,
+        kind: ExactKind::Bytes,
         fmt: bytes,
     },
 ];
@@ -310,27 +406,18 @@ pub fn markdown(report: &ComparisonReport) -> String {
         );
     }
     let _ = writeln!(out);
-    if let Some(changed) = changed_line(report, true) {
+    if let Some(changed) = changed_line(&report.changed, true) {
         let _ = writeln!(out, "**Changed between the runs:** {changed}.\n");
     }
-    let _ = writeln!(out, "**Time:** {}.\n", summary_line(report));
-    time_table(report, true).markdown(&[false, true, true, false, false, true, true], &mut out);
-    for m in &EXACT_METRICS {
-        let _ = writeln!(out);
-        match all_unchanged(report, m.get) {
-            Some(line) => {
-                let _ = writeln!(out, "**{}:** {line}", m.name);
-            }
-            None => exact_table(report, m).markdown(&[false, true, true, false], &mut out),
-        }
-    }
-    let warnings = all_warnings(report);
-    if !warnings.is_empty() {
-        let _ = writeln!(out, "\n**Notes**\n");
-        for w in warnings {
-            let _ = writeln!(out, "- {w}");
-        }
-    }
+    let table = time_table(report, true);
+    let right = [false, true, true, false, false, true, true];
+    markdown_body(
+        &summary_line(report),
+        (&table, &right),
+        &report.points,
+        &all_warnings(report),
+        &mut out,
+    );
     let _ = writeln!(
         out,
         "\nEach process is one value (the median of its samples). The change is the Hodges-Lehmann \

@@ -23,6 +23,8 @@ pub use plan::{
 pub(crate) use read::read_capped;
 pub use read::{read, MAX_CONFIG_BYTES};
 
+pub(crate) use validate::parse_buffering;
+
 use std::path::Path;
 
 use tuner_api::Catalog;

@@ -12,8 +12,6 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
-use super::{Results, RunRecord};
-
 /// A run folder's journal file name.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 
@@ -25,7 +23,7 @@ pub struct Journal {
 impl Journal {
     /// Creates the journal with `header` (the results without runs); the
     /// file must not exist yet.
-    pub fn create(path: &Path, header: &Results) -> io::Result<Journal> {
+    pub fn create(path: &Path, header: &impl serde::Serialize) -> io::Result<Journal> {
         let mut file = File::options().write(true).create_new(true).open(path)?;
         lock(&file, path)?;
         let mut line = serde_json::to_vec(header).map_err(io::Error::other)?;
@@ -55,7 +53,7 @@ impl Journal {
         Ok((Journal { file }, cut))
     }
 
-    pub fn append(&mut self, run: &RunRecord) -> io::Result<()> {
+    pub fn append(&mut self, run: &impl serde::Serialize) -> io::Result<()> {
         let mut line = serde_json::to_vec(run).map_err(io::Error::other)?;
         line.push(b'\n');
         self.file.write_all(&line)?;
@@ -82,7 +80,7 @@ fn lock(file: &File, path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::Outcome;
+    use crate::results::{Outcome, Results, RunRecord};
 
     fn header() -> Results {
         crate::fixtures::results(

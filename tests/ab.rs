@@ -1,0 +1,282 @@
+//! `tuner ab` end to end with the real binary: a known change found and
+//! gated on, the raw pairs on disk, A/A with a copied binary, a saved gate
+//! judged again, early stopping, and every way a gate can be refused
+//! (exit codes 2 and 3). Short runs of the selfcheck spin loop.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{config, stdout, tuner};
+use predicates::str::contains;
+
+const SPIN: &str = r#"
+[experiment]
+name = "gate"
+workload = "selfcheck"
+[params]
+variant = "spin"
+steps = 2000
+[matrix]
+threads = [1]
+allocator = ["system"]
+[measure]
+samples = 3
+warmup = "5ms"
+min_sample_time = "2ms"
+seed = 7
+"#;
+
+/// `tuner ab <cfg>`, to which each test adds its flags.
+fn ab(cfg: &Path) -> assert_cmd::Command {
+    let mut cmd = tuner();
+    cmd.arg("ab").arg(cfg);
+    cmd
+}
+
+/// The one gate folder under `<dir>/reports/gate/`.
+fn gate_dir(dir: &Path) -> PathBuf {
+    common::run_dir(dir, "gate")
+}
+
+fn ab_json(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(gate_dir(dir).join("ab.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn a_known_slowdown_is_slower_fails_the_gate_and_every_pair_is_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "gate.toml", SPIN);
+    let summary = dir.path().join("summary.md");
+    let out = stdout(
+        ab(&cfg)
+            .args([
+                "--head-set",
+                "steps=2400",
+                "--pairs",
+                "8",
+                "--look-every",
+                "0",
+            ])
+            .args(["--fail-on", "slower", "-q"])
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .assert()
+            .code(1)
+            .stderr(contains("error: the comparison fails --fail-on:"))
+            .stderr(contains("spin: cpu/op +")),
+    );
+    let row = out.lines().find(|l| l.starts_with("spin ")).expect(&out);
+    // 2400 steps for 2000 is 20% more work: CPU time per op shows it.
+    let change: f64 = row
+        .split_whitespace()
+        .find_map(|t| t.strip_prefix('+')?.strip_suffix('%')?.parse().ok())
+        .expect(row);
+    assert!(
+        (15.0..25.0).contains(&change) && row.contains(" slower "),
+        "{row}"
+    );
+    assert!(out.contains("changed: steps 2000 → 2400"), "{out}");
+    let json = ab_json(dir.path());
+    let records = json["records"].as_array().unwrap();
+    let (probes, pairs): (Vec<_>, Vec<_>) = records.iter().partition(|r| r["probe"] == true);
+    assert_eq!((probes.len(), pairs.len()), (2, 16));
+    for pair in 0..8 {
+        let members: Vec<_> = pairs
+            .iter()
+            .filter(|r| r["run"]["process"] == pair)
+            .collect();
+        let builds: Vec<&str> = members
+            .iter()
+            .map(|r| r["build"].as_str().unwrap())
+            .collect();
+        assert!(
+            builds.contains(&"base") && builds.contains(&"head"),
+            "pair {pair}: {builds:?}"
+        );
+        // Adjacent, and at one layout offset.
+        let seqs: Vec<u64> = members
+            .iter()
+            .map(|r| r["run"]["seq"].as_u64().unwrap())
+            .collect();
+        assert_eq!(seqs[0].abs_diff(seqs[1]), 1);
+        assert_eq!(members[0]["offset"], members[1]["offset"]);
+    }
+    let base_first = pairs
+        .iter()
+        .filter(|r| r["build"] == "base" && r["position"] == 0)
+        .count();
+    assert_eq!(base_first, 4, "balanced order");
+    assert_eq!(json["head"]["points"][0]["params"]["steps"], 2400);
+    assert!(gate_dir(dir.path()).join("journal.jsonl").is_file());
+    let md = std::fs::read_to_string(gate_dir(dir.path()).join("ab.md")).unwrap();
+    assert!(md.starts_with("## Paired A/B: gate"));
+    assert_eq!(std::fs::read_to_string(&summary).unwrap().trim(), md.trim());
+}
+
+#[test]
+fn a_copied_binary_against_itself_passes_and_says_it_is_an_a_a_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "gate.toml", SPIN);
+    let copy = dir.path().join("tuner-copy");
+    std::fs::copy(env!("CARGO_BIN_EXE_tuner"), &copy).unwrap();
+    let out = stdout(
+        ab(&cfg)
+            .arg("--head")
+            .arg(&copy)
+            .args(["--pairs", "6", "--look-every", "0", "--noise", "10%"])
+            .args(["--fail-on", "slower", "-q"])
+            .assert()
+            .success(),
+    );
+    assert!(out.contains("an A/A check"), "{out}");
+    assert!(
+        !out.contains("slower  ") && !out.contains(" faster "),
+        "{out}"
+    );
+    let json = ab_json(dir.path());
+    assert_eq!(
+        json["head"]["exe"]["path"],
+        copy.canonicalize().unwrap().display().to_string()
+    );
+    assert_eq!(json["head"]["exe"]["digest"], json["base"]["exe"]["digest"]);
+}
+
+#[test]
+fn a_saved_gate_is_judged_again_without_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "gate.toml", SPIN);
+    ab(&cfg)
+        .args([
+            "--head-set",
+            "steps=4000",
+            "--pairs",
+            "16",
+            "--look-every",
+            "8",
+            "-q",
+        ])
+        .assert()
+        .success();
+    let json = ab_json(dir.path());
+    // A doubling is clear at the first look: the gate stopped there.
+    assert_eq!(json["records"].as_array().unwrap().len(), 2 + 16);
+    let saved = gate_dir(dir.path()).join("ab.json");
+    let again = stdout(
+        tuner()
+            .arg("ab")
+            .arg(&saved)
+            .args(["--format", "json", "--noise", "200%", "--metric", "time"])
+            .assert()
+            .success(),
+    );
+    let report: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(report["metric"], "time");
+    assert_eq!(report["points"][0]["stop"]["look"]["pairs"], 8);
+    assert_ne!(report["points"][0]["stop"]["look"]["verdict"], "Slower");
+    // The journal of a gate reads back too.
+    tuner()
+        .arg("ab")
+        .arg(gate_dir(dir.path()).join("journal.jsonl"))
+        .assert()
+        .success()
+        .stdout(contains("slower"));
+}
+
+/// A build of another tuner version: its worker refuses this runner's
+/// spec the way tuner's own worker does, with exit code 3.
+fn older_build(dir: &Path) -> PathBuf {
+    let path = dir.join("old-tuner");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\ncat >/dev/null\necho 'tuner worker: error: the runner speaks worker protocol 3, this worker 2: build both from one tuner version' >&2\nexit 3\n",
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&path, perms).unwrap();
+    path
+}
+
+#[test]
+fn a_build_speaking_another_protocol_cannot_be_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "gate.toml", SPIN);
+    ab(&cfg)
+        .arg("--base")
+        .arg(older_build(dir.path()))
+        .args(["--pairs", "6", "-q"])
+        .assert()
+        .code(3)
+        .stderr(contains("cannot compare the builds: build base ("))
+        .stderr(contains("cannot run this config: the worker stopped: the runner speaks worker protocol 3, this worker 2"));
+    // The probe that found it is on disk.
+    let json = ab_json(dir.path());
+    assert_eq!(
+        json["records"][0]["run"]["outcome"]["kind"],
+        "protocol_version"
+    );
+}
+
+#[test]
+fn bad_builds_and_settings_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "gate.toml", SPIN);
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--head", "/no/such/tuner"],
+            "--head /no/such/tuner: No such file",
+        ),
+        (
+            &["--head-set", "steps=0"],
+            "--head-set steps=0: 0 is out of range 1..=1099511627776",
+        ),
+        (
+            &["--base-set", "speed=3"],
+            "--base-set speed=3: no axis `speed`; axes are variant, steps",
+        ),
+        (
+            &["--pairs", "4"],
+            "--look-every 12 with --pairs 4: the first look needs at least 6 pairs",
+        ),
+    ];
+    for (args, message) in cases {
+        ab(&cfg)
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(contains(message));
+    }
+    tuner()
+        .args(["ab", "--head-set", "steps"])
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(contains("is not a setting like steps=1010"));
+    assert!(!dir.path().join("reports").exists(), "nothing ran");
+}
+
+#[test]
+fn a_head_that_panics_fails_the_gate_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "gate.toml", SPIN);
+    let out = stdout(
+        ab(&cfg)
+            .args([
+                "--head-set",
+                "variant=panic",
+                "--pairs",
+                "6",
+                "--look-every",
+                "0",
+                "-q",
+            ])
+            .assert()
+            .code(1)
+            .stderr(contains("processes of the gate failed")),
+    );
+    assert!(
+        out.contains("head process(es) failed at spin, their pairs left out: panicked: selfcheck panics on run 1 as asked"),
+        "{out}"
+    );
+}

@@ -11,7 +11,9 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use super::format;
 use crate::analysis::Analysis;
+use crate::config::Axis;
 use crate::matrix::{self, Point};
 use crate::profile::{self, HeapSeries, Pass};
 use crate::results::Results;
@@ -325,10 +327,38 @@ pub fn alloc_bars(results: &Results, analysis: &Analysis) -> Vec<Bar> {
         .collect()
 }
 
-/// Heap series grouped by the point without its allocator: each group
-/// becomes one chart with a line per allocator.
-pub fn heap_groups(results: &Results, dir: &Path) -> Vec<(Point, Vec<HeapSeries>)> {
-    let mut groups: Vec<(Point, Vec<HeapSeries>)> = Vec::new();
+/// One line of a memory chart: a heap profile and the memory settings it
+/// ran under.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemorySeries {
+    /// The values of the memory axes that vary (`jemalloc`,
+    /// `dirty_decay_ms:0`), or the allocator when none does.
+    pub name: String,
+    /// The point the heap profile ran at.
+    pub point: usize,
+    pub series: HeapSeries,
+}
+
+/// The axes that set how memory is managed — the allocator and every
+/// environment axis (an allocator's own tuning: `_RJEM_MALLOC_CONF`,
+/// `MIMALLOC_PURGE_DELAY`, `GLIBC_TUNABLES`, `GOGC`) — which a memory chart
+/// draws as its lines rather than as separate charts.
+fn memory_axes(results: &Results) -> Vec<&str> {
+    results
+        .plan
+        .axes
+        .iter()
+        .filter(|a| matches!(a, Axis::Allocator(_) | Axis::Env(..)))
+        .map(Axis::name)
+        .collect()
+}
+
+/// Heap profiles grouped by the point without its memory axes: each group
+/// becomes one chart with a line per memory setting.
+pub fn heap_groups(results: &Results, dir: &Path) -> Vec<(Point, Vec<MemorySeries>)> {
+    let memory = memory_axes(results);
+    let varying = matrix::varying_axes(&results.plan.axes);
+    let mut groups: Vec<(Point, Vec<MemorySeries>)> = Vec::new();
     for record in results
         .profiling
         .records
@@ -346,41 +376,95 @@ pub fn heap_groups(results: &Results, dir: &Path) -> Vec<(Point, Vec<HeapSeries>
         let key = |p: &Point| {
             p.coords
                 .iter()
-                .filter(|(a, _)| a != "allocator")
+                .filter(|(a, _)| !memory.contains(&a.as_str()))
                 .cloned()
                 .collect::<Vec<_>>()
         };
+        let names: Vec<&str> = point
+            .coords
+            .iter()
+            .filter(|(a, _)| memory.contains(&a.as_str()) && varying.contains(&a.as_str()))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let line = MemorySeries {
+            name: if names.is_empty() {
+                series.allocator.to_string()
+            } else {
+                names.join(" ")
+            },
+            point: record.point,
+            series,
+        };
         match groups.iter_mut().find(|(p, _)| key(p) == key(point)) {
-            Some((_, list)) => list.push(series),
-            None => groups.push((point.clone(), vec![series])),
+            Some((_, list)) => list.push(line),
+            None => groups.push((point.clone(), vec![line])),
         }
     }
     groups
 }
 
-/// Heap lines in MiB against milliseconds, one per allocator.
-pub fn heap_lines(series: &[HeapSeries]) -> Vec<Line> {
+/// Heap lines in MiB against milliseconds, one per memory setting.
+pub fn heap_lines(series: &[MemorySeries]) -> Vec<Line> {
     mib_lines(series, |s| &s.samples)
 }
 
-/// Resident-memory lines in MiB against milliseconds, one per allocator.
-pub fn resident_lines(series: &[HeapSeries]) -> Vec<Line> {
+/// Resident-memory lines in MiB against milliseconds, one per memory setting.
+pub fn resident_lines(series: &[MemorySeries]) -> Vec<Line> {
     mib_lines(series, |s| &s.resident)
 }
 
-fn mib_lines(series: &[HeapSeries], values: impl Fn(&HeapSeries) -> &Vec<(f64, i64)>) -> Vec<Line> {
+fn mib_lines(
+    series: &[MemorySeries],
+    values: impl Fn(&HeapSeries) -> &Vec<(f64, i64)>,
+) -> Vec<Line> {
     series
         .iter()
-        .filter(|s| !values(s).is_empty())
+        .filter(|s| !values(&s.series).is_empty())
         .map(|s| Line {
-            name: s.allocator.to_string(),
-            points: values(s)
+            name: s.name.clone(),
+            points: values(&s.series)
                 .iter()
                 .map(|&(t, bytes)| (t, bytes as f64 / (1024.0 * 1024.0)))
                 .collect(),
             bars: Vec::new(),
         })
         .collect()
+}
+
+/// The trade-off a resident chart shows, in numbers: per line, the mean and
+/// the peak of the resident samples (the sampler ticks evenly, so the mean
+/// of the samples is the mean over time) and the point's median time per
+/// operation from the timed processes.
+pub fn resident_tradeoff(series: &[MemorySeries], analysis: &Analysis) -> String {
+    let parts: Vec<String> = series
+        .iter()
+        .filter(|s| !s.series.resident.is_empty())
+        .map(|s| {
+            let r = &s.series.resident;
+            let mean = r.iter().map(|&(_, b)| b as f64).sum::<f64>() / r.len() as f64;
+            let peak = r.iter().map(|&(_, b)| b).max().unwrap_or(0) as f64;
+            let time = analysis.points[s.point]
+                .time
+                .as_ref()
+                .map_or("no time".to_string(), |t| {
+                    format!("{}/op", format::duration_ns(t.median))
+                });
+            format!(
+                "{}: {} mean, {} peak, {time}",
+                s.name,
+                format::bytes(mean),
+                format::bytes(peak)
+            )
+        })
+        .collect();
+    if parts.len() < 2 {
+        return String::new();
+    }
+    format!(
+        " Resident memory (mean and peak of the samples) against the point's median time per operation \
+         (intervals and verdicts: All points) — {}.",
+        parts.join("; ")
+    )
 }
 
 /// Draws every chart the results support (reading the heap profiles from
@@ -457,10 +541,11 @@ pub(crate) fn draw_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<(C
             ),
         )?;
     }
+    let memory = memory_axes(results);
     let without_alloc: Vec<&str> = varying
         .iter()
         .copied()
-        .filter(|a| *a != "allocator")
+        .filter(|a| !memory.contains(a))
         .collect();
     for (point, series) in heap_groups(results, dir) {
         let label = point.label(&without_alloc);
@@ -479,7 +564,7 @@ pub(crate) fn draw_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<(C
             svg,
             format!("Live heap over time: {label}"),
             "Live bytes (allocated, not yet freed) sampled every millisecond in the heap profiling process, \
-             through build, warm-up and the profiled runs; one line per allocator."
+             through build, warm-up and the profiled runs; one line per allocator setting."
                 .into(),
         )?;
         let resident = resident_lines(&series);
@@ -494,9 +579,12 @@ pub(crate) fn draw_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<(C
                 name.replacen("heap-", "resident-", 1),
                 svg,
                 format!("Resident memory over time: {label}"),
-                "The whole process's resident set (/proc/self/statm) at the same instants: what each allocator \
-                 holds from the OS for the same live bytes — the counterpart of the seed's GOGC heap pictures."
-                    .into(),
+                format!(
+                    "The whole process's resident set (/proc/self/statm) at the same instants: what each allocator \
+                     setting holds from the OS for the same live bytes — the counterpart of the seed's GOGC heap \
+                     pictures.{}",
+                    resident_tradeoff(&series, analysis)
+                ),
             )?;
         }
     }
@@ -509,7 +597,15 @@ mod tests {
     use crate::alloc::AllocatorName;
     use crate::profile::HeapStats;
 
-    fn series(allocator: AllocatorName, scale: f64) -> HeapSeries {
+    fn series(allocator: AllocatorName, scale: f64) -> MemorySeries {
+        MemorySeries {
+            name: allocator.to_string(),
+            point: 0,
+            series: series_of(allocator, scale),
+        }
+    }
+
+    fn series_of(allocator: AllocatorName, scale: f64) -> HeapSeries {
         HeapSeries {
             allocator,
             period_ms: 1.0,
@@ -571,7 +667,7 @@ mod tests {
         assert!((lines[0].points[49].1 - 89e6 / (1024.0 * 1024.0)).abs() < 1e-9);
         // Series from before resident memory was recorded draw nothing.
         let mut old = series(AllocatorName::System, 1.0);
-        old.resident.clear();
+        old.series.resident.clear();
         assert!(resident_lines(&[old]).is_empty());
     }
 

@@ -19,14 +19,30 @@ pub fn section(out: &mut String, cx: &Context) {
         return;
     }
     let _ = writeln!(out, "## Lessons\n");
-    let _ = writeln!(
-        out,
-        "What the Go workshop claims, checked against this run: each comparison with its interval and verdict \
-         (Holm over the {} lesson comparisons), and whether the lesson holds, is reversed or is a tie here.\n",
-        a.families.lessons.size
-    );
-    for f in &a.lessons {
+    let (judged, unjudged): (Vec<&LessonFinding>, Vec<&LessonFinding>) =
+        a.lessons.iter().partition(|f| !f.pairs.is_empty());
+    if !judged.is_empty() {
+        let _ = writeln!(
+            out,
+            "What the Go workshop claims, checked against this run: each comparison with its interval and verdict \
+             (Holm over the {} lesson comparisons), and whether the lesson holds, is reversed or is a tie here.\n",
+            a.families.lessons.size
+        );
+    }
+    for f in judged {
         lesson(out, cx, f);
+    }
+    if !unjudged.is_empty() {
+        let claims: Vec<String> = unjudged
+            .iter()
+            .map(|f| format!("*{}*", f.lesson.claim))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}Not judged, for want of a pair of points with both sides measured in this run: {}.",
+            if a.lessons.len() > unjudged.len() { "\n" } else { "" },
+            claims.join("; ")
+        );
     }
     let _ = writeln!(out);
 }
@@ -52,13 +68,6 @@ fn lesson(out: &mut String, cx: &Context, f: &LessonFinding) {
         side(&l.head),
         side(&l.base)
     );
-    if f.pairs.is_empty() {
-        let _ = writeln!(
-            out,
-            "  This run has no pair of points with both sides measured: not judged."
-        );
-        return;
-    }
     let verdict = match f.overall() {
         Some(j) => format!("**{}**", j.name()),
         None => {

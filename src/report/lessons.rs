@@ -37,7 +37,8 @@ pub fn section(out: &mut String, cx: &Context) {
             .iter()
             .map(|f| format!("*{}*", f.lesson.claim))
             .collect();
-        let _ = writeln!(
+        let _ =
+            writeln!(
             out,
             "{}Not judged, for want of a pair of points with both sides measured in this run: {}.",
             if a.lessons.len() > unjudged.len() { "\n" } else { "" },

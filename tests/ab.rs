@@ -1,7 +1,8 @@
 //! `tuner ab` end to end with the real binary: a known change found and
 //! gated on, the raw pairs on disk, A/A with a copied binary, a saved gate
-//! judged again, early stopping, and every way a gate can be refused
-//! (exit codes 2 and 3). Short runs of the selfcheck spin loop.
+//! judged again, early stopping, two programs of a command workload as
+//! the builds, and every way a gate can be refused (exit codes 2 and 3).
+//! Short runs of the selfcheck spin loop.
 
 mod common;
 
@@ -279,4 +280,60 @@ fn a_head_that_panics_fails_the_gate_with_its_reason() {
         out.contains("head process(es) failed at spin, their pairs left out: panicked: selfcheck panics on run 1 as asked"),
         "{out}"
     );
+}
+
+/// A shell script at `dir/name` that logs its own name, then runs `body`.
+fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\necho {name} >> \"$LOG\"\n{body}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn two_programs_of_a_command_workload_are_the_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = script(dir.path(), "base.sh", "exit 0");
+    let head = script(dir.path(), "head.sh", "sleep 0.05");
+    let cfg = config(
+        dir.path(),
+        "gate.toml",
+        &format!(
+            "[experiment]\nname = \"gate\"\n[command]\nargv = [\"./base.sh\", \"{{n}}\"]\nwarmup = 0\n\
+             env = {{ LOG = \"{}\" }}\n[params]\nn = [\"1\"]\n[measure]\nprocesses = 1\n",
+            dir.path().join("runs.log").display()
+        ),
+    );
+    let out = stdout(
+        ab(&cfg)
+            .args(["--base".as_ref(), base.as_os_str()])
+            .args(["--head".as_ref(), head.as_os_str()])
+            .args([
+                "--pairs",
+                "6",
+                "--look-every",
+                "0",
+                "--fail-on",
+                "slower",
+                "-q",
+            ])
+            .assert()
+            .code(1),
+    );
+    // The head's 50 ms sleep is the change; wall time judges a command.
+    assert!(out.lines().any(|l| l.contains(" slower ")), "{out}");
+    let json = ab_json(dir.path());
+    assert!(json["head"]["exe"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("head.sh"));
+    assert_eq!(json["head"]["exe"]["kind"], "program");
+    // Each side's program ran in each of its processes (and in its start-up probe).
+    let log = std::fs::read_to_string(dir.path().join("runs.log")).unwrap();
+    let count = |name: &str| log.lines().filter(|l| *l == name).count();
+    assert_eq!((count("base.sh"), count("head.sh")), (7, 7), "{log}");
 }

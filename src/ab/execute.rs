@@ -61,8 +61,8 @@ pub fn run_gate(
         scratch
             .make("layout")
             .context("creating the layout folder")?,
-        header.base.exe.path(),
-        header.head.exe.path(),
+        header.base.exe.worker_path(),
+        header.head.exe.worker_path(),
     );
     let mut gate = Gate {
         run: AbRun {
@@ -139,8 +139,11 @@ impl Gate<'_> {
             interrupt,
         };
         let header = &self.run.header;
-        let point = &header.side(build).points[slot.point];
-        let spec = RunSpec::new(&header.plan, point, None);
+        let side = header.side(build);
+        let mut spec = RunSpec::new(&header.plan, &side.points[slot.point], None);
+        if let Some(command) = &side.command {
+            spec.command = Some(command.clone());
+        }
         let Some(run) = execute(&launcher, spec, slot.pair, self.seq) else {
             return Ok(None);
         };
@@ -175,7 +178,7 @@ impl Gate<'_> {
             if let Some(reason) = incompatible(&record.run) {
                 return Ok(Some(AbError::Incompatible {
                     build,
-                    path: self.run.header.side(build).exe.path().to_path_buf(),
+                    path: self.run.header.side(build).exe.worker_path().to_path_buf(),
                     reason,
                 }));
             }

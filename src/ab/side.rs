@@ -3,11 +3,10 @@
 //! steps=1010`), so one config serves both sides.
 //!
 //! A build is a binary that answers `<exe> worker`: the tuner binary of a
-//! branch, or a user's harness made with `tuner::main!`. Command workloads
-//! (an external program run without a worker) are not built yet; when they
-//! are, their build is the program path that replaces the config's program
-//! for that side, while tuner's own worker keeps running it — the hook is
-//! [`Executable`], which then gains that second kind.
+//! branch, or a user's harness made with `tuner::main!`. For a command
+//! workload a build is the program: its path replaces the config's program
+//! (`argv[0]` of every variant) for that side, while tuner's own worker
+//! runs and measures it.
 
 use std::fmt;
 use std::hash::Hasher as _;
@@ -20,7 +19,7 @@ use tuner_api::{Catalog, ParamValue};
 use super::error::AbError;
 use crate::alloc::AllocatorName;
 use crate::compare::SettingChange;
-use crate::config::{Axis, Plan};
+use crate::config::{Axis, CommandPlan, Plan, Program};
 use crate::matrix::{self, Point};
 
 /// Which side of the pair.
@@ -67,42 +66,75 @@ pub enum Executable {
         digest: String,
         bytes: u64,
     },
+    /// A command workload's program, run by tuner's own worker at `worker`.
+    Program {
+        path: PathBuf,
+        digest: String,
+        bytes: u64,
+        worker: PathBuf,
+    },
 }
 
 impl Executable {
     /// The worker binary at `path`, which must be an executable file.
     pub fn worker(build: Build, path: &Path) -> Result<Executable, AbError> {
-        let bad = |reason: String| AbError::NoBuild {
-            build,
-            path: path.to_path_buf(),
-            reason,
-        };
-        let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
-        if !meta.is_file()
-            || std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 == 0
-        {
-            return Err(bad("not an executable file".into()));
-        }
-        let path = path.canonicalize().map_err(|e| bad(e.to_string()))?;
-        let digest = file_digest(&path).map_err(|e| bad(e.to_string()))?;
+        let (path, digest, bytes) = executable_file(build, path)?;
         Ok(Executable::Worker {
             path,
             digest,
-            bytes: meta.len(),
+            bytes,
         })
     }
 
+    /// The program at `path`, which must be an executable file, run by the
+    /// worker binary `worker`.
+    pub fn program(build: Build, path: &Path, worker: &Path) -> Result<Executable, AbError> {
+        let (path, digest, bytes) = executable_file(build, path)?;
+        Ok(Executable::Program {
+            path,
+            digest,
+            bytes,
+            worker: worker.to_path_buf(),
+        })
+    }
+
+    /// The build's file: the worker binary, or the command's program.
     pub fn path(&self) -> &Path {
         match self {
+            Executable::Worker { path, .. } | Executable::Program { path, .. } => path,
+        }
+    }
+
+    /// The binary started as `<exe> worker` for this side.
+    pub fn worker_path(&self) -> &Path {
+        match self {
             Executable::Worker { path, .. } => path,
+            Executable::Program { worker, .. } => worker,
         }
     }
 
     pub fn digest(&self) -> &str {
         match self {
-            Executable::Worker { digest, .. } => digest,
+            Executable::Worker { digest, .. } | Executable::Program { digest, .. } => digest,
         }
     }
+}
+
+/// The canonical path, digest and size of the executable file at `path`.
+fn executable_file(build: Build, path: &Path) -> Result<(PathBuf, String, u64), AbError> {
+    let bad = |reason: String| AbError::NoBuild {
+        build,
+        path: path.to_path_buf(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
+    if !meta.is_file() || std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 == 0
+    {
+        return Err(bad("not an executable file".into()));
+    }
+    let path = path.canonicalize().map_err(|e| bad(e.to_string()))?;
+    let digest = file_digest(&path).map_err(|e| bad(e.to_string()))?;
+    Ok((path, digest, meta.len()))
 }
 
 /// SipHash of the file's bytes, in hex: enough to tell whether two builds
@@ -170,6 +202,9 @@ pub struct Side {
     /// The config's points with this side's settings applied, index for
     /// index the same points as the other side's.
     pub points: Vec<Point>,
+    /// A command workload's `[command]` with this side's program in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandPlan>,
 }
 
 impl Side {
@@ -189,13 +224,51 @@ impl Side {
                 reason,
             })?;
         }
+        let command = match (&exe, &side_plan.command) {
+            (Executable::Program { path, .. }, Some(command)) => Some(
+                with_program(command, path).map_err(|reason| AbError::NoBuild {
+                    build,
+                    path: path.clone(),
+                    reason,
+                })?,
+            ),
+            _ => None,
+        };
         Ok(Side {
             build,
             exe,
             settings: settings.to_vec(),
             points: matrix::expand(&side_plan),
+            command,
         })
     }
+}
+
+/// `command` with `program` as every variant's `argv[0]`: the variants
+/// must all start one program, so that a side's build replaces it.
+fn with_program(command: &CommandPlan, program: &Path) -> Result<CommandPlan, String> {
+    let mut firsts: Vec<&str> = command
+        .variants
+        .iter()
+        .map(|v| v.argv.first().map_or("", String::as_str))
+        .collect();
+    firsts.dedup();
+    if firsts.len() != 1 || firsts[0].contains('{') {
+        return Err(format!(
+            "the config's variants start {}: a build replaces one program, so every variant's argv must start the same one",
+            firsts.join(", ")
+        ));
+    }
+    let mut command = command.clone();
+    let kind = crate::elf::inspect(program);
+    for v in &mut command.variants {
+        v.argv[0] = program.display().to_string();
+        v.program = Some(Program {
+            path: program.to_path_buf(),
+            kind: kind.clone(),
+        });
+    }
+    Ok(command)
 }
 
 /// Replaces the value of the single-valued axis `setting.key` in `plan`.

@@ -337,3 +337,20 @@ fn two_programs_of_a_command_workload_are_the_builds() {
     let count = |name: &str| log.lines().filter(|l| *l == name).count();
     assert_eq!((count("base.sh"), count("head.sh")), (7, 7), "{log}");
 }
+
+#[test]
+fn a_program_build_needs_every_variant_to_start_one_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = script(dir.path(), "a.sh", "exit 0");
+    script(dir.path(), "b.sh", "exit 0");
+    let cfg = config(
+        dir.path(),
+        "gate.toml",
+        "[experiment]\nname = \"gate\"\n[command.variants]\none = [\"./a.sh\"]\ntwo = [\"./b.sh\"]\n",
+    );
+    ab(&cfg)
+        .args(["--base".as_ref(), a.as_os_str()])
+        .assert()
+        .code(2)
+        .stderr(contains("every variant's argv must start the same one"));
+}

@@ -259,3 +259,50 @@ fn reviewed_profiling_covers_the_baseline_and_each_variants_fastest() {
     let note = format!("profiled {} of 8 points", profiled.len());
     assert!(read(&dir.join("report.md")).contains(&note), "{note}");
 }
+
+#[test]
+fn a_spans_profile_that_recorded_nothing_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 5,000 elements never reach the 10,000-element span threshold.
+    let config = CONFIG
+        .replace("size = 200_000", "size = 5_000")
+        .replace("threads = [1, 2]", "threads = [1]")
+        .replace(
+            "allocator = [\"system\", \"jemalloc\"]",
+            "allocator = [\"system\"]",
+        )
+        .replace("duration = \"200ms\"", "duration = \"20ms\"\nspans = true");
+    std::fs::write(tmp.path().join("tiny.toml"), config).unwrap();
+    tuner()
+        .current_dir(tmp.path())
+        .args(["run", "tiny.toml", "-q"])
+        .assert()
+        .success();
+    let dir = run_dir(tmp.path());
+    let report = read(&dir.join("report.md"));
+    assert!(
+        report.contains("recorded no span (nothing reached the workload's span threshold)"),
+        "{report}"
+    );
+    let svgs = walk(&dir)
+        .into_iter()
+        .filter(|p| {
+            p.to_string_lossy().contains("spans") && p.extension().is_some_and(|e| e == "svg")
+        })
+        .count();
+    assert_eq!(svgs, 0, "no flame graph of nothing");
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -27,7 +27,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 
 mkdir -p corpus/config corpus/results
-cp -n "$root"/configs/*.toml "$root"/configs/compare/*.toml "$root"/tests/corpus/configs/* corpus/config/
+cp -n "$root"/configs/*.toml "$root"/configs/compare/*.toml "$root"/configs/commands/*.toml "$root"/configs/gate/*.toml "$root"/tests/corpus/configs/* corpus/config/
 cp -n "$root"/tests/corpus/results/* corpus/results/
 
 status=0

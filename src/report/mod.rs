@@ -114,6 +114,25 @@ mod tests {
         assert!(md.contains("more parameter sets"));
     }
 
+    /// A baseline that failed in every process is said to have failed,
+    /// and nothing claims a change against it.
+    #[test]
+    fn a_baseline_that_failed_everywhere_is_named_and_compared_with_nothing() {
+        let config = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\n\
+                      [measure]\nprocesses = 3\n";
+        let r = fixtures::results(
+            config,
+            &[&[None, None, None], &[Some(5.0), Some(5.1), Some(5.2)]],
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let md = super::render(dir.path(), &r).unwrap().markdown;
+        assert!(
+            md.contains("⚠ The baseline **variant=sequential** failed in every process: nothing is compared with it."),
+            "{md}"
+        );
+        assert!(!md.contains("Against the baseline"), "{md}");
+    }
+
     /// Regression: the answer said 4.12× where the conclusions said 4.08×
     /// for one comparison. The speed-up is derived once, from the change.
     #[test]

@@ -46,23 +46,26 @@ pub fn plan(catalog: &Catalog, opts: &AbOptions) -> Result<AbHeader, Failure> {
     // A command workload's builds are its program (default: the config's
     // own), run by this binary's worker; otherwise a build is the worker.
     let side = |build: Build, exe: &Option<PathBuf>, settings: &[Setting]| {
-        let exe = match (&plan.command, exe) {
-            (Some(_), Some(program)) => Executable::program(build, program, &this)?,
-            (Some(command), None) => {
-                let program = command
-                    .variants
-                    .first()
-                    .and_then(|v| v.program.as_ref())
-                    .map(|p| p.path.clone())
-                    .ok_or_else(|| AbError::NoBuild {
-                        build,
-                        path: PathBuf::new(),
-                        reason: "the config's argv names no program file: give --base and --head"
-                            .into(),
-                    })?;
+        let exe = match &plan.command {
+            Some(command) => {
+                let program = match exe {
+                    Some(program) => program.clone(),
+                    None => command
+                        .variants
+                        .first()
+                        .and_then(|v| v.program.as_ref())
+                        .map(|p| p.path.clone())
+                        .ok_or_else(|| AbError::NoBuild {
+                            build,
+                            path: PathBuf::new(),
+                            reason:
+                                "the config's argv names no program file: give --base and --head"
+                                    .into(),
+                        })?,
+                };
                 Executable::program(build, &program, &this)?
             }
-            (None, exe) => Executable::worker(build, exe.as_deref().unwrap_or(&this))?,
+            None => Executable::worker(build, exe.as_deref().unwrap_or(&this))?,
         };
         Side::new(build, exe, settings, &plan, catalog)
     };

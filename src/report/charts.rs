@@ -1,8 +1,11 @@
 //! The report's SVG charts, drawn with plotters: the scaling curve (median
 //! time per operation against threads, one line per variant, interval
-//! bars), allocations per operation per variant, and the live heap over
-//! time with one line per allocator (from the heap profiles). Each chart is
-//! a file under `charts/` of the run directory, embedded in the report.
+//! bars), allocations per operation per variant, and the live heap and
+//! resident memory over time with one line per allocator setting — the
+//! allocator and any environment axis such as jemalloc's decay (from the
+//! heap profiles), with the memory-against-time trade-off in numbers. Each
+//! chart is a file under `charts/` of the run directory, embedded in the
+//! report.
 //!
 //! Data preparation is kept apart from drawing so both can be tested.
 

@@ -14,7 +14,7 @@ static CATALOG: LazyLock<tuner::Catalog> = LazyLock::new(tuner_experiments::cata
 
 fuzz_target!(|text: &str| {
     match tuner::config::parse(Path::new("fuzz.toml"), text, &CATALOG) {
-        Ok(plan) => {
+        Ok(mut plan) => {
             let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
             assert!(
                 plan.name.chars().all(safe) && !plan.name.starts_with(['.', '-']),
@@ -28,7 +28,18 @@ fuzz_target!(|text: &str| {
                 matrix::baseline(&plan, &points).is_some(),
                 "the baseline is excluded"
             );
-            let _ = tuner::catalog::dry_run(&plan);
+            // The estimate looks for earlier runs under the report folder:
+            // point it at one that does not exist, so only the floor counts.
+            plan.report.dir = Path::new("/nonexistent/tuner-fuzz").to_path_buf();
+            let estimate = tuner::estimate::Estimate::of(&plan, &points, text);
+            let planning = tuner::estimate::Planning {
+                estimate_s: estimate.round_s() * f64::from(plan.measure.processes),
+                source: String::new(),
+                budget_s: None,
+                configured_processes: plan.measure.processes,
+                planned_processes: plan.measure.processes,
+            };
+            let _ = tuner::catalog::dry_run(&plan, &estimate, None, &planning);
         }
         Err(e) => {
             let shown = e.to_string();

@@ -229,13 +229,7 @@ fn reviewed_profiling_covers_the_baseline_and_each_variants_fastest() {
             "duration = \"200ms\"",
             "duration = \"50ms\"\nspans = true\npoints = \"reviewed\"",
         );
-    std::fs::write(tmp.path().join("tiny.toml"), config).unwrap();
-    tuner()
-        .current_dir(tmp.path())
-        .args(["run", "tiny.toml", "-q"])
-        .assert()
-        .success();
-    let dir = run_dir(tmp.path());
+    let dir = run_quietly(tmp.path(), &config);
     let results: serde_json::Value =
         serde_json::from_str(&read(&dir.join("results.json"))).unwrap();
     let profiled: BTreeSet<u64> = results["profiling"]["records"]
@@ -272,13 +266,7 @@ fn a_spans_profile_that_recorded_nothing_says_so() {
             "allocator = [\"system\"]",
         )
         .replace("duration = \"200ms\"", "duration = \"20ms\"\nspans = true");
-    std::fs::write(tmp.path().join("tiny.toml"), config).unwrap();
-    tuner()
-        .current_dir(tmp.path())
-        .args(["run", "tiny.toml", "-q"])
-        .assert()
-        .success();
-    let dir = run_dir(tmp.path());
+    let dir = run_quietly(tmp.path(), &config);
     let report = read(&dir.join("report.md"));
     assert!(
         report.contains("recorded no span (nothing reached the workload's span threshold)"),
@@ -291,6 +279,17 @@ fn a_spans_profile_that_recorded_nothing_says_so() {
         })
         .count();
     assert_eq!(svgs, 0, "no flame graph of nothing");
+}
+
+/// Runs `config` as `tiny.toml` in `root`; the run's folder.
+fn run_quietly(root: &Path, config: &str) -> PathBuf {
+    std::fs::write(root.join("tiny.toml"), config).unwrap();
+    tuner()
+        .current_dir(root)
+        .args(["run", "tiny.toml", "-q"])
+        .assert()
+        .success();
+    run_dir(root)
 }
 
 /// Every file below `dir`.

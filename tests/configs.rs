@@ -1,17 +1,12 @@
 //! The committed configs are documentation: each must parse, say what it
 //! teaches and how long it takes, and every experiment must have one.
 
+mod common;
+
 use std::path::Path;
 
 fn configs() -> Vec<std::path::PathBuf> {
-    let mut paths: Vec<_> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-    paths.sort();
-    paths
+    common::committed_configs("configs")
 }
 
 #[test]
@@ -27,21 +22,7 @@ fn every_committed_config_is_valid_and_commented() {
             "{}",
             path.display()
         );
-        assert!(
-            text.starts_with("# "),
-            "{} opens with a comment saying what it teaches",
-            path.display()
-        );
-        assert!(
-            text.contains("Takes about"),
-            "{} says how long it takes",
-            path.display()
-        );
-        assert!(
-            text.contains("cargo run --release -- run configs/"),
-            "{} shows how to run it",
-            path.display()
-        );
+        common::assert_documented(&path, &text, "configs");
     }
 }
 

@@ -88,3 +88,31 @@ pub fn survivors(var: &str, tag: &str) -> Vec<u32> {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// The `.toml` files of `folder` (relative to the repository), sorted.
+pub fn committed_configs(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// A committed config is documentation: it opens with a comment saying
+/// what it teaches, says how long it takes, and shows the command that
+/// runs it (`cargo run --release -- run <folder>/`).
+pub fn assert_documented(path: &Path, text: &str, folder: &str) {
+    let path = path.display();
+    assert!(text.starts_with("# "), "{path} opens with what it teaches");
+    assert!(
+        text.contains("Takes about"),
+        "{path} says how long it takes"
+    );
+    assert!(
+        text.contains(&format!("cargo run --release -- run {folder}/")),
+        "{path} shows how to run it"
+    );
+}

@@ -13,10 +13,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use crate::config::{MeasureSettings, Plan};
 use crate::matrix::{Point, Slot};
+pub use crate::results::Planning;
 use crate::results::{Results, RunRecord};
 
 /// Seconds a worker process takes to start and exit, at the least.
@@ -25,22 +24,6 @@ const PROCESS_START_S: f64 = 0.005;
 const DEFAULT_OVERHEAD_S: f64 = 0.01;
 /// Earlier runs looked at, newest first.
 const LOOK_BACK: usize = 20;
-
-/// What a run started from: the estimate, and what a budget made of it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Planning {
-    /// The estimated seconds for the run's scheduled processes (and its
-    /// profiling passes).
-    pub estimate_s: f64,
-    /// Where the estimate came from, as a sentence's end.
-    pub source: String,
-    /// The budget, in seconds, if there was one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub budget_s: Option<f64>,
-    /// Processes per point the config asked for, and the ones planned.
-    pub configured_processes: u32,
-    pub planned_processes: u32,
-}
 
 /// Where the per-point costs come from.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,7 +56,7 @@ impl Estimate {
     /// fitting run in its report folder, or the floor.
     pub fn of(plan: &Plan, points: &[Point], text: &str) -> Estimate {
         let floor = floor_s(&plan.measure);
-        let passes = crate::runner::profile_passes(plan).len();
+        let passes = crate::protocol::profile_passes(plan).len();
         let pass_floor = PROCESS_START_S
             + plan.measure.warmup.as_secs_f64()
             + plan.profile.duration.as_secs_f64();
@@ -109,7 +92,9 @@ impl Estimate {
                 .map(|r| rescale(r, &earlier.plan.measure, &plan.measure))
                 .collect();
             if !walls.is_empty() {
-                self.per_process[i] = crate::analysis::metrics::median(&walls).max(PROCESS_START_S);
+                self.per_process[i] = crate::stats::median(&walls)
+                    .unwrap_or(f64::NAN)
+                    .max(PROCESS_START_S);
                 matched += 1;
             }
         }
@@ -123,10 +108,11 @@ impl Estimate {
             .map(|r| r.wall_ms / 1e3)
             .collect();
         if !pass_walls.is_empty() && self.profiling > 0.0 {
-            let passes = crate::runner::profile_passes(plan).len();
+            let passes = crate::protocol::profile_passes(plan).len();
             let scale =
                 plan.profile.duration.as_secs_f64() - earlier.plan.profile.duration.as_secs_f64();
-            let each = (crate::analysis::metrics::median(&pass_walls) + scale).max(PROCESS_START_S);
+            let each = (crate::stats::median(&pass_walls).unwrap_or(f64::NAN) + scale)
+                .max(PROCESS_START_S);
             self.profiling = (points.len() * passes) as f64 * each;
         }
         self.source = Source::Previous {

@@ -125,6 +125,8 @@ pub mod results;
 pub mod runner;
 pub mod shards;
 pub mod stats;
+mod sys;
+pub(crate) mod units;
 pub mod worker;
 
 /// Makes this binary a tuner over a [`Catalog`]: installs tuner's

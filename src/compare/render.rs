@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use super::build::{ComparisonReport, PointComparison};
 use super::matching::SettingChange;
-use crate::report::format::{bytes, count, duration_ns};
 use crate::stats::{signed_1dp, Comparison, ExactComparison, Summary, Verdict};
+use crate::units::{bytes, count, duration_ns};
 
 /// How `tuner compare` prints its findings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

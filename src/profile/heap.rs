@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::data::{HeapSeries, HeapStats};
 use crate::alloc;
+use crate::protocol::{HeapSeries, HeapStats};
 
 pub const JSON: &str = "heap.json";
 

@@ -3,21 +3,16 @@
 //! worker process of its own, apart from the timed runs, so the timings
 //! never carry a collector's cost.
 //!
-//! The parent asks for a pass with a [`ProfileRequest`] in the run spec;
+//! The parent asks for a pass with a [`crate::protocol::ProfileRequest`] in the run spec;
 //! the worker (`crate::worker`) sets the point up as a timed run does (same
 //! pool, allocator, warm-up), turns one of these collectors on and writes
 //! its artifacts into the point's directory. [`flame`] renders folded
 //! stacks (and differences between two of them) as SVG with inferno.
 
 pub(crate) mod cpu;
-mod data;
 pub mod flame;
 pub(crate) mod heap;
 pub(crate) mod spans;
 pub(crate) mod timeline;
 
-pub use data::{
-    point_dir, Diff, HeapSeries, HeapStats, Pass, ProfileOutcome, ProfileOutput, ProfileRecord,
-    ProfileRequest, Profiling,
-};
 pub use heap::read_series as read_heap_series;

@@ -18,7 +18,8 @@ use super::format;
 use crate::analysis::Analysis;
 use crate::config::Axis;
 use crate::matrix::{self, Point};
-use crate::profile::{self, HeapSeries, Pass};
+use crate::profile;
+use crate::protocol::{HeapSeries, Pass};
 use crate::results::Results;
 
 /// A chart written into the run directory.
@@ -554,7 +555,7 @@ pub(crate) fn draw_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<(C
         let label = point.label(&without_alloc);
         let name = format!(
             "heap-{}.svg",
-            profile::point_dir(&point, &without_alloc).trim_start_matches("points/")
+            crate::protocol::point_dir(&point, &without_alloc).trim_start_matches("points/")
         );
         let svg = line_svg(
             &format!("Live heap: {label}"),
@@ -598,7 +599,7 @@ pub(crate) fn draw_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<(C
 mod tests {
     use super::*;
     use crate::alloc::AllocatorName;
-    use crate::profile::HeapStats;
+    use crate::protocol::HeapStats;
 
     fn series(allocator: AllocatorName, scale: f64) -> MemorySeries {
         MemorySeries {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::charts::Chart;
 use super::format::{bytes, duration_ns, ratio};
 use super::Context;
-use crate::profile::{Pass, ProfileOutcome, ProfileRecord};
+use crate::protocol::{Pass, ProfileOutcome, ProfileRecord};
 
 /// Heap charts embedded inline; the others are linked.
 const EMBEDDED_HEAP_CHARTS: usize = 4;

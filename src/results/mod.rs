@@ -5,6 +5,8 @@
 
 mod journal;
 mod load;
+mod merge_info;
+mod planning;
 
 use std::io;
 use std::path::Path;
@@ -13,14 +15,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Plan;
 use crate::environment::Environment;
-use crate::estimate::Planning;
+use crate::matrix::Shard;
 use crate::matrix::{Point, Slot};
-use crate::profile::Profiling;
+pub use crate::protocol::FailureKind;
+use crate::protocol::Profiling;
 use crate::protocol::RunOutput;
-use crate::shards::{MergeInfo, Shard};
 
 pub use journal::{Journal, JOURNAL_FILE};
 pub use load::{Form, LoadError, MAX_RESULTS_BYTES};
+pub use merge_info::{MergeInfo, MergeSource};
+pub use planning::Planning;
 
 /// The slots of `plan`'s schedule (of a matrix of `points` points) that
 /// `shard` runs (all of them without one), with their places in it.
@@ -50,51 +54,6 @@ pub enum Outcome {
         /// The panic or allocation message and the last lines of stderr.
         stderr_tail: String,
     },
-}
-
-/// Why a worker process failed, machine-readable.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// The workload panicked.
-    Panic,
-    /// Killed by a signal it did not ask for (abort, segfault, a kill).
-    Signal,
-    /// Still running at the timeout, and killed for it.
-    Timeout,
-    /// Exited with a non-zero code, without a panic.
-    ExitCode,
-    /// An allocation failed (under `memory_limit`, or the machine's).
-    OutOfMemory,
-    /// Exited 0 without a readable result on its output.
-    Protocol,
-    /// The allocators' own statistics show another allocator than asked.
-    AllocatorMismatch,
-    /// Runner and worker speak different protocol versions.
-    ProtocolVersion,
-    /// The worker process could not be started.
-    Spawn,
-    /// Recorded before kinds were (results files of older tuners).
-    #[default]
-    Unknown,
-}
-
-impl FailureKind {
-    /// The kind as results files spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            FailureKind::Panic => "panic",
-            FailureKind::Signal => "signal",
-            FailureKind::Timeout => "timeout",
-            FailureKind::ExitCode => "exit_code",
-            FailureKind::OutOfMemory => "out_of_memory",
-            FailureKind::Protocol => "protocol",
-            FailureKind::AllocatorMismatch => "allocator_mismatch",
-            FailureKind::ProtocolVersion => "protocol_version",
-            FailureKind::Spawn => "spawn",
-            FailureKind::Unknown => "unknown",
-        }
-    }
 }
 
 /// One finished worker process, as journaled.

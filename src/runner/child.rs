@@ -72,7 +72,7 @@ pub(crate) fn run(
         std::thread::spawn(move || stdin.write_all(&input));
     }
     let (deadline_passed, stopped) = supervise(pid, &pidfd, limits.timeout, interrupt);
-    let (status, rusage) = wait4(pid)?;
+    let (status, rusage) = crate::sys::wait4(pid)?;
     let wall = started.elapsed();
     let killed = libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL;
     let pipes_deadline = Instant::now() + PIPES_GRACE;
@@ -175,24 +175,6 @@ fn pidfd_open(pid: libc::pid_t) -> std::io::Result<OwnedFd> {
     }
     // SAFETY: a fresh descriptor returned by the kernel.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) })
-}
-
-/// Reaps the child `pid`, with its rusage.
-pub(super) fn wait4(pid: libc::pid_t) -> std::io::Result<(libc::c_int, libc::rusage)> {
-    let mut status = 0;
-    // SAFETY: plain data filled in by wait4.
-    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: pid is our unreaped child; the pointers are valid.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
-        if r == pid {
-            return Ok((status, rusage));
-        }
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
 }
 
 /// Reads `pipe` on a thread with `read`; the returned function waits for

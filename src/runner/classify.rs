@@ -8,9 +8,6 @@ use super::child::Ended;
 use crate::protocol::{RunOutput, RunSpec, PROTOCOL_VERSION};
 use crate::results::{FailureKind, Outcome};
 
-/// The exit code of a worker that refuses a spec of another protocol.
-pub(crate) const EXIT_PROTOCOL_MISMATCH: i32 = 3;
-
 /// A failure's kind and reason.
 pub(crate) type Failure = (FailureKind, String);
 
@@ -89,7 +86,7 @@ fn killed_by(signal: libc::c_int) -> Failure {
     } else {
         ""
     };
-    let name = signal_name(signal);
+    let name = crate::sys::describe_signal(signal);
     (
         FailureKind::Signal,
         format!("killed by signal {signal} ({name}){hint}"),
@@ -98,7 +95,7 @@ fn killed_by(signal: libc::c_int) -> Failure {
 
 fn exited_with(code: libc::c_int, stderr: &StderrLog) -> Failure {
     if let Some(error) = stderr.notable(WORKER_ERROR) {
-        let kind = if code == EXIT_PROTOCOL_MISMATCH {
+        let kind = if code == crate::protocol::EXIT_PROTOCOL_MISMATCH {
             FailureKind::ProtocolVersion
         } else {
             FailureKind::ExitCode
@@ -175,18 +172,6 @@ fn check_allocator(out: RunOutput, spec: &RunSpec) -> Result<RunOutput, Failure>
             spec.point.allocator, out.evidence
         ),
     ))
-}
-
-pub(crate) fn signal_name(signal: libc::c_int) -> String {
-    // SAFETY: strsignal returns a pointer to a static or thread-local string.
-    let name = unsafe { libc::strsignal(signal) };
-    if name.is_null() {
-        return format!("signal {signal}");
-    }
-    // SAFETY: a NUL-terminated string from libc.
-    unsafe { std::ffi::CStr::from_ptr(name) }
-        .to_string_lossy()
-        .into_owned()
 }
 
 #[cfg(test)]
@@ -268,7 +253,11 @@ mod tests {
         );
         let refused = format!("{WORKER_ERROR}the runner speaks worker protocol 9\n");
         assert_eq!(
-            failure(&ended(EXIT_PROTOCOL_MISMATCH << 8, "", &refused)),
+            failure(&ended(
+                crate::protocol::EXIT_PROTOCOL_MISMATCH << 8,
+                "",
+                &refused
+            )),
             (
                 FailureKind::ProtocolVersion,
                 "the worker stopped: the runner speaks worker protocol 9".into()
@@ -284,14 +273,15 @@ mod tests {
 
     #[test]
     fn a_profile_output_needs_no_version() {
-        let out = crate::profile::ProfileOutput {
+        let out = crate::protocol::ProfileOutput {
             iters: 3,
             ..Default::default()
         };
         let json = serde_json::to_string(&out).unwrap();
-        let parsed: crate::profile::ProfileOutput = profile(&ended(0, &json, ""), &spec()).unwrap();
+        let parsed: crate::protocol::ProfileOutput =
+            profile(&ended(0, &json, ""), &spec()).unwrap();
         assert_eq!(parsed.iters, 3);
-        let err = profile::<crate::profile::ProfileOutput>(&ended(0, "[1]", ""), &spec());
+        let err = profile::<crate::protocol::ProfileOutput>(&ended(0, "[1]", ""), &spec());
         assert_eq!(err.unwrap_err().0, FailureKind::Protocol);
     }
 

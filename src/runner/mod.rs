@@ -9,7 +9,7 @@
 mod capture;
 mod child;
 mod classify;
-mod command;
+mod command_outcome;
 mod interrupt;
 mod profiles;
 mod progress;
@@ -18,11 +18,7 @@ mod run;
 mod scratch;
 mod spawn;
 
-pub(crate) use classify::EXIT_PROTOCOL_MISMATCH;
-pub(crate) use command::shim_main;
-pub use command::CommandFacts;
 pub use interrupt::Interrupt;
-pub use profiles::passes as profile_passes;
 pub(crate) use progress::Progress;
 pub use progress::ProgressMode;
 pub use resume::{resume, Resumable};

@@ -9,27 +9,13 @@ use std::path::Path;
 
 use super::progress::{Progress, ProgressMode};
 use super::spawn::{execute_profile, Launcher};
-use crate::config::{Plan, ProfiledPoints};
+use crate::config::ProfiledPoints;
 use crate::matrix;
 use crate::profile::flame;
-use crate::profile::{point_dir, Diff, Pass, ProfileRecord, ProfileRequest, Profiling};
 use crate::protocol::RunSpec;
-use crate::report::format::duration_ns;
+use crate::protocol::{point_dir, Diff, Pass, ProfileRecord, ProfileRequest, Profiling};
 use crate::results::Results;
-
-/// The passes `plan` asks for, in the order they run.
-pub fn passes(plan: &Plan) -> Vec<Pass> {
-    let p = &plan.profile;
-    [
-        (Pass::Spans, p.spans),
-        (Pass::Cpu, p.cpu),
-        (Pass::Timeline, p.timeline),
-        (Pass::Heap, p.heap),
-    ]
-    .into_iter()
-    .filter_map(|(pass, on)| on.then_some(pass))
-    .collect()
-}
+use crate::units::duration_ns;
 
 /// Runs every pass on every point of `results`, then the diffs; with
 /// whether every pass ran (`false`: a stop signal ended them).
@@ -40,7 +26,7 @@ pub(crate) fn run(
     mode: ProgressMode,
 ) -> (Profiling, bool) {
     let plan = &results.plan;
-    let passes = passes(plan);
+    let passes = crate::protocol::profile_passes(plan);
     let mut profiling = Profiling::default();
     if passes.is_empty() {
         if plan.profile.diff {
@@ -104,8 +90,8 @@ pub(crate) fn run(
 
 fn failure(record: &ProfileRecord) -> &str {
     match &record.outcome {
-        crate::profile::ProfileOutcome::Failed { reason, .. } => reason,
-        crate::profile::ProfileOutcome::Ok(_) => "",
+        crate::protocol::ProfileOutcome::Failed { reason, .. } => reason,
+        crate::protocol::ProfileOutcome::Ok(_) => "",
     }
 }
 

@@ -22,11 +22,11 @@ use super::progress::{Progress, ProgressMode};
 use super::scratch::ScratchRoot;
 use super::spawn::{execute, Launcher, WorkerExe};
 use crate::config::Plan;
-use crate::estimate::{Estimate, Planning};
+use crate::estimate::Estimate;
 use crate::matrix;
+use crate::matrix::Shard;
 use crate::protocol::{RunSpec, PROTOCOL_VERSION};
-use crate::results::{Journal, Results, RunRecord, JOURNAL_FILE, SCHEMA};
-use crate::shards::Shard;
+use crate::results::{Journal, Planning, Results, RunRecord, JOURNAL_FILE, SCHEMA};
 
 /// Where a run's files are, and whether a signal stopped it.
 pub struct Finished {
@@ -89,7 +89,7 @@ pub fn run(
     if let Some(shard) = session.batch.shard {
         shard.check(points.len(), plan.measure.processes)?;
     }
-    let machine = crate::shards::machine::identity(session.batch.machine.as_deref())?;
+    let machine = crate::environment::machine::identity(session.batch.machine.as_deref())?;
     let environment = crate::environment::capture(config_path);
     let parent = plan.report.dir.join(&plan.name);
     let name = match session.batch.shard {
@@ -148,7 +148,7 @@ pub(super) fn carry_on(
         interrupt: session.interrupt,
     };
     // A run resumed on another machine records it on each new run.
-    let here = crate::shards::machine::identity(session.batch.machine.as_deref())?;
+    let here = crate::environment::machine::identity(session.batch.machine.as_deref())?;
     let elsewhere = (results.machine.as_deref() != Some(here.as_str())).then_some(here);
     let timed = timed_runs(
         &mut results,
@@ -222,7 +222,7 @@ fn profiles_here(results: &Results, batch: &Batch) -> bool {
     match (&batch.deadline, &batch.estimate) {
         (Some((deadline, _)), Some(e)) if e.profiling > 0.0 => {
             let fits = Instant::now() + Duration::from_secs_f64(e.profiling) <= *deadline;
-            if !fits && !crate::runner::profile_passes(&results.plan).is_empty() {
+            if !fits && !crate::protocol::profile_passes(&results.plan).is_empty() {
                 crate::console::errln(
                     "the profiling passes do not fit in what is left of the budget: skipped",
                 );
@@ -301,7 +301,7 @@ fn expected_s(batch: &Batch, runs: &[RunRecord], slot: matrix::Slot) -> f64 {
     let observed = if seen.is_empty() {
         0.0
     } else {
-        crate::analysis::metrics::median(&seen)
+        crate::stats::median(&seen).unwrap_or(f64::NAN)
             + batch.estimate.as_ref().map_or(0.0, |e| e.overhead)
     };
     estimated.max(observed)

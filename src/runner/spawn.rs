@@ -14,8 +14,8 @@ use super::classify;
 use super::interrupt::Interrupt;
 use super::scratch::{self, ScratchRoot};
 use crate::alloc::{AllocatorName, ENV_VAR};
-use crate::profile::{ProfileOutcome, ProfileRecord};
 use crate::protocol::RunSpec;
+use crate::protocol::{ProfileOutcome, ProfileRecord};
 use crate::results::{FailureKind, Outcome, RunRecord};
 
 /// The binary that runs `worker`: normally tuner itself.
@@ -64,7 +64,7 @@ pub(crate) fn execute(
     match launch(launcher, &mut spec, &format!("run-{seq}")) {
         Launch::Ended(ended) => {
             let outcome = match spec.command {
-                Some(_) => super::command::classify(&ended, &spec),
+                Some(_) => super::command_outcome::classify(&ended, &spec),
                 None => classify::timed(&ended, &spec),
             };
             Some(record(ended.wall, ended.rusage.ru_maxrss as u64, outcome))

@@ -13,6 +13,7 @@
 //! carries a profile request runs a profiling pass instead (`profiled`),
 //! with the same set-up.
 
+mod command;
 mod profiled;
 mod setup;
 mod timed;
@@ -33,12 +34,14 @@ const DEADLINE_GRACE: Duration = Duration::from_secs(2);
 pub fn main(catalog: &Catalog) -> ExitCode {
     let spec = match read_spec() {
         Ok(spec) => spec,
-        Err(Refusal::Protocol(e)) => return fail(&e, crate::runner::EXIT_PROTOCOL_MISMATCH as u8),
+        Err(Refusal::Protocol(e)) => {
+            return fail(&e, crate::protocol::EXIT_PROTOCOL_MISMATCH as u8)
+        }
         Err(Refusal::Other(e)) => return fail(&e, 1),
     };
     arm_deadline(spec.measure.timeout + DEADLINE_GRACE);
     if let Some(command) = &spec.command {
-        return crate::runner::shim_main(&spec, command);
+        return command::shim_main(&spec, command);
     }
     let json = match &spec.profile {
         None => timed::run(&spec, catalog).and_then(|o| Ok(serde_json::to_string(&o)?)),

@@ -12,8 +12,9 @@ use tuner_api::{Catalog, Workload};
 
 use super::setup::Setup;
 use crate::measure;
-use crate::profile::{cpu, heap, spans, timeline, Pass, ProfileOutput, ProfileRequest};
+use crate::profile::{cpu, heap, spans, timeline};
 use crate::protocol::RunSpec;
+use crate::protocol::{Pass, ProfileOutput, ProfileRequest};
 
 /// A collector that is on.
 enum Collector {

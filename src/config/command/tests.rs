@@ -61,19 +61,6 @@ fn a_command_config_becomes_axes_and_a_plan() {
     let program = c.variants[0].program.as_ref().unwrap();
     assert!(program.path.ends_with("prog") && program.path.is_absolute());
     assert_eq!(program.kind.preload_reaches(), None, "a script");
-    let points = crate::matrix::expand(&crate::config::parse(
-        Path::new("/nonexistent/c.toml"),
-        "[experiment]\nworkload = \"selfcheck\"\n[matrix.env]\n_RJEM_MALLOC_CONF = [\"dirty_decay_ms:0\", \"dirty_decay_ms:10000\"]\n",
-        &tuner_experiments::catalog(),
-    )
-    .unwrap());
-    assert_eq!(
-        points[1].env,
-        [(
-            "_RJEM_MALLOC_CONF".to_string(),
-            "dirty_decay_ms:10000".to_string()
-        )]
-    );
 }
 
 #[test]
@@ -203,12 +190,8 @@ fn environment_axes_are_checked_names_that_clash_with_nothing() {
         "[command]\nargv = [\"./prog\"]\n[matrix.env]\nGOGC = [\"100\", \"off\"]\nexclude = [{ GOGC = \"off\" }]\n",
     );
     assert!(plan.is_err(), "exclude is a [matrix] key, not a variable");
-    let plan = parse(
+    assert!(parse(
         "[command]\nargv = [\"./prog\"]\n[matrix]\nexclude = [{ GOGC = \"off\" }]\n[matrix.env]\nGOGC = [\"100\", \"off\", \"50\"]\n[report]\nbaseline = { GOGC = \"50\" }\n",
     )
-    .unwrap();
-    let points = crate::matrix::expand(&plan);
-    assert_eq!(points.len(), 2);
-    let base = crate::matrix::baseline(&plan, &points).unwrap();
-    assert_eq!(points[base].env, [("GOGC".to_string(), "50".to_string())]);
+    .is_ok());
 }

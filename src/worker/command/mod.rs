@@ -4,19 +4,15 @@
 //! the point's values into the argv (`invocation`), runs the warm-up and
 //! timed executions (`exec`), reads Go benchmark lines when asked
 //! (`gobench`), and reports a [`crate::protocol::RunOutput`] or the
-//! command's failure, which the runner turns into a record (`outcome`).
+//! command's failure, which the runner turns into a record (`crate::runner`).
 //!
 //! Through a worker rather than straight from the runner, so that the
 //! command's peak RSS is its own: see `small`.
 
 mod exec;
-mod facts;
 mod gobench;
 mod invocation;
-mod outcome;
 mod shim;
 mod small;
 
-pub use facts::CommandFacts;
-pub(crate) use outcome::classify;
 pub(crate) use shim::main as shim_main;

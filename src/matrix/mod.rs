@@ -10,6 +10,10 @@ use tuner_api::Params;
 use crate::alloc::AllocatorName;
 use crate::config::{Axis, Plan};
 
+mod shard;
+
+pub use shard::{shared_seed, Shard, ShardArg, SplitBy};
+
 /// One combination of axis values: what a worker process runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Point {
@@ -249,5 +253,34 @@ mod tests {
             ("v3", 2, AllocatorName::System)
         );
         assert_eq!(b.coord("size"), Some("1000"));
+    }
+
+    #[test]
+    fn environment_axes_reach_points_exclusions_and_the_baseline() {
+        let parse = |text: &str| {
+            crate::config::parse(
+                &std::env::temp_dir().join("c.toml"),
+                text,
+                &tuner_experiments::catalog(),
+            )
+            .unwrap()
+        };
+        let points = expand(&parse(
+            "[experiment]\nworkload = \"selfcheck\"\n[matrix.env]\n_RJEM_MALLOC_CONF = [\"dirty_decay_ms:0\", \"dirty_decay_ms:10000\"]\n",
+        ));
+        assert_eq!(
+            points[1].env,
+            [(
+                "_RJEM_MALLOC_CONF".to_string(),
+                "dirty_decay_ms:10000".to_string()
+            )]
+        );
+        let plan = parse(
+            "[command]\nargv = [\"/bin/true\"]\n[matrix]\nexclude = [{ GOGC = \"off\" }]\n[matrix.env]\nGOGC = [\"100\", \"off\", \"50\"]\n[report]\nbaseline = { GOGC = \"50\" }\n",
+        );
+        let points = expand(&plan);
+        assert_eq!(points.len(), 2);
+        let base = baseline(&plan, &points).unwrap();
+        assert_eq!(points[base].env, [("GOGC".to_string(), "50".to_string())]);
     }
 }

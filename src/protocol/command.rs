@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::{FailureKind, RunOutput};
 use crate::config::Metrics;
 
 /// The command side of a [`crate::protocol::RunOutput`].
@@ -30,4 +31,19 @@ pub struct CommandFacts {
     /// value per line.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub units: Vec<(String, Vec<f64>)>,
+}
+
+/// What the worker of a command run prints.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ShimReport {
+    pub protocol: u32,
+    #[serde(flatten)]
+    pub result: ShimResult,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub(crate) enum ShimResult {
+    Ok { output: Box<RunOutput> },
+    Failed { kind: FailureKind, reason: String },
 }

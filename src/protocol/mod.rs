@@ -11,12 +11,22 @@ use serde::{Deserialize, Serialize};
 use crate::alloc::{AllocatorName, Evidence};
 use crate::config::{CommandPlan, MeasureSettings, Plan};
 use crate::matrix::Point;
-use crate::profile::ProfileRequest;
-pub use crate::runner::CommandFacts;
+mod command;
+mod profile;
+
+pub use command::CommandFacts;
+pub(crate) use command::{ShimReport, ShimResult};
+pub use profile::{
+    point_dir, profile_passes, Diff, HeapSeries, HeapStats, Pass, ProfileOutcome, ProfileOutput,
+    ProfileRecord, ProfileRequest, Profiling,
+};
 
 /// The version of the spec and output layouts; bump it when a field
 /// changes meaning or a required one is added.
 pub const PROTOCOL_VERSION: u32 = 3;
+
+/// The exit code of a worker that refuses a spec of another protocol version.
+pub(crate) const EXIT_PROTOCOL_MISMATCH: i32 = 3;
 
 /// What the parent asks one worker process to do.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -158,6 +168,51 @@ pub struct RunOutput {
     /// What a run of an external command adds; `None` for tuner's own workloads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Box<CommandFacts>>,
+}
+
+/// Why a worker process failed, machine-readable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The workload panicked.
+    Panic,
+    /// Killed by a signal it did not ask for (abort, segfault, a kill).
+    Signal,
+    /// Still running at the timeout, and killed for it.
+    Timeout,
+    /// Exited with a non-zero code, without a panic.
+    ExitCode,
+    /// An allocation failed (under `memory_limit`, or the machine's).
+    OutOfMemory,
+    /// Exited 0 without a readable result on its output.
+    Protocol,
+    /// The allocators' own statistics show another allocator than asked.
+    AllocatorMismatch,
+    /// Runner and worker speak different protocol versions.
+    ProtocolVersion,
+    /// The worker process could not be started.
+    Spawn,
+    /// Recorded before kinds were (results files of older tuners).
+    #[default]
+    Unknown,
+}
+
+impl FailureKind {
+    /// The kind as results files spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Panic => "panic",
+            FailureKind::Signal => "signal",
+            FailureKind::Timeout => "timeout",
+            FailureKind::ExitCode => "exit_code",
+            FailureKind::OutOfMemory => "out_of_memory",
+            FailureKind::Protocol => "protocol",
+            FailureKind::AllocatorMismatch => "allocator_mismatch",
+            FailureKind::ProtocolVersion => "protocol_version",
+            FailureKind::Spawn => "spawn",
+            FailureKind::Unknown => "unknown",
+        }
+    }
 }
 
 #[cfg(test)]

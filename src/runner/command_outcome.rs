@@ -5,12 +5,11 @@
 //! a Rust panic or an allocation failure is named as such, otherwise its
 //! last line is quoted.
 
-use super::super::capture::StderrLog;
-use super::super::child::Ended;
-use super::super::classify::{self, Failure};
-use super::shim::{ShimReport, ShimResult};
-use crate::protocol::RunSpec;
-use crate::results::{FailureKind, Outcome};
+use super::capture::StderrLog;
+use super::child::Ended;
+use super::classify::{self, Failure};
+use crate::protocol::{FailureKind, RunSpec, ShimReport, ShimResult};
+use crate::results::Outcome;
 
 /// The outcome of the command run `spec` that ended as `ended`.
 pub(crate) fn classify(ended: &Ended, spec: &RunSpec) -> Outcome {

@@ -8,33 +8,15 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use serde::{Deserialize, Serialize};
-
 use super::exec::{self, Capture, Execution};
-use super::facts::CommandFacts;
 use super::gobench;
 use super::invocation::{self, Invocation, Invocations};
 use crate::alloc::Evidence;
 use crate::config::{CommandPlan, Metrics};
 use crate::protocol::{
-    AllocCounts, CpuUsage, RunOutput, RunSpec, Sample, ThreadCheck, PROTOCOL_VERSION,
+    AllocCounts, CommandFacts, CpuUsage, FailureKind, RunOutput, RunSpec, Sample, ShimReport,
+    ShimResult, ThreadCheck, PROTOCOL_VERSION,
 };
-use crate::results::FailureKind;
-
-/// What the worker of a command run prints.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct ShimReport {
-    pub protocol: u32,
-    #[serde(flatten)]
-    pub result: ShimResult,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
-pub(crate) enum ShimResult {
-    Ok { output: Box<RunOutput> },
-    Failed { kind: FailureKind, reason: String },
-}
 
 type Failure = (FailureKind, String);
 
@@ -146,7 +128,7 @@ fn succeeded(e: &Execution, what: &str) -> Result<(), Failure> {
         FailureKind::Signal,
         format!(
             "{what} was killed by signal {signal} ({})",
-            super::super::classify::signal_name(signal)
+            crate::sys::describe_signal(signal)
         ),
     ))
 }

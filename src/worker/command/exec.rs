@@ -13,10 +13,10 @@ use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::super::child::wait4;
 use super::gobench::{self, Line};
 use super::invocation::Invocation;
 use crate::alloc::ENV_VAR;
+use crate::sys::wait4;
 
 /// What to keep of the command's stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

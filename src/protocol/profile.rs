@@ -25,6 +25,20 @@ pub enum Pass {
     Heap,
 }
 
+/// The passes `plan` asks for, in the order they run.
+pub fn profile_passes(plan: &crate::config::Plan) -> Vec<Pass> {
+    let p = &plan.profile;
+    [
+        (Pass::Spans, p.spans),
+        (Pass::Cpu, p.cpu),
+        (Pass::Timeline, p.timeline),
+        (Pass::Heap, p.heap),
+    ]
+    .into_iter()
+    .filter_map(|(pass, on)| on.then_some(pass))
+    .collect()
+}
+
 impl Pass {
     pub const ALL: [Pass; 4] = [Pass::Spans, Pass::Cpu, Pass::Timeline, Pass::Heap];
 

@@ -1,5 +1,7 @@
 //! The machine and build a run was measured on, recorded in every report.
 
+pub mod machine;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};

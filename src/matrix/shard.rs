@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::matrix::Slot;
+use super::Slot;
 
 /// How the schedule is split.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use crate::matrix;
 use crate::shards::Shard;
 
 /// Every experiment with its knobs, variants and parameters.
-pub fn listing(catalog: &Catalog) -> String {
+pub(crate) fn listing(catalog: &Catalog) -> String {
     let mut out = String::new();
     for exp in catalog.iter() {
         let k = exp.knobs();

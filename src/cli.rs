@@ -394,14 +394,9 @@ fn parse_kinds(text: &str) -> Result<ProfileKinds, String> {
     Ok(ProfileKinds(kinds))
 }
 
-/// Parses the command line and runs it against `catalog`: the experiments
-/// this binary carries.
-pub fn main(catalog: &Catalog) -> ExitCode {
-    main_from(catalog, std::env::args_os())
-}
-
-/// [`main`] over the given arguments, the program's name first.
-pub fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) -> ExitCode {
+/// Parses the command line (the program's name first) and runs it against
+/// `catalog`: the experiments this binary carries.
+pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Run {

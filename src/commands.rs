@@ -26,13 +26,13 @@ use crate::shards::{Shard, ShardArg, SplitBy};
 use crate::stats::{CompareSettings, VerdictRule};
 
 /// How two runs are judged: the engine's settings and the CI gate.
-pub struct Judging {
+pub(crate) struct Judging {
     pub settings: CompareSettings,
     pub fail_on: FailOn,
 }
 
 impl Judging {
-    pub fn new(noise_band_pct: f64, fail_on: FailOn) -> Judging {
+    pub(crate) fn new(noise_band_pct: f64, fail_on: FailOn) -> Judging {
         Judging {
             settings: CompareSettings {
                 rule: VerdictRule {
@@ -47,13 +47,13 @@ impl Judging {
 }
 
 /// Where a run comes from: a config, or a stopped run to carry on.
-pub enum RunSource {
+pub(crate) enum RunSource {
     Config(PathBuf),
     Resume(PathBuf),
 }
 
 /// `tuner run`'s options, parsed.
-pub struct RunOptions<'a> {
+pub(crate) struct RunOptions<'a> {
     pub source: RunSource,
     pub dry_run: bool,
     pub quiet: bool,
@@ -70,7 +70,7 @@ pub struct RunOptions<'a> {
     pub fail_fast: bool,
 }
 
-pub fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
+pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
     let started = Instant::now();
     let base = opts.baseline.map(load).transpose()?;
     let interrupt = Interrupt::install().map_err(|e| Failure::Other(e.into()))?;
@@ -283,7 +283,7 @@ fn compare_with_baseline(
 /// `tuner merge`: joins shards into `output` (a new or empty folder), writes
 /// its results and report, and fails (exit 1, after writing) when shards
 /// or processes are missing.
-pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), Failure> {
+pub(crate) fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), Failure> {
     let merged = crate::shards::merge(inputs).map_err(Failure::Usage)?;
     let results_path = output.join("results.json");
     if results_path.exists() {
@@ -329,7 +329,7 @@ pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn report(path: &Path) -> Result<(), Failure> {
+pub(crate) fn report(path: &Path) -> Result<(), Failure> {
     let results = load(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     crate::report::write(dir, &results)?;
@@ -337,7 +337,7 @@ pub fn report(path: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn compare(
+pub(crate) fn compare(
     base_path: &Path,
     head_path: &Path,
     judging: &Judging,
@@ -352,7 +352,11 @@ pub fn compare(
     gate(&report, judging.fail_on)
 }
 
-pub fn export(path: &Path, format: ExportFormat, output: Option<&Path>) -> Result<(), Failure> {
+pub(crate) fn export(
+    path: &Path,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> Result<(), Failure> {
     let results = load(path)?;
     let text = export::export(&results, format);
     match output {
@@ -424,7 +428,7 @@ fn gate(report: &ComparisonReport, fail_on: FailOn) -> Result<(), Failure> {
 }
 
 /// `tuner ab`'s options, parsed.
-pub struct AbCommand {
+pub(crate) struct AbCommand {
     pub options: ab::AbOptions,
     pub judging: Judging,
     pub metric: ab::Metric,
@@ -435,7 +439,7 @@ pub struct AbCommand {
 
 /// Runs a paired A/B gate (or judges a saved one again), writes `ab.json`
 /// and `ab.md`, prints the table and applies `--fail-on`.
-pub fn ab(catalog: &Catalog, cmd: &AbCommand) -> Result<(), Failure> {
+pub(crate) fn ab(catalog: &Catalog, cmd: &AbCommand) -> Result<(), Failure> {
     let path = &cmd.options.config;
     let (run, dir, ended) = if ab::is_saved(path) {
         (ab::AbRun::load(path).map_err(Failure::Usage)?, None, Ok(()))

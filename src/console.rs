@@ -5,7 +5,7 @@
 use std::io::Write;
 
 /// Writes `text` to stdout as it is.
-pub fn out(text: &str) {
+pub(crate) fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(text.as_bytes())
@@ -13,11 +13,11 @@ pub fn out(text: &str) {
 }
 
 /// Writes `line` and a newline to stdout.
-pub fn outln(line: &str) {
+pub(crate) fn outln(line: &str) {
     out(&format!("{line}\n"));
 }
 
 /// Writes `line` and a newline to stderr.
-pub fn errln(line: &str) {
+pub(crate) fn errln(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

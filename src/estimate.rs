@@ -179,10 +179,10 @@ impl Estimate {
 }
 
 /// The share of a budget kept for saving the results and the report.
-pub const RESERVE: f64 = 0.02;
+pub(crate) const RESERVE: f64 = 0.02;
 
 /// A process at the least: start, warm-up and `samples` of `min_sample_time`.
-pub fn floor_s(m: &MeasureSettings) -> f64 {
+pub(crate) fn floor_s(m: &MeasureSettings) -> f64 {
     PROCESS_START_S
         + m.warmup.as_secs_f64()
         + f64::from(m.samples) * m.min_sample_time.as_secs_f64()

@@ -9,7 +9,7 @@ use crate::config::ConfigError;
 use crate::console::errln;
 
 /// An error at the edge, with the exit code it maps to.
-pub enum Failure {
+pub(crate) enum Failure {
     Config(ConfigError),
     /// Bad input named on the command line (exit 2).
     Usage(anyhow::Error),
@@ -27,7 +27,7 @@ pub enum Failure {
 }
 
 impl Failure {
-    pub fn code(&self) -> u8 {
+    pub(crate) fn code(&self) -> u8 {
         match self {
             Failure::Gate(_) | Failure::Other(_) => 1,
             Failure::Config(_) | Failure::Usage(_) => 2,
@@ -36,7 +36,7 @@ impl Failure {
         }
     }
 
-    pub fn report(&self) {
+    pub(crate) fn report(&self) {
         match self {
             Failure::Config(e) => errln(&format!("error: {e}")),
             Failure::Usage(e) | Failure::Other(e) => errln(&format!("error: {e:#}")),

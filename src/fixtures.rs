@@ -12,12 +12,12 @@ use crate::results::{Outcome, Results, RunRecord, SCHEMA};
 /// A successful process: three samples of 10 iterations at `ns_per_op`,
 /// `allocs_per_op` allocations of 64 bytes each per operation, CPU time
 /// equal to the samples' wall time.
-pub fn output(ns_per_op: f64, allocs_per_op: u64) -> RunOutput {
+pub(crate) fn output(ns_per_op: f64, allocs_per_op: u64) -> RunOutput {
     output_with_ops(ns_per_op, allocs_per_op, 1)
 }
 
 /// [`output`] for a workload doing `ops_per_run` operations per run.
-pub fn output_with_ops(ns_per_op: f64, allocs_per_op: u64, ops_per_run: u64) -> RunOutput {
+pub(crate) fn output_with_ops(ns_per_op: f64, allocs_per_op: u64, ops_per_run: u64) -> RunOutput {
     let sample = Sample {
         iters: 10,
         ns: (ns_per_op * (10 * ops_per_run) as f64).round() as u64,
@@ -64,7 +64,7 @@ pub fn output_with_ops(ns_per_op: f64, allocs_per_op: u64, ops_per_run: u64) -> 
 /// The results of `config` (a TOML body) where point `i`'s processes have
 /// the ns/op values `per_point[i]` (`None`: the process failed), each with
 /// one allocation per operation.
-pub fn results(config: &str, per_point: &[&[Option<f64>]]) -> Results {
+pub(crate) fn results(config: &str, per_point: &[&[Option<f64>]]) -> Results {
     assemble(config, |points| {
         let mut runs = Vec::new();
         for (point, values) in per_point.iter().enumerate().take(points.len()) {
@@ -91,7 +91,12 @@ pub fn results_with(config: &str, ns: &[Vec<f64>], allocs: u64) -> Results {
 }
 
 /// [`results_with`] for a workload doing `ops_per_run` operations per run.
-pub fn results_with_ops(config: &str, ns: &[Vec<f64>], allocs: u64, ops_per_run: u64) -> Results {
+pub(crate) fn results_with_ops(
+    config: &str,
+    ns: &[Vec<f64>],
+    allocs: u64,
+    ops_per_run: u64,
+) -> Results {
     assemble(config, |points| {
         let mut runs = Vec::new();
         for (point, values) in ns.iter().enumerate().take(points.len()) {
@@ -111,7 +116,7 @@ pub fn results_with_ops(config: &str, ns: &[Vec<f64>], allocs: u64, ops_per_run:
 /// The results of `config` where process `k` of each point (as many as
 /// `[measure] processes`) measured `ns(point) * (1 + 0.001 k)` ns/op and
 /// `allocs(point)` allocations per operation.
-pub fn results_by(
+pub(crate) fn results_by(
     config: &str,
     ns: impl Fn(&Point) -> f64,
     allocs: impl Fn(&Point) -> u64,
@@ -137,7 +142,7 @@ pub fn results_by(
 }
 
 /// A journal record of process `process` of `point`.
-pub fn record(point: usize, process: usize, seq: usize, outcome: Outcome) -> RunRecord {
+pub(crate) fn record(point: usize, process: usize, seq: usize, outcome: Outcome) -> RunRecord {
     RunRecord {
         point,
         process: process as u32,
@@ -187,7 +192,7 @@ fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Resu
 }
 
 /// A point with the given `(axis, value)` coordinates and default knobs.
-pub fn point(id: usize, coords: &[(&str, &str)]) -> Point {
+pub(crate) fn point(id: usize, coords: &[(&str, &str)]) -> Point {
     Point {
         id,
         variant: String::new(),
@@ -204,4 +209,4 @@ pub fn point(id: usize, coords: &[(&str, &str)]) -> Point {
 }
 
 /// Two mergesort variants, threshold pinned to 64.
-pub const TINY: &str = "[experiment]\nname = \"tiny\"\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\nthreshold = 64\n[matrix]\nthreads = [1]\nallocator = [\"system\"]\n";
+pub(crate) const TINY: &str = "[experiment]\nname = \"tiny\"\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\nthreshold = 64\n[matrix]\nthreads = [1]\nallocator = [\"system\"]\n";

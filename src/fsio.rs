@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Replaces `path` with `bytes` atomically and durably.
-pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> io::Result<()> {
     let dir = parent(path);
     let mut file = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
     file.write_all(bytes.as_ref())?;
@@ -22,7 +22,7 @@ pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> io::Result<()> {
 }
 
 /// Makes the entries of `dir` (a file just created or renamed) durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
@@ -31,7 +31,7 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// (`name-0002`, `name-0003`, ...), which sorts after `name` and before
 /// any later name of the same shape. The parent folders are created as
 /// needed.
-pub fn create_unique_dir(parent: &Path, name: &str) -> io::Result<(PathBuf, String)> {
+pub(crate) fn create_unique_dir(parent: &Path, name: &str) -> io::Result<(PathBuf, String)> {
     std::fs::create_dir_all(parent)?;
     for n in 1..10_000u32 {
         let candidate = if n == 1 {

@@ -82,52 +82,109 @@
 //!
 //! # Inside
 //!
-//! [`cli`] parses the command line and [`commands`] carries it out.
-//! Data flow: [`config`] parses and validates a TOML file into a plan;
-//! [`matrix`] expands it into points and a shuffled schedule; [`runner`]
-//! executes each slot as a [`worker`] process (allocator from [`alloc`],
-//! timing from [`measure`]) and journals the [`results`]; [`stats`] and
-//! [`report`] turn raw results into a markdown report; [`profile`] runs
-//! the profiling passes (flame graphs, CPU profiles, timelines, heap over
-//! time) in processes of their own; [`compare`] judges two runs against
-//! each other, [`ab`] runs two builds in adjacent pairs and judges them
-//! (the CI gate), and [`export`] writes results for other tools
-//! (benchstat, spreadsheets).
+//! Everything else is the instrument's own (`pub(crate)`): the layers,
+//! from the TOML config to the report, are laid out in `ARCHITECTURE.md`.
+
+// `pub` only where the interface (or `__private`) reaches; `pub(crate)`
+// elsewhere, so the compiler tells what is dead.
+#![cfg_attr(not(tuner_sealed), warn(unreachable_pub))]
 
 pub use tuner_api::*;
 
-pub mod ab;
-pub mod alloc;
-pub mod analysis;
-pub mod catalog;
-pub mod cli;
-pub mod commands;
-pub mod compare;
-pub mod config;
+pub(crate) mod ab;
+pub(crate) mod alloc;
+pub(crate) mod analysis;
+pub(crate) mod catalog;
+pub(crate) mod cli;
+pub(crate) mod commands;
+pub(crate) mod compare;
+pub(crate) mod config;
 pub(crate) mod console;
-pub mod elf;
-pub mod environment;
-pub mod estimate;
-pub mod exit;
-pub mod export;
+pub(crate) mod elf;
+pub(crate) mod environment;
+pub(crate) mod estimate;
+pub(crate) mod exit;
+pub(crate) mod export;
 // Test fixtures load tuner's catalog, so a harness built without it
 // (`default-features = false`) leaves them out.
 #[cfg(any(test, feature = "catalog"))]
-#[doc(hidden)]
-pub mod fixtures;
-pub mod fsio;
-pub mod matrix;
-pub mod measure;
-pub mod profile;
-pub mod protocol;
-pub mod report;
-pub mod results;
-pub mod runner;
-pub mod shards;
-pub mod stats;
+#[cfg_attr(not(test), allow(dead_code))] // outside tests only `results_with` is used
+pub(crate) mod fixtures;
+pub(crate) mod fsio;
+pub(crate) mod matrix;
+pub(crate) mod measure;
+pub(crate) mod profile;
+pub(crate) mod protocol;
+pub(crate) mod report;
+pub(crate) mod results;
+pub(crate) mod runner;
+pub(crate) mod shards;
+pub(crate) mod stats;
 mod sys;
 pub(crate) mod units;
-pub mod worker;
+pub(crate) mod worker;
+
+/// Not an interface: what [`main!`] expands to, and the internals that
+/// tuner's own integration tests, fuzz targets and test harnesses reach.
+/// Anything here may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::alloc::Switchable;
+    pub use crate::harness_main;
+
+    // What tuner's own integration tests, fuzz targets and test harnesses
+    // reach. `--cfg tuner_sealed` leaves it out, so the compiler sees every
+    // item nothing but a test uses (`.ci/run` checks the crate that way).
+    #[cfg(not(tuner_sealed))]
+    pub use self::internals::*;
+
+    #[cfg(not(tuner_sealed))]
+    mod internals {
+        pub mod alloc {
+            pub use crate::alloc::ENV_VAR;
+        }
+        pub mod analysis {
+            pub use crate::analysis::{lesson_pairs, Analysis, ProcessMetrics};
+        }
+        pub mod catalog {
+            pub use crate::catalog::dry_run;
+        }
+        pub mod compare {
+            pub use crate::compare::{compare_runs, markdown};
+        }
+        pub mod config {
+            pub use crate::config::{parse, LessonInfo, MeasureSettings};
+        }
+        pub mod elf {
+            pub use crate::elf::{inspect, ProgramKind};
+        }
+        pub mod estimate {
+            pub use crate::estimate::{Estimate, Planning};
+        }
+        pub mod export {
+            pub use crate::export::{export, ExportFormat};
+        }
+        #[cfg(feature = "catalog")]
+        pub mod fixtures {
+            pub use crate::fixtures::results_with;
+        }
+        pub mod matrix {
+            pub use crate::matrix::{expand, schedule, Point};
+        }
+        pub mod protocol {
+            pub use crate::protocol::{RunOutput, Sample, PROTOCOL_VERSION};
+        }
+        pub mod report {
+            pub use crate::report::{render, write};
+        }
+        pub mod results {
+            pub use crate::results::{Form, Outcome, Results, RunRecord};
+        }
+        pub mod stats {
+            pub use crate::stats::CompareSettings;
+        }
+    }
+}
 
 /// Makes this binary a tuner over a [`Catalog`]: installs tuner's
 /// switchable, counting global allocator and defines `main`, which parses
@@ -143,16 +200,17 @@ pub mod worker;
 macro_rules! main {
     ($catalog:expr) => {
         #[global_allocator]
-        static TUNER_GLOBAL_ALLOCATOR: $crate::alloc::Switchable = $crate::alloc::Switchable;
+        static TUNER_GLOBAL_ALLOCATOR: $crate::__private::Switchable =
+            $crate::__private::Switchable;
 
         fn main() -> ::std::process::ExitCode {
-            $crate::harness_main(&$catalog)
+            $crate::__private::harness_main(&$catalog)
         }
     };
 }
 
 /// What [`main!`] runs: checks the catalog, drops the `--bench` flag that
-/// `cargo bench` adds, and hands the rest to [`cli::main_from`].
+/// `cargo bench` adds, and hands the rest to the command line.
 #[doc(hidden)]
 pub fn harness_main(catalog: &Catalog) -> std::process::ExitCode {
     if let Some(mistake) = catalog_mistake(catalog) {

@@ -3,7 +3,7 @@
 //! report, progress line, comparison — formats through these.
 
 /// `812 ns`, `1.23 µs`, `41.2 ms`, `2.05 s`.
-pub fn duration_ns(ns: f64) -> String {
+pub(crate) fn duration_ns(ns: f64) -> String {
     if !ns.is_finite() {
         return "–".into();
     }
@@ -17,7 +17,7 @@ pub fn duration_ns(ns: f64) -> String {
 }
 
 /// `64 B`, `1.50 KiB`, `16.0 MiB`.
-pub fn bytes(b: f64) -> String {
+pub(crate) fn bytes(b: f64) -> String {
     if !b.is_finite() {
         return "–".into();
     }
@@ -37,7 +37,7 @@ pub fn bytes(b: f64) -> String {
 
 /// A count per operation: exact integers as integers, otherwise three
 /// significant figures (`0.00125`, `12.5`, `1,024`).
-pub fn count(x: f64) -> String {
+pub(crate) fn count(x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
@@ -48,7 +48,7 @@ pub fn count(x: f64) -> String {
 }
 
 /// `3.41×`
-pub fn ratio(x: f64) -> String {
+pub(crate) fn ratio(x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
@@ -56,7 +56,7 @@ pub fn ratio(x: f64) -> String {
 }
 
 /// Three significant figures, without exponent notation.
-pub fn sig3(x: f64) -> String {
+pub(crate) fn sig3(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }

@@ -497,7 +497,7 @@ fn the_report_says_where_the_allocator_axis_had_no_effect() {
 
 #[test]
 fn program_kinds_are_read_from_the_executable() {
-    use tuner::elf::{inspect, ProgramKind};
+    use tuner::__private::elf::{inspect, ProgramKind};
     let dir = tempfile::tempdir().unwrap();
     let main = "int main(void) { return 0; }\n";
     let (Some(dynamic), Some(stat), Some(go)) = (
@@ -587,7 +587,7 @@ fn the_example_command_configs_are_valid_or_lack_only_their_built_program() {
     for path in paths {
         let text = std::fs::read_to_string(&path).unwrap();
         common::assert_documented(&path, &text, "configs/commands");
-        match tuner::config::parse(&path, &text, &tuner_experiments::catalog()) {
+        match tuner::__private::config::parse(&path, &text, &tuner_experiments::catalog()) {
             Ok(plan) => assert!(plan.command.is_some()),
             // The examples' programs and libraries come from their own
             // instructions (Go, ripgrep, jemalloc are not test needs).

@@ -15,10 +15,10 @@ fn every_committed_config_is_valid_and_commented() {
     assert!(paths.len() >= 11, "{paths:?}");
     for path in paths {
         let text = std::fs::read_to_string(&path).unwrap();
-        let plan = tuner::config::parse(&path, &text, &tuner_experiments::catalog())
+        let plan = tuner::__private::config::parse(&path, &text, &tuner_experiments::catalog())
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(
-            !tuner::matrix::expand(&plan).is_empty(),
+            !tuner::__private::matrix::expand(&plan).is_empty(),
             "{}",
             path.display()
         );
@@ -49,9 +49,15 @@ fn every_seed_experiment_has_a_config() {
 /// [`tuner::Lesson::sides`] resolves them, equal on every other axis.
 fn lesson_pairs<'p>(
     lesson: &tuner::Lesson,
-    points: &'p [tuner::matrix::Point],
-) -> Vec<(&'p tuner::matrix::Point, &'p tuner::matrix::Point)> {
-    tuner::analysis::lesson_pairs(&tuner::config::LessonInfo::from(lesson), points)
+    points: &'p [tuner::__private::matrix::Point],
+) -> Vec<(
+    &'p tuner::__private::matrix::Point,
+    &'p tuner::__private::matrix::Point,
+)> {
+    tuner::__private::analysis::lesson_pairs(
+        &tuner::__private::config::LessonInfo::from(lesson),
+        points,
+    )
 }
 
 #[test]
@@ -61,8 +67,9 @@ fn every_lesson_has_both_of_its_points_in_its_experiments_config() {
     for exp in catalog.iter() {
         let path = dir.join(format!("{}.toml", exp.name()));
         let text = std::fs::read_to_string(&path).unwrap();
-        let plan = tuner::config::parse(&path, &text, &catalog).unwrap_or_else(|e| panic!("{e}"));
-        let points = tuner::matrix::expand(&plan);
+        let plan = tuner::__private::config::parse(&path, &text, &catalog)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let points = tuner::__private::matrix::expand(&plan);
         for lesson in exp.lessons() {
             let pairs = lesson_pairs(lesson, &points);
             assert!(
@@ -87,8 +94,9 @@ fn a_lesson_whose_head_is_excluded_has_no_pair() {
                 [matrix]\nthreads = [1, 2]\nallocator = [\"system\", \"jemalloc\"]\n\
                 exclude = [{ variant = \"v1\", threads = 2, allocator = \"jemalloc\" }]\n";
     let plan =
-        tuner::config::parse(Path::new("t.toml"), text, &tuner_experiments::catalog()).unwrap();
-    let points = tuner::matrix::expand(&plan);
+        tuner::__private::config::parse(Path::new("t.toml"), text, &tuner_experiments::catalog())
+            .unwrap();
+    let points = tuner::__private::matrix::expand(&plan);
     let lesson = tuner::Lesson {
         claim: "v1 gets slower with threads",
         base: &[("variant", "v1"), ("threads", "1")],

@@ -287,7 +287,7 @@ fn the_harness_worker_refuses_a_runner_of_another_protocol_version() {
             .write_stdin(input)
             .assert()
     };
-    let ours = tuner::protocol::PROTOCOL_VERSION;
+    let ours = tuner::__private::protocol::PROTOCOL_VERSION;
     let out = stdout(worker(spec(ours)).success());
     let output: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(output["protocol"], ours);

@@ -13,8 +13,8 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tuner::config::MeasureSettings;
-use tuner::protocol::{RunOutput, Sample, PROTOCOL_VERSION};
+use tuner::__private::config::MeasureSettings;
+use tuner::__private::protocol::{RunOutput, Sample, PROTOCOL_VERSION};
 
 /// The probe harness, built once per test run.
 fn harness() -> &'static Path {
@@ -76,7 +76,7 @@ fn worker(spec: &Value, allocator: &str) -> RunOutput {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut child = Command::new(harness())
         .arg("worker")
-        .env(tuner::alloc::ENV_VAR, allocator)
+        .env(tuner::__private::alloc::ENV_VAR, allocator)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -201,16 +201,16 @@ fn cpu_per_op_covers_the_timed_run_not_the_reset() {
         "CPU/op {timed_us:.1} µs for a 100 µs run"
     );
     // The figure every report, comparison and export prints.
-    let record = tuner::results::RunRecord {
+    let record = tuner::__private::results::RunRecord {
         point: 0,
         process: 0,
         seq: 0,
         wall_ms: 0.0,
         max_rss_kib: 0,
-        outcome: tuner::results::Outcome::Ok(out.clone()),
+        outcome: tuner::__private::results::Outcome::Ok(out.clone()),
         machine: None,
     };
-    let metrics = tuner::analysis::ProcessMetrics::of(&record).unwrap();
+    let metrics = tuner::__private::analysis::ProcessMetrics::of(&record).unwrap();
     assert!((metrics.cpu_ns_per_op.unwrap() / 1e3 - timed_us).abs() < 1e-9);
     // The getrusage window still covers the resets: what CPU/op used to read.
     let window_us = (out.cpu.user_ns + out.cpu.system_ns) as f64 / ops / 1e3;

@@ -45,8 +45,8 @@ fn every_committed_report_rerenders_from_its_results() {
     let mut stale = Vec::new();
     for path in &results {
         let dir = path.parent().unwrap();
-        let loaded = tuner::results::Results::load(path).unwrap();
-        let rendered = tuner::report::render(dir, &loaded).unwrap();
+        let loaded = tuner::__private::results::Results::load(path).unwrap();
+        let rendered = tuner::__private::report::render(dir, &loaded).unwrap();
         let committed = std::fs::read_to_string(dir.join("report.md")).unwrap_or_default();
         if rendered.markdown != committed {
             stale.push(dir.join("report.md"));

@@ -92,7 +92,7 @@ fn assert_every_slot_once(run: &Path) {
     let points = r["points"].as_array().unwrap().len();
     let processes = r["plan"]["measure"]["processes"].as_u64().unwrap() as u32;
     let seed = r["plan"]["measure"]["seed"].as_u64().unwrap();
-    let order = tuner::matrix::schedule(points, processes, seed);
+    let order = tuner::__private::matrix::schedule(points, processes, seed);
     assert_eq!(runs.len(), order.len(), "every slot, none twice");
     let mut slots = BTreeSet::new();
     for (i, run) in runs.iter().enumerate() {

@@ -90,14 +90,14 @@ fn headings(report: &Path) -> Vec<String> {
 
 /// The analysis' median ns/op of each point.
 fn medians(results: &Path) -> Vec<f64> {
-    let r = tuner::results::Results::load(results).unwrap();
-    let a = tuner::analysis::Analysis::of(&r, &Default::default());
+    let r = tuner::__private::results::Results::load(results).unwrap();
+    let a = tuner::__private::analysis::Analysis::of(&r, &Default::default());
     a.points.iter().map(|p| p.median_ns()).collect()
 }
 
 fn verdict(results: &Path) -> (String, f64) {
-    let r = tuner::results::Results::load(results).unwrap();
-    let a = tuner::analysis::Analysis::of(&r, &Default::default());
+    let r = tuner::__private::results::Results::load(results).unwrap();
+    let a = tuner::__private::analysis::Analysis::of(&r, &Default::default());
     let c = a.points[1].vs_baseline.as_ref().expect("v1 vs sequential");
     (c.verdict.to_string(), c.change.pct)
 }

@@ -77,7 +77,8 @@ fn the_configs_the_workflows_run_are_valid() {
             let path = root().join("configs").join(config);
             let toml = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{} names {}: {e}", file.display(), path.display()));
-            tuner::config::parse(&path, &toml, &catalog).unwrap_or_else(|e| panic!("{e}"));
+            tuner::__private::config::parse(&path, &toml, &catalog)
+                .unwrap_or_else(|e| panic!("{e}"));
             named += 1;
         }
     }

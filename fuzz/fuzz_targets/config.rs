@@ -13,7 +13,7 @@ use tuner::matrix;
 static CATALOG: LazyLock<tuner::Catalog> = LazyLock::new(tuner_experiments::catalog);
 
 fuzz_target!(|text: &str| {
-    match tuner::config::parse(Path::new("fuzz.toml"), text, &CATALOG) {
+    match tuner::__private::config::parse(Path::new("fuzz.toml"), text, &CATALOG) {
         Ok(mut plan) => {
             let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
             assert!(
@@ -31,15 +31,15 @@ fuzz_target!(|text: &str| {
             // The estimate looks for earlier runs under the report folder:
             // point it at one that does not exist, so only the floor counts.
             plan.report.dir = Path::new("/nonexistent/tuner-fuzz").to_path_buf();
-            let estimate = tuner::estimate::Estimate::of(&plan, &points, text);
-            let planning = tuner::estimate::Planning {
+            let estimate = tuner::__private::estimate::Estimate::of(&plan, &points, text);
+            let planning = tuner::__private::estimate::Planning {
                 estimate_s: estimate.round_s() * f64::from(plan.measure.processes),
                 source: String::new(),
                 budget_s: None,
                 configured_processes: plan.measure.processes,
                 planned_processes: plan.measure.processes,
             };
-            let _ = tuner::catalog::dry_run(&plan, &estimate, None, &planning);
+            let _ = tuner::__private::catalog::dry_run(&plan, &estimate, None, &planning);
         }
         Err(e) => {
             let shown = e.to_string();

@@ -7,9 +7,9 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use tuner::export::{self, ExportFormat};
-use tuner::results::{Form, Results};
-use tuner::stats::CompareSettings;
+use tuner::__private::export::{self, ExportFormat};
+use tuner::__private::results::{Form, Results};
+use tuner::__private::stats::CompareSettings;
 
 /// One directory the report is written into, over and over.
 static DIR: LazyLock<tempfile::TempDir> =
@@ -28,9 +28,9 @@ fuzz_target!(|data: &[u8]| {
             let _ = export::export(&results, format);
         }
         let settings = CompareSettings::default();
-        if let Ok(report) = tuner::compare::compare_runs(&results, "a", &results, "b", &settings) {
-            let _ = tuner::compare::markdown(&report);
+        if let Ok(report) = tuner::__private::compare::compare_runs(&results, "a", &results, "b", &settings) {
+            let _ = tuner::__private::compare::markdown(&report);
         }
-        let _ = tuner::report::write(DIR.path(), &results);
+        let _ = tuner::__private::report::write(DIR.path(), &results);
     }
 });

@@ -36,7 +36,7 @@ use crate::stats::{
 
 /// One side as the report names it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SideInfo {
+pub(crate) struct SideInfo {
     pub build: Build,
     pub path: String,
     pub digest: String,
@@ -56,7 +56,7 @@ impl SideInfo {
 
 /// One point, head against base over its complete pairs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AbPoint {
+pub(crate) struct AbPoint {
     /// `variant=v3 threads=2`
     pub point: String,
     /// The judged figure of each build's processes in complete pairs.
@@ -75,7 +75,7 @@ pub struct AbPoint {
 
 impl AbPoint {
     /// The time verdict, from the fixed comparison or the sequential look.
-    pub fn verdict(&self) -> Option<Verdict> {
+    pub(crate) fn verdict(&self) -> Option<Verdict> {
         match (&self.time, &self.stop) {
             (Some(c), _) => Some(c.verdict),
             (None, Some(s)) => Some(s.look.verdict),
@@ -84,7 +84,7 @@ impl AbPoint {
     }
 
     /// The change with its interval (a repeated one for a sequential look).
-    pub fn change(&self) -> Option<&Change> {
+    pub(crate) fn change(&self) -> Option<&Change> {
         match (&self.time, &self.stop) {
             (Some(c), _) => Some(&c.change),
             (None, Some(s)) => Some(&s.look.change),
@@ -93,7 +93,7 @@ impl AbPoint {
     }
 
     /// Pairs the verdict rests on.
-    pub fn pairs(&self) -> usize {
+    pub(crate) fn pairs(&self) -> usize {
         match (&self.time, &self.stop) {
             (Some(c), _) => c.pairs,
             (None, Some(s)) => s.look.pairs,
@@ -102,7 +102,7 @@ impl AbPoint {
     }
 
     /// The verdict's reason in the rule's own words.
-    pub fn explain(&self, rule: &VerdictRule) -> Option<String> {
+    pub(crate) fn explain(&self, rule: &VerdictRule) -> Option<String> {
         match (&self.time, &self.stop) {
             (Some(c), _) => Some(c.explain().to_string()),
             (None, Some(s)) => Some(s.explain(rule)),
@@ -113,7 +113,7 @@ impl AbPoint {
 
 /// Where one point's noise sits, in percent (robust SDs of logs × 100).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Noise {
+pub(crate) struct Noise {
     /// Between the base build's processes.
     pub process_pct: f64,
     /// Between the pairs' log ratios: what the paired test sees.
@@ -125,7 +125,7 @@ pub struct Noise {
 
 /// The paired comparison of two builds, plain data for the renderers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AbReport {
+pub(crate) struct AbReport {
     pub experiment: String,
     pub workload: String,
     pub run_id: String,
@@ -154,17 +154,8 @@ pub struct AbReport {
     pub warnings: Vec<String>,
 }
 
-impl AbReport {
-    /// Points whose time verdict is `verdict`.
-    pub fn with_verdict(&self, verdict: Verdict) -> impl Iterator<Item = &AbPoint> {
-        self.points
-            .iter()
-            .filter(move |p| p.verdict() == Some(verdict))
-    }
-}
-
 /// Judges `run` on `metric` with `settings`.
-pub fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -> AbReport {
+pub(crate) fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -> AbReport {
     let h = &run.header;
     let metric = metric.resolve(run);
     let varying = crate::matrix::varying_axes(&h.plan.axes);
@@ -440,8 +431,8 @@ fn notes(run: &AbRun) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ab::sequential::Stopping;
     use crate::ab::testing::{drifting, gate, header, TWO_POINTS};
-    use crate::ab::Stopping;
 
     fn judge(run: &AbRun, band: f64) -> AbReport {
         let settings = CompareSettings {

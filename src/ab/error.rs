@@ -11,7 +11,7 @@ use crate::compare::CompareError;
 use crate::exit::Failure;
 
 #[derive(Debug, Error)]
-pub enum AbError {
+pub(crate) enum AbError {
     /// `--base`/`--head` names no executable file.
     #[error("--{build} {}: {reason}", .path.display())]
     NoBuild {

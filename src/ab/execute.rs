@@ -26,7 +26,7 @@ use crate::runner::{execute, Interrupt, Launcher, Progress, ProgressMode, Scratc
 use crate::stats::{SequentialPlan, VerdictRule};
 
 /// What running the gate takes besides its header.
-pub struct GateSession<'a> {
+pub(crate) struct GateSession<'a> {
     pub dir: &'a Path,
     pub interrupt: &'a Interrupt,
     pub mode: ProgressMode,
@@ -45,7 +45,7 @@ enum End {
 /// Runs the gate planned in `header`, journaling into `session.dir`.
 /// A build that cannot run the config is an [`AbError`]; what was
 /// measured up to then is in the returned run either way.
-pub fn run_gate(
+pub(crate) fn run_gate(
     header: AbHeader,
     session: &GateSession,
 ) -> anyhow::Result<(AbRun, Option<AbError>)> {
@@ -299,7 +299,7 @@ fn stopped_line(run: &AbRun, end: &End) -> Option<String> {
 }
 
 /// The gate's run folder: `<report dir>/<experiment>/ab-<date>`.
-pub fn run_folder(header: &AbHeader) -> anyhow::Result<(PathBuf, String)> {
+pub(crate) fn run_folder(header: &AbHeader) -> anyhow::Result<(PathBuf, String)> {
     let parent = header.plan.report.dir.join(&header.plan.name);
     let name = format!("ab-{}", header.environment.date.replace(':', "-"));
     crate::fsio::create_unique_dir(&parent, &name)

@@ -44,7 +44,7 @@ use super::side::Build;
 /// How the workers' memory layout is arranged.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LayoutMode {
+pub(crate) enum LayoutMode {
     /// No ASLR; one random stack offset per pair, shared by both processes.
     #[default]
     Paired,
@@ -60,7 +60,7 @@ impl LayoutMode {
     }
 
     /// How many distinct offsets pairs draw from.
-    pub fn offsets(self) -> u32 {
+    pub(crate) fn offsets(self) -> u32 {
         match self {
             LayoutMode::Paired => OFFSETS,
             LayoutMode::Random | LayoutMode::Fixed => 1,
@@ -78,7 +78,7 @@ const COMPONENT: usize = 200;
 
 /// Which CPU the workers are pinned to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Pin {
+pub(crate) enum Pin {
     /// Wherever the kernel puts them.
     None,
     /// The last CPU this process may use, when it may use two or more.
@@ -89,7 +89,7 @@ pub enum Pin {
 
 impl Pin {
     /// `none`, `auto` or a CPU number.
-    pub fn parse(text: &str) -> Result<Pin, String> {
+    pub(crate) fn parse(text: &str) -> Result<Pin, String> {
         match text {
             "none" => Ok(Pin::None),
             "auto" => Ok(Pin::Auto),
@@ -129,7 +129,7 @@ fn allowed_cpus() -> io::Result<Vec<usize>> {
 
 /// The layout a gate's workers ran with, as recorded in `ab.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub mode: LayoutMode,
     /// Whether the kernel accepted turning ASLR off (containers may refuse).
     pub aslr_off: bool,
@@ -141,7 +141,7 @@ impl Layout {
     /// Applies `mode` and `pin` to this process, whose workers inherit
     /// them. Pinning to a CPU this process may not use is an error;
     /// a kernel that refuses to turn ASLR off is recorded, not an error.
-    pub fn apply(mode: LayoutMode, pin: Pin) -> io::Result<Layout> {
+    pub(crate) fn apply(mode: LayoutMode, pin: Pin) -> io::Result<Layout> {
         let aslr_off = mode.aslr_off() && set_no_randomize();
         let pin = pin.resolve()?;
         if let Some(cpu) = pin {
@@ -194,13 +194,13 @@ fn pin_to(cpu: usize) -> io::Result<()> {
 
 /// The symlinks workers start through: one per build and offset, made on
 /// first use under `root` (in the run's scratch root, removed with it).
-pub struct Paths {
+pub(super) struct Paths {
     root: PathBuf,
     exes: [PathBuf; 2],
 }
 
 impl Paths {
-    pub fn new(root: PathBuf, base: &Path, head: &Path) -> Paths {
+    pub(super) fn new(root: PathBuf, base: &Path, head: &Path) -> Paths {
         Paths {
             root,
             exes: [base.to_path_buf(), head.to_path_buf()],
@@ -208,7 +208,7 @@ impl Paths {
     }
 
     /// The path `build` starts through at `offset`.
-    pub fn exe(&self, build: Build, offset: u32) -> io::Result<PathBuf> {
+    pub(super) fn exe(&self, build: Build, offset: u32) -> io::Result<PathBuf> {
         let mut dir = self.root.clone();
         let mut left = offset as usize * BYTES_PER_OFFSET;
         while left > 0 {

@@ -25,7 +25,7 @@ use crate::analysis::ProcessMetrics;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Metric {
+pub(crate) enum Metric {
     /// Wall time per operation.
     Time,
     /// CPU time per operation, all threads.
@@ -37,7 +37,7 @@ pub enum Metric {
 
 impl Metric {
     /// `Auto` decided for `run`; the others as they are.
-    pub fn resolve(self, run: &AbRun) -> Metric {
+    pub(crate) fn resolve(self, run: &AbRun) -> Metric {
         if self != Metric::Auto {
             return self;
         }
@@ -61,7 +61,7 @@ impl Metric {
     /// The figure of one process (a resolved metric; `Auto` reads wall
     /// time). A process without CPU time reads NaN, which the paired
     /// comparison refuses with a note rather than judging.
-    pub fn of(self, m: &ProcessMetrics) -> f64 {
+    pub(crate) fn of(self, m: &ProcessMetrics) -> f64 {
         match self {
             Metric::Cpu => m.cpu_ns_per_op.unwrap_or(f64::NAN),
             Metric::Time | Metric::Auto => m.ns_per_op,
@@ -69,7 +69,7 @@ impl Metric {
     }
 
     /// The time table's first header.
-    pub fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             Metric::Cpu => "cpu/op",
             Metric::Time | Metric::Auto => "time/op",

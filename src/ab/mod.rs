@@ -27,13 +27,11 @@ mod side;
 #[cfg(test)]
 mod testing;
 
-pub use analysis::{analyse, AbPoint, AbReport, Noise, SideInfo};
-pub use error::AbError;
-pub use execute::{run_folder, run_gate, GateSession};
-pub use layout::{Layout, LayoutMode, Pin};
-pub use metric::Metric;
-pub use plan::{is_saved, plan, AbOptions};
-pub use record::{AbHeader, AbRun, Design, PairRecord, AB_FILE, AB_SCHEMA};
-pub use render::{markdown, render, text};
-pub use sequential::{Stop, Stopping};
-pub use side::{Build, Executable, Setting, Side};
+pub(crate) use analysis::{analyse, AbReport};
+pub(crate) use execute::{run_folder, run_gate, GateSession};
+pub(crate) use layout::{LayoutMode, Pin};
+pub(crate) use metric::Metric;
+pub(crate) use plan::{is_saved, plan, AbOptions};
+pub(crate) use record::{AbRun, AB_FILE};
+pub(crate) use render::{markdown, render};
+pub(crate) use side::Setting;

@@ -18,7 +18,7 @@ use crate::exit::Failure;
 use crate::protocol::PROTOCOL_VERSION;
 
 /// What `tuner ab` was asked to run.
-pub struct AbOptions {
+pub(crate) struct AbOptions {
     pub config: PathBuf,
     /// The builds; `None`: this binary.
     pub base: Option<PathBuf>,
@@ -37,7 +37,7 @@ pub struct AbOptions {
 }
 
 /// The gate `opts` asks for, with the layout applied to this thread.
-pub fn plan(catalog: &Catalog, opts: &AbOptions) -> Result<AbHeader, Failure> {
+pub(crate) fn plan(catalog: &Catalog, opts: &AbOptions) -> Result<AbHeader, Failure> {
     let path = &opts.config;
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::Config(ConfigError::unreadable(path, &e)))?;
@@ -114,7 +114,7 @@ pub fn plan(catalog: &Catalog, opts: &AbOptions) -> Result<AbHeader, Failure> {
 }
 
 /// Whether `path` names a saved gate rather than a config.
-pub fn is_saved(path: &Path) -> bool {
+pub(crate) fn is_saved(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e == "json" || e == "jsonl")
 }

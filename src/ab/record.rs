@@ -20,13 +20,13 @@ use crate::environment::Environment;
 use crate::results::RunRecord;
 
 /// The version of `ab.json`'s layout.
-pub const AB_SCHEMA: u32 = 1;
+pub(crate) const AB_SCHEMA: u32 = 1;
 /// The gate's results file in its run folder.
-pub const AB_FILE: &str = "ab.json";
+pub(crate) const AB_FILE: &str = "ab.json";
 
 /// How the gate was planned.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Design {
+pub(crate) struct Design {
     /// Pairs per point the gate plans to run.
     pub pairs: u32,
     /// No round starts after this much time has passed.
@@ -42,7 +42,7 @@ pub struct Design {
 
 /// Everything but the records: the journal's first line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AbHeader {
+pub(crate) struct AbHeader {
     pub schema: u32,
     /// The worker protocol this runner speaks (both builds must).
     pub protocol: u32,
@@ -59,7 +59,7 @@ pub struct AbHeader {
 }
 
 impl AbHeader {
-    pub fn side(&self, build: Build) -> &Side {
+    pub(crate) fn side(&self, build: Build) -> &Side {
         match build {
             Build::Base => &self.base,
             Build::Head => &self.head,
@@ -69,7 +69,7 @@ impl AbHeader {
 
 /// One worker process of the gate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PairRecord {
+pub(crate) struct PairRecord {
     pub build: Build,
     /// 0: ran first in its pair; 1: second.
     pub position: u8,
@@ -85,7 +85,7 @@ pub struct PairRecord {
 
 /// `ab.json`: the header and every process.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AbRun {
+pub(crate) struct AbRun {
     #[serde(flatten)]
     pub header: AbHeader,
     pub records: Vec<PairRecord>,
@@ -102,8 +102,7 @@ pub struct AbRun {
 }
 
 /// One complete pair of a point: both processes succeeded.
-pub struct Pair {
-    pub index: u32,
+pub(crate) struct Pair {
     pub base: ProcessMetrics,
     pub head: ProcessMetrics,
     /// Whether base ran first.
@@ -112,7 +111,7 @@ pub struct Pair {
 
 impl AbRun {
     /// The complete pairs of `point`, by pair index.
-    pub fn pairs(&self, point: usize) -> Vec<Pair> {
+    pub(crate) fn pairs(&self, point: usize) -> Vec<Pair> {
         let mut sides: BTreeMap<u32, [Option<&PairRecord>; 2]> = BTreeMap::new();
         for r in self
             .records
@@ -122,11 +121,10 @@ impl AbRun {
             sides.entry(r.run.process).or_default()[r.build as usize] = Some(r);
         }
         sides
-            .into_iter()
-            .filter_map(|(index, [base, head])| {
+            .into_values()
+            .filter_map(|[base, head]| {
                 let (base, head) = (base?, head?);
                 Some(Pair {
-                    index,
                     base: ProcessMetrics::of(&base.run)?,
                     head: ProcessMetrics::of(&head.run)?,
                     base_first: base.position == 0,
@@ -136,19 +134,19 @@ impl AbRun {
     }
 
     /// Processes that failed (probes included).
-    pub fn failures(&self) -> impl Iterator<Item = &PairRecord> {
+    pub(crate) fn failures(&self) -> impl Iterator<Item = &PairRecord> {
         self.records.iter().filter(|r| r.run.output().is_none())
     }
 
     /// Writes `ab.json` atomically.
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+    pub(crate) fn save(&self, path: &Path) -> std::io::Result<()> {
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         crate::fsio::write_atomic(path, json)
     }
 
     /// Reads an `ab.json`, or the `journal.jsonl` of a gate that was
     /// killed (a partial last line is set aside with a warning).
-    pub fn load(path: &Path) -> anyhow::Result<AbRun> {
+    pub(crate) fn load(path: &Path) -> anyhow::Result<AbRun> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let run = if path.extension().is_some_and(|e| e == "jsonl") {

@@ -14,7 +14,7 @@ use crate::stats::ExactComparison;
 use crate::stats::{format_change, Verdict};
 
 /// The report in `format`.
-pub fn render(report: &AbReport, format: OutputFormat) -> String {
+pub(crate) fn render(report: &AbReport, format: OutputFormat) -> String {
     match format {
         OutputFormat::Text => text(report),
         OutputFormat::Markdown => markdown(report),
@@ -165,7 +165,7 @@ fn all_warnings(report: &AbReport) -> Vec<String> {
 }
 
 /// Aligned text for a terminal.
-pub fn text(report: &AbReport) -> String {
+pub(crate) fn text(report: &AbReport) -> String {
     let mut out = String::new();
     for s in [&report.base, &report.head] {
         let _ = writeln!(out, "{}: {}", s.build, side_line(s));
@@ -187,7 +187,7 @@ pub fn text(report: &AbReport) -> String {
 }
 
 /// Markdown for a pull request or a CI job summary.
-pub fn markdown(report: &AbReport) -> String {
+pub(crate) fn markdown(report: &AbReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Paired A/B: {}\n", report.experiment);
     let _ = writeln!(out, "| | build | binary | settings |\n|---|---|---|---|");
@@ -238,8 +238,9 @@ pub fn markdown(report: &AbReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ab::sequential::Stopping;
     use crate::ab::testing::{drifting, gate, header, TWO_POINTS};
-    use crate::ab::{analyse, Metric, Stopping};
+    use crate::ab::{analyse, Metric};
     use crate::stats::CompareSettings;
 
     fn report(stopping: Option<Stopping>) -> AbReport {

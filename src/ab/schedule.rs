@@ -20,7 +20,7 @@ use super::side::Build;
 
 /// One pair to run: the `pair`-th pair of `point`, `first` going first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PairSlot {
+pub(super) struct PairSlot {
     pub point: usize,
     pub pair: u32,
     pub first: Build,
@@ -30,14 +30,14 @@ pub struct PairSlot {
 
 impl PairSlot {
     /// The pair's two builds in the order they run.
-    pub fn order(&self) -> [Build; 2] {
+    pub(super) fn order(&self) -> [Build; 2] {
         [self.first, self.first.other()]
     }
 }
 
 /// `rounds` rounds of one pair per point, seeded by `seed`; offsets are
 /// drawn in `0..offsets`.
-pub fn schedule(points: usize, rounds: u32, offsets: u32, seed: u64) -> Vec<Vec<PairSlot>> {
+pub(super) fn schedule(points: usize, rounds: u32, offsets: u32, seed: u64) -> Vec<Vec<PairSlot>> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     // Per point, which build starts each block of two pairs.
     let starts: Vec<Vec<Build>> = (0..points)

@@ -23,7 +23,7 @@ use crate::stats::{SequentialLook, SequentialPlan, Spending, StatsError, Verdict
 
 /// The looks every point of a sequential gate follows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Stopping {
+pub(crate) struct Stopping {
     /// Complete pairs at each look; the last is the budget.
     pub looks: Vec<usize>,
     /// The gate's α, split evenly over its points.
@@ -37,7 +37,7 @@ impl Stopping {
     /// for `points` points at family level `alpha`. `None` when no look
     /// plan fits: fewer than [`crate::stats::SequentialPlan`]'s minimum
     /// pairs at the first look.
-    pub fn new(every: usize, budget: usize, points: usize, alpha: f64) -> Option<Stopping> {
+    pub(crate) fn new(every: usize, budget: usize, points: usize, alpha: f64) -> Option<Stopping> {
         let mut looks: Vec<usize> = (1..)
             .map(|k| k * every)
             .take_while(|&n| n < budget)
@@ -53,7 +53,7 @@ impl Stopping {
     }
 
     /// Each point's plan: the looks at α/m.
-    pub fn plan(&self) -> Result<SequentialPlan, StatsError> {
+    pub(crate) fn plan(&self) -> Result<SequentialPlan, StatsError> {
         SequentialPlan::new(&self.looks, self.alpha / self.points as f64, self.spending)
     }
 }
@@ -61,7 +61,7 @@ impl Stopping {
 /// Where a point's looks led: the look it stopped at, or the last one its
 /// pairs reached.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Stop {
+pub(crate) struct Stop {
     pub look: SequentialLook,
     /// Looks planned.
     pub of: usize,
@@ -71,7 +71,7 @@ pub struct Stop {
 
 impl Stop {
     /// The rule's sentence for this look's verdict.
-    pub fn explain(&self, rule: &VerdictRule) -> String {
+    pub(crate) fn explain(&self, rule: &VerdictRule) -> String {
         let l = &self.look;
         let test = format!(
             "|z| = {:.2} {} {:.2} at look {} of {}",
@@ -105,7 +105,7 @@ impl Stop {
 /// Runs `plan`'s looks over the pairs `(base, head)` a point has (in pair
 /// order): the first look that stops, or the last look reached; `None`
 /// before the first look.
-pub fn judge(
+pub(super) fn judge(
     plan: &SequentialPlan,
     pairs: &[(f64, f64)],
     rule: &VerdictRule,

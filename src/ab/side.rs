@@ -25,15 +25,15 @@ use crate::matrix::{self, Point};
 /// Which side of the pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Build {
+pub(crate) enum Build {
     Base,
     Head,
 }
 
 impl Build {
-    pub const BOTH: [Build; 2] = [Build::Base, Build::Head];
+    pub(crate) const BOTH: [Build; 2] = [Build::Base, Build::Head];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Build::Base => "base",
             Build::Head => "head",
@@ -41,7 +41,7 @@ impl Build {
     }
 
     /// The other side.
-    pub fn other(self) -> Build {
+    pub(crate) fn other(self) -> Build {
         match self {
             Build::Base => Build::Head,
             Build::Head => Build::Base,
@@ -58,7 +58,7 @@ impl fmt::Display for Build {
 /// What runs one side's workload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Executable {
+pub(crate) enum Executable {
     /// A binary re-executed as `<path> worker`: tuner, or a user's harness.
     Worker {
         path: PathBuf,
@@ -77,7 +77,7 @@ pub enum Executable {
 
 impl Executable {
     /// The worker binary at `path`, which must be an executable file.
-    pub fn worker(build: Build, path: &Path) -> Result<Executable, AbError> {
+    pub(crate) fn worker(build: Build, path: &Path) -> Result<Executable, AbError> {
         let (path, digest, bytes) = executable_file(build, path)?;
         Ok(Executable::Worker {
             path,
@@ -88,7 +88,7 @@ impl Executable {
 
     /// The program at `path`, which must be an executable file, run by the
     /// worker binary `worker`.
-    pub fn program(build: Build, path: &Path, worker: &Path) -> Result<Executable, AbError> {
+    pub(crate) fn program(build: Build, path: &Path, worker: &Path) -> Result<Executable, AbError> {
         let (path, digest, bytes) = executable_file(build, path)?;
         Ok(Executable::Program {
             path,
@@ -99,21 +99,21 @@ impl Executable {
     }
 
     /// The build's file: the worker binary, or the command's program.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         match self {
             Executable::Worker { path, .. } | Executable::Program { path, .. } => path,
         }
     }
 
     /// The binary started as `<exe> worker` for this side.
-    pub fn worker_path(&self) -> &Path {
+    pub(crate) fn worker_path(&self) -> &Path {
         match self {
             Executable::Worker { path, .. } => path,
             Executable::Program { worker, .. } => worker,
         }
     }
 
-    pub fn digest(&self) -> &str {
+    pub(crate) fn digest(&self) -> &str {
         match self {
             Executable::Worker { digest, .. } | Executable::Program { digest, .. } => digest,
         }
@@ -157,7 +157,7 @@ fn file_digest(path: &Path) -> std::io::Result<String> {
 /// single value; `key*=factor` scales every value of a numeric parameter
 /// (`steps*=1.01`: each point 1% more steps, rounded).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Setting {
+pub(crate) struct Setting {
     pub key: String,
     pub value: String,
     /// `key*=factor` rather than `key=value`.
@@ -167,7 +167,7 @@ pub struct Setting {
 
 impl Setting {
     /// `steps=1010` or `steps*=1.01`.
-    pub fn parse(text: &str) -> Result<Setting, String> {
+    pub(crate) fn parse(text: &str) -> Result<Setting, String> {
         let bad = || format!("`{text}` is not a setting like steps=1010 or steps*=1.01");
         let (key, value) = text.split_once('=').ok_or_else(bad)?;
         let (key, scale) = match key.strip_suffix('*') {
@@ -195,7 +195,7 @@ impl fmt::Display for Setting {
 
 /// One side as it runs: its build, its settings and the points it runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Side {
+pub(crate) struct Side {
     pub build: Build,
     pub exe: Executable,
     pub settings: Vec<Setting>,
@@ -209,7 +209,7 @@ pub struct Side {
 
 impl Side {
     /// The side `build` running `exe`, with `settings` applied to `plan`.
-    pub fn new(
+    pub(crate) fn new(
         build: Build,
         exe: Executable,
         settings: &[Setting],
@@ -393,7 +393,7 @@ fn param_value(text: &str) -> ParamValue {
 /// The settings under test: the axes whose values differ between the
 /// sides (at the first point; the settings replace single values, so at
 /// every point alike).
-pub fn changed_axes(base: &Side, head: &Side) -> Vec<SettingChange> {
+pub(super) fn changed_axes(base: &Side, head: &Side) -> Vec<SettingChange> {
     let (Some(b), Some(h)) = (base.points.first(), head.points.first()) else {
         return Vec::new();
     };

@@ -9,11 +9,11 @@ use super::side::{Build, Executable, Setting, Side};
 use crate::fixtures::{output, record};
 use crate::results::Outcome;
 
-pub const TWO_POINTS: &str =
+pub(super) const TWO_POINTS: &str =
     "[experiment]\nname = \"gate\"\nworkload = \"selfcheck\"\n[params]\nvariant = \"spin\"\nsteps = [100, 200]\n";
 
 /// The header of a gate of `config` with `head_set` on the head side.
-pub fn header(config: &str, head_set: &[&str]) -> AbHeader {
+pub(super) fn header(config: &str, head_set: &[&str]) -> AbHeader {
     let catalog = tuner_experiments::catalog();
     let plan = crate::config::parse(Path::new("gate.toml"), config, &catalog).unwrap();
     let side = |build, settings: &[&str]| {
@@ -54,7 +54,7 @@ pub fn header(config: &str, head_set: &[&str]) -> AbHeader {
 
 /// A gate whose point `i` has the pairs `(base, head)` ns/op in
 /// `pairs[i]`, base first in even pairs; `None`: that process failed.
-pub fn gate(header: AbHeader, pairs: &[Vec<(Option<f64>, Option<f64>)>]) -> AbRun {
+pub(super) fn gate(header: AbHeader, pairs: &[Vec<(Option<f64>, Option<f64>)>]) -> AbRun {
     let mut records = Vec::new();
     for (point, list) in pairs.iter().enumerate() {
         for (i, (base, head)) in list.iter().enumerate() {
@@ -90,7 +90,7 @@ pub fn gate(header: AbHeader, pairs: &[Vec<(Option<f64>, Option<f64>)>]) -> AbRu
 
 /// `n` pairs around `ns` with drift shared within each pair and a small
 /// per-process wiggle; head is `factor` times base.
-pub fn drifting(n: usize, ns: f64, factor: f64) -> Vec<(Option<f64>, Option<f64>)> {
+pub(super) fn drifting(n: usize, ns: f64, factor: f64) -> Vec<(Option<f64>, Option<f64>)> {
     (0..n)
         .map(|i| {
             let drift = 1.0 + 0.04 * ((i * 7 % 11) as f64 / 11.0);

@@ -102,13 +102,13 @@ pub(super) fn on_realloc(old: usize, new: usize) {
 }
 
 /// Publishes this thread's pending counts.
-pub fn flush_thread() {
+pub(crate) fn flush_thread() {
     let _ = PENDING.try_with(Pending::flush);
 }
 
 /// The process-wide counters, as of the last flush of every thread.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Allocations (and resizes) since the process started.
     pub allocs: u64,
     /// Bytes requested by those allocations.
@@ -120,7 +120,7 @@ pub struct Snapshot {
 }
 
 /// Reads the counters after flushing the calling thread.
-pub fn snapshot() -> Snapshot {
+pub(crate) fn snapshot() -> Snapshot {
     flush_thread();
     Snapshot {
         allocs: ALLOCS.load(Relaxed),
@@ -132,7 +132,7 @@ pub fn snapshot() -> Snapshot {
 
 /// Starts a new window for the peak: from now on `peak` is the most live
 /// bytes seen since this call.
-pub fn start_peak_window() {
+pub(crate) fn start_peak_window() {
     flush_thread();
     PEAK.store(LIVE.load(Relaxed), Relaxed);
 }

@@ -5,6 +5,7 @@ mod count;
 mod probe;
 mod switch;
 
-pub use count::{flush_thread, snapshot, start_peak_window, Snapshot};
-pub use probe::{probe, Evidence};
-pub use switch::{active, AllocatorName, Switchable, ENV_VAR};
+pub(crate) use count::{flush_thread, snapshot, start_peak_window};
+pub(crate) use probe::{probe, Evidence};
+pub(crate) use switch::{active, AllocatorName};
+pub use switch::{Switchable, ENV_VAR};

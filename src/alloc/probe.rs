@@ -36,7 +36,7 @@ const BLOCK: usize = 4 << 20;
 
 /// Allocates one block through the global allocator and reports whose
 /// statistics saw it.
-pub fn probe() -> Evidence {
+pub(crate) fn probe() -> Evidence {
     probe_with(&Global)
 }
 

@@ -54,7 +54,7 @@ const UNSET: u8 = u8::MAX;
 static CHOICE: AtomicU8 = AtomicU8::new(UNSET);
 
 /// The allocator serving this process.
-pub fn active() -> AllocatorName {
+pub(crate) fn active() -> AllocatorName {
     AllocatorName::ALL[choice() as usize]
 }
 

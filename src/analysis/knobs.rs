@@ -93,7 +93,7 @@ pub struct Scaling {
 }
 
 /// The values of the other varying axes, e.g. `[("variant", "v3")]`.
-pub type Setting = Vec<(String, String)>;
+pub(super) type Setting = Vec<(String, String)>;
 
 /// The points along one axis at one setting of the others.
 struct Slice {
@@ -352,7 +352,7 @@ pub(super) fn scaling(
 
 /// The speed-up a comparison implies, with its interval (the interval's
 /// ends swap: the largest slow-down is the smallest speed-up).
-pub fn ratio_of(c: &Comparison) -> Option<Ratio> {
+pub(crate) fn ratio_of(c: &Comparison) -> Option<Ratio> {
     let ci = c.change.ci?;
     Some(Ratio {
         estimate: speedup(c.change.pct),

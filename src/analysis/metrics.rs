@@ -135,7 +135,7 @@ impl ProcessMetrics {
 
 /// The median of `values` (NaN for none): the one definition every
 /// per-process reduction uses.
-pub fn median(values: &[f64]) -> f64 {
+pub(crate) fn median(values: &[f64]) -> f64 {
     crate::stats::median(values).unwrap_or(f64::NAN)
 }
 

@@ -14,19 +14,18 @@ mod checks;
 mod groups;
 mod knobs;
 mod lessons;
-pub mod metrics;
+pub(crate) mod metrics;
 mod point;
 
 use serde::Serialize;
 
-pub use checks::{Checks, CommandChecks, ProgramCheck};
-pub use groups::{BaselineState, Group, MachineBlocks};
-pub use knobs::{
-    ratio_of, AxisFinding, AxisKind, Contrast, Ratio, Scaling, ScalingStep, ValueFinding,
-};
-pub use lessons::{lesson_pairs, Judgement, LessonFinding, LessonPair};
+pub(crate) use checks::{Checks, CommandChecks, ProgramCheck};
+pub(crate) use groups::{BaselineState, Group, MachineBlocks};
+pub(crate) use knobs::{ratio_of, AxisFinding, AxisKind, Contrast, Scaling, ValueFinding};
+pub use lessons::lesson_pairs;
+pub(crate) use lessons::{Judgement, LessonFinding, LessonPair};
 pub use metrics::ProcessMetrics;
-pub use point::{FailedProcess, PointAnalysis};
+pub(crate) use point::PointAnalysis;
 
 use crate::results::Results;
 use crate::stats::{self, CompareSettings, Comparison};
@@ -156,7 +155,7 @@ impl Analysis {
 
 /// The speed-up a change in time of `pct` percent means: base time ÷ head
 /// time. The one definition every output uses.
-pub fn speedup(pct: f64) -> f64 {
+pub(crate) fn speedup(pct: f64) -> f64 {
     100.0 / (100.0 + pct)
 }
 

@@ -110,15 +110,6 @@ pub struct ComparisonReport {
     pub warnings: Vec<String>,
 }
 
-impl ComparisonReport {
-    /// Points whose time verdict is `verdict`.
-    pub fn with_verdict(&self, verdict: Verdict) -> impl Iterator<Item = &PointComparison> {
-        self.points
-            .iter()
-            .filter(move |p| p.time.as_ref().is_some_and(|c| c.verdict == verdict))
-    }
-}
-
 /// Per-process values of one point: ns/op, allocations/op, bytes/op.
 struct ProcessValues {
     ns: Vec<f64>,

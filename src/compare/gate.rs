@@ -8,7 +8,7 @@ use crate::stats::{ExactComparison, Verdict};
 
 /// What counts as a failure of the comparison.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FailOn {
+pub(crate) enum FailOn {
     /// Never fail on the findings (only on errors).
     #[default]
     Never,
@@ -35,7 +35,7 @@ pub(crate) struct GatePoint<'a> {
 
 impl FailOn {
     /// The findings that fail the gate, one line each; empty when it passes.
-    pub fn failures(self, report: &ComparisonReport) -> Vec<String> {
+    pub(crate) fn failures(self, report: &ComparisonReport) -> Vec<String> {
         self.failures_of(report.points.iter().map(|p| {
             GatePoint {
                 point: &p.point,

@@ -32,7 +32,7 @@ pub struct SettingChange {
 
 /// One point present in both runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pair {
+pub(crate) struct Pair {
     /// `variant=v3 threads=2`: the point's name in the comparison.
     pub key: String,
     /// Point ids in the base and head runs.
@@ -42,7 +42,7 @@ pub struct Pair {
 
 /// How the points of two runs correspond.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Matching {
+pub(crate) struct Matching {
     /// The axes that name a point, in base's axis order.
     pub key_axes: Vec<String>,
     pub changed: Vec<SettingChange>,
@@ -55,10 +55,10 @@ pub struct Matching {
 }
 
 /// The name of a point when no axis varies: the whole run is one point.
-pub const SINGLE_POINT: &str = "all";
+pub(super) const SINGLE_POINT: &str = "all";
 
 /// Matches the points of `base` and `head` by their coordinates.
-pub fn match_points(base: &Results, head: &Results) -> Matching {
+pub(crate) fn match_points(base: &Results, head: &Results) -> Matching {
     let (key_axes, changed, notes) = classify(&base.plan.axes, &head.plan.axes);
     let base_keys: Vec<String> = base.points.iter().map(|p| key(p, &key_axes)).collect();
     let head_keys: Vec<String> = head.points.iter().map(|p| key(p, &key_axes)).collect();
@@ -91,7 +91,7 @@ pub fn match_points(base: &Results, head: &Results) -> Matching {
 }
 
 /// The point's name over `key_axes`: `axis=value` pairs joined by spaces.
-pub fn key(point: &Point, key_axes: &[String]) -> String {
+pub(super) fn key(point: &Point, key_axes: &[String]) -> String {
     let parts: Vec<String> = key_axes
         .iter()
         .filter_map(|a| point.coord(a).map(|v| format!("{a}={v}")))

@@ -10,12 +10,14 @@ mod gate;
 mod matching;
 mod render;
 
-pub use build::{compare_runs, ComparisonReport, PointComparison, RunInfo, VerdictCounts};
-pub use error::CompareError;
-pub use gate::FailOn;
+pub use build::compare_runs;
+pub(crate) use build::{ComparisonReport, VerdictCounts};
+pub(crate) use error::CompareError;
+pub(crate) use gate::FailOn;
 pub(crate) use gate::GatePoint;
-pub use matching::{match_points, Matching, Pair, SettingChange};
+pub(crate) use matching::SettingChange;
+pub use render::markdown;
 pub(crate) use render::{
     changed_line, markdown_body, notes, p_text, text_body, time_cell, ExactCounts, ExactKind, Table,
 };
-pub use render::{markdown, render, text, OutputFormat};
+pub(crate) use render::{render, text, OutputFormat};

@@ -11,7 +11,7 @@ use crate::units::{bytes, count, duration_ns};
 
 /// How `tuner compare` prints its findings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     #[default]
     Text,
     Markdown,
@@ -19,7 +19,7 @@ pub enum OutputFormat {
 }
 
 /// The report in `format`.
-pub fn render(report: &ComparisonReport, format: OutputFormat) -> String {
+pub(crate) fn render(report: &ComparisonReport, format: OutputFormat) -> String {
     match format {
         OutputFormat::Text => text(report),
         OutputFormat::Markdown => markdown(report),
@@ -331,7 +331,7 @@ pub(crate) fn markdown_body<P: ExactCounts>(
 }
 
 /// Aligned text for a terminal.
-pub fn text(report: &ComparisonReport) -> String {
+pub(crate) fn text(report: &ComparisonReport) -> String {
     let mut out = String::new();
     for (side, r) in [("base", &report.base), ("head", &report.head)] {
         let _ = writeln!(

@@ -5,27 +5,27 @@
 use std::time::Duration;
 
 /// Most values one axis may list.
-pub const MAX_AXIS_VALUES: usize = 1_000;
+pub(super) const MAX_AXIS_VALUES: usize = 1_000;
 /// Most points a matrix may have before exclusions.
-pub const MAX_POINTS: usize = 10_000;
+pub(super) const MAX_POINTS: usize = 10_000;
 /// Most `[matrix] exclude` entries.
-pub const MAX_EXCLUDES: usize = 1_000;
+pub(super) const MAX_EXCLUDES: usize = 1_000;
 /// Most worker processes per point.
-pub const MAX_PROCESSES: u32 = 1_000;
+pub(super) const MAX_PROCESSES: u32 = 1_000;
 /// Most timed samples per process.
-pub const MAX_SAMPLES: u32 = 100_000;
+pub(super) const MAX_SAMPLES: u32 = 100_000;
 /// Most worker processes a whole run may start (points × processes).
-pub const MAX_RUNS: usize = 1_000_000;
+pub(super) const MAX_RUNS: usize = 1_000_000;
 /// Longest `[experiment] name`: it becomes a directory name.
-pub const MAX_NAME_CHARS: usize = 64;
+pub(super) const MAX_NAME_CHARS: usize = 64;
 /// Longest `[experiment] description`.
-pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+pub(super) const MAX_DESCRIPTION_CHARS: usize = 2_000;
 /// Longest `[report] dir` (Linux's PATH_MAX).
-pub const MAX_DIR_BYTES: usize = 4_096;
+pub(super) const MAX_DIR_BYTES: usize = 4_096;
 
 /// The inclusive range a duration key accepts.
 #[derive(Clone, Copy)]
-pub struct DurationRange {
+pub(super) struct DurationRange {
     pub min: Duration,
     pub max: Duration,
 }
@@ -35,20 +35,22 @@ const fn range(min: Duration, max: Duration) -> DurationRange {
 }
 
 /// No warm-up is allowed: the first run is always timed apart anyway.
-pub const WARMUP: DurationRange = range(Duration::ZERO, Duration::from_secs(600));
+pub(super) const WARMUP: DurationRange = range(Duration::ZERO, Duration::from_secs(600));
 /// Below 100 µs a sample is a handful of timer reads; above a minute a
 /// process takes hours.
-pub const MIN_SAMPLE_TIME: DurationRange =
+pub(super) const MIN_SAMPLE_TIME: DurationRange =
     range(Duration::from_micros(100), Duration::from_secs(60));
 /// A worker cannot start, warm up and sample in less than 100 ms.
-pub const TIMEOUT: DurationRange = range(Duration::from_millis(100), Duration::from_secs(86_400));
+pub(super) const TIMEOUT: DurationRange =
+    range(Duration::from_millis(100), Duration::from_secs(86_400));
 /// A budget below a second cannot fit one worker; a week is a lot of runs.
-pub const BUDGET: DurationRange = range(Duration::from_secs(1), Duration::from_secs(7 * 86_400));
-pub const PROFILE_DURATION: DurationRange =
+pub(super) const BUDGET: DurationRange =
+    range(Duration::from_secs(1), Duration::from_secs(7 * 86_400));
+pub(super) const PROFILE_DURATION: DurationRange =
     range(Duration::from_millis(1), Duration::from_secs(600));
 
 impl DurationRange {
-    pub fn check(self, d: Duration) -> Result<(), String> {
+    pub(super) fn check(self, d: Duration) -> Result<(), String> {
         if (self.min..=self.max).contains(&d) {
             return Ok(());
         }
@@ -65,7 +67,7 @@ impl DurationRange {
 /// report's heading, so it is one path component of `[A-Za-z0-9._-]`,
 /// starting with a letter, digit or `_` (so never `.`, `..`, hidden or an
 /// option), at most [`MAX_NAME_CHARS`] long.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub(super) fn check_name(name: &str) -> Result<(), String> {
     let rule = format!(
         "a name is 1 to {MAX_NAME_CHARS} of the characters A-Z a-z 0-9 . _ -, starting with a letter, digit or _ (it names the report's directory)"
     );
@@ -86,7 +88,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 /// `[report] dir` may be any relative or absolute directory, but not empty
 /// (that would be the working directory by accident), nor hold a NUL or
 /// other control character, nor exceed [`MAX_DIR_BYTES`].
-pub fn check_dir(dir: &str) -> Result<(), String> {
+pub(super) fn check_dir(dir: &str) -> Result<(), String> {
     if dir.trim().is_empty() {
         return Err(
             "is empty; name a directory such as \"reports\" (or \".\" for this one)".into(),
@@ -106,7 +108,7 @@ pub fn check_dir(dir: &str) -> Result<(), String> {
 
 /// The report prints the description under its heading: text, line breaks
 /// and tabs allowed, other control characters not.
-pub fn check_description(text: &str) -> Result<(), String> {
+pub(super) fn check_description(text: &str) -> Result<(), String> {
     if let Some(c) = text
         .chars()
         .find(|&c| c.is_control() && c != '\n' && c != '\t')

@@ -8,7 +8,7 @@ use super::plan::{Axis, Plan};
 
 /// Why a plan's matrix cannot run as configured.
 #[derive(Debug, PartialEq)]
-pub enum Problem {
+pub(super) enum Problem {
     /// More than [`MAX_POINTS`] points; names the longest axis.
     TooManyPoints { points: u128, longest: String },
     /// Points × processes above [`MAX_RUNS`].
@@ -20,7 +20,7 @@ pub enum Problem {
 }
 
 impl Problem {
-    pub fn message(&self) -> String {
+    pub(super) fn message(&self) -> String {
         match self {
             Problem::TooManyPoints { points, longest } => format!(
                 "the matrix has {points} points; at most {MAX_POINTS} (the longest axis is {longest})"
@@ -41,7 +41,7 @@ impl Problem {
 
 /// Checks the matrix of `plan`: its size, that a point survives the
 /// exclusions, and that the baseline point is not excluded.
-pub fn check(plan: &Plan) -> Result<(), Problem> {
+pub(super) fn check(plan: &Plan) -> Result<(), Problem> {
     let points = plan.axes.iter().map(|a| a.len() as u128).product::<u128>();
     if points > MAX_POINTS as u128 {
         let longest = plan

@@ -14,14 +14,12 @@ mod read;
 mod validate;
 
 pub(crate) use command::{render, resolve};
-pub use command::{CommandPlan, CommandVariant, Metrics, Program, DEFAULT_THREADS_ENV};
-pub use error::ConfigError;
-pub use plan::{
-    Axis, LessonInfo, MeasureSettings, Plan, ProfileKind, ProfileSettings, ProfiledPoints,
-    ReportSettings, WorkloadInfo,
-};
+pub(crate) use command::{CommandPlan, Metrics, Program};
+pub(crate) use error::ConfigError;
+pub(crate) use plan::{Axis, Plan, ProfileKind, ProfiledPoints};
+pub use plan::{LessonInfo, MeasureSettings};
+pub(crate) use read::read;
 pub(crate) use read::read_capped;
-pub use read::{read, MAX_CONFIG_BYTES};
 
 pub(crate) use validate::parse_buffering;
 

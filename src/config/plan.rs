@@ -232,11 +232,6 @@ impl ProfileSettings {
         self.heap = on(ProfileKind::Heap);
         self.diff = on(ProfileKind::Diff);
     }
-
-    /// Whether any profiling process will run.
-    pub fn any_pass(&self) -> bool {
-        self.spans || self.cpu || self.timeline || self.heap
-    }
 }
 
 /// What the report needs to know of the workload, copied from the

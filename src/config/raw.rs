@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-pub type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+pub(super) type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawConfig {
+pub(super) struct RawConfig {
     /// Required for a catalog workload (`workload`); optional with a `[command]`.
     pub experiment: Option<Spanned<RawExperiment>>,
     #[serde(default)]
@@ -28,7 +28,7 @@ pub struct RawConfig {
 
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawExperiment {
+pub(super) struct RawExperiment {
     pub name: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
     /// A catalog entry; a config with a `[command]` names none.
@@ -37,7 +37,7 @@ pub struct RawExperiment {
 
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawMatrix {
+pub(super) struct RawMatrix {
     pub threads: Option<Spanned<toml::Value>>,
     pub allocator: Option<Spanned<toml::Value>>,
     pub buffering: Option<Spanned<toml::Value>>,
@@ -50,7 +50,7 @@ pub struct RawMatrix {
 
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawMeasure {
+pub(super) struct RawMeasure {
     pub processes: Option<Spanned<u32>>,
     pub samples: Option<Spanned<u32>>,
     pub warmup: Option<Spanned<String>>,
@@ -63,14 +63,14 @@ pub struct RawMeasure {
 
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawReport {
+pub(super) struct RawReport {
     pub dir: Option<Spanned<String>>,
     pub baseline: Option<Spanned<Table>>,
 }
 
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawProfile {
+pub(super) struct RawProfile {
     pub spans: Option<bool>,
     pub cpu: Option<bool>,
     pub cpu_frequency: Option<Spanned<u32>>,
@@ -82,14 +82,14 @@ pub struct RawProfile {
 }
 
 /// A list of strings, each element spanned.
-pub type Strings = Spanned<Vec<Spanned<String>>>;
+pub(super) type Strings = Spanned<Vec<Spanned<String>>>;
 /// A table of strings by name.
-pub type StringTable = BTreeMap<Spanned<String>, Spanned<String>>;
+pub(super) type StringTable = BTreeMap<Spanned<String>, Spanned<String>>;
 
 /// `[command]`: an external program to run as the workload.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCommand {
+pub(super) struct RawCommand {
     pub argv: Option<Strings>,
     pub variants: Option<BTreeMap<Spanned<String>, Strings>>,
     pub cwd: Option<Spanned<String>>,

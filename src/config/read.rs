@@ -12,11 +12,11 @@ use super::error::ConfigError;
 
 /// The largest config tuner reads: far above any real config (the largest
 /// shipped one is under 4 KiB), far below what would hurt when copied.
-pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Reads the config at `path`: a regular file of at most
 /// [`MAX_CONFIG_BYTES`], in UTF-8.
-pub fn read(path: &Path) -> Result<String, ConfigError> {
+pub(crate) fn read(path: &Path) -> Result<String, ConfigError> {
     let bytes = read_capped(path, MAX_CONFIG_BYTES)
         .map_err(|e| ConfigError::file(path, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {

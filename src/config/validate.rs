@@ -36,7 +36,7 @@ pub(super) struct Source {
     pub command: Option<CommandPlan>,
 }
 
-pub fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> Result<Plan> {
+pub(super) fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalog) -> Result<Plan> {
     let c = Checker { path, text };
     let experiment_span = raw.experiment.as_ref().map_or(0..0, Spanned::span);
     let experiment = raw.experiment.map(Spanned::into_inner).unwrap_or_default();
@@ -626,7 +626,7 @@ pub(super) fn param_value(v: &Value) -> Option<ParamValue> {
 
 /// `unbuffered`, `line`, `buffered` or `buffered:<capacity>` (bytes, or a
 /// size such as `64KiB`).
-pub fn parse_buffering(s: &str) -> Option<Buffering> {
+pub(crate) fn parse_buffering(s: &str) -> Option<Buffering> {
     match s {
         "unbuffered" => Some(Buffering::Unbuffered),
         "line" => Some(Buffering::Line),

@@ -10,7 +10,7 @@ const MACHINE_ID_FILES: [&str; 2] = ["/etc/machine-id", "/var/lib/dbus/machine-i
 
 /// `name` if given (trimmed, and it must not be empty), else this machine's
 /// identity: `host-1a2b3c4d`, or the host name alone without a machine id.
-pub fn identity(name: Option<&str>) -> anyhow::Result<String> {
+pub(crate) fn identity(name: Option<&str>) -> anyhow::Result<String> {
     if let Some(name) = name {
         let name = name.trim();
         anyhow::ensure!(!name.is_empty(), "--machine needs a non-empty name");

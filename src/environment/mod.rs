@@ -1,6 +1,6 @@
 //! The machine and build a run was measured on, recorded in every report.
 
-pub mod machine;
+pub(crate) mod machine;
 
 use std::path::Path;
 
@@ -29,7 +29,7 @@ pub struct Environment {
 /// files are read directly: tuner already depends on Linux (wait4,
 /// mallinfo2), and a system-information crate would be a large dependency
 /// for five fields.
-pub fn capture(config: &Path) -> Environment {
+pub(crate) fn capture(config: &Path) -> Environment {
     Environment {
         cpu_model: proc_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown".into()),
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -22,7 +22,7 @@ const COLUMNS: [&str; 13] = [
 ];
 
 /// Every process of `results` as CSV.
-pub fn csv(results: &Results) -> String {
+pub(crate) fn csv(results: &Results) -> String {
     let axes: Vec<&str> = results.plan.axes.iter().map(|a| a.name()).collect();
     let mut header = vec!["run_id", "point"];
     header.extend(&axes);

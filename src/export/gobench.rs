@@ -32,7 +32,7 @@ use crate::results::Results;
 /// Every successful process of `results` as Go benchmark lines, with a
 /// `#` line (which the format ignores) saying how many failed processes
 /// have no line.
-pub fn gobench(results: &Results) -> String {
+pub(crate) fn gobench(results: &Results) -> String {
     let mut out = String::new();
     for (key, value) in config_lines(results) {
         let _ = writeln!(out, "{key}: {value}");
@@ -127,7 +127,12 @@ fn config_key(name: &str) -> String {
 
 /// `BenchmarkMergesort/variant=v3/threads=2-8`: the experiment in
 /// CamelCase, then `/axis=value` for each varying axis, then `-cores`.
-pub fn benchmark_name(experiment: &str, point: &Point, varying: &[&str], cores: usize) -> String {
+pub(crate) fn benchmark_name(
+    experiment: &str,
+    point: &Point,
+    varying: &[&str],
+    cores: usize,
+) -> String {
     let mut name = String::from("Benchmark");
     for word in experiment.split(|c: char| !c.is_alphanumeric()) {
         let mut chars = word.chars();
@@ -165,7 +170,7 @@ fn name_part(s: &str, is_key: bool) -> String {
 
 /// A value as Go's testing package prints one: integers exactly, others
 /// with the decimals its `prettyPrint` uses for their magnitude.
-pub fn go_value(x: f64) -> String {
+pub(crate) fn go_value(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         return format!("{}", x as i64);
     }

@@ -6,7 +6,7 @@ mod format;
 mod gobench;
 mod rows;
 
-pub use csv::csv;
+pub(crate) use csv::csv;
 pub use format::{export, ExportFormat};
-pub use gobench::{benchmark_name, go_value, gobench};
-pub use rows::{rows, ProcessRow};
+pub(crate) use gobench::gobench;
+pub(crate) use rows::rows;

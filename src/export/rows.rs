@@ -9,7 +9,7 @@ use crate::results::{Outcome, Results};
 
 /// What one worker process measured, flattened.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ProcessRow {
+pub(crate) struct ProcessRow {
     pub run_id: String,
     /// `variant=v3 threads=2`: the varying axes.
     pub point: String,
@@ -46,7 +46,7 @@ fn ordered_map<S: Serializer>(coords: &[(String, String)], s: S) -> Result<S::Ok
 }
 
 /// Every process of `results`, in run order.
-pub fn rows(results: &Results) -> Vec<ProcessRow> {
+pub(crate) fn rows(results: &Results) -> Vec<ProcessRow> {
     let varying = matrix::varying_axes(&results.plan.axes);
     results
         .runs

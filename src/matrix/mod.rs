@@ -12,7 +12,7 @@ use crate::config::{Axis, Plan};
 
 mod shard;
 
-pub use shard::{shared_seed, Shard, ShardArg, SplitBy};
+pub(crate) use shard::{shared_seed, Shard, ShardArg, SplitBy};
 
 /// One combination of axis values: what a worker process runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,7 +66,7 @@ impl Point {
 }
 
 /// Names of the axes with more than one value: the ones a label needs.
-pub fn varying_axes(axes: &[Axis]) -> Vec<&str> {
+pub(crate) fn varying_axes(axes: &[Axis]) -> Vec<&str> {
     axes.iter()
         .filter(|a| a.len() > 1)
         .map(Axis::name)
@@ -151,14 +151,14 @@ pub fn schedule(points: usize, processes: u32, seed: u64) -> Vec<Slot> {
 /// `points` points that `point` falls in (0-based): the split of
 /// `--shard-by points`, which keeps neighbours in matrix order (points
 /// differing only in the last axes) on one machine.
-pub fn point_block(point: usize, points: usize, count: u32) -> u32 {
+pub(crate) fn point_block(point: usize, points: usize, count: u32) -> u32 {
     (point as u64 * u64::from(count) / points.max(1) as u64) as u32
 }
 
 /// The baseline point: the one matching the configured selection, with
 /// unnamed axes at their first value. `None` when everything matching was
 /// excluded.
-pub fn baseline(plan: &Plan, points: &[Point]) -> Option<usize> {
+pub(crate) fn baseline(plan: &Plan, points: &[Point]) -> Option<usize> {
     let mut selection = plan.report.baseline.clone();
     for axis in &plan.axes {
         if !selection.iter().any(|(a, _)| a == axis.name()) {

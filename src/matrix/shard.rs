@@ -96,7 +96,7 @@ impl Shard {
 
 /// `--shard` as given: an index and a count, or taken from the engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ShardArg {
+pub(crate) enum ShardArg {
     /// `2/3`.
     Given { index: u32, count: u32 },
     /// `auto` (`count: None`, Slurm gives it) or `auto/N`.
@@ -134,7 +134,7 @@ impl std::str::FromStr for ShardArg {
 
 impl ShardArg {
     /// The shard this process runs, reading the engine's variables through `var`.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         by: SplitBy,
         var: impl Fn(&str) -> Option<String>,
@@ -151,7 +151,7 @@ impl ShardArg {
 /// from the config's text (SHA-256), where a single run would draw a
 /// random one, so that shards started apart agree on the schedule.
 /// `None` when the config sets its seed (or is not TOML).
-pub fn shared_seed(config_text: &str) -> Option<u64> {
+pub(crate) fn shared_seed(config_text: &str) -> Option<u64> {
     let table: toml::Table = toml::from_str(config_text).ok()?;
     let seeded = table.get("measure").and_then(|m| m.get("seed")).is_some();
     if seeded {

@@ -35,9 +35,9 @@ use pprof::protos::Message as _;
 
 use super::flame::{self, Folded};
 
-pub const PROTO: &str = "cpu.pb.gz";
-pub const FOLDED: &str = "cpu.folded";
-pub const SVG: &str = "cpu.svg";
+pub(crate) const PROTO: &str = "cpu.pb.gz";
+pub(crate) const FOLDED: &str = "cpu.folded";
+pub(crate) const SVG: &str = "cpu.svg";
 
 /// Frames that only forward a call, left out of the folded stacks (pprof's
 /// `-hide`): std's and rayon's plumbing between two frames of real work.
@@ -63,12 +63,12 @@ fn forwards(name: &str) -> bool {
 /// The frame that marks the priming samples.
 const PRIME: &str = "prime_unwinder";
 
-pub struct Cpu {
+pub(crate) struct Cpu {
     guard: pprof::ProfilerGuard<'static>,
 }
 
 /// Starts the profiler and waits (spinning) for its first sample.
-pub fn start(frequency: u32) -> anyhow::Result<Cpu> {
+pub(crate) fn start(frequency: u32) -> anyhow::Result<Cpu> {
     let frequency = i32::try_from(frequency).unwrap_or(i32::MAX);
     let guard = pprof::ProfilerGuardBuilder::default()
         .frequency(frequency)
@@ -111,7 +111,7 @@ fn thread_cpu() -> Duration {
 impl Cpu {
     /// Stops sampling and writes the profile; returns the files written
     /// and the number of samples.
-    pub fn finish(self, dir: &Path, title: &str) -> anyhow::Result<(Vec<String>, u64)> {
+    pub(crate) fn finish(self, dir: &Path, title: &str) -> anyhow::Result<(Vec<String>, u64)> {
         let report = self
             .guard
             .report()

@@ -9,11 +9,11 @@ use std::io;
 use std::path::Path;
 
 /// Folded stacks: stack (frames joined by `;`, root first) → count.
-pub type Folded = BTreeMap<String, u64>;
+pub(crate) type Folded = BTreeMap<String, u64>;
 
 /// Parses folded lines (`frame; frame;frame count`), trimming frames and
 /// summing repeated stacks. Lines without a count are skipped.
-pub fn parse(text: &str) -> Folded {
+pub(crate) fn parse(text: &str) -> Folded {
     let mut folded = Folded::new();
     for line in text.lines() {
         let Some((stack, count)) = line.trim().rsplit_once(' ') else {
@@ -36,7 +36,7 @@ pub fn parse(text: &str) -> Folded {
 }
 
 /// One frame name made safe for a folded line (no `;`, no line breaks).
-pub fn frame_name(name: &str) -> String {
+pub(crate) fn frame_name(name: &str) -> String {
     name.replace(';', ",").replace(['\n', '\r'], " ")
 }
 
@@ -44,7 +44,7 @@ pub fn frame_name(name: &str) -> String {
 /// `call_once`, `Box<dyn Fn()>` → `Box`), keeping a leading qualified
 /// path's brackets (`<Box as FnOnce>::call_once`): the arguments of inlined
 /// rayon and std frames run to kilobytes per frame.
-pub fn short_name(name: &str) -> String {
+pub(crate) fn short_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut depth = 0usize;
     let mut last = None::<char>;
@@ -73,7 +73,7 @@ pub fn short_name(name: &str) -> String {
 }
 
 /// The folded text, one stack per line.
-pub fn to_text(folded: &Folded) -> String {
+pub(crate) fn to_text(folded: &Folded) -> String {
     let mut out = String::new();
     for (stack, count) in folded {
         out.push_str(stack);
@@ -87,7 +87,7 @@ pub fn to_text(folded: &Folded) -> String {
 /// The same stacks without their first frame (the thread), merged: what
 /// a differential graph compares, so that work moving between threads is
 /// not shown as a difference.
-pub fn without_root(folded: &Folded) -> Folded {
+pub(crate) fn without_root(folded: &Folded) -> Folded {
     let mut out = Folded::new();
     for (stack, count) in folded {
         let rest = stack.split_once(';').map_or("", |(_, r)| r);
@@ -100,7 +100,7 @@ pub fn without_root(folded: &Folded) -> Folded {
 
 /// Renders `folded` as an SVG flame graph; `unit` names what the counts
 /// are (`samples`, `ns`).
-pub fn svg(folded: &Folded, title: &str, unit: &str) -> io::Result<Vec<u8>> {
+pub(crate) fn svg(folded: &Folded, title: &str, unit: &str) -> io::Result<Vec<u8>> {
     if folded.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -120,7 +120,12 @@ pub fn svg(folded: &Folded, title: &str, unit: &str) -> io::Result<Vec<u8>> {
 /// A differential flame graph: widths from `after` (the point), colours
 /// from the change against `before` (the baseline), both without their
 /// thread frame and normalised to the same total.
-pub fn diff_svg(before: &Folded, after: &Folded, title: &str, unit: &str) -> io::Result<Vec<u8>> {
+pub(crate) fn diff_svg(
+    before: &Folded,
+    after: &Folded,
+    title: &str,
+    unit: &str,
+) -> io::Result<Vec<u8>> {
     let (before, after) = (without_root(before), without_root(after));
     if before.is_empty() || after.is_empty() {
         return Err(io::Error::new(
@@ -152,7 +157,7 @@ pub fn diff_svg(before: &Folded, after: &Folded, title: &str, unit: &str) -> io:
 }
 
 /// Reads a folded file.
-pub fn read(path: &Path) -> io::Result<Folded> {
+pub(crate) fn read(path: &Path) -> io::Result<Folded> {
     Ok(parse(&std::fs::read_to_string(path)?))
 }
 

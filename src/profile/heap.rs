@@ -20,10 +20,10 @@ use anyhow::Context as _;
 use crate::alloc;
 use crate::protocol::{HeapSeries, HeapStats};
 
-pub const JSON: &str = "heap.json";
+pub(crate) const JSON: &str = "heap.json";
 
 /// How often the sampler reads the live bytes.
-pub const PERIOD: Duration = Duration::from_millis(1);
+pub(crate) const PERIOD: Duration = Duration::from_millis(1);
 
 type Samples = Vec<(f64, i64)>;
 
@@ -42,7 +42,7 @@ fn resident_bytes(statm: &std::fs::File) -> i64 {
     pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as i64
 }
 
-pub struct Sampler {
+pub(crate) struct Sampler {
     start: Instant,
     stop: Arc<AtomicBool>,
     handle: JoinHandle<(Samples, Samples)>,
@@ -51,7 +51,7 @@ pub struct Sampler {
 }
 
 /// Starts sampling; `expected` sizes the buffer so it rarely grows.
-pub fn start(expected: Duration) -> anyhow::Result<Sampler> {
+pub(crate) fn start(expected: Duration) -> anyhow::Result<Sampler> {
     let start = Instant::now();
     alloc::start_peak_window();
     let stop = Arc::new(AtomicBool::new(false));
@@ -85,17 +85,17 @@ pub fn start(expected: Duration) -> anyhow::Result<Sampler> {
 }
 
 impl Sampler {
-    pub fn mark_built(&mut self) {
+    pub(crate) fn mark_built(&mut self) {
         self.built_ms = self.start.elapsed().as_secs_f64() * 1e3;
     }
 
-    pub fn mark_warmed(&mut self) {
+    pub(crate) fn mark_warmed(&mut self) {
         self.warmed_ms = self.start.elapsed().as_secs_f64() * 1e3;
     }
 
     /// Stops sampling (all threads flushed by the caller) and writes
     /// `heap.json`; returns the files written and the figures.
-    pub fn finish(self, dir: &Path) -> anyhow::Result<(Vec<String>, HeapStats)> {
+    pub(crate) fn finish(self, dir: &Path) -> anyhow::Result<(Vec<String>, HeapStats)> {
         let end = alloc::snapshot();
         self.stop.store(true, Ordering::Relaxed);
         let (samples, resident) = self
@@ -123,7 +123,7 @@ impl Sampler {
 }
 
 /// Reads a `heap.json`.
-pub fn read_series(path: &Path) -> anyhow::Result<HeapSeries> {
+pub(crate) fn read_series(path: &Path) -> anyhow::Result<HeapSeries> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not a heap series", path.display()))

@@ -10,9 +10,9 @@
 //! stacks (and differences between two of them) as SVG with inferno.
 
 pub(crate) mod cpu;
-pub mod flame;
+pub(crate) mod flame;
 pub(crate) mod heap;
 pub(crate) mod spans;
 pub(crate) mod timeline;
 
-pub use heap::read_series as read_heap_series;
+pub(crate) use heap::read_series as read_heap_series;

@@ -15,16 +15,16 @@ use tracing_subscriber::prelude::*;
 use super::flame;
 
 const RAW: &str = "spans.raw";
-pub const FOLDED: &str = "spans.folded";
-pub const SVG: &str = "spans.svg";
+pub(crate) const FOLDED: &str = "spans.folded";
+pub(crate) const SVG: &str = "spans.svg";
 
 /// The installed layer, writing until [`Spans::finish`].
-pub struct Spans {
+pub(crate) struct Spans {
     guard: FlushGuard<BufWriter<File>>,
 }
 
 /// Installs the flame layer as the process's global subscriber.
-pub fn start(dir: &Path) -> anyhow::Result<Spans> {
+pub(crate) fn start(dir: &Path) -> anyhow::Result<Spans> {
     let (layer, guard) = FlameLayer::with_file(dir.join(RAW))
         .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.join(RAW).display()))?;
     let layer = layer
@@ -40,7 +40,7 @@ pub fn start(dir: &Path) -> anyhow::Result<Spans> {
 impl Spans {
     /// Flushes the layer and writes the folded stacks and the flame graph;
     /// returns the files written.
-    pub fn finish(self, dir: &Path, title: &str) -> anyhow::Result<Vec<String>> {
+    pub(crate) fn finish(self, dir: &Path, title: &str) -> anyhow::Result<Vec<String>> {
         self.guard.flush().context("flushing the flame layer")?;
         let raw = dir.join(RAW);
         let folded = flame::read(&raw).with_context(|| format!("reading {}", raw.display()))?;

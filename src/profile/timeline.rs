@@ -11,21 +11,21 @@ use anyhow::Context as _;
 use tracing_chrome::{ChromeLayerBuilder, FlushGuard, TraceStyle};
 use tracing_subscriber::prelude::*;
 
-pub const JSON: &str = "timeline.json";
+pub(crate) const JSON: &str = "timeline.json";
 /// tracing-chrome writes here; [`Timeline::finish`] renames it to [`JSON`],
 /// so a killed pass never leaves a half-written `timeline.json`.
 const PARTIAL: &str = "timeline.json.partial";
 
 /// Iterations a timeline pass records at most.
-pub const MAX_ITERS: u64 = 3;
+pub(crate) const MAX_ITERS: u64 = 3;
 
-pub struct Timeline {
+pub(crate) struct Timeline {
     guard: FlushGuard,
     dir: PathBuf,
 }
 
 /// Installs the chrome layer as the process's global subscriber.
-pub fn start(dir: &Path) -> anyhow::Result<Timeline> {
+pub(crate) fn start(dir: &Path) -> anyhow::Result<Timeline> {
     let (layer, guard) = ChromeLayerBuilder::new()
         .file(dir.join(PARTIAL))
         .include_args(true)
@@ -42,7 +42,7 @@ pub fn start(dir: &Path) -> anyhow::Result<Timeline> {
 impl Timeline {
     /// Closes the trace (the writer thread finishes the JSON array) and
     /// puts it in place; the files written (none if that failed).
-    pub fn finish(self) -> Vec<String> {
+    pub(crate) fn finish(self) -> Vec<String> {
         drop(self.guard);
         let placed = std::fs::rename(self.dir.join(PARTIAL), self.dir.join(JSON))
             .and_then(|()| crate::fsio::sync_dir(&self.dir));

@@ -14,9 +14,9 @@ use crate::matrix::Point;
 mod command;
 mod profile;
 
-pub use command::CommandFacts;
+pub(crate) use command::CommandFacts;
 pub(crate) use command::{ShimReport, ShimResult};
-pub use profile::{
+pub(crate) use profile::{
     point_dir, profile_passes, Diff, HeapSeries, HeapStats, Pass, ProfileOutcome, ProfileOutput,
     ProfileRecord, ProfileRequest, Profiling,
 };
@@ -30,7 +30,7 @@ pub(crate) const EXIT_PROTOCOL_MISMATCH: i32 = 3;
 
 /// What the parent asks one worker process to do.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RunSpec {
+pub(crate) struct RunSpec {
     /// [`PROTOCOL_VERSION`] of the runner that wrote the spec.
     pub protocol: u32,
     pub workload: String,
@@ -51,7 +51,7 @@ pub struct RunSpec {
 
 impl RunSpec {
     /// The spec of a run of `point` of `plan`: timed, or the profiling pass `profile`.
-    pub fn new(plan: &Plan, point: &Point, profile: Option<ProfileRequest>) -> RunSpec {
+    pub(crate) fn new(plan: &Plan, point: &Point, profile: Option<ProfileRequest>) -> RunSpec {
         RunSpec {
             protocol: PROTOCOL_VERSION,
             workload: plan.workload.clone(),
@@ -69,13 +69,6 @@ impl RunSpec {
 pub struct Sample {
     pub iters: u64,
     pub ns: u64,
-}
-
-impl Sample {
-    /// Nanoseconds per run of the workload.
-    pub fn ns_per_run(&self) -> f64 {
-        self.ns as f64 / self.iters as f64
-    }
 }
 
 /// Allocation counters over the timed samples, all threads flushed.

@@ -26,7 +26,7 @@ pub enum Pass {
 }
 
 /// The passes `plan` asks for, in the order they run.
-pub fn profile_passes(plan: &crate::config::Plan) -> Vec<Pass> {
+pub(crate) fn profile_passes(plan: &crate::config::Plan) -> Vec<Pass> {
     let p = &plan.profile;
     [
         (Pass::Spans, p.spans),
@@ -54,7 +54,7 @@ impl Pass {
 
 /// What the parent asks a profiling worker to do (in [`crate::protocol::RunSpec`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ProfileRequest {
+pub(crate) struct ProfileRequest {
     pub pass: Pass,
     /// Where the artifacts go (created if missing).
     pub dir: PathBuf,
@@ -155,7 +155,7 @@ impl Profiling {
 
 /// A heap pass's samples, as `heap.json` holds them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HeapSeries {
+pub(crate) struct HeapSeries {
     pub allocator: AllocatorName,
     pub period_ms: f64,
     /// `(milliseconds since the sampler started, live bytes)`.
@@ -173,7 +173,7 @@ pub struct HeapSeries {
 
 /// `points/03-join-2-system`: the point's number and its varying values,
 /// safe in paths and markdown links.
-pub fn point_dir(point: &Point, varying: &[&str]) -> String {
+pub(crate) fn point_dir(point: &Point, varying: &[&str]) -> String {
     let mut name = format!("{:02}", point.id);
     for (axis, value) in &point.coords {
         if varying.contains(&axis.as_str()) {

@@ -22,7 +22,7 @@ const MAX_ROWS: usize = 12;
 /// `-75.5% [-75.9, -74.9], 4.08× [4.06, 4.12] — faster: p = … and the whole
 /// interval … is beyond the ±1% band`: a change with its interval, the
 /// speed-up it means and the verdict in the rule's own words.
-pub fn change(c: &Comparison) -> String {
+pub(super) fn change(c: &Comparison) -> String {
     let level = c
         .change
         .ci
@@ -36,7 +36,7 @@ pub fn change(c: &Comparison) -> String {
     format!("{}{level}{speed} — {}", c.change, c.explain())
 }
 
-pub fn section(out: &mut String, cx: &Context) {
+pub(super) fn section(out: &mut String, cx: &Context) {
     let a = cx.analysis;
     let _ = writeln!(out, "## Answer\n");
     if a.points.iter().all(|p| p.succeeded() == 0) {

@@ -24,7 +24,7 @@ use crate::results::Results;
 
 /// A chart written into the run directory.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Chart {
+pub(crate) struct Chart {
     /// Relative to the run directory.
     pub file: String,
     pub title: String,
@@ -33,7 +33,7 @@ pub struct Chart {
 
 /// One line of a line chart: `(x, y)` points and optional `(x, lo, hi)` bars.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Line {
+pub(crate) struct Line {
     pub name: String,
     pub points: Vec<(f64, f64)>,
     pub bars: Vec<(f64, f64, f64)>,
@@ -41,7 +41,7 @@ pub struct Line {
 
 /// One bar of a bar chart: group (x label), member (colour), value.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Bar {
+pub(crate) struct Bar {
     pub group: String,
     pub member: String,
     pub value: f64,
@@ -69,7 +69,12 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 /// A line chart as SVG text; `log_y` draws the y axis in log scale.
-pub fn line_svg(title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) -> anyhow::Result<String> {
+pub(crate) fn line_svg(
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    lines: &[Line],
+) -> anyhow::Result<String> {
     let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
     let ys = lines.iter().flat_map(|l| {
         l.points
@@ -145,7 +150,7 @@ pub fn line_svg(title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) -> anyh
 
 /// A grouped bar chart on a log scale (counts spanning decades); zero
 /// values sit on the axis.
-pub fn bar_svg(title: &str, y_desc: &str, bars: &[Bar]) -> anyhow::Result<String> {
+pub(crate) fn bar_svg(title: &str, y_desc: &str, bars: &[Bar]) -> anyhow::Result<String> {
     let groups: Vec<&str> = unique(bars.iter().map(|b| b.group.as_str()));
     let members: Vec<&str> = unique(bars.iter().map(|b| b.member.as_str()));
     let positive = bars.iter().map(|b| b.value).filter(|v| *v > 0.0);
@@ -256,7 +261,7 @@ fn best(analysis: &Analysis) -> Option<usize> {
 
 /// Median ns/op against threads, one line per variant; bars are the 95%
 /// CI of the median, or the range of the processes when too few for one.
-pub fn scaling_lines(results: &Results, analysis: &Analysis) -> Vec<Line> {
+pub(crate) fn scaling_lines(results: &Results, analysis: &Analysis) -> Vec<Line> {
     let Some(best) = best(analysis) else {
         return Vec::new();
     };
@@ -306,7 +311,7 @@ fn variant_order(results: &Results) -> Vec<String> {
 }
 
 /// Allocations per operation per variant, one bar per thread count.
-pub fn alloc_bars(results: &Results, analysis: &Analysis) -> Vec<Bar> {
+pub(crate) fn alloc_bars(results: &Results, analysis: &Analysis) -> Vec<Bar> {
     let Some(best) = best(analysis) else {
         return Vec::new();
     };
@@ -334,7 +339,7 @@ pub fn alloc_bars(results: &Results, analysis: &Analysis) -> Vec<Bar> {
 /// One line of a memory chart: a heap profile and the memory settings it
 /// ran under.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MemorySeries {
+pub(crate) struct MemorySeries {
     /// The values of the memory axes that vary (`jemalloc`,
     /// `dirty_decay_ms:0`), or the allocator when none does.
     pub name: String,
@@ -359,7 +364,7 @@ fn memory_axes(results: &Results) -> Vec<&str> {
 
 /// Heap profiles grouped by the point without its memory axes: each group
 /// becomes one chart with a line per memory setting.
-pub fn heap_groups(results: &Results, dir: &Path) -> Vec<(Point, Vec<MemorySeries>)> {
+pub(crate) fn heap_groups(results: &Results, dir: &Path) -> Vec<(Point, Vec<MemorySeries>)> {
     let memory = memory_axes(results);
     let varying = matrix::varying_axes(&results.plan.axes);
     let mut groups: Vec<(Point, Vec<MemorySeries>)> = Vec::new();
@@ -408,12 +413,12 @@ pub fn heap_groups(results: &Results, dir: &Path) -> Vec<(Point, Vec<MemorySerie
 }
 
 /// Heap lines in MiB against milliseconds, one per memory setting.
-pub fn heap_lines(series: &[MemorySeries]) -> Vec<Line> {
+pub(crate) fn heap_lines(series: &[MemorySeries]) -> Vec<Line> {
     mib_lines(series, |s| &s.samples)
 }
 
 /// Resident-memory lines in MiB against milliseconds, one per memory setting.
-pub fn resident_lines(series: &[MemorySeries]) -> Vec<Line> {
+pub(crate) fn resident_lines(series: &[MemorySeries]) -> Vec<Line> {
     mib_lines(series, |s| &s.resident)
 }
 
@@ -439,7 +444,7 @@ fn mib_lines(
 /// the peak of the resident samples (the sampler ticks evenly, so the mean
 /// of the samples is the mean over time) and the point's median time per
 /// operation from the timed processes.
-pub fn resident_tradeoff(series: &[MemorySeries], analysis: &Analysis) -> String {
+pub(crate) fn resident_tradeoff(series: &[MemorySeries], analysis: &Analysis) -> String {
     let parts: Vec<String> = series
         .iter()
         .filter(|s| !s.series.resident.is_empty())

@@ -8,13 +8,13 @@ pub(crate) use crate::units::{bytes, count, duration_ns, group_thousands, ratio,
 /// `[19.1 ms, 20.2 ms]`, with the achieved coverage appended when it
 /// differs from the interval's nominal level, or from `column` when the
 /// caller states a level for the whole column: `(98.4%)`.
-pub fn interval(ci: &Interval, column: Option<f64>, fmt: fn(f64) -> String) -> String {
+pub(crate) fn interval(ci: &Interval, column: Option<f64>, fmt: fn(f64) -> String) -> String {
     format!("[{}, {}]{}", fmt(ci.lo), fmt(ci.hi), achieved(ci, column))
 }
 
 /// ` (98.4%)` when an interval's achieved coverage is not the one its
 /// reader assumes (its nominal level, or the column's).
-pub fn achieved(ci: &Interval, column: Option<f64>) -> String {
+pub(crate) fn achieved(ci: &Interval, column: Option<f64>) -> String {
     let expected = Interval {
         nominal: column.unwrap_or(ci.nominal),
         ..*ci
@@ -26,7 +26,7 @@ pub fn achieved(ci: &Interval, column: Option<f64>) -> String {
 
 /// The achieved level every interval shares, if they all share one (the
 /// same sample sizes give the same level).
-pub fn common_level(intervals: impl Iterator<Item = Interval>) -> Option<f64> {
+pub(crate) fn common_level(intervals: impl Iterator<Item = Interval>) -> Option<f64> {
     let mut levels = intervals.map(|ci| (ci.level * 1000.0).round() / 1000.0);
     let first = levels.next()?;
     levels.all(|l| l == first).then_some(first)
@@ -35,7 +35,7 @@ pub fn common_level(intervals: impl Iterator<Item = Interval>) -> Option<f64> {
 /// An exact count across processes: the value when they agree, else the
 /// range with ⚠, printed with as many digits as it takes for the two ends
 /// to read differently.
-pub fn exact(e: Option<&ExactValue>, fmt: fn(f64) -> String) -> String {
+pub(crate) fn exact(e: Option<&ExactValue>, fmt: fn(f64) -> String) -> String {
     match e {
         None => "–".into(),
         Some(e) if !e.varies() => fmt(e.value),

@@ -13,7 +13,7 @@ use crate::analysis::{Judgement, LessonFinding, LessonPair};
 /// Pairs listed one by one up to this many; beyond, they are counted.
 const LISTED_PAIRS: usize = 6;
 
-pub fn section(out: &mut String, cx: &Context) {
+pub(super) fn section(out: &mut String, cx: &Context) {
     let a = cx.analysis;
     if a.lessons.is_empty() {
         return;

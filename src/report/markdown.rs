@@ -22,7 +22,7 @@ const LISTED_IDLE: usize = 10;
 /// Pivot tables with more cells than this are left out.
 const MAX_PIVOT_CELLS: usize = 100;
 
-pub struct Report<'a> {
+pub(super) struct Report<'a> {
     cx: &'a Context<'a>,
     /// A comparison with an earlier run written beside the report, if any.
     comparison: Option<&'a str>,
@@ -30,7 +30,7 @@ pub struct Report<'a> {
 }
 
 impl<'a> Report<'a> {
-    pub fn new(cx: &'a Context<'a>) -> Self {
+    pub(super) fn new(cx: &'a Context<'a>) -> Self {
         Report {
             cx,
             comparison: None,
@@ -39,18 +39,18 @@ impl<'a> Report<'a> {
     }
 
     /// Links the comparison with a baseline run at `file` (relative to the report).
-    pub fn linking_comparison(mut self, file: Option<&'a str>) -> Self {
+    pub(super) fn linking_comparison(mut self, file: Option<&'a str>) -> Self {
         self.comparison = file;
         self
     }
 
     /// The charts to embed (written beside the report).
-    pub fn with_charts(mut self, charts: &'a [Chart]) -> Self {
+    pub(super) fn with_charts(mut self, charts: &'a [Chart]) -> Self {
         self.charts = charts;
         self
     }
 
-    pub fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         let mut out = String::new();
         self.header(&mut out);
         super::answer::section(&mut out, self.cx);

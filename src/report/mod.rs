@@ -3,15 +3,16 @@
 //! it records) and nothing else.
 
 mod answer;
-pub mod charts;
+pub(crate) mod charts;
 mod command;
-pub mod format;
+pub(crate) mod format;
 mod lessons;
 mod markdown;
 mod profiles;
 mod write;
 
-pub use write::{render, write, Rendered, COMPARISON_FILE};
+pub(crate) use write::COMPARISON_FILE;
+pub use write::{render, write};
 
 use crate::analysis::Analysis;
 use crate::matrix;
@@ -30,7 +31,7 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(results: &'a Results, analysis: &'a Analysis) -> Context<'a> {
+    pub(crate) fn new(results: &'a Results, analysis: &'a Analysis) -> Context<'a> {
         let varying = matrix::varying_axes(&results.plan.axes);
         let params: Vec<&str> = results
             .plan
@@ -53,17 +54,17 @@ impl<'a> Context<'a> {
     }
 
     /// `variant=v3 threads=2`: every varying axis.
-    pub fn label(&self, point: usize) -> String {
+    pub(crate) fn label(&self, point: usize) -> String {
         self.results.points[point].label(&self.varying)
     }
 
     /// The point's name within its parameter group (its knobs and variant).
-    pub fn knob_label(&self, point: usize) -> String {
+    pub(crate) fn knob_label(&self, point: usize) -> String {
         self.results.points[point].label(&self.knob_axes)
     }
 
     /// The point's value on `axis`.
-    pub fn coord(&self, point: usize, axis: &str) -> &str {
+    pub(crate) fn coord(&self, point: usize, axis: &str) -> &str {
         self.results.points[point].coord(axis).unwrap_or("")
     }
 }

@@ -13,7 +13,7 @@ use crate::protocol::{Pass, ProfileOutcome, ProfileRecord};
 const EMBEDDED_HEAP_CHARTS: usize = 4;
 
 /// `## Charts`: every chart as an image with its caption.
-pub fn charts_section(out: &mut String, charts: &[Chart]) {
+pub(super) fn charts_section(out: &mut String, charts: &[Chart]) {
     if charts.is_empty() {
         return;
     }
@@ -58,7 +58,7 @@ fn cell(parts: Vec<Option<String>>) -> String {
 }
 
 /// `## Profiles`: where profiles come from, and per point the links.
-pub fn profiles_section(out: &mut String, cx: &Context) {
+pub(super) fn profiles_section(out: &mut String, cx: &Context) {
     let results = cx.results;
     let profiling = &results.profiling;
     if profiling.records.is_empty() && profiling.notes.is_empty() {

@@ -12,7 +12,7 @@ use crate::results::Results;
 use crate::stats::CompareSettings;
 
 /// The comparison `tuner run --baseline` writes beside the report.
-pub const COMPARISON_FILE: &str = "compare.md";
+pub(crate) const COMPARISON_FILE: &str = "compare.md";
 
 /// A report ready to write: `report.md` and the charts it embeds.
 pub struct Rendered {

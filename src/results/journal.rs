@@ -13,17 +13,17 @@ use std::os::fd::AsRawFd;
 use std::path::Path;
 
 /// A run folder's journal file name.
-pub const JOURNAL_FILE: &str = "journal.jsonl";
+pub(crate) const JOURNAL_FILE: &str = "journal.jsonl";
 
 /// Appends each finished run to disk before the next one starts.
-pub struct Journal {
+pub(crate) struct Journal {
     file: File,
 }
 
 impl Journal {
     /// Creates the journal with `header` (the results without runs); the
     /// file must not exist yet.
-    pub fn create(path: &Path, header: &impl serde::Serialize) -> io::Result<Journal> {
+    pub(crate) fn create(path: &Path, header: &impl serde::Serialize) -> io::Result<Journal> {
         let mut file = File::options().write(true).create_new(true).open(path)?;
         lock(&file, path)?;
         let mut line = serde_json::to_vec(header).map_err(io::Error::other)?;
@@ -38,7 +38,7 @@ impl Journal {
 
     /// Opens an existing journal to append to it, cutting away a partial
     /// last line; returns it with the number of bytes cut.
-    pub fn reopen(path: &Path) -> io::Result<(Journal, u64)> {
+    pub(crate) fn reopen(path: &Path) -> io::Result<(Journal, u64)> {
         let mut file = File::options().read(true).write(true).open(path)?;
         lock(&file, path)?;
         let mut bytes = Vec::new();
@@ -53,7 +53,7 @@ impl Journal {
         Ok((Journal { file }, cut))
     }
 
-    pub fn append(&mut self, run: &impl serde::Serialize) -> io::Result<()> {
+    pub(crate) fn append(&mut self, run: &impl serde::Serialize) -> io::Result<()> {
         let mut line = serde_json::to_vec(run).map_err(io::Error::other)?;
         line.push(b'\n');
         self.file.write_all(&line)?;

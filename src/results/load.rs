@@ -22,7 +22,7 @@ use crate::protocol::RunOutput;
 
 /// The largest results file tuner reads: a run of 10,000 points × 7
 /// processes of 100 samples is about 100 MiB.
-pub const MAX_RESULTS_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_RESULTS_BYTES: u64 = 256 << 20;
 
 /// The largest count or duration a results file may hold: 2^53 is exact in
 /// an f64 (104 days in nanoseconds), and sums of a few cannot overflow.

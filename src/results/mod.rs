@@ -17,18 +17,18 @@ use crate::config::Plan;
 use crate::environment::Environment;
 use crate::matrix::Shard;
 use crate::matrix::{Point, Slot};
-pub use crate::protocol::FailureKind;
+pub(crate) use crate::protocol::FailureKind;
 use crate::protocol::Profiling;
 use crate::protocol::RunOutput;
 
-pub use journal::{Journal, JOURNAL_FILE};
-pub use load::{Form, LoadError, MAX_RESULTS_BYTES};
-pub use merge_info::{MergeInfo, MergeSource};
+pub(crate) use journal::{Journal, JOURNAL_FILE};
+pub use load::Form;
+pub(crate) use merge_info::{MergeInfo, MergeSource};
 pub use planning::Planning;
 
 /// The slots of `plan`'s schedule (of a matrix of `points` points) that
 /// `shard` runs (all of them without one), with their places in it.
-pub fn share(plan: &Plan, points: usize, shard: Option<Shard>) -> Vec<(usize, Slot)> {
+pub(crate) fn share(plan: &Plan, points: usize, shard: Option<Shard>) -> Vec<(usize, Slot)> {
     let m = &plan.measure;
     crate::matrix::schedule(points, m.processes, m.seed)
         .into_iter()
@@ -38,7 +38,7 @@ pub fn share(plan: &Plan, points: usize, shard: Option<Shard>) -> Vec<(usize, Sl
 }
 
 /// The version of [`Results`]' layout; bump it when a field changes meaning.
-pub const SCHEMA: u32 = 1;
+pub(crate) const SCHEMA: u32 = 1;
 
 /// How one worker process ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -28,7 +28,7 @@ pub(crate) struct Head {
 
 impl Head {
     /// Reads `r` to its end, keeping the first `cap` bytes.
-    pub fn read(r: impl Read, cap: usize) -> Head {
+    pub(super) fn read(r: impl Read, cap: usize) -> Head {
         let mut head = Head::default();
         drain(r, |chunk| {
             let room = cap.saturating_sub(head.bytes.len());
@@ -40,7 +40,7 @@ impl Head {
     }
 
     /// Whether bytes beyond the head were dropped.
-    pub fn overflowed(&self) -> bool {
+    pub(super) fn overflowed(&self) -> bool {
         self.total > self.bytes.len() as u64
     }
 }
@@ -65,7 +65,7 @@ pub(crate) struct StderrLog {
 
 impl StderrLog {
     /// Reads `r` to its end.
-    pub fn read(r: impl Read) -> StderrLog {
+    pub(super) fn read(r: impl Read) -> StderrLog {
         let mut log = StderrLog::default();
         drain(r, |chunk| log.push(chunk));
         log.finish();
@@ -150,12 +150,12 @@ impl StderrLog {
     }
 
     /// The first panic's message (the lines after `panicked at …:`).
-    pub fn panic_message(&self) -> Option<String> {
+    pub(super) fn panic_message(&self) -> Option<String> {
         self.seen_panic.then(|| self.panic_message.join("\n"))
     }
 
     /// The first notable line that starts with `prefix`.
-    pub fn notable(&self, prefix: &str) -> Option<&str> {
+    pub(super) fn notable(&self, prefix: &str) -> Option<&str> {
         self.notable
             .iter()
             .map(String::as_str)
@@ -163,7 +163,7 @@ impl StderrLog {
     }
 
     /// The last line with any text.
-    pub fn last_line(&self) -> Option<&str> {
+    pub(super) fn last_line(&self) -> Option<&str> {
         self.tail
             .iter()
             .rev()
@@ -172,7 +172,7 @@ impl StderrLog {
     }
 
     /// The notable lines, then the tail (without the lines it repeats).
-    pub fn excerpt(&self) -> String {
+    pub(super) fn excerpt(&self) -> String {
         let tail: Vec<&str> = self.tail.iter().map(String::as_str).collect();
 
         let repeated = self.notable.iter().all(|n| tail.contains(&n.as_str()));

@@ -40,13 +40,13 @@ struct Watched {
 
 /// Whether, and by which signal, the run was asked to stop.
 #[derive(Clone, Default)]
-pub struct Interrupt {
+pub(crate) struct Interrupt {
     state: Arc<State>,
 }
 
 impl Interrupt {
     /// Starts watching for SIGINT and SIGTERM, for the rest of the process.
-    pub fn install() -> std::io::Result<Interrupt> {
+    pub(crate) fn install() -> std::io::Result<Interrupt> {
         let interrupt = Interrupt::default();
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
         let state = Arc::clone(&interrupt.state);
@@ -65,7 +65,7 @@ impl Interrupt {
     }
 
     /// The signal that asked the run to stop, if one did.
-    pub fn signal(&self) -> Option<i32> {
+    pub(crate) fn signal(&self) -> Option<i32> {
         match self.state.signal.load(Ordering::SeqCst) {
             0 => None,
             s => Some(s),
@@ -108,7 +108,7 @@ pub(crate) struct Watch<'a> {
 
 impl Watch<'_> {
     /// Whether the stop signal killed the child.
-    pub fn killed(&self) -> bool {
+    pub(crate) fn killed(&self) -> bool {
         self.state.lock().child.as_ref().is_some_and(|c| c.killed)
     }
 }

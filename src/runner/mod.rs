@@ -18,11 +18,11 @@ mod run;
 mod scratch;
 mod spawn;
 
-pub use interrupt::Interrupt;
+pub(crate) use interrupt::Interrupt;
 pub(crate) use progress::Progress;
-pub use progress::ProgressMode;
-pub use resume::{resume, Resumable};
-pub use run::{run, Batch, CutShort, Finished, Session};
+pub(crate) use progress::ProgressMode;
+pub(crate) use resume::{resume, Resumable};
+pub(crate) use run::{run, Batch, Finished, Session};
 pub(crate) use scratch::ScratchRoot;
-pub use spawn::WorkerExe;
+pub(crate) use spawn::WorkerExe;
 pub(crate) use spawn::{execute, Launcher};

@@ -9,7 +9,7 @@ use crate::results::{Outcome, RunRecord};
 use crate::units::duration_ns;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProgressMode {
+pub(crate) enum ProgressMode {
     Bar,
     Lines,
     Quiet,
@@ -17,7 +17,7 @@ pub enum ProgressMode {
 
 impl ProgressMode {
     /// A bar on an interactive terminal outside CI, lines otherwise.
-    pub fn detect() -> ProgressMode {
+    pub(crate) fn detect() -> ProgressMode {
         let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
         if std::io::stderr().is_terminal() && !ci {
             ProgressMode::Bar
@@ -27,7 +27,7 @@ impl ProgressMode {
     }
 }
 
-pub struct Progress {
+pub(crate) struct Progress {
     mode: ProgressMode,
     bar: Option<ProgressBar>,
     total: usize,
@@ -35,7 +35,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(mode: ProgressMode, total: usize) -> Progress {
+    pub(crate) fn new(mode: ProgressMode, total: usize) -> Progress {
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar = ProgressBar::new(total as u64);
             bar.set_style(
@@ -55,20 +55,20 @@ impl Progress {
     }
 
     /// Counts `n` units as done before this session (a resumed run).
-    pub fn skip(&mut self, n: usize) {
+    pub(crate) fn skip(&mut self, n: usize) {
         self.done += n;
         if let Some(bar) = &self.bar {
             bar.set_position(self.done as u64);
         }
     }
 
-    pub fn starting(&self, label: &str) {
+    pub(crate) fn starting(&self, label: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(label.to_string());
         }
     }
 
-    pub fn finished(&mut self, label: &str, run: &RunRecord) {
+    pub(crate) fn finished(&mut self, label: &str, run: &RunRecord) {
         let line = match &run.outcome {
             Outcome::Ok(_) => {
                 let ns = crate::analysis::ProcessMetrics::of(run).map_or(f64::NAN, |m| m.ns_per_op);
@@ -80,7 +80,7 @@ impl Progress {
     }
 
     /// One unit of work done, described by `line`.
-    pub fn finished_line(&mut self, label: &str, line: &str, failed: bool) {
+    pub(crate) fn finished_line(&mut self, label: &str, line: &str, failed: bool) {
         self.done += 1;
         match (&self.bar, self.mode) {
             (Some(bar), _) => {
@@ -100,7 +100,7 @@ impl Progress {
         }
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

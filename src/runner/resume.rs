@@ -17,7 +17,7 @@ use crate::protocol::PROTOCOL_VERSION;
 use crate::results::{Journal, Results, JOURNAL_FILE};
 
 /// A run folder checked and ready to carry on.
-pub struct Resumable {
+pub(crate) struct Resumable {
     pub dir: PathBuf,
     pub results: Results,
     journal: Journal,
@@ -26,7 +26,7 @@ pub struct Resumable {
 impl Resumable {
     /// Checks that `dir` holds a stopped run this binary can finish, and
     /// opens its journal (cutting a partial last line).
-    pub fn open(dir: &Path, catalog: &Catalog) -> anyhow::Result<Resumable> {
+    pub(crate) fn open(dir: &Path, catalog: &Catalog) -> anyhow::Result<Resumable> {
         let journal_path = dir.join(JOURNAL_FILE);
         ensure!(
             journal_path.is_file(),
@@ -60,7 +60,7 @@ impl Resumable {
 }
 
 /// Runs what `resumable` lacks and saves the results.
-pub fn resume(resumable: Resumable, session: &Session) -> anyhow::Result<Finished> {
+pub(crate) fn resume(resumable: Resumable, session: &Session) -> anyhow::Result<Finished> {
     carry_on(resumable.results, resumable.dir, resumable.journal, session)
 }
 

@@ -29,7 +29,7 @@ use crate::protocol::{RunSpec, PROTOCOL_VERSION};
 use crate::results::{Journal, Planning, Results, RunRecord, JOURNAL_FILE, SCHEMA};
 
 /// Where a run's files are, and whether a signal stopped it.
-pub struct Finished {
+pub(crate) struct Finished {
     pub dir: PathBuf,
     pub results: Results,
     /// The signal that stopped the run before its end, if one did.
@@ -39,7 +39,7 @@ pub struct Finished {
 }
 
 /// What running takes besides the plan.
-pub struct Session<'a> {
+pub(crate) struct Session<'a> {
     pub exe: &'a WorkerExe,
     pub interrupt: &'a Interrupt,
     pub mode: ProgressMode,
@@ -48,7 +48,7 @@ pub struct Session<'a> {
 
 /// How a run is narrowed and bounded: its shard, its machine, its deadline.
 #[derive(Clone, Debug, Default)]
-pub struct Batch {
+pub(crate) struct Batch {
     /// Run only this share of the schedule.
     pub shard: Option<Shard>,
     /// The machine's name to record (`None`: this machine's identity).
@@ -65,7 +65,7 @@ pub struct Batch {
 
 /// Why a run ended before its schedule did, other than a signal.
 #[derive(Clone, Debug, PartialEq)]
-pub enum CutShort {
+pub(crate) enum CutShort {
     /// The next run would have ended past the budget.
     Budget(Duration),
     /// A run failed and `--fail-fast` was given.
@@ -74,7 +74,7 @@ pub enum CutShort {
 
 /// Runs every point of `plan`, then its profiling passes, and writes
 /// `journal.jsonl`, `results.json` and the profiles into a new run folder.
-pub fn run(
+pub(crate) fn run(
     plan: &Plan,
     config_path: &Path,
     config_text: &str,

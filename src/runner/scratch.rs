@@ -24,7 +24,7 @@ pub(crate) struct ScratchRoot {
 
 impl ScratchRoot {
     /// Removes stale roots, then creates and locks a new one.
-    pub fn create() -> io::Result<ScratchRoot> {
+    pub(crate) fn create() -> io::Result<ScratchRoot> {
         let tmp = std::env::temp_dir();
         sweep(&tmp);
         let dir = tempfile::Builder::new().prefix(PREFIX).tempdir_in(&tmp)?;
@@ -35,12 +35,12 @@ impl ScratchRoot {
         Ok(ScratchRoot { dir, _lock: lock })
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// A new, empty folder `name` for one worker process.
-    pub fn make(&self, name: &str) -> io::Result<PathBuf> {
+    pub(crate) fn make(&self, name: &str) -> io::Result<PathBuf> {
         let path = self.dir.path().join(name);
         remove(&path);
         std::fs::create_dir(&path)?;

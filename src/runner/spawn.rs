@@ -20,10 +20,10 @@ use crate::results::{FailureKind, Outcome, RunRecord};
 
 /// The binary that runs `worker`: normally tuner itself.
 #[derive(Clone, Debug)]
-pub struct WorkerExe(pub PathBuf);
+pub(crate) struct WorkerExe(pub PathBuf);
 
 impl WorkerExe {
-    pub fn current() -> std::io::Result<WorkerExe> {
+    pub(crate) fn current() -> std::io::Result<WorkerExe> {
         std::env::current_exe().map(WorkerExe)
     }
 }

@@ -16,7 +16,7 @@ use crate::results::{MergeInfo, MergeSource, Results, JOURNAL_FILE};
 
 /// Merged results, the warnings about them, and the folder of the shard
 /// whose profiling passes they carry.
-pub struct Merged {
+pub(crate) struct Merged {
     pub results: Results,
     pub warnings: Vec<String>,
     pub profiles_from: Option<PathBuf>,
@@ -31,7 +31,7 @@ struct Input {
 
 /// Joins the shards at `inputs` (run folders, `results.json` or
 /// `journal.jsonl` files). Errors name the input at fault.
-pub fn merge(inputs: &[PathBuf]) -> anyhow::Result<Merged> {
+pub(crate) fn merge(inputs: &[PathBuf]) -> anyhow::Result<Merged> {
     ensure!(
         !inputs.is_empty(),
         "give the shard folders or results files to merge"

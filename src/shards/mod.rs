@@ -6,9 +6,8 @@
 //! the machine as a block. tuner never schedules machines itself.
 
 mod merge;
-pub mod notes;
+pub(crate) mod notes;
 
-pub use crate::matrix::{shared_seed, Shard, ShardArg, SplitBy};
-pub use crate::results::{MergeInfo, MergeSource};
+pub(crate) use crate::matrix::{shared_seed, Shard, ShardArg, SplitBy};
 pub(crate) use merge::copy_profiles;
-pub use merge::{merge, Merged};
+pub(crate) use merge::merge;

@@ -4,7 +4,7 @@
 use crate::results::Results;
 
 /// One paragraph per fact, in the order a reader needs them.
-pub fn header_notes(r: &Results) -> Vec<String> {
+pub(crate) fn header_notes(r: &Results) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(s) = r.shard {
         notes.push(format!(
@@ -72,7 +72,7 @@ fn planning_note(p: &crate::estimate::Planning) -> String {
 
 /// `took 82 s; estimated 79 s beforehand: 4% short`, for the console at
 /// the end of a run that ran its whole schedule.
-pub fn estimate_error(r: &Results) -> Option<String> {
+pub(crate) fn estimate_error(r: &Results) -> Option<String> {
     let (p, took) = (r.planning.as_ref()?, r.elapsed_s?);
     if r.interrupted.is_some() || took <= 0.0 {
         return None;
@@ -86,7 +86,7 @@ pub fn estimate_error(r: &Results) -> Option<String> {
 
 /// Whether the run's missing processes are a merge's (missing shards):
 /// they come back by running those shards, not by resuming.
-pub fn missing_advice(r: &Results) -> &'static str {
+pub(crate) fn missing_advice(r: &Results) -> &'static str {
     if r.merged.is_some() {
         "Run the missing shards and merge again."
     } else {

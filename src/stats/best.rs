@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 /// The best point and the points tied with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BestSet {
+pub(crate) struct BestSet {
     /// Index of the best point.
     pub best: usize,
     /// Indexes of the points not shown slower than the best, ascending,
@@ -46,16 +46,9 @@ pub struct BestSet {
     pub comparisons: Vec<Option<Comparison>>,
 }
 
-impl BestSet {
-    /// True when no other point is tied with the best.
-    pub fn unique(&self) -> bool {
-        self.ties.is_empty()
-    }
-}
-
 /// The best of `points` (per-process values of each, positive) and the
 /// points not shown slower than it. Points without values take no part.
-pub fn best_and_ties(
+pub(crate) fn best_and_ties(
     points: &[Vec<f64>],
     settings: &CompareSettings,
 ) -> Result<BestSet, StatsError> {
@@ -125,7 +118,7 @@ mod tests {
         let points = vec![point(1.10), point(1.0), point(1.05)];
         let b = best_and_ties(&points, &CompareSettings::default()).unwrap();
         assert_eq!(b.best, 1);
-        assert!(b.unique());
+        assert!(b.ties.is_empty());
         assert!(b.comparisons[1].is_none());
         // Fully separated 7 + 7: p = 2/3432, Holm × 2 for the smaller.
         let c0 = b.comparisons[0].as_ref().unwrap();

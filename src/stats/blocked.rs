@@ -37,16 +37,14 @@ use super::guard::MIN_FOR_TEST;
 use super::mann_whitney::UNull;
 use super::multiple::Tested;
 use super::sample::check_positive;
-use super::verdict::{decide, judge};
-use super::{
-    compare, Change, CompareSettings, Decision, Guard, Interval, StatsError, Verdict, VerdictRule,
-};
+use super::verdict::decide;
+use super::{compare, Change, CompareSettings, Guard, Interval, StatsError, Verdict, VerdictRule};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// How the blocked comparison's p-value was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BlockedMethod {
+pub(crate) enum BlockedMethod {
     /// Van Elteren's stratified test over several blocks, exact.
     VanElterenExact,
     /// Van Elteren's stratified test, normal approximation.
@@ -57,7 +55,7 @@ pub enum BlockedMethod {
 
 /// Head against base, compared within blocks (machines) and combined.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BlockedComparison {
+pub(crate) struct BlockedComparison {
     /// Blocks with values on both sides (the ones used).
     pub blocks: usize,
     /// Indexes of blocks left out because one side had no values.
@@ -74,13 +72,6 @@ pub struct BlockedComparison {
     pub notes: Vec<Guard>,
 }
 
-impl BlockedComparison {
-    /// The verdict with its reason; `Display` gives the sentence to print.
-    pub fn explain(&self) -> Decision {
-        judge(self.p_adjusted, &self.change, &self.rule)
-    }
-}
-
 impl Tested for BlockedComparison {
     fn raw_p(&self) -> Option<f64> {
         self.p
@@ -94,7 +85,7 @@ impl Tested for BlockedComparison {
 
 /// Compares head against base within each block `(base, head)` and
 /// combines. Values must be finite and positive.
-pub fn compare_blocked(
+pub(crate) fn compare_blocked(
     blocks: &[(&[f64], &[f64])],
     settings: &CompareSettings,
 ) -> Result<BlockedComparison, StatsError> {

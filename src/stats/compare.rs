@@ -75,7 +75,7 @@ impl Comparison {
 
 /// Compares per-process values of `head` against `base` (a family of one:
 /// call [`super::adjust_family`] when a report holds more comparisons).
-pub fn compare(
+pub(crate) fn compare(
     base: &[f64],
     head: &[f64],
     settings: &CompareSettings,

@@ -45,7 +45,7 @@ impl fmt::Display for Change {
 
 /// Hodges-Lehmann change of `head` relative to `base` with an interval at
 /// `confidence`. All values must be finite and positive.
-pub fn hodges_lehmann_change(
+pub(crate) fn hodges_lehmann_change(
     base: &[f64],
     head: &[f64],
     confidence: f64,
@@ -112,7 +112,7 @@ fn log_differences(base: &[f64], head: &[f64]) -> Result<Sorted, StatsError> {
 }
 
 /// A log-ratio as a percentage change.
-pub fn to_pct(log_ratio: f64) -> f64 {
+pub(super) fn to_pct(log_ratio: f64) -> f64 {
     log_ratio.exp_m1() * 100.0
 }
 

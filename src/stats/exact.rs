@@ -57,7 +57,7 @@ pub struct ExactComparison {
 }
 
 /// Compares per-process values of an exact metric.
-pub fn compare_exact(base: &[f64], head: &[f64]) -> Result<ExactComparison, StatsError> {
+pub(crate) fn compare_exact(base: &[f64], head: &[f64]) -> Result<ExactComparison, StatsError> {
     let base = ExactValue::of(base)?;
     let head = ExactValue::of(head)?;
     let delta = head.value - base.value;

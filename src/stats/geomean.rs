@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 
 /// Settings of the geometric-mean interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct GeoMeanSettings {
+pub(crate) struct GeoMeanSettings {
     pub confidence: f64,
 }
 
@@ -92,7 +92,7 @@ struct PointShift {
 
 /// Geometric-mean change of `head` over `base`, each a list of
 /// `(point key, per-process values)` with positive values.
-pub fn geomean_change(
+pub(crate) fn geomean_change(
     base: &[(String, Vec<f64>)],
     head: &[(String, Vec<f64>)],
     settings: &GeoMeanSettings,
@@ -180,7 +180,7 @@ fn missing_from(a: &BTreeMap<String, Vec<f64>>, b: &BTreeMap<String, Vec<f64>>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::hodges_lehmann_change;
+    use crate::stats::effect::hodges_lehmann_change;
 
     fn points(values: &[(&str, &[f64])]) -> Vec<(String, Vec<f64>)> {
         values

@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Fewest processes (per side) for any confidence interval.
-pub const MIN_FOR_INTERVAL: usize = 6;
+pub(super) const MIN_FOR_INTERVAL: usize = 6;
 /// Fewest processes per side for a significance test.
-pub const MIN_FOR_TEST: usize = 4;
+pub(super) const MIN_FOR_TEST: usize = 4;
 /// Fewest (base, head) pairs for a signed-rank test or interval at 95%.
-pub const MIN_PAIRS: usize = 6;
+pub(super) const MIN_PAIRS: usize = 6;
 
 /// Why an interval or a significance test was not computed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -42,7 +42,8 @@ impl Interval {
         self.lo > band || self.hi < -band
     }
 
-    pub fn contains(&self, x: f64) -> bool {
+    #[cfg(test)]
+    pub(crate) fn contains(&self, x: f64) -> bool {
         self.lo <= x && x <= self.hi
     }
 
@@ -76,7 +77,7 @@ fn with_level_note(text: String, ci: &Interval) -> String {
 
 /// A percentage with an explicit sign and one decimal, e.g. `+2.0`, `-12.3`.
 /// Values that round to zero print as `+0.0`, never `-0.0`.
-pub fn signed_1dp(pct: f64) -> String {
+pub(crate) fn signed_1dp(pct: f64) -> String {
     signed_dp(pct, 1)
 }
 
@@ -90,7 +91,7 @@ fn signed_dp(x: f64, decimals: usize) -> String {
 /// A signed percentage with one decimal, or more when one decimal would
 /// make it look equal to `threshold` (or `-threshold`) while it is not:
 /// `+1.04` against a 1% band prints `+1.04`, not `+1.0`.
-pub fn signed_pct_against(pct: f64, threshold: f64) -> String {
+pub(crate) fn signed_pct_against(pct: f64, threshold: f64) -> String {
     (1..=4)
         .map(|d| signed_dp(pct, d))
         .find(|text| same_side(text, pct, threshold))
@@ -106,7 +107,7 @@ fn same_side(text: &str, x: f64, threshold: f64) -> bool {
 }
 
 /// A change with its interval: `-12.3% [-14.1, -10.2]`, or `-12.3%` alone.
-pub fn format_change(pct: f64, ci: Option<&Interval>) -> String {
+pub(crate) fn format_change(pct: f64, ci: Option<&Interval>) -> String {
     match ci {
         Some(ci) => format!(
             "{}% [{}, {}]",
@@ -115,16 +116,6 @@ pub fn format_change(pct: f64, ci: Option<&Interval>) -> String {
             signed_1dp(ci.hi)
         ),
         None => format!("{}%", signed_1dp(pct)),
-    }
-}
-
-/// [`format_change`] followed by the achieved level when it differs from
-/// the nominal one: `+2.6% [+0.6, +4.3] (98.4%)`.
-pub fn format_change_with_level(pct: f64, ci: Option<&Interval>) -> String {
-    let text = format_change(pct, ci);
-    match ci {
-        Some(ci) => with_level_note(text, ci),
-        None => text,
     }
 }
 
@@ -170,12 +161,6 @@ mod tests {
         let close = ci(19.1, 20.2, 0.954);
         assert_eq!(close.level_note(), None);
         assert_eq!(close.format_with(ms), "[19.1 ms, 20.2 ms]");
-        let change = ci(0.6, 4.3, 0.9738);
-        assert_eq!(
-            format_change_with_level(2.6, Some(&change)),
-            "+2.6% [+0.6, +4.3] (97.4%)"
-        );
-        assert_eq!(format_change_with_level(2.6, None), "+2.6%");
     }
 
     #[test]

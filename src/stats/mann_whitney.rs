@@ -29,7 +29,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::function::erf::erfc;
 
 /// Samples of this size or more (either side) use the normal approximation.
-pub const EXACT_BELOW: usize = 50;
+pub(super) const EXACT_BELOW: usize = 50;
 
 /// How the p-value was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ pub struct MannWhitney {
 }
 
 /// Two-sided Mann-Whitney U test. Errors on an empty side or non-finite values.
-pub fn mann_whitney(base: &[f64], head: &[f64]) -> Result<MannWhitney, StatsError> {
+pub(crate) fn mann_whitney(base: &[f64], head: &[f64]) -> Result<MannWhitney, StatsError> {
     if base.is_empty() || head.is_empty() {
         return Err(StatsError::empty(
             "a Mann-Whitney test (both sides need values)",
@@ -127,7 +127,7 @@ fn normal_p(u: f64, m: usize, n: usize, ties: &[usize]) -> f64 {
 
 /// The exact null distribution of U for sample sizes `m`, `n` (no ties).
 #[derive(Clone, Debug)]
-pub struct UNull {
+pub(super) struct UNull {
     counts: Vec<i128>,
     total: i128,
 }
@@ -135,7 +135,7 @@ pub struct UNull {
 impl UNull {
     /// Builds the distribution for m, n < [`EXACT_BELOW`] (counts up to
     /// C(98, 49) ≈ 2.5·10²⁸ fit in `i128`); `None` for larger samples.
-    pub fn new(m: usize, n: usize) -> Option<UNull> {
+    pub(super) fn new(m: usize, n: usize) -> Option<UNull> {
         if m >= EXACT_BELOW || n >= EXACT_BELOW {
             return None;
         }
@@ -165,19 +165,19 @@ impl UNull {
     }
 
     /// P(U ≤ u).
-    pub fn cdf(&self, u: usize) -> f64 {
+    pub(super) fn cdf(&self, u: usize) -> f64 {
         let upto = u.min(self.counts.len() - 1);
         self.counts[..=upto].iter().sum::<i128>() as f64 / self.total as f64
     }
 
     /// P(U ≥ u).
-    pub fn sf(&self, u: usize) -> f64 {
+    pub(super) fn sf(&self, u: usize) -> f64 {
         let from = u.min(self.counts.len());
         self.counts[from..].iter().sum::<i128>() as f64 / self.total as f64
     }
 
     /// Two-sided p-value of an observed U.
-    pub fn two_sided_p(&self, u: usize) -> f64 {
+    pub(super) fn two_sided_p(&self, u: usize) -> f64 {
         (2.0 * self.cdf(u).min(self.sf(u))).min(1.0)
     }
 }
@@ -188,7 +188,7 @@ impl UNull {
 /// Exact below [`EXACT_BELOW`] per side, otherwise from the normal
 /// approximation `k ≈ mn/2 − z·√(mn(m+n+1)/12)` (Hollander & Wolfe §4.3).
 /// `None` when no such interval exists (samples too small).
-pub fn shift_ci_rank(m: usize, n: usize, confidence: f64) -> Option<(usize, f64)> {
+pub(super) fn shift_ci_rank(m: usize, n: usize, confidence: f64) -> Option<(usize, f64)> {
     if m == 0 || n == 0 || !(confidence > 0.0 && confidence < 1.0) {
         return None;
     }

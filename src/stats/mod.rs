@@ -36,26 +36,24 @@ mod simulation;
 mod summary;
 mod verdict;
 
-pub use best::{best_and_ties, BestSet};
-pub use blocked::{compare_blocked, BlockedComparison, BlockedMethod};
-pub use compare::{compare, CompareSettings, Comparison};
-pub use diagnostics::{diagnose, DiagnosticSettings, Extreme, Footnote};
-pub use effect::{hodges_lehmann_change, Change};
-pub use error::StatsError;
-pub use exact::{compare_exact, ExactComparison, ExactValue};
-pub use geomean::{geomean_change, GeoMean, GeoMeanSettings};
-pub use guard::{Guard, PairNeed};
-pub use interval::{
-    format_change, format_change_with_level, signed_1dp, signed_pct_against, Interval,
-};
-pub use mann_whitney::{mann_whitney, MannWhitney, PMethod};
-pub use multiple::{adjust_family, holm, Tested};
-pub use paired::{compare_paired, PairedComparison};
-pub use sample::median;
-pub use sequential::{SequentialLook, SequentialPlan, Spending};
-pub use signed_rank::{signed_rank, walsh_estimate, SignedRank};
-pub use summary::Summary;
-pub use verdict::{decide, judge, Better, Decision, Reason, Verdict, VerdictRule};
+pub(crate) use best::best_and_ties;
+pub(crate) use blocked::{compare_blocked, BlockedComparison, BlockedMethod};
+pub use compare::CompareSettings;
+pub(crate) use compare::{compare, Comparison};
+pub(crate) use diagnostics::{diagnose, DiagnosticSettings, Footnote};
+pub(crate) use effect::Change;
+pub(crate) use error::StatsError;
+pub(crate) use exact::{compare_exact, ExactComparison, ExactValue};
+pub(crate) use geomean::{geomean_change, GeoMean, GeoMeanSettings};
+pub(crate) use guard::Guard;
+pub(crate) use interval::{format_change, signed_1dp, Interval};
+pub(crate) use mann_whitney::{MannWhitney, PMethod};
+pub(crate) use multiple::adjust_family;
+pub(crate) use paired::{compare_paired, PairedComparison};
+pub(crate) use sample::median;
+pub(crate) use sequential::{SequentialLook, SequentialPlan, Spending};
+pub(crate) use summary::Summary;
+pub(crate) use verdict::{Better, Decision, Verdict, VerdictRule};
 
 // Shared between the engine's modules, not used outside it.
 #[cfg(test)]

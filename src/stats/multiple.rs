@@ -15,7 +15,7 @@
 //! one [`adjust_family`] corrects and re-decides any of them.
 
 /// A comparison with a raw p-value whose verdict depends on the adjusted one.
-pub trait Tested {
+pub(crate) trait Tested {
     /// The unadjusted p-value; `None` when no test was made.
     fn raw_p(&self) -> Option<f64>;
     /// Records the adjusted p-value and re-decides the verdict with it.
@@ -24,7 +24,7 @@ pub trait Tested {
 
 /// Applies Holm's correction across every comparison that has a test, then
 /// re-decides each one's verdict with its adjusted p-value.
-pub fn adjust_family<T: Tested>(family: &mut [T]) {
+pub(crate) fn adjust_family<T: Tested>(family: &mut [T]) {
     let tested: Vec<(usize, f64)> = family
         .iter()
         .enumerate()
@@ -38,7 +38,7 @@ pub fn adjust_family<T: Tested>(family: &mut [T]) {
 
 /// Holm-adjusted p-values, in the order given. A NaN p-value is treated as
 /// 1 (no evidence), so it can never produce a rejection.
-pub fn holm(p: &[f64]) -> Vec<f64> {
+pub(crate) fn holm(p: &[f64]) -> Vec<f64> {
     let m = p.len();
     let clean = |x: f64| if x.is_nan() { 1.0 } else { x.clamp(0.0, 1.0) };
     let mut order: Vec<usize> = (0..m).collect();

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 /// Head against base over adjacent pairs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PairedComparison {
+pub(crate) struct PairedComparison {
     pub pairs: usize,
     /// Hodges-Lehmann change of the per-pair ratios, percent, with its interval.
     pub change: Change,
@@ -42,12 +42,12 @@ pub struct PairedComparison {
 
 impl PairedComparison {
     /// The unadjusted two-sided p-value, if a test was made.
-    pub fn p(&self) -> Option<f64> {
+    pub(crate) fn p(&self) -> Option<f64> {
         self.test.as_ref().map(|t| t.p)
     }
 
     /// The verdict with its reason; `Display` gives the sentence to print.
-    pub fn explain(&self) -> Decision {
+    pub(crate) fn explain(&self) -> Decision {
         judge(self.p_adjusted, &self.change, &self.rule)
     }
 }
@@ -66,7 +66,7 @@ impl Tested for PairedComparison {
 /// Compares head against base over `pairs` of `(base, head)` values (a
 /// family of one: call `adjust_family` for more). Values must be finite
 /// and positive.
-pub fn compare_paired(
+pub(crate) fn compare_paired(
     pairs: &[(f64, f64)],
     settings: &CompareSettings,
 ) -> Result<PairedComparison, StatsError> {
@@ -138,7 +138,8 @@ fn min_pairs_for_interval(confidence: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{adjust_family, Reason};
+    use crate::stats::adjust_family;
+    use crate::stats::verdict::Reason;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

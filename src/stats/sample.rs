@@ -11,15 +11,15 @@
 use super::StatsError;
 
 /// Factor that makes the median absolute deviation estimate σ for normal data.
-pub const MAD_SCALE: f64 = 1.4826;
+pub(super) const MAD_SCALE: f64 = 1.4826;
 
 /// A non-empty sample of finite values in ascending order.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sorted(Vec<f64>);
+pub(super) struct Sorted(Vec<f64>);
 
 impl Sorted {
     /// Sorts `values`, refusing an empty slice or any NaN or infinite value.
-    pub fn new(values: &[f64]) -> Result<Sorted, StatsError> {
+    pub(super) fn new(values: &[f64]) -> Result<Sorted, StatsError> {
         if values.is_empty() {
             return Err(StatsError::empty("a sample"));
         }
@@ -29,30 +29,30 @@ impl Sorted {
         Ok(Sorted(v))
     }
 
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.0.len()
     }
 
-    pub fn as_slice(&self) -> &[f64] {
+    pub(super) fn as_slice(&self) -> &[f64] {
         &self.0
     }
 
-    pub fn min(&self) -> f64 {
+    pub(super) fn min(&self) -> f64 {
         self.0[0]
     }
 
-    pub fn max(&self) -> f64 {
+    pub(super) fn max(&self) -> f64 {
         self.0[self.0.len() - 1]
     }
 
     /// The value of 1-based rank `rank`, clamped to 1..=n.
-    pub fn order_stat(&self, rank: usize) -> f64 {
+    pub(super) fn order_stat(&self, rank: usize) -> f64 {
         let i = rank.clamp(1, self.0.len()) - 1;
         self.0[i]
     }
 
     /// The sample median (mean of the two middle values when n is even).
-    pub fn median(&self) -> f64 {
+    pub(super) fn median(&self) -> f64 {
         let n = self.0.len();
         if n % 2 == 1 {
             self.0[n / 2]
@@ -62,7 +62,7 @@ impl Sorted {
     }
 
     /// The raw median absolute deviation from the median (not scaled).
-    pub fn mad(&self) -> f64 {
+    pub(super) fn mad(&self) -> f64 {
         let m = self.median();
         let deviations: Vec<f64> = self.0.iter().map(|x| (x - m).abs()).collect();
         // Deviations of finite values are finite, so this cannot fail.
@@ -71,12 +71,12 @@ impl Sorted {
 }
 
 /// The median of `values`; an error for an empty slice or a non-finite value.
-pub fn median(values: &[f64]) -> Result<f64, StatsError> {
+pub(crate) fn median(values: &[f64]) -> Result<f64, StatsError> {
     Ok(Sorted::new(values)?.median())
 }
 
 /// Reduces each process's samples to their median: one value per process.
-pub fn per_process_medians(samples: &[Vec<f64>]) -> Result<Vec<f64>, StatsError> {
+pub(super) fn per_process_medians(samples: &[Vec<f64>]) -> Result<Vec<f64>, StatsError> {
     if samples.is_empty() {
         return Err(StatsError::empty("processes"));
     }

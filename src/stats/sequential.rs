@@ -40,7 +40,7 @@ use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 
 /// How α is spent over the looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Spending {
+pub(crate) enum Spending {
     /// Lan-DeMets O'Brien-Fleming type: conservative early, nearly α at the end.
     OBrienFleming,
     /// Lan-DeMets Pocock type: about even across looks.
@@ -61,7 +61,7 @@ impl Spending {
 
 /// The looks of a sequential paired run and their critical values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SequentialPlan {
+pub(crate) struct SequentialPlan {
     /// Pairs seen at each look, increasing; the last is the budget.
     pub looks: Vec<usize>,
     pub alpha: f64,
@@ -72,7 +72,7 @@ pub struct SequentialPlan {
 
 /// What one look found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SequentialLook {
+pub(crate) struct SequentialLook {
     /// 0-based index of the look.
     pub look: usize,
     pub pairs: usize,
@@ -88,12 +88,12 @@ pub struct SequentialLook {
 
 /// Fewest pairs at the first look: the normal approximation and the
 /// interval need some.
-pub const MIN_FIRST_LOOK: usize = 6;
+pub(super) const MIN_FIRST_LOOK: usize = 6;
 
 impl SequentialPlan {
     /// Plans `looks` (pairs at each, strictly increasing, the first ≥ 6)
     /// spending `alpha` two-sided.
-    pub fn new(looks: &[usize], alpha: f64, spending: Spending) -> Result<Self, StatsError> {
+    pub(crate) fn new(looks: &[usize], alpha: f64, spending: Spending) -> Result<Self, StatsError> {
         StatsError::check_unit_open("alpha", alpha)?;
         check_looks(looks)?;
         let budget = *looks.last().expect("checked non-empty") as f64;
@@ -108,12 +108,12 @@ impl SequentialPlan {
     }
 
     /// The two-sided level at which look `look` tests: `2(1 − Φ(c))`.
-    pub fn nominal_alpha(&self, look: usize) -> f64 {
+    pub(crate) fn nominal_alpha(&self, look: usize) -> f64 {
         2.0 * Normal::standard().sf(self.critical_z[look])
     }
 
     /// Analyses the first `looks[look]` pairs, `(base, head)` each.
-    pub fn look(
+    pub(crate) fn look(
         &self,
         look: usize,
         pairs: &[(f64, f64)],

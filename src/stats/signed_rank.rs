@@ -39,7 +39,7 @@ pub(crate) const EXACT_BELOW: usize = 50;
 
 /// A two-sided Wilcoxon signed-rank test of "the differences are centred on 0".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SignedRank {
+pub(crate) struct SignedRank {
     /// Sum of the ranks of the positive differences.
     pub t_plus: f64,
     /// Non-zero differences (the test's n).
@@ -53,7 +53,7 @@ pub struct SignedRank {
 }
 
 /// The signed-rank test of `d`. Errors on an empty slice or a non-finite value.
-pub fn signed_rank(d: &[f64]) -> Result<SignedRank, StatsError> {
+pub(crate) fn signed_rank(d: &[f64]) -> Result<SignedRank, StatsError> {
     if d.is_empty() {
         return Err(StatsError::empty("a signed-rank test"));
     }
@@ -160,7 +160,7 @@ pub(crate) struct TNull {
 
 impl TNull {
     /// Counts of subsets of `{1..n}` by their sum; `n < 64` (so `2ⁿ` fits).
-    pub fn new(n: usize) -> TNull {
+    pub(super) fn new(n: usize) -> TNull {
         assert!(n < 64, "exact signed-rank distribution needs n < 64");
         let max = n * (n + 1) / 2;
         let mut counts = vec![0u64; max + 1];
@@ -186,7 +186,7 @@ impl TNull {
 
     /// The distribution for `n < EXACT_BELOW`, built once per thread and
     /// size: simulations and large reports ask for the same few sizes often.
-    pub fn cached(n: usize) -> Rc<TNull> {
+    pub(super) fn cached(n: usize) -> Rc<TNull> {
         thread_local! {
             static NULLS: RefCell<Vec<Option<Rc<TNull>>>> = RefCell::new(vec![None; EXACT_BELOW]);
         }
@@ -198,12 +198,12 @@ impl TNull {
     }
 
     /// P(T⁺ ≤ t).
-    pub fn cdf(&self, t: usize) -> f64 {
+    pub(super) fn cdf(&self, t: usize) -> f64 {
         self.cumulative[t.min(self.counts.len() - 1)] as f64 / self.total as f64
     }
 
     /// Two-sided p-value of an observed `T⁺` (the distribution is symmetric).
-    pub fn two_sided_p(&self, t: usize) -> f64 {
+    pub(super) fn two_sided_p(&self, t: usize) -> f64 {
         let max = self.counts.len() - 1;
         (2.0 * self.cdf(t.min(max - t))).min(1.0)
     }
@@ -235,7 +235,10 @@ pub(crate) fn walsh_ci_rank(n: usize, confidence: f64) -> Option<(usize, f64)> {
 
 /// The Hodges-Lehmann estimate of the centre of `d` and, when one exists at
 /// `confidence`, its distribution-free interval.
-pub fn walsh_estimate(d: &[f64], confidence: f64) -> Result<(f64, Option<Interval>), StatsError> {
+pub(crate) fn walsh_estimate(
+    d: &[f64],
+    confidence: f64,
+) -> Result<(f64, Option<Interval>), StatsError> {
     StatsError::check_unit_open("confidence", confidence)?;
     if d.is_empty() {
         return Err(StatsError::empty("a Hodges-Lehmann estimate"));

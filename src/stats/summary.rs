@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 /// Default confidence for intervals.
-pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+pub(super) const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 /// The summary of one point × metric across processes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -70,7 +70,7 @@ impl Summary {
 /// 1-based ranks `(k, n+1−k)` of the order statistics bounding a
 /// distribution-free interval for the median, and its achieved coverage.
 /// `None` when even `[min, max]` covers less than `confidence`.
-pub fn median_ci_ranks(n: usize, confidence: f64) -> Option<(usize, usize, f64)> {
+pub(super) fn median_ci_ranks(n: usize, confidence: f64) -> Option<(usize, usize, f64)> {
     if n == 0 || !(confidence > 0.0 && confidence < 1.0) {
         return None;
     }
@@ -89,7 +89,7 @@ pub fn median_ci_ranks(n: usize, confidence: f64) -> Option<(usize, usize, f64)>
 
 /// The fewest processes for which an interval exists at `confidence`,
 /// never fewer than [`MIN_FOR_INTERVAL`].
-pub fn min_processes_for_interval(confidence: f64) -> usize {
+pub(super) fn min_processes_for_interval(confidence: f64) -> usize {
     (MIN_FOR_INTERVAL..=128)
         .find(|&n| median_ci_ranks(n, confidence).is_some())
         .unwrap_or(128)

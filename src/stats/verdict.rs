@@ -141,7 +141,7 @@ pub struct Decision {
 
 /// Judges a change with (adjusted) p-value `p_adjusted` by `rule`; `None`
 /// means no test could be made.
-pub fn judge(p_adjusted: Option<f64>, change: &Change, rule: &VerdictRule) -> Decision {
+pub(crate) fn judge(p_adjusted: Option<f64>, change: &Change, rule: &VerdictRule) -> Decision {
     let significant = p_adjusted.map(|p| p < rule.alpha);
     let (verdict, reason) = decide_parts(significant, change, rule);
     Decision {
@@ -155,7 +155,7 @@ pub fn judge(p_adjusted: Option<f64>, change: &Change, rule: &VerdictRule) -> De
 }
 
 /// The verdict alone: `judge(p_adjusted, change, rule).verdict`.
-pub fn decide(p_adjusted: Option<f64>, change: &Change, rule: &VerdictRule) -> Verdict {
+pub(crate) fn decide(p_adjusted: Option<f64>, change: &Change, rule: &VerdictRule) -> Verdict {
     judge(p_adjusted, change, rule).verdict
 }
 

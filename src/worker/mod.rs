@@ -31,7 +31,7 @@ use crate::protocol::{RunSpec, PROTOCOL_VERSION};
 /// kills it at the timeout, so this only acts when the runner cannot.
 const DEADLINE_GRACE: Duration = Duration::from_secs(2);
 
-pub fn main(catalog: &Catalog) -> ExitCode {
+pub(crate) fn main(catalog: &Catalog) -> ExitCode {
     let spec = match read_spec() {
         Ok(spec) => spec,
         Err(Refusal::Protocol(e)) => {

@@ -26,7 +26,7 @@ enum Collector {
 }
 
 /// Runs the pass `request` asks for on the point of `spec`.
-pub fn run(
+pub(super) fn run(
     spec: &RunSpec,
     request: &ProfileRequest,
     catalog: &Catalog,

@@ -14,7 +14,7 @@ use crate::protocol::RunSpec;
 /// What every worker process sets up before it builds a workload: the
 /// rayon pool (and tokio runtime) of the point's size, a scratch directory
 /// and the context the workload sees.
-pub struct Setup {
+pub(super) struct Setup {
     pub experiment: &'static dyn Experiment,
     pub pool: rayon::ThreadPool,
     pub runtime: Option<tokio::runtime::Runtime>,
@@ -24,7 +24,7 @@ pub struct Setup {
 }
 
 impl Setup {
-    pub fn new(spec: &RunSpec, catalog: &Catalog) -> anyhow::Result<Setup> {
+    pub(super) fn new(spec: &RunSpec, catalog: &Catalog) -> anyhow::Result<Setup> {
         let experiment = catalog
             .find(&spec.workload)
             .ok_or_else(|| anyhow!("unknown workload `{}`", spec.workload))?;
@@ -74,7 +74,7 @@ impl Setup {
     /// Publishes every thread's pending allocation counts: rayon's by a
     /// broadcast, tokio's when its workers park, which they do within
     /// microseconds of going idle; the short sleep lets them.
-    pub fn flush_all(&self) {
+    pub(super) fn flush_all(&self) {
         if self.runtime.is_some() {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
@@ -84,7 +84,7 @@ impl Setup {
 
     /// Builds the point's workload (call inside the pool); returns it with
     /// the time building took.
-    pub fn build(&self, spec: &RunSpec) -> anyhow::Result<(Box<dyn Workload>, u64)> {
+    pub(super) fn build(&self, spec: &RunSpec) -> anyhow::Result<(Box<dyn Workload>, u64)> {
         let built = Instant::now();
         let workload = self
             .experiment

@@ -13,7 +13,7 @@ use crate::protocol::{
 };
 
 /// Runs one spec in this process.
-pub fn run(spec: &RunSpec, catalog: &Catalog) -> anyhow::Result<RunOutput> {
+pub(super) fn run(spec: &RunSpec, catalog: &Catalog) -> anyhow::Result<RunOutput> {
     let evidence = alloc::probe();
     let setup = Setup::new(spec, catalog)?;
     let mut output = setup.pool.install(|| {

@@ -46,12 +46,16 @@ pub fn results(run_dir: &Path) -> serde_json::Value {
 /// A results file built without running anything: `config` (a TOML body)
 /// expanded to its points, point `i` with one successful process per value
 /// in `ns[i]` (its ns/op) and `allocs` allocations of 64 bytes per op.
-pub fn fake_results(config: &str, ns: &[Vec<f64>], allocs: u64) -> tuner::results::Results {
-    tuner::fixtures::results_with(config, ns, allocs)
+pub fn fake_results(
+    config: &str,
+    ns: &[Vec<f64>],
+    allocs: u64,
+) -> tuner::__private::results::Results {
+    tuner::__private::fixtures::results_with(config, ns, allocs)
 }
 
 /// Saves `results` as `<dir>/<name>` and returns the path.
-pub fn save(dir: &Path, name: &str, results: &tuner::results::Results) -> PathBuf {
+pub fn save(dir: &Path, name: &str, results: &tuner::__private::results::Results) -> PathBuf {
     let path = dir.join(name);
     results.save(&path).unwrap();
     path

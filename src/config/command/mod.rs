@@ -10,7 +10,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-pub use plan::{CommandPlan, CommandVariant, Metrics, Program, DEFAULT_THREADS_ENV};
+pub(crate) use plan::{CommandPlan, Metrics, Program};
 pub(crate) use settings::resolve;
 pub(crate) use template::render;
 

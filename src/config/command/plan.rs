@@ -33,7 +33,7 @@ impl Metrics {
 
 /// The variables every command run sets to the point's thread count,
 /// unless the config names its own.
-pub const DEFAULT_THREADS_ENV: [&str; 4] = [
+pub(crate) const DEFAULT_THREADS_ENV: [&str; 4] = [
     "RAYON_NUM_THREADS",
     "TOKIO_WORKER_THREADS",
     "GOMAXPROCS",

@@ -28,7 +28,7 @@ fn library(allocator: AllocatorName) -> Option<Library> {
 }
 
 /// Folders the system's shared libraries live in, the multiarch one first.
-pub fn system_dirs() -> Vec<PathBuf> {
+pub(super) fn system_dirs() -> Vec<PathBuf> {
     let triple = format!("{}-linux-gnu", std::env::consts::ARCH);
     [
         format!("/usr/lib/{triple}"),
@@ -45,7 +45,7 @@ pub fn system_dirs() -> Vec<PathBuf> {
 
 /// The library to preload for `allocator` (`None` for `system`, which
 /// preloads nothing), looked for in `dirs`.
-pub fn find(allocator: AllocatorName, dirs: &[PathBuf]) -> Result<Option<PathBuf>, String> {
+pub(super) fn find(allocator: AllocatorName, dirs: &[PathBuf]) -> Result<Option<PathBuf>, String> {
     let Some(lib) = library(allocator) else {
         return Ok(None);
     };
@@ -63,7 +63,7 @@ pub fn find(allocator: AllocatorName, dirs: &[PathBuf]) -> Result<Option<PathBuf
 }
 
 /// A file named in `[command.preload]`: it must exist.
-pub fn named(allocator: AllocatorName, file: &Path) -> Result<PathBuf, String> {
+pub(super) fn named(allocator: AllocatorName, file: &Path) -> Result<PathBuf, String> {
     if allocator == AllocatorName::System {
         return Err("`system` preloads nothing: it is the C library's own allocator".into());
     }

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 /// The placeholder names in `template`, in order (repeats included).
-pub fn names(template: &str) -> Result<Vec<String>, String> {
+pub(super) fn names(template: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     walk(template, |piece| {
         if let Piece::Name(n) = piece {
@@ -22,7 +22,10 @@ pub fn names(template: &str) -> Result<Vec<String>, String> {
 
 /// `template` with every placeholder replaced by `value(name)`; a name
 /// without a value is an error naming it.
-pub fn render(template: &str, value: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+pub(crate) fn render(
+    template: &str,
+    value: impl Fn(&str) -> Option<String>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut missing = None;
     walk(template, |piece| match piece {
@@ -42,7 +45,7 @@ pub fn render(template: &str, value: impl Fn(&str) -> Option<String>) -> Result<
 }
 
 /// `{a}, {b} and {c}` for a message.
-pub fn list(names: &[&str]) -> String {
+pub(super) fn list(names: &[&str]) -> String {
     let mut out = String::new();
     for (i, n) in names.iter().enumerate() {
         let sep = match i {

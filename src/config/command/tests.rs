@@ -52,7 +52,10 @@ fn a_command_config_becomes_axes_and_a_plan() {
         (1, 0)
     );
     let c = plan.command.unwrap();
-    assert_eq!(c.threads_env, crate::config::DEFAULT_THREADS_ENV);
+    assert_eq!(
+        c.threads_env,
+        crate::config::command::plan::DEFAULT_THREADS_ENV
+    );
     assert_eq!(
         (c.metrics, c.warmup, c.check_output),
         (Metrics::Wall, 1, false)

@@ -34,7 +34,7 @@ use std::fmt;
 
 /// Thresholds of the stability checks.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DiagnosticSettings {
+pub(crate) struct DiagnosticSettings {
     pub cv_threshold_pct: f64,
     /// An outlier process must also be this far from the median.
     pub extreme_min_pct: f64,
@@ -147,7 +147,7 @@ impl fmt::Display for Footnote {
 
 /// Runs every check on per-process samples (positive values); footnotes
 /// in a fixed order.
-pub fn diagnose(
+pub(crate) fn diagnose(
     samples: &[Vec<f64>],
     settings: &DiagnosticSettings,
 ) -> Result<Vec<Footnote>, StatsError> {

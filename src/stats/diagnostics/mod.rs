@@ -16,4 +16,4 @@ mod outlier;
 mod spread;
 mod variance;
 
-pub use footnote::{diagnose, DiagnosticSettings, Extreme, Footnote};
+pub(crate) use footnote::{diagnose, DiagnosticSettings, Footnote};

@@ -68,7 +68,7 @@ const EXACT_SEARCH_UP_TO: f64 = 300.0;
 /// Processes needed for a ±`target_pct`% interval for the median at
 /// `confidence`, for per-process values whose log standard deviation (≈ CV)
 /// is `sd`.
-pub fn processes_needed(sd: f64, target_pct: f64, confidence: f64) -> usize {
+pub(super) fn processes_needed(sd: f64, target_pct: f64, confidence: f64) -> usize {
     if !(sd.is_finite() && target_pct > 0.0 && confidence > 0.0 && confidence < 1.0) {
         return MIN_FOR_INTERVAL;
     }

@@ -2,6 +2,7 @@
 //! power for a 2% shift alone and among 8 points (Holm), and the coverage
 //! of the change and median intervals.
 
+use super::super::effect::hodges_lehmann_change;
 use super::super::*;
 use super::{point, rate, rng, Noise, Shape, DEFAULT, SHORT};
 use rand::Rng;

@@ -53,7 +53,7 @@ pub(super) struct Noise {
 }
 
 impl Noise {
-    pub fn between(cv: f64) -> Noise {
+    pub(super) fn between(cv: f64) -> Noise {
         Noise {
             between_cv: cv,
             within_cv: 0.005,
@@ -61,7 +61,7 @@ impl Noise {
         }
     }
 
-    pub fn with_slow_processes(self, share: f64) -> Noise {
+    pub(super) fn with_slow_processes(self, share: f64) -> Noise {
         Noise {
             slow_share: share,
             ..self

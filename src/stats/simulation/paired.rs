@@ -2,7 +2,7 @@
 //! 20, 40 and 80 pairs with ~1% noise per pair, and the sequential rule's
 //! false-alarm rate under repeated looks against naive repeated testing.
 
-use super::super::signed_rank::z_score;
+use super::super::signed_rank::{signed_rank, z_score};
 use super::super::*;
 use super::{log_normal, rate, rng};
 use rand::Rng;

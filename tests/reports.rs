@@ -3,36 +3,19 @@
 //! report shows up here, and `scripts/rerender-reports.sh` + `git diff` is
 //! the one command to review it), and every committed markdown file renders
 //! as GitHub-flavoured markdown with consistent tables and links that
-//! resolve to committed files.
+//! resolve to committed files (the checker: `tests/common/markdown.rs`).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
-use comrak::nodes::NodeValue;
-use comrak::{parse_document, Arena, Options};
+use common::markdown::{files, problems};
 
 /// Where committed example reports live: tuner's own, and the reports of
 /// the example crate tuned through the library.
 fn report_dirs() -> [PathBuf; 2] {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     [root.join("reports"), root.join("examples/logagg/reports")]
-}
-
-/// Every file under `dir` whose name ends with `suffix`.
-fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files(&path, suffix));
-        } else if path.to_string_lossy().ends_with(suffix) {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -69,88 +52,13 @@ fn every_committed_report_rerenders_from_its_results() {
     );
 }
 
-/// The cells of a raw markdown table row: `|` not escaped and not inside a
-/// code span separates them.
-fn cells(line: &str) -> usize {
-    let (mut n, mut code, mut escaped) = (0, false, false);
-    for c in line
-        .trim()
-        .trim_start_matches('|')
-        .trim_end_matches('|')
-        .chars()
-    {
-        match c {
-            '\\' if !escaped => {
-                escaped = true;
-                continue;
-            }
-            '`' => code = !code,
-            '|' if !code && !escaped => n += 1,
-            _ => {}
-        }
-        escaped = false;
-    }
-    n + 1
-}
-
-/// Problems with one markdown file: tables whose rows have other cell
-/// counts than their header, and links or images to files that are not there.
-fn problems(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    let mut options = Options::default();
-    options.extension.table = true;
-    options.extension.footnotes = true;
-    options.extension.strikethrough = true;
-    let arena = Arena::new();
-    let root = parse_document(&arena, &text, &options);
-    let mut found = Vec::new();
-    for node in root.descendants() {
-        let data = node.data.borrow();
-        match &data.value {
-            NodeValue::Table(_) => {
-                let (start, end) = (data.sourcepos.start.line, data.sourcepos.end.line);
-                let header = cells(lines[start - 1]);
-                for (i, line) in lines[start - 1..end].iter().enumerate() {
-                    if cells(line) != header {
-                        found.push(format!(
-                            "{}:{}: {} cells, the header has {header}",
-                            path.display(),
-                            start + i,
-                            cells(line)
-                        ));
-                    }
-                }
-            }
-            NodeValue::Link(link) | NodeValue::Image(link) => {
-                let url = link.url.as_str();
-                if url.starts_with("http://") || url.starts_with("https://") || url.starts_with('#')
-                {
-                    continue;
-                }
-                let file = url.split('#').next().unwrap_or(url);
-                let target = path.parent().unwrap().join(file);
-                if !target.exists() {
-                    found.push(format!(
-                        "{}:{}: link to {url}, which is not there",
-                        path.display(),
-                        data.sourcepos.start.line
-                    ));
-                }
-            }
-            _ => {}
-        }
-    }
-    found
-}
-
 #[test]
 fn committed_markdown_has_sound_tables_and_links() {
-    let mut all: Vec<PathBuf> = report_dirs()
+    // README.md and the book: tests/docs.rs.
+    let all: Vec<PathBuf> = report_dirs()
         .iter()
         .flat_map(|dir| files(dir, ".md"))
         .collect();
-    all.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
     assert!(all.len() >= 10);
     let found: Vec<String> = all.iter().flat_map(|p| problems(p)).collect();
     assert!(found.is_empty(), "{}", found.join("\n"));

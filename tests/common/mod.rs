@@ -2,6 +2,8 @@
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod markdown;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -5,6 +5,7 @@
 mod answer;
 pub mod charts;
 mod command;
+pub(crate) mod escape;
 pub mod format;
 mod lessons;
 mod markdown;

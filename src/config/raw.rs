@@ -66,6 +66,7 @@ pub struct RawMeasure {
 pub struct RawReport {
     pub dir: Option<Spanned<String>>,
     pub baseline: Option<Spanned<Table>>,
+    pub html: Option<bool>,
 }
 
 #[derive(Default, Deserialize)]

@@ -458,6 +458,7 @@ impl Checker<'_> {
         Ok(ReportSettings {
             dir: dir.into(),
             baseline,
+            html: r.html.unwrap_or(false),
         })
     }
 

@@ -7,12 +7,13 @@ pub mod charts;
 mod command;
 pub(crate) mod escape;
 pub mod format;
+pub mod html;
 mod lessons;
 mod markdown;
 mod profiles;
 mod write;
 
-pub use write::{render, write, Rendered, COMPARISON_FILE};
+pub use write::{render, write, write_with, Rendered, COMPARISON_FILE};
 
 use crate::analysis::Analysis;
 use crate::matrix;

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::charts::Chart;
+use super::escape::{md_cell, md_text};
 use super::format::{bytes, duration_ns, ratio};
 use super::Context;
 use crate::profile::{Pass, ProfileOutcome, ProfileRecord};
@@ -24,14 +25,17 @@ pub fn charts_section(out: &mut String, charts: &[Chart]) {
         if chart.file.starts_with("charts/heap-") {
             heap += 1;
             if heap > EMBEDDED_HEAP_CHARTS {
-                linked.push(format!("[{}]({})", chart.title, chart.file));
+                linked.push(format!("[{}]({})", md_text(&chart.title), chart.file));
                 continue;
             }
         }
         let _ = writeln!(
             out,
             "### {}\n\n![{}]({})\n\n{}\n",
-            chart.title, chart.title, chart.file, chart.caption
+            md_text(&chart.title),
+            md_text(&chart.title),
+            chart.file,
+            md_text(&chart.caption)
         );
     }
     if !linked.is_empty() {
@@ -163,7 +167,7 @@ pub fn profiles_section(out: &mut String, cx: &Context) {
         let _ = writeln!(
             out,
             "| {}{mark} | {spans} | {cpu} | {timeline} | {peak} | {last} | {diffs} | {overhead} |",
-            cx.label(point.id)
+            md_cell(&cx.label(point.id))
         );
     }
     let _ = writeln!(out);
@@ -171,9 +175,10 @@ pub fn profiles_section(out: &mut String, cx: &Context) {
         if let ProfileOutcome::Failed { reason, .. } = &r.outcome {
             let _ = writeln!(
                 out,
-                "- **{} profile of {} failed**: {reason}",
+                "- **{} profile of {} failed**: {}",
                 r.pass.name(),
-                cx.label(r.point)
+                md_text(&cx.label(r.point)),
+                md_text(reason)
             );
         }
         let empty_spans = r.pass == Pass::Spans
@@ -183,7 +188,7 @@ pub fn profiles_section(out: &mut String, cx: &Context) {
             let _ = writeln!(
                 out,
                 "- Note: the spans profile of {} recorded no span (nothing reached the workload's span threshold), so it has no flame graph.",
-                cx.label(r.point)
+                md_text(&cx.label(r.point))
             );
         }
     }

@@ -798,6 +798,16 @@ mod tests {
     }
 
     #[test]
+    fn report_html_is_off_unless_asked_and_must_be_a_boolean() {
+        assert!(!parse(HEAD).unwrap().report.html);
+        let plan = parse(&format!("{HEAD}[report]\nhtml = true\n")).unwrap();
+        assert!(plan.report.html);
+        let e = error(&format!("{HEAD}[report]\nhtml = \"yes\"\n")).to_string();
+        assert!(e.contains("t.toml:4:8"), "{e}");
+        assert!(e.contains("html"), "{e}");
+    }
+
+    #[test]
     fn an_excluded_baseline_points_at_the_baseline_or_the_exclusion() {
         let matrix = "[matrix]\nthreads = [1, 2]\nexclude = [{ threads = 2 }]\n";
         let (line, column, key, message) = located(&format!(

@@ -197,10 +197,13 @@ impl<'a> Inliner<'a, '_> {
         );
         for (url, id) in shown {
             let svg = self.svg(url).unwrap_or_default();
+            // The caption links the file itself, which is interactive
+            // (zoom, search) where it sits beside the page.
             let _ = writeln!(
                 out,
-                "<figure>{}<figcaption><code>{}</code></figcaption></figure>",
+                "<figure>{}<figcaption><a href=\"{}\"><code>{}</code></a></figcaption></figure>",
                 img(&svg, url, Some(id)),
+                escape(url),
                 escape(url)
             );
         }

@@ -80,6 +80,26 @@ pub(crate) fn md_code(s: &str) -> String {
     format!("{fence}{pad}{body}{pad}{fence}")
 }
 
+/// A relative path as a link destination: every byte but ASCII letters,
+/// digits and `-._~/` percent-encoded (RFC 3986 §2.1), so a space, a
+/// parenthesis or a `<` in a folder name cannot end the link or start
+/// markup. Ordinary paths (`points/05-v1-2/cpu.svg`) are unchanged.
+pub(crate) fn md_url(path: &str) -> Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~/".contains(&b);
+    if path.bytes().all(plain) {
+        return Cow::Borrowed(path);
+    }
+    let mut out = String::with_capacity(path.len() + 8);
+    for b in path.bytes() {
+        if plain(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// `text` as a fenced code block with info string `info` (`toml`): the
 /// fence is one backtick longer than any run of backticks in `text`, so no
 /// line of it can close the block. Ends with a line end.
@@ -275,6 +295,33 @@ mod tests {
             assert_eq!(md_text(s), expect);
         }
         assert!(matches!(md_text("variant=v3"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn paths_stay_one_link_destination() {
+        assert_eq!(
+            md_url("points/05-v1-2_x/cpu.svg"),
+            "points/05-v1-2_x/cpu.svg"
+        );
+        for path in [
+            "a b/x.svg",
+            "a)b/x.svg",
+            "x<img src=y onerror=z>/c.svg",
+            "é%/[x]\n",
+        ] {
+            let md = format!("[svg]({})", md_url(path));
+            let arena = Arena::new();
+            let root = parse_document(&arena, &md, &options());
+            let urls: Vec<String> = root
+                .descendants()
+                .filter_map(|n| match &n.data.borrow().value {
+                    NodeValue::Link(l) => Some(l.url.clone()),
+                    NodeValue::HtmlInline(h) => panic!("{path:?}: raw HTML {h}"),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(urls, [md_url(path).into_owned()], "{path:?}: {md}");
+        }
     }
 
     #[test]

@@ -215,6 +215,7 @@ impl<'a> Inliner<'a, '_> {
     /// directory (a flame graph); not a URL with a scheme, an absolute path
     /// or one that leaves the directory.
     fn svg(&self, url: &str) -> Option<String> {
+        let url = &percent_decoded(url)?;
         if let Some((_, svg)) = self.charts.iter().find(|(file, _)| file == url) {
             return Some(svg.clone());
         }
@@ -233,6 +234,31 @@ impl<'a> Inliner<'a, '_> {
         }
         std::fs::read_to_string(file).ok()
     }
+}
+
+/// `url` with its `%XX` escapes decoded (the report writes paths through
+/// `escape::md_url`); `None` when that is not UTF-8.
+fn percent_decoded(url: &str) -> Option<String> {
+    let bytes = url.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// `<img>` of `svg` as a `data:` URL: an SVG shown as an image runs no script.
@@ -361,8 +387,11 @@ mod tests {
         let flame = "<svg xmlns='http://www.w3.org/2000/svg' width='20' height='5'><script>alert(1)</script></svg>";
         std::fs::write(dir.path().join("points/00/cpu.svg"), flame).unwrap();
         std::fs::write(dir.path().join("secret.svg"), flame).unwrap();
+        std::fs::create_dir_all(dir.path().join("points/0 (1)")).unwrap();
+        std::fs::write(dir.path().join("points/0 (1)/spans.svg"), flame).unwrap();
         let b = body(
             "![A chart](charts/a.svg)\n\n| p | cpu |\n|---|---|\n| x | [svg](points/00/cpu.svg) · [folded](points/00/cpu.folded) |\n\n\
+             [spaced](points/0%20%281%29/spans.svg) [up2](points/%2e%2e/%2e%2e/secret.svg)\n\n\
              ![gone](charts/missing.svg) ![far](http://example.com/x.svg) [up](../secret.svg) [js](javascript:alert(1))\n",
             dir.path(),
         );
@@ -389,8 +418,15 @@ mod tests {
             ))
             .unwrap();
         assert!(figure > table_end, "{b}");
+        // A percent-encoded path (`escape::md_url`) is found; one that
+        // climbs out is not.
+        assert!(b.contains("<a href=\"#svg-2\">spaced</a>"), "{b}");
+        assert!(
+            b.contains("<a href=\"points/%2e%2e/%2e%2e/secret.svg\">up2</a>"),
+            "{b}"
+        );
         // Nothing outside the run's SVGs becomes an image; no other src at all.
-        assert_eq!(b.matches(" src=\"").count(), 2, "{b}");
+        assert_eq!(b.matches(" src=\"").count(), 3, "{b}");
         assert!(
             b.contains("[gone: charts/missing.svg is not an SVG of this run]"),
             "{b}"

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::charts::Chart;
-use super::escape::{md_cell, md_text};
+use super::escape::{md_cell, md_text, md_url};
 use super::format::{bytes, duration_ns, ratio};
 use super::Context;
 use crate::profile::{Pass, ProfileOutcome, ProfileRecord};
@@ -25,7 +25,11 @@ pub fn charts_section(out: &mut String, charts: &[Chart]) {
         if chart.file.starts_with("charts/heap-") {
             heap += 1;
             if heap > EMBEDDED_HEAP_CHARTS {
-                linked.push(format!("[{}]({})", md_text(&chart.title), chart.file));
+                linked.push(format!(
+                    "[{}]({})",
+                    md_text(&chart.title),
+                    md_url(&chart.file)
+                ));
                 continue;
             }
         }
@@ -34,7 +38,7 @@ pub fn charts_section(out: &mut String, charts: &[Chart]) {
             "### {}\n\n![{}]({})\n\n{}\n",
             md_text(&chart.title),
             md_text(&chart.title),
-            chart.file,
+            md_url(&chart.file),
             md_text(&chart.caption)
         );
     }
@@ -49,7 +53,7 @@ fn link(record: &ProfileRecord, file: &str, text: &str) -> Option<String> {
         .files
         .iter()
         .any(|f| f == file)
-        .then(|| format!("[{text}]({})", record.path(file)))
+        .then(|| format!("[{text}]({})", md_url(&record.path(file))))
 }
 
 fn cell(parts: Vec<Option<String>>) -> String {
@@ -136,7 +140,7 @@ pub fn profiles_section(out: &mut String, cx: &Context) {
                 .diffs
                 .iter()
                 .filter(|d| d.point == point.id)
-                .map(|d| Some(format!("[{}]({})", d.pass.name(), d.file)))
+                .map(|d| Some(format!("[{}]({})", d.pass.name(), md_url(&d.file))))
                 .collect(),
         );
         let timed = cx.analysis.points[point.id].median_ns();

@@ -49,7 +49,7 @@ pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
     write_with(dir, results, false)
 }
 
-/// [`write`], and `report.html` also when `html` (`--html`) asks.
+/// [`write()`], and `report.html` also when `html` (`--html`) asks.
 pub fn write_with(dir: &Path, results: &Results, html: bool) -> anyhow::Result<()> {
     let rendered = render(dir, results)?;
     for (file, svg) in &rendered.charts {

@@ -90,6 +90,10 @@ enum Command {
         /// Stop at the first failed run (the report is still written).
         #[arg(long)]
         fail_fast: bool,
+        /// Also write report.html: one self-contained page, charts and
+        /// flame graphs inline (as `[report] html = true`).
+        #[arg(long)]
+        html: bool,
     },
     /// Join the shards of a run (`run --shard`) into one results file and report.
     #[command(after_help = EXIT_CODES)]
@@ -105,8 +109,12 @@ enum Command {
     List,
     /// Re-render report.md from a results.json (or an interrupted run's journal.jsonl).
     Report {
-        /// results.json or journal.jsonl
+        /// results.json, journal.jsonl, or the run folder that holds one
         results: PathBuf,
+        /// Also write report.html: one self-contained page, charts and
+        /// flame graphs inline (as `[report] html = true`).
+        #[arg(long)]
+        html: bool,
     },
     /// Compare two runs of one experiment: per point, the change with its interval and a verdict.
     #[command(after_help = EXIT_CODES)]
@@ -413,6 +421,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
             machine,
             budget,
             fail_fast,
+            html,
         } => commands::run(
             catalog,
             &RunOptions {
@@ -429,6 +438,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
                 machine,
                 budget,
                 fail_fast,
+                html,
             },
         ),
         Command::Merge { inputs, output } => commands::merge(&inputs, &output),
@@ -436,7 +446,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
             crate::console::out(&crate::catalog::listing(catalog));
             Ok(())
         }
-        Command::Report { results } => commands::report(&results),
+        Command::Report { results, html } => commands::report(&results, html),
         Command::Compare(args) => commands::compare(
             &args.base,
             &args.head,

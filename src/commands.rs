@@ -68,6 +68,8 @@ pub(crate) struct RunOptions<'a> {
     pub budget: Option<Duration>,
     /// Stop after the first failed run.
     pub fail_fast: bool,
+    /// Also write report.html (`--html`).
+    pub html: bool,
 }
 
 pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
@@ -117,7 +119,12 @@ pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
             runner::resume(resumable, &session)?
         }
     };
-    conclude(&finished, base.as_ref().zip(opts.baseline), &opts.judging)?;
+    conclude(
+        &finished,
+        base.as_ref().zip(opts.baseline),
+        &opts.judging,
+        opts.html,
+    )?;
     // A signal after the last run: the run is whole, but say it was stopped.
     match interrupt.signal() {
         Some(signal) => Err(Failure::Stopped {
@@ -213,6 +220,7 @@ fn conclude(
     finished: &runner::Finished,
     baseline: Option<(&Results, &Path)>,
     judging: &Judging,
+    html: bool,
 ) -> Result<(), Failure> {
     let failed = finished
         .results
@@ -229,11 +237,8 @@ fn conclude(
         _ => Ok(()),
     };
     // After the comparison, so report.md links compare.md when there is one.
-    crate::report::write(&finished.dir, &finished.results)?;
-    outln(&format!(
-        "report: {}",
-        finished.dir.join("report.md").display()
-    ));
+    crate::report::write_with(&finished.dir, &finished.results, html)?;
+    say_written(&finished.dir, &finished.results, html);
     if let Some(error) = crate::shards::notes::estimate_error(&finished.results) {
         errln(&error);
     }
@@ -319,7 +324,7 @@ pub(crate) fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), Failure> {
         info.machines().len(),
         results_path.display()
     ));
-    outln(&format!("report: {}", output.join("report.md").display()));
+    say_written(output, r, false);
     if r.runs.len() < total {
         return Err(Failure::Other(anyhow::anyhow!(
             "the merged run is incomplete: {} of {total} scheduled processes are missing",
@@ -329,12 +334,35 @@ pub(crate) fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(crate) fn report(path: &Path) -> Result<(), Failure> {
-    let results = load(path)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    crate::report::write(dir, &results)?;
-    outln(&format!("report: {}", dir.join("report.md").display()));
+/// `tuner report`: re-renders the report of a results file, a journal or
+/// the run folder holding one (its results.json, else its journal.jsonl).
+pub(crate) fn report(path: &Path, html: bool) -> Result<(), Failure> {
+    let (dir, path) = if path.is_dir() {
+        let results = path.join("results.json");
+        let file = if results.exists() {
+            results
+        } else {
+            path.join("journal.jsonl")
+        };
+        (path, file)
+    } else {
+        (path.parent().unwrap_or(Path::new(".")), path.to_path_buf())
+    };
+    let results = load(&path)?;
+    crate::report::write_with(dir, &results, html)?;
+    say_written(dir, &results, html);
     Ok(())
+}
+
+/// `report: …/report.md`, and the page when one was written.
+fn say_written(dir: &Path, results: &Results, html: bool) {
+    outln(&format!("report: {}", dir.join("report.md").display()));
+    if html || results.plan.report.html {
+        outln(&format!(
+            "report: {}",
+            dir.join(crate::report::html::FILE).display()
+        ));
+    }
 }
 
 pub(crate) fn compare(

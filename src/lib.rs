@@ -176,6 +176,9 @@ pub mod __private {
         }
         pub mod report {
             pub use crate::report::{render, write};
+            pub mod html {
+                pub use crate::report::html::CSP;
+            }
         }
         pub mod results {
             pub use crate::results::{Form, Outcome, Results, RunRecord};

@@ -119,6 +119,9 @@ pub struct ReportSettings {
     /// Axis values that pick the baseline point (unnamed axes take their
     /// first value).
     pub baseline: Vec<(String, String)>,
+    /// Also write `report.html`, one self-contained page (`[report] html`).
+    #[serde(default)]
+    pub html: bool,
 }
 
 /// Which profiling passes run, in processes apart from the timed ones.

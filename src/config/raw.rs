@@ -66,6 +66,7 @@ pub(super) struct RawMeasure {
 pub(super) struct RawReport {
     pub dir: Option<Spanned<String>>,
     pub baseline: Option<Spanned<Table>>,
+    pub html: Option<bool>,
 }
 
 #[derive(Default, Deserialize)]

@@ -458,6 +458,7 @@ impl Checker<'_> {
         Ok(ReportSettings {
             dir: dir.into(),
             baseline,
+            html: r.html.unwrap_or(false),
         })
     }
 
@@ -794,6 +795,16 @@ mod tests {
             (plan.name.as_str(), plan.report.dir.to_str()),
             ("run-2.b", Some("/tmp/x"))
         );
+    }
+
+    #[test]
+    fn report_html_is_off_unless_asked_and_must_be_a_boolean() {
+        assert!(!parse(HEAD).unwrap().report.html);
+        let plan = parse(&format!("{HEAD}[report]\nhtml = true\n")).unwrap();
+        assert!(plan.report.html);
+        let e = error(&format!("{HEAD}[report]\nhtml = \"yes\"\n")).to_string();
+        assert!(e.contains("t.toml:4:8"), "{e}");
+        assert!(e.contains("html"), "{e}");
     }
 
     #[test]

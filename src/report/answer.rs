@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 
+use super::escape::{md_cell, md_text};
 use super::format::{achieved, duration_ns, ratio};
 use super::Context;
 use crate::analysis::{
@@ -75,7 +76,7 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
         out,
         "- {}Fastest: **{}** at {}/op",
         params_prefix(g),
-        cx.knob_label(fastest),
+        md_text(&cx.knob_label(fastest)),
         duration_ns(f.median_ns())
     );
     if let Some(ci) = f.time.as_ref().and_then(|t| t.ci) {
@@ -95,7 +96,7 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
         let tied: Vec<String> = g
             .ties
             .iter()
-            .map(|(id, c)| format!("{} ({})", cx.knob_label(*id), c.change))
+            .map(|(id, c)| format!("{} ({})", md_text(&cx.knob_label(*id)), c.change))
             .collect();
         let _ = writeln!(
             out,
@@ -112,7 +113,7 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
                 let _ = writeln!(
                     out,
                     "  Against the baseline **{}** ({}/op): {}.",
-                    cx.knob_label(b),
+                    md_text(&cx.knob_label(b)),
                     duration_ns(a.points[b].median_ns()),
                     change(c)
                 );
@@ -122,7 +123,7 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
             let _ = writeln!(
                 out,
                 "  ⚠ The baseline **{}** failed in every process: nothing is compared with it.",
-                cx.knob_label(b)
+                md_text(&cx.knob_label(b))
             );
         }
         (None, _) => {
@@ -138,7 +139,11 @@ fn params_prefix(g: &Group) -> String {
     if g.params.is_empty() {
         String::new()
     } else {
-        let p: Vec<String> = g.params.iter().map(|(a, v)| format!("{a}={v}")).collect();
+        let p: Vec<String> = g
+            .params
+            .iter()
+            .map(|(a, v)| md_text(&format!("{a}={v}")).into_owned())
+            .collect();
         format!("At **{}**: ", p.join(" "))
     }
 }
@@ -147,8 +152,8 @@ fn axis(out: &mut String, f: &AxisFinding) {
     let lead = match f.kind {
         AxisKind::Knob | AxisKind::Variant => format!(
             "- **{}**: pick **{}** (closest to the fastest across {}).",
-            f.axis,
-            f.pick,
+            md_text(&f.axis),
+            md_text(&f.pick),
             plural(
                 f.settings,
                 "setting of the other axes",
@@ -156,8 +161,9 @@ fn axis(out: &mut String, f: &AxisFinding) {
             )
         ),
         AxisKind::Param => format!(
-            "- **{}** (a workload parameter: other values may do other work), against {}={}:",
-            f.axis, f.axis, f.pick
+            "- **{}** (a workload parameter: other values may do other work), against {}:",
+            md_text(&f.axis),
+            md_text(&format!("{}={}", f.axis, f.pick))
         ),
     };
     let _ = write!(out, "{lead}");
@@ -195,7 +201,11 @@ fn value(axis: &str, v: &ValueFinding) -> String {
         };
         parts.push(what);
     }
-    format!("{}={}: {}.", axis, v.value, parts.join("; "))
+    format!(
+        "{}: {}.",
+        md_text(&format!("{}={}", axis, v.value)),
+        parts.join("; ")
+    )
 }
 
 /// The settings of `cs` with their changes: each listed when few, else the
@@ -203,7 +213,7 @@ fn value(axis: &str, v: &ValueFinding) -> String {
 fn contrasts(cs: &[Contrast]) -> String {
     let label = |c: &Contrast| {
         let s: Vec<String> = c.setting.iter().map(|(a, v)| format!("{a}={v}")).collect();
-        s.join(" ")
+        md_text(&s.join(" ")).into_owned()
     };
     if cs.len() <= LISTED {
         let listed: Vec<String> = cs
@@ -263,7 +273,8 @@ fn scaling(out: &mut String, cx: &Context) {
                 .filter(|t| t.comparison.verdict == crate::stats::Verdict::Slower)
                 .map(|t| format!("{} threads {}", t.threads, t.comparison.change))
                 .collect();
-            (!worse.is_empty()).then(|| format!("{} ({})", setting(&s.setting), worse.join(", ")))
+            (!worse.is_empty())
+                .then(|| format!("{} ({})", md_text(&setting(&s.setting)), worse.join(", ")))
         })
         .collect();
     if slowed.is_empty() {
@@ -308,7 +319,12 @@ fn scaling(out: &mut String, cx: &Context) {
                 None => "–".into(),
             })
             .collect();
-        let _ = writeln!(out, "| {} | {} |", setting(&s.setting), cells.join(" | "));
+        let _ = writeln!(
+            out,
+            "| {} | {} |",
+            md_cell(&setting(&s.setting)),
+            cells.join(" | ")
+        );
     }
     if a.scaling.len() > MAX_ROWS * 2 {
         let _ = writeln!(

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use super::escape::{md_cell, md_code, md_text};
 use super::format::duration_ns;
 use super::Context;
 use crate::analysis::{CommandChecks, ProgramCheck};
@@ -27,7 +28,7 @@ pub(super) fn header(out: &mut String, cx: &Context) -> bool {
     let m = &r.plan.measure;
     let mut argvs: Vec<String> = Vec::new();
     for v in &plan.variants {
-        let shown = format!("`{}`", plan.shown(&v.name));
+        let shown = md_code(&plan.shown(&v.name));
         if !argvs.contains(&shown) {
             argvs.push(shown);
         }
@@ -48,12 +49,12 @@ pub(super) fn header(out: &mut String, cx: &Context) -> bool {
     let wall: f64 = r.runs.iter().map(|x| x.wall_ms).sum::<f64>() / 1e3;
     let _ = writeln!(
         out,
-        "Run `{}` of `{}` (command {}, in `{}`): {} points × {} processes; {samples}; {} processes in {:.0} s, \
+        "Run {} of {} (command {}, in {}): {} points × {} processes; {samples}; {} processes in {:.0} s, \
          order shuffled with seed {}.\n",
-        r.run_id,
-        r.config_path,
+        md_code(&r.run_id),
+        md_code(&r.config_path),
         argvs.join(", "),
-        plan.cwd.display(),
+        md_code(&plan.cwd.display().to_string()),
         r.points.len(),
         m.processes,
         r.runs.len(),
@@ -104,9 +105,9 @@ fn programs(all: &[ProgramCheck], keep: impl Fn(&ProgramCheck) -> bool) -> Vec<S
                 "variants"
             };
             format!(
-                "`{}` ({noun} {}) is {}",
-                p.program,
-                variants.join(", "),
+                "{} ({noun} {}) is {}",
+                md_code(&p.program),
+                md_text(&variants.join(", ")),
                 p.why
             )
         })
@@ -129,7 +130,13 @@ pub(super) fn checks(out: &mut String, cx: &Context) -> bool {
     let preloads: Vec<String> = c
         .preloads
         .iter()
-        .map(|(a, file)| format!("`{a}` preloaded `{}`", file.display()))
+        .map(|(a, file)| {
+            format!(
+                "{} preloaded {}",
+                md_code(&a.to_string()),
+                md_code(&file.display().to_string())
+            )
+        })
         .collect();
     let programs = programs(&c.programs, |_| true);
     let _ = writeln!(
@@ -146,7 +153,7 @@ pub(super) fn checks(out: &mut String, cx: &Context) -> bool {
         let _ = writeln!(
             out,
             "- Threads: each point's thread count was set in {}; tuner cannot see inside a command, so whether the program used them is not checked.",
-            c.threads_env.join(", ")
+            md_text(&c.threads_env.join(", "))
         );
     }
     let a = &cx.analysis.checks;
@@ -190,7 +197,7 @@ pub(super) fn units_table(out: &mut String, cx: &Context, listed: &[usize]) {
     let _ = writeln!(
         out,
         "The benchmark's other units (median of each process's lines, then over processes):\n\n| point | {} |\n|---|{}",
-        units.join(" | "),
+        units.iter().map(|u| md_cell(u)).collect::<Vec<_>>().join(" | "),
         "--:|".repeat(units.len())
     );
     for &id in listed {
@@ -204,7 +211,12 @@ pub(super) fn units_table(out: &mut String, cx: &Context, listed: &[usize]) {
                     .map_or_else(|| "–".into(), |(_, v)| super::format::sig3(*v))
             })
             .collect();
-        let _ = writeln!(out, "| {} | {} |", cx.label(id), cells.join(" | "));
+        let _ = writeln!(
+            out,
+            "| {} | {} |",
+            md_cell(&cx.label(id)),
+            cells.join(" | ")
+        );
     }
     let _ = writeln!(out);
 }

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use super::escape::md_text;
 use super::format::duration_ns;
 use super::Context;
 use crate::analysis::{Judgement, LessonFinding, LessonPair};
@@ -35,7 +36,7 @@ pub(super) fn section(out: &mut String, cx: &Context) {
     if !unjudged.is_empty() {
         let claims: Vec<String> = unjudged
             .iter()
-            .map(|f| format!("*{}*", f.lesson.claim))
+            .map(|f| format!("*{}*", md_text(&f.lesson.claim)))
             .collect();
         let _ =
             writeln!(
@@ -49,10 +50,12 @@ pub(super) fn section(out: &mut String, cx: &Context) {
 }
 
 fn side(s: &[(String, String)]) -> String {
-    s.iter()
+    let side = s
+        .iter()
         .map(|(a, v)| format!("{a}={v}"))
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    md_text(&side).into_owned()
 }
 
 fn lesson(out: &mut String, cx: &Context, f: &LessonFinding) {
@@ -65,7 +68,7 @@ fn lesson(out: &mut String, cx: &Context, f: &LessonFinding) {
     let _ = writeln!(
         out,
         "- *{}* — expects {} {expect} {}.",
-        l.claim,
+        md_text(&l.claim),
         side(&l.head),
         side(&l.base)
     );
@@ -95,7 +98,7 @@ fn lesson(out: &mut String, cx: &Context, f: &LessonFinding) {
     }
     if f.overall() != Some(Judgement::Holds) {
         if let Some(note) = &l.rust_note {
-            let _ = writeln!(out, "  Why Rust may differ: {note}.");
+            let _ = writeln!(out, "  Why Rust may differ: {}.", md_text(note));
         }
     }
 }

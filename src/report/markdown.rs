@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use super::charts::Chart;
+use super::escape::{md_cell, md_code, md_fence, md_text};
 use super::format::{achieved, bytes, common_level, count, duration_ns, exact, interval, ratio};
 use super::Context;
 use crate::analysis::{BaselineState, PointAnalysis};
@@ -71,9 +72,9 @@ impl<'a> Report<'a> {
     fn header(&self, out: &mut String) {
         let r = self.cx.results;
         let m = &r.plan.measure;
-        let _ = writeln!(out, "# {}: tuner report\n", r.plan.name);
+        let _ = writeln!(out, "# {}: tuner report\n", md_text(&r.plan.name));
         if !r.plan.description.is_empty() {
-            let _ = writeln!(out, "{}\n", r.plan.description);
+            let _ = writeln!(out, "{}\n", md_text(&r.plan.description));
         }
         let wall: f64 = r.runs.iter().map(|x| x.wall_ms).sum::<f64>() / 1e3;
         let samples = self
@@ -98,11 +99,11 @@ impl<'a> Report<'a> {
         if !super::command::header(out, self.cx) {
             let _ = writeln!(
                 out,
-                "Run `{}` of `{}` (workload `{}`): {} points × {} processes, {} timed samples per process after ≥ {} of warm-up, \
+                "Run {} of {} (workload {}): {} points × {} processes, {} timed samples per process after ≥ {} of warm-up, \
                  {samples}; {} worker processes in {:.0} s, order shuffled with seed {}.\n",
-                r.run_id,
-                r.config_path,
-                r.plan.workload,
+                md_code(&r.run_id),
+                md_code(&r.config_path),
+                md_code(&r.plan.workload),
                 r.points.len(),
                 m.processes,
                 m.samples,
@@ -126,7 +127,7 @@ impl<'a> Report<'a> {
                 .points
                 .iter()
                 .filter(|p| p.missing > 0)
-                .map(|p| format!("{} ({} missing)", self.cx.label(p.id), p.missing))
+                .map(|p| format!("{} ({} missing)", md_text(&self.cx.label(p.id)), p.missing))
                 .collect();
             let _ = writeln!(
                 out,
@@ -207,12 +208,15 @@ impl<'a> Report<'a> {
                     }
                 })
                 .collect();
-            let _ = writeln!(body, "| {row} | {} |", line.join(" | "));
+            let _ = writeln!(body, "| {} | {} |", md_cell(&row), line.join(" | "));
         }
         if 2 * excluded > cells {
             return None;
         }
-        let held: Vec<String> = fixed.iter().map(|(a, v)| format!("{a}={v}")).collect();
+        let held: Vec<String> = fixed
+            .iter()
+            .map(|(a, v)| md_text(&format!("{a}={v}")).into_owned())
+            .collect();
         let held = if held.is_empty() {
             String::new()
         } else {
@@ -220,11 +224,15 @@ impl<'a> Report<'a> {
         };
         Some(format!(
             "### {} × {}{held}\n\n| {} \\ {} | {} |\n|---|{}\n{body}",
-            rows.name(),
-            cols.name(),
-            rows.name(),
-            cols.name(),
-            col_labels.join(" | "),
+            md_text(rows.name()),
+            md_text(cols.name()),
+            md_cell(rows.name()),
+            md_cell(cols.name()),
+            col_labels
+                .iter()
+                .map(|c| md_cell(c))
+                .collect::<Vec<_>>()
+                .join(" | "),
             "--:|".repeat(col_labels.len())
         ))
     }
@@ -317,7 +325,10 @@ impl<'a> Report<'a> {
         let _ = writeln!(
             out,
             "| {} | time/op [{}] | vs baseline [{}] | allocs/op | B/op | processes |",
-            axes.join(" | "),
+            axes.iter()
+                .map(|a| md_cell(a))
+                .collect::<Vec<_>>()
+                .join(" | "),
             header(time_level),
             header(change_level)
         );
@@ -326,7 +337,7 @@ impl<'a> Report<'a> {
             let p = &a.points[id];
             let coords: Vec<String> = axes
                 .iter()
-                .map(|axis| self.cx.coord(id, axis).to_string())
+                .map(|axis| md_cell(self.cx.coord(id, axis)).into_owned())
                 .collect();
             let time = match p.time.as_ref() {
                 None => "–".into(),
@@ -383,7 +394,12 @@ impl<'a> Report<'a> {
                 continue;
             }
             let text: Vec<String> = p.footnotes.iter().map(ToString::to_string).collect();
-            let _ = writeln!(out, "[^p{id}]: {}: {}.", self.cx.label(id), text.join("; "));
+            let _ = writeln!(
+                out,
+                "[^p{id}]: {}: {}.",
+                md_text(&self.cx.label(id)),
+                text.join("; ")
+            );
         }
         let _ = writeln!(out);
     }
@@ -410,7 +426,7 @@ impl<'a> Report<'a> {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {samples} |",
-                self.cx.label(id),
+                md_cell(&self.cx.label(id)),
                 p.peak_live_bytes.map_or_else(|| "–".into(), bytes),
                 p.peak_rss_bytes.map_or_else(|| "–".into(), bytes),
                 p.cpu_ns_per_op.map_or_else(|| "–".into(), duration_ns),
@@ -437,12 +453,12 @@ impl<'a> Report<'a> {
             let reasons: Vec<String> = p
                 .failures
                 .iter()
-                .map(|f| format!("process {}: {}", f.process, f.reason))
+                .map(|f| format!("process {}: {}", f.process, md_text(&f.reason)))
                 .collect();
             let _ = writeln!(
                 out,
                 "- **{} failed {} of {} times**: {}",
-                self.cx.label(p.id),
+                md_text(&self.cx.label(p.id)),
                 p.failures.len(),
                 p.failures.len() + p.succeeded(),
                 reasons.join("; ")
@@ -454,7 +470,7 @@ impl<'a> Report<'a> {
             .filter(|g| g.baseline_state == BaselineState::Failed)
         {
             if let Some(b) = g.baseline {
-                let _ = writeln!(out, "- ⚠ The baseline {} has no successful process: its parameter set has no comparisons.", self.cx.label(b));
+                let _ = writeln!(out, "- ⚠ The baseline {} has no successful process: its parameter set has no comparisons.", md_text(&self.cx.label(b)));
             }
         }
         for p in a
@@ -465,7 +481,7 @@ impl<'a> Report<'a> {
             let _ = writeln!(
                 out,
                 "- ⚠ {}: allocations per operation differ between processes ({}).",
-                self.cx.label(p.id),
+                md_text(&self.cx.label(p.id)),
                 exact(p.allocs_per_op.as_ref(), count)
             );
         }
@@ -475,8 +491,8 @@ impl<'a> Report<'a> {
         for axis in &a.checks.unused_knobs {
             let _ = writeln!(
                 out,
-                "- Note: `{}` does not use the {axis} knob; differences along that axis are noise.",
-                r.plan.workload
+                "- Note: {} does not use the {axis} knob; differences along that axis are noise.",
+                md_code(&r.plan.workload)
             );
         }
         self.verdict_power(out);
@@ -514,7 +530,8 @@ impl<'a> Report<'a> {
             .filter_map(|p| {
                 let busy = p.busy_threads?;
                 let threads = r.points[p.id].threads;
-                (busy < threads).then(|| format!("{} ({busy} of {threads})", self.cx.label(p.id)))
+                (busy < threads)
+                    .then(|| format!("{} ({busy} of {threads})", md_text(&self.cx.label(p.id))))
             })
             .collect();
         if !idle.is_empty() {
@@ -601,7 +618,7 @@ impl<'a> Report<'a> {
             ("date", e.date.clone()),
         ];
         for (k, v) in rows {
-            let _ = writeln!(out, "| {k} | {v} |");
+            let _ = writeln!(out, "| {k} | {} |", md_cell(&v));
         }
         let _ = writeln!(out);
     }
@@ -609,8 +626,8 @@ impl<'a> Report<'a> {
     fn config(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "## Config\n\n```toml\n{}\n```\n",
-            self.cx.results.config_text.trim_end()
+            "## Config\n\n{}",
+            md_fence(self.cx.results.config_text.trim_end(), "toml")
         );
     }
 

@@ -5,14 +5,16 @@
 mod answer;
 pub(crate) mod charts;
 mod command;
+pub(crate) mod escape;
 pub(crate) mod format;
+pub(crate) mod html;
 mod lessons;
 mod markdown;
 mod profiles;
 mod write;
 
-pub(crate) use write::COMPARISON_FILE;
 pub use write::{render, write};
+pub(crate) use write::{write_with, Rendered, COMPARISON_FILE};
 
 use crate::analysis::Analysis;
 use crate::matrix;

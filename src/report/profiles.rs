@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::charts::Chart;
+use super::escape::{md_cell, md_text, md_url};
 use super::format::{bytes, duration_ns, ratio};
 use super::Context;
 use crate::protocol::{Pass, ProfileOutcome, ProfileRecord};
@@ -24,14 +25,21 @@ pub(super) fn charts_section(out: &mut String, charts: &[Chart]) {
         if chart.file.starts_with("charts/heap-") {
             heap += 1;
             if heap > EMBEDDED_HEAP_CHARTS {
-                linked.push(format!("[{}]({})", chart.title, chart.file));
+                linked.push(format!(
+                    "[{}]({})",
+                    md_text(&chart.title),
+                    md_url(&chart.file)
+                ));
                 continue;
             }
         }
         let _ = writeln!(
             out,
             "### {}\n\n![{}]({})\n\n{}\n",
-            chart.title, chart.title, chart.file, chart.caption
+            md_text(&chart.title),
+            md_text(&chart.title),
+            md_url(&chart.file),
+            md_text(&chart.caption)
         );
     }
     if !linked.is_empty() {
@@ -45,7 +53,7 @@ fn link(record: &ProfileRecord, file: &str, text: &str) -> Option<String> {
         .files
         .iter()
         .any(|f| f == file)
-        .then(|| format!("[{text}]({})", record.path(file)))
+        .then(|| format!("[{text}]({})", md_url(&record.path(file))))
 }
 
 fn cell(parts: Vec<Option<String>>) -> String {
@@ -132,7 +140,7 @@ pub(super) fn profiles_section(out: &mut String, cx: &Context) {
                 .diffs
                 .iter()
                 .filter(|d| d.point == point.id)
-                .map(|d| Some(format!("[{}]({})", d.pass.name(), d.file)))
+                .map(|d| Some(format!("[{}]({})", d.pass.name(), md_url(&d.file))))
                 .collect(),
         );
         let timed = cx.analysis.points[point.id].median_ns();
@@ -163,7 +171,7 @@ pub(super) fn profiles_section(out: &mut String, cx: &Context) {
         let _ = writeln!(
             out,
             "| {}{mark} | {spans} | {cpu} | {timeline} | {peak} | {last} | {diffs} | {overhead} |",
-            cx.label(point.id)
+            md_cell(&cx.label(point.id))
         );
     }
     let _ = writeln!(out);
@@ -171,9 +179,10 @@ pub(super) fn profiles_section(out: &mut String, cx: &Context) {
         if let ProfileOutcome::Failed { reason, .. } = &r.outcome {
             let _ = writeln!(
                 out,
-                "- **{} profile of {} failed**: {reason}",
+                "- **{} profile of {} failed**: {}",
                 r.pass.name(),
-                cx.label(r.point)
+                md_text(&cx.label(r.point)),
+                md_text(reason)
             );
         }
         let empty_spans = r.pass == Pass::Spans
@@ -183,7 +192,7 @@ pub(super) fn profiles_section(out: &mut String, cx: &Context) {
             let _ = writeln!(
                 out,
                 "- Note: the spans profile of {} recorded no span (nothing reached the workload's span threshold), so it has no flame graph.",
-                cx.label(r.point)
+                md_text(&cx.label(r.point))
             );
         }
     }

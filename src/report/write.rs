@@ -43,8 +43,14 @@ pub fn render(dir: &Path, results: &Results) -> anyhow::Result<Rendered> {
 }
 
 /// Renders `report.md` and its charts into `dir` from `results` alone,
-/// each file written atomically (a kill mid-write leaves the old one).
+/// each file written atomically (a kill mid-write leaves the old one), and
+/// `report.html` when the config asks (`[report] html = true`).
 pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
+    write_with(dir, results, false)
+}
+
+/// [`write()`], and `report.html` also when `html` (`--html`) asks.
+pub(crate) fn write_with(dir: &Path, results: &Results, html: bool) -> anyhow::Result<()> {
     let rendered = render(dir, results)?;
     for (file, svg) in &rendered.charts {
         let path = dir.join(file);
@@ -57,5 +63,9 @@ pub fn write(dir: &Path, results: &Results) -> anyhow::Result<()> {
     }
     let path = dir.join("report.md");
     crate::fsio::write_atomic(&path, rendered.markdown.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))
+        .with_context(|| format!("writing {}", path.display()))?;
+    if html || results.plan.report.html {
+        super::html::write(dir, results, &rendered)?;
+    }
+    Ok(())
 }

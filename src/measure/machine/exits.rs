@@ -1,0 +1,178 @@
+//! The threads that exited: each one's CPU time and run-queue delay,
+//! recorded as it ends, so a window counts the `std::thread`s a workload
+//! spawned and joined inside it (`std::thread::scope` per run), which no
+//! listing of `/proc/self/task` taken before and after can see.
+//!
+//! [`record_thread_exit`] must run on the ending thread, late: the
+//! allocator's per-thread counters are dropped at every thread's exit, so
+//! their destructor is the hook (any thread that allocated reaches it).
+//! It writes into a fixed ring of slots with atomics and reads its
+//! schedstat into a stack buffer: no allocation, no lock, a few µs. A
+//! window reads the slots written between its two positions; when more
+//! threads ended than the ring holds, the oldest are lost and the window
+//! says how many.
+
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering::Acquire, Ordering::Relaxed};
+
+/// Slots in the ring: more exits than this in one window lose the oldest.
+const SLOTS: usize = 4096;
+
+struct Slot {
+    /// The exit's sequence number + 1 once the slot is written; 0 before.
+    seq: AtomicU64,
+    tid: AtomicI32,
+    cpu_ns: AtomicU64,
+    delay_ns: AtomicU64,
+}
+
+#[allow(clippy::declare_interior_mutable_const)] // a template for the array
+const EMPTY: Slot = Slot {
+    seq: AtomicU64::new(0),
+    tid: AtomicI32::new(0),
+    cpu_ns: AtomicU64::new(0),
+    delay_ns: AtomicU64::new(0),
+};
+
+static RING: [Slot; SLOTS] = [EMPTY; SLOTS];
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// One thread's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Exit {
+    pub tid: i32,
+    pub cpu_ns: u64,
+    pub delay_ns: u64,
+}
+
+/// Records the calling thread's CPU time and run delay as it ends. Call
+/// it from the last thread-local destructor a thread runs (the
+/// allocator's counters); calling it earlier records the thread as ended.
+pub(crate) fn record_thread_exit() {
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() };
+    let cpu_ns = thread_cpu_ns();
+    let delay_ns = own_delay_ns().unwrap_or(0);
+    let seq = NEXT.fetch_add(1, Relaxed);
+    let slot = &RING[(seq % SLOTS as u64) as usize];
+    slot.seq.store(0, Relaxed);
+    slot.tid.store(tid, Relaxed);
+    slot.cpu_ns.store(cpu_ns, Relaxed);
+    slot.delay_ns.store(delay_ns, Relaxed);
+    slot.seq
+        .store(seq + 1, std::sync::atomic::Ordering::Release);
+}
+
+/// The ring's position: exits recorded so far.
+pub(super) fn position() -> u64 {
+    NEXT.load(Acquire)
+}
+
+/// Calls `each` with the exits recorded between positions `from` and
+/// `to`; returns how many of them were lost (overwritten, or still being
+/// written).
+pub(super) fn between(from: u64, to: u64, mut each: impl FnMut(Exit)) -> u64 {
+    let mut lost = 0;
+    for seq in from..to {
+        if to - seq > SLOTS as u64 {
+            lost += 1;
+            continue;
+        }
+        let slot = &RING[(seq % SLOTS as u64) as usize];
+        if slot.seq.load(Acquire) != seq + 1 {
+            lost += 1;
+            continue;
+        }
+        let exit = Exit {
+            tid: slot.tid.load(Relaxed),
+            cpu_ns: slot.cpu_ns.load(Relaxed),
+            delay_ns: slot.delay_ns.load(Relaxed),
+        };
+        // A writer that lapped the ring meanwhile makes the read unsure.
+        if slot.seq.load(Acquire) == seq + 1 {
+            each(exit);
+        } else {
+            lost += 1;
+        }
+    }
+    lost
+}
+
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// The calling thread's run delay from `/proc/thread-self/schedstat`,
+/// read with plain syscalls into a stack buffer.
+fn own_delay_ns() -> Option<u64> {
+    let mut buf = [0u8; 96];
+    // SAFETY: a NUL-terminated path; read writes within `buf`; the file
+    // descriptor is closed on every path.
+    let n = unsafe {
+        let fd = libc::open(
+            c"/proc/thread-self/schedstat".as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        );
+        if fd < 0 {
+            return None;
+        }
+        let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+        libc::close(fd);
+        n
+    };
+    let text = std::str::from_utf8(buf.get(..usize::try_from(n).ok()?)?).ok()?;
+    super::procfs::schedstat(text).map(|(_, delay, _)| delay)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ending_thread_leaves_its_cpu_time() {
+        let from = position();
+        let tid = std::thread::spawn(|| {
+            let start = thread_cpu_ns();
+            while thread_cpu_ns() - start < 20_000_000 {
+                std::hint::spin_loop();
+            }
+            record_thread_exit();
+            // SAFETY: gettid has no preconditions.
+            unsafe { libc::gettid() }
+        })
+        .join()
+        .unwrap();
+        let mut mine = Vec::new();
+        let lost = between(from, position(), |e| {
+            if e.tid == tid {
+                mine.push(e)
+            }
+        });
+        assert_eq!(lost, 0);
+        assert_eq!(mine.len(), 1, "{mine:?}");
+        assert!(mine[0].cpu_ns >= 20_000_000, "{mine:?}");
+    }
+
+    #[test]
+    fn a_lapped_window_counts_what_it_lost() {
+        let from = position();
+        let threads: Vec<_> = (0..4)
+            .map(|_| std::thread::spawn(record_thread_exit))
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        let to = position();
+        let mut seen = 0;
+        assert_eq!(between(from, to, |_| seen += 1), 0);
+        assert!(seen >= 4);
+        // Positions not written yet, and a window longer than the ring:
+        // nothing is read from a slot that does not hold that exit.
+        let (ahead, mut read) = (to + 1_000_000, 0);
+        let lost = between(ahead, ahead + SLOTS as u64 + 3, |_| read += 1);
+        assert_eq!((lost, read), (SLOTS as u64 + 3, 0));
+    }
+}

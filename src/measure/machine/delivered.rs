@@ -24,9 +24,11 @@ use super::snapshot::{Scope, Snapshot, ThreadStat, Usage};
 pub(crate) const DELIVERED_VERSION: u32 = 1;
 
 /// A thread ran work in a window when its CPU time there reached this
-/// share of the window's wall time: a pool thread woken for a flush
-/// spends microseconds, a thread sharing the work a large part of it, and
-/// a sleep-heavy thread (1 ms of work per 10 ms asleep) about a tenth
+/// share of the window's wall time, or of the process's CPU time when
+/// that is less (on a contended machine 8 threads may get 0.3 CPUs
+/// between them): a pool thread woken for a flush spends microseconds, a
+/// thread sharing the work a large part of it, and a sleep-heavy thread
+/// (1 ms of work per 10 ms asleep) about a tenth
 /// (`docs/interference-calibration.md`).
 pub(crate) const BUSY_SHARE: f64 = 0.05;
 
@@ -190,7 +192,7 @@ fn delta(a: &Usage, b: &Usage) -> Usage {
 fn machine(start: &Snapshot, end: &Snapshot, of: Of, own: Usage, observer: u64) -> Delivered {
     let allowed = start.allowed.clone().or_else(|| end.allowed.clone());
     let on = |id: u32| allowed.as_ref().is_none_or(|a| a.contains(id));
-    let tick_ns = tick_ns();
+    let tick_ns = exits::tick_ns();
     let (mut ticks, mut steal, mut cpus) = (0u64, 0u64, 0u64);
     for b in &end.stat {
         if let Some(a) = start
@@ -267,15 +269,18 @@ fn best_busy(cpuacct: Option<MachineCpu>, stat: Option<MachineCpu>) -> Option<Ma
     }
 }
 
-/// The length of a `/proc/stat` tick (`USER_HZ`), ns.
-fn tick_ns() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    1_000_000_000 / if hz > 0 { hz as u64 } else { 100 }
-}
-
 /// The threads that ran work and their summed run delay, from the
 /// threads alive at either edge and those recorded ending in between.
+///
+/// A thread alive at an edge ran work when its CPU time in the window
+/// reached [`BUSY_SHARE`] of the wall time (or of the process's CPU time,
+/// if less). Threads that ended inside it are judged over their own lives
+/// less their run delay (a `std::thread` spawned per run lives a fraction
+/// of the window), and count by how many of them ran at once:
+/// the most whose lives overlap. A life is taken as short as its record
+/// allows (born no earlier than the tick after its start time, and no
+/// earlier than its CPU and delay need before its death), so short
+/// threads of successive runs are not counted as concurrent.
 fn threads(
     start: &[ThreadStat],
     end: &[ThreadStat],
@@ -284,42 +289,48 @@ fn threads(
     own_cpu_ns: u64,
     wall_ns: u64,
 ) -> (Threads, u64) {
-    let threshold = ((wall_ns as f64 * BUSY_SHARE) as u64).max(1);
-    let before = |tid: i32| start.iter().find(|t| t.tid == tid);
+    let threshold = ((wall_ns.min(own_cpu_ns) as f64 * BUSY_SHARE) as u64).max(1);
+    let before = |tid: i32| {
+        start
+            .iter()
+            .find(|t| t.tid == tid)
+            .copied()
+            .unwrap_or_default()
+    };
     let mut t = Threads::default();
     let (mut accounted, mut delay) = (0u64, 0u64);
-    let mut count = |cpu: u64, wait: u64, slices: u64, ended: bool| {
-        t.seen += 1;
-        t.ended += u32::from(ended);
-        t.slices += slices;
-        accounted += cpu;
-        delay += wait;
-        t.ran += u32::from(cpu >= threshold);
-    };
     for b in end {
-        let a = before(b.tid).copied().unwrap_or_default();
-        count(
-            b.cpu_ns.saturating_sub(a.cpu_ns),
-            b.delay_ns.saturating_sub(a.delay_ns),
-            b.slices.saturating_sub(a.slices),
-            false,
-        );
+        let a = before(b.tid);
+        let cpu = b.cpu_ns.saturating_sub(a.cpu_ns);
+        t.seen += 1;
+        t.ran += u32::from(cpu >= threshold);
+        t.slices += b.slices.saturating_sub(a.slices);
+        accounted += cpu;
+        delay += b.delay_ns.saturating_sub(a.delay_ns);
     }
     let mut recorded = Vec::new();
-    let lost = exits::between(exits_from, exits_to, |e| recorded.push(e));
+    t.lost = exits::between(exits_from, exits_to, |e| recorded.push(e));
+    let tick = exits::tick_ns();
+    let mut lives = Vec::new();
     for e in &recorded {
         // A tid still alive at the end was reused: this exit is older.
         if end.iter().any(|b| b.tid == e.tid) {
             continue;
         }
-        let a = before(e.tid).copied().unwrap_or_default();
-        count(
-            e.cpu_ns.saturating_sub(a.cpu_ns),
-            e.delay_ns.saturating_sub(a.delay_ns),
-            0,
-            true,
-        );
+        let a = before(e.tid);
+        let cpu = e.cpu_ns.saturating_sub(a.cpu_ns);
+        t.seen += 1;
+        t.ended += 1;
+        accounted += cpu;
+        delay += e.delay_ns.saturating_sub(a.delay_ns);
+        let needed = e.death_ns.saturating_sub(e.cpu_ns + e.delay_ns);
+        let birth = (e.birth_ns + tick).min(needed);
+        let life = e.death_ns.saturating_sub(birth + e.delay_ns);
+        if cpu >= threshold || (cpu > 0 && cpu as f64 >= BUSY_SHARE * life as f64) {
+            lives.push((birth, e.death_ns));
+        }
     }
+    t.ran += most_at_once(&mut lives);
     // Threads alive at the start that ended unrecorded: seen, and their
     // CPU is in the unseen remainder.
     t.seen += start
@@ -327,12 +338,28 @@ fn threads(
         .filter(|a| !end.iter().any(|b| b.tid == a.tid))
         .filter(|a| !recorded.iter().any(|e| e.tid == a.tid))
         .count() as u32;
-    t.lost = lost;
     t.unseen_cpu_ns = own_cpu_ns.saturating_sub(accounted);
-    if t.unseen_cpu_ns >= threshold.max(UNSEEN_SLACK_NS) {
+    let unseen_floor = ((wall_ns as f64 * BUSY_SHARE) as u64).max(UNSEEN_SLACK_NS);
+    if t.unseen_cpu_ns >= unseen_floor {
         t.ran += t.unseen_cpu_ns.div_ceil(wall_ns.max(1)) as u32;
     }
     (t, delay)
+}
+
+/// The most of the intervals `[from, to)` that overlap at one time.
+fn most_at_once(lives: &mut [(u64, u64)]) -> u32 {
+    let mut events: Vec<(u64, i32)> = lives
+        .iter()
+        .flat_map(|&(from, to)| [(from, 1), (to, -1)])
+        .collect();
+    // Ends before starts at the same instant: touching is not overlapping.
+    events.sort_unstable();
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, step) in events {
+        now += step;
+        most = most.max(now);
+    }
+    most as u32
 }
 
 impl Delivered {

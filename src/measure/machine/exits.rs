@@ -3,6 +3,11 @@
 //! spawned and joined inside it (`std::thread::scope` per run), which no
 //! listing of `/proc/self/task` taken before and after can see.
 //!
+//! Each record also bounds the thread's life: its death on
+//! `CLOCK_BOOTTIME`, its birth from `/proc/thread-self/stat`'s start time
+//! (10 ms ticks since boot), so a window can tell how many ran *at once*
+//! (N threads spawned per run, many runs, is N threads' work).
+//!
 //! [`record_thread_exit`] must run on the ending thread, late: the
 //! allocator's per-thread counters are dropped at every thread's exit, so
 //! their destructor is the hook (any thread that allocated reaches it).
@@ -23,6 +28,8 @@ struct Slot {
     tid: AtomicI32,
     cpu_ns: AtomicU64,
     delay_ns: AtomicU64,
+    birth_ns: AtomicU64,
+    death_ns: AtomicU64,
 }
 
 #[allow(clippy::declare_interior_mutable_const)] // a template for the array
@@ -31,6 +38,8 @@ const EMPTY: Slot = Slot {
     tid: AtomicI32::new(0),
     cpu_ns: AtomicU64::new(0),
     delay_ns: AtomicU64::new(0),
+    birth_ns: AtomicU64::new(0),
+    death_ns: AtomicU64::new(0),
 };
 
 static RING: [Slot; SLOTS] = [EMPTY; SLOTS];
@@ -42,6 +51,11 @@ pub(super) struct Exit {
     pub tid: i32,
     pub cpu_ns: u64,
     pub delay_ns: u64,
+    /// Its start on `CLOCK_BOOTTIME`, to the 10 ms tick below (0 where
+    /// unknown).
+    pub birth_ns: u64,
+    /// Its end on `CLOCK_BOOTTIME`.
+    pub death_ns: u64,
 }
 
 /// Records the calling thread's CPU time and run delay as it ends. Call
@@ -50,14 +64,23 @@ pub(super) struct Exit {
 pub(crate) fn record_thread_exit() {
     // SAFETY: gettid has no preconditions.
     let tid = unsafe { libc::gettid() };
-    let cpu_ns = thread_cpu_ns();
-    let delay_ns = own_delay_ns().unwrap_or(0);
+    let cpu_ns = clock_ns(libc::CLOCK_THREAD_CPUTIME_ID);
+    let death_ns = clock_ns(libc::CLOCK_BOOTTIME);
+    let mut buf = [0u8; 1024];
+    let delay_ns = read_own(c"/proc/thread-self/schedstat", &mut buf)
+        .and_then(super::procfs::schedstat)
+        .map_or(0, |(_, delay, _)| delay);
+    let birth_ns = read_own(c"/proc/thread-self/stat", &mut buf)
+        .and_then(super::procfs::start_ticks)
+        .map_or(0, |ticks| ticks.saturating_mul(tick_ns()));
     let seq = NEXT.fetch_add(1, Relaxed);
     let slot = &RING[(seq % SLOTS as u64) as usize];
     slot.seq.store(0, Relaxed);
     slot.tid.store(tid, Relaxed);
     slot.cpu_ns.store(cpu_ns, Relaxed);
     slot.delay_ns.store(delay_ns, Relaxed);
+    slot.birth_ns.store(birth_ns, Relaxed);
+    slot.death_ns.store(death_ns, Relaxed);
     slot.seq
         .store(seq + 1, std::sync::atomic::Ordering::Release);
 }
@@ -86,6 +109,8 @@ pub(super) fn between(from: u64, to: u64, mut each: impl FnMut(Exit)) -> u64 {
             tid: slot.tid.load(Relaxed),
             cpu_ns: slot.cpu_ns.load(Relaxed),
             delay_ns: slot.delay_ns.load(Relaxed),
+            birth_ns: slot.birth_ns.load(Relaxed),
+            death_ns: slot.death_ns.load(Relaxed),
         };
         // A writer that lapped the ring meanwhile makes the read unsure.
         if slot.seq.load(Acquire) == seq + 1 {
@@ -97,27 +122,30 @@ pub(super) fn between(from: u64, to: u64, mut each: impl FnMut(Exit)) -> u64 {
     lost
 }
 
-fn thread_cpu_ns() -> u64 {
+pub(super) fn clock_ns(clock: libc::clockid_t) -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime only writes the timespec it is given.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    unsafe { libc::clock_gettime(clock, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-/// The calling thread's run delay from `/proc/thread-self/schedstat`,
-/// read with plain syscalls into a stack buffer.
-fn own_delay_ns() -> Option<u64> {
-    let mut buf = [0u8; 96];
+/// The length of a `/proc` tick (`USER_HZ`), ns.
+pub(super) fn tick_ns() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    1_000_000_000 / if hz > 0 { hz as u64 } else { 100 }
+}
+
+/// Reads one of the calling thread's small `/proc` files with plain
+/// syscalls into `buf` (no allocation: this runs in a thread's teardown).
+fn read_own<'b>(path: &std::ffi::CStr, buf: &'b mut [u8]) -> Option<&'b str> {
     // SAFETY: a NUL-terminated path; read writes within `buf`; the file
     // descriptor is closed on every path.
     let n = unsafe {
-        let fd = libc::open(
-            c"/proc/thread-self/schedstat".as_ptr(),
-            libc::O_RDONLY | libc::O_CLOEXEC,
-        );
+        let fd = libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
         if fd < 0 {
             return None;
         }
@@ -125,8 +153,7 @@ fn own_delay_ns() -> Option<u64> {
         libc::close(fd);
         n
     };
-    let text = std::str::from_utf8(buf.get(..usize::try_from(n).ok()?)?).ok()?;
-    super::procfs::schedstat(text).map(|(_, delay, _)| delay)
+    std::str::from_utf8(buf.get(..usize::try_from(n).ok()?)?).ok()
 }
 
 #[cfg(test)]
@@ -137,8 +164,8 @@ mod tests {
     fn an_ending_thread_leaves_its_cpu_time() {
         let from = position();
         let tid = std::thread::spawn(|| {
-            let start = thread_cpu_ns();
-            while thread_cpu_ns() - start < 20_000_000 {
+            let start = clock_ns(libc::CLOCK_THREAD_CPUTIME_ID);
+            while clock_ns(libc::CLOCK_THREAD_CPUTIME_ID) - start < 20_000_000 {
                 std::hint::spin_loop();
             }
             record_thread_exit();
@@ -155,7 +182,16 @@ mod tests {
         });
         assert_eq!(lost, 0);
         assert_eq!(mine.len(), 1, "{mine:?}");
-        assert!(mine[0].cpu_ns >= 20_000_000, "{mine:?}");
+        let e = mine[0];
+        assert!(e.cpu_ns >= 20_000_000, "{mine:?}");
+        // It lived at least its CPU time, and its birth is its start to
+        // the tick below.
+        let lived = e.death_ns - e.birth_ns;
+        assert!(e.birth_ns > 0 && lived >= e.cpu_ns, "{mine:?}");
+        assert!(
+            lived < e.cpu_ns + e.delay_ns + 2 * tick_ns() + 50_000_000,
+            "{mine:?}"
+        );
     }
 
     #[test]

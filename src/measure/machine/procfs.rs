@@ -61,6 +61,15 @@ pub(super) fn schedstat(text: &str) -> Option<(u64, u64, u64)> {
     Some((f.next()??, f.next()??, f.next().flatten().unwrap_or(0)))
 }
 
+/// A task's start time (`starttime`, the 22nd field of its `stat`), in
+/// `USER_HZ` ticks since boot. The name in parentheses may hold spaces
+/// and parentheses, so the fields are counted from its last `)`.
+pub(super) fn start_ticks(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // Fields 3 (state) onwards; starttime is the 22nd.
+    rest.split_ascii_whitespace().nth(22 - 3)?.parse().ok()
+}
+
 /// The cumulative totals of a PSI file (`/proc/pressure/cpu`), in µs:
 /// `some` (at least one task stalled) and `full` (all non-idle tasks
 /// stalled; absent for CPU before Linux 5.13).
@@ -177,6 +186,15 @@ ctxt 671098
         assert_eq!(schedstat("520999 86412\n"), Some((520999, 86412, 0)));
         assert_eq!(schedstat("x 1 2"), None);
         assert_eq!(schedstat(""), None);
+    }
+
+    #[test]
+    fn stat_gives_the_start_time() {
+        let stat = "26785 (a) b) R 26779 26779 24326 0 -1 4194304 102 0 0 0 0 0 0 0 20 0 1 0 \
+                    78849 3133440 410 18446744073709551615 94455809310720\n";
+        assert_eq!(start_ticks(stat), Some(78849));
+        assert_eq!(start_ticks("1 (x) R 1 2\n"), None);
+        assert_eq!(start_ticks("no parenthesis"), None);
     }
 
     #[test]

@@ -97,6 +97,9 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     /// Reads every counter now.
     pub(crate) fn take(scope: Scope) -> Snapshot {
+        // Located once per process (a few ms the first time), before the
+        // window's own figures are read.
+        let paths = cgroup::paths();
         let started = Instant::now();
         let mut buf = Vec::with_capacity(8 << 10);
         let usage = Usage::own();
@@ -111,7 +114,6 @@ impl Snapshot {
         if let Some(text) = procfs::read("/proc/stat", &mut buf) {
             procfs::stat_cpus(text, |c| stat.push(c));
         }
-        let paths = cgroup::paths();
         let usage_percpu = paths.usage_percpu.as_ref().and_then(|p| {
             let mut out = Vec::new();
             procfs::numbers(procfs::read(p, &mut buf)?, &mut out)?;

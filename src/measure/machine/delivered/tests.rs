@@ -150,7 +150,7 @@ fn proc_stat_serves_when_cpuacct_misses_others() {
     let m = Window::between(&start, &end).machine.unwrap();
     assert_eq!(m.source, BusySource::ProcStat);
     assert_eq!(m.busy_ns, 2000 * MS);
-    assert_eq!(m.resolution_ns, 2 * 2 * tick_ns());
+    assert_eq!(m.resolution_ns, 2 * 2 * exits::tick_ns());
     // Without cpuacct, the ticks.
     end.usage_percpu = None;
     let m = Window::between(&start, &end).machine.unwrap();
@@ -248,7 +248,8 @@ fn thread_cpu_ns() -> u64 {
 
 /// The child side: `spin:N` runs N busy threads and one sleeping thread
 /// across a 300 ms window; `end:N` starts N threads inside the window
-/// that burn 60 ms each and end (recording their exit) before it closes.
+/// that burn 60 ms each and end (recording their exit) before it closes,
+/// `seq:N` the same one after the other.
 #[test]
 #[ignore = "run by the tests below in a child process"]
 fn probe_in_child() {
@@ -296,21 +297,22 @@ fn probe_in_child() {
             }
             (start, end)
         }
-        "end" => {
+        "end" | "seq" => {
             let start = Snapshot::take(Scope::Process);
-            let workers: Vec<_> = (0..n)
-                .map(|_| {
-                    s.spawn(|| {
-                        let from = thread_cpu_ns();
-                        while thread_cpu_ns() - from < 60 * MS {
-                            std::hint::spin_loop();
-                        }
-                        spent.fetch_add(thread_cpu_ns() - from, SeqCst);
-                        exits::record_thread_exit();
-                    })
-                })
-                .collect();
-            workers.into_iter().for_each(|w| w.join().unwrap());
+            let burn = || {
+                let from = thread_cpu_ns();
+                while thread_cpu_ns() - from < 60 * MS {
+                    std::hint::spin_loop();
+                }
+                spent.fetch_add(thread_cpu_ns() - from, SeqCst);
+                exits::record_thread_exit();
+            };
+            if kind == "end" {
+                let workers: Vec<_> = (0..n).map(|_| s.spawn(burn)).collect();
+                workers.into_iter().for_each(|w| w.join().unwrap());
+            } else {
+                (0..n).for_each(|_| s.spawn(burn).join().unwrap());
+            }
             std::thread::sleep(Duration::from_millis(20));
             (start, Snapshot::take(Scope::Process))
         }
@@ -353,12 +355,22 @@ fn busy_threads_get_cpus_up_to_the_cores_and_a_sleeper_is_not_running_work() {
 }
 
 #[test]
-fn threads_that_end_inside_the_window_count() {
-    let p = probe("end:3");
-    let t = p.delivered.threads.unwrap();
-    assert_eq!(t.ended, 3, "{:?}", p.delivered);
-    assert!(t.ran >= 3, "{:?}", p.delivered);
-    // Their CPU is accounted for, not left over as unseen.
-    assert!(t.unseen_cpu_ns < 10 * MS, "{:?}", p.delivered);
-    assert!(p.spinners_cpu_ns >= 180 * MS);
+fn threads_that_end_inside_the_window_count_by_how_many_ran_at_once() {
+    for (mode, at_once) in [("end:3", 3), ("seq:3", 1)] {
+        let p = probe(mode);
+        let t = p.delivered.threads.unwrap();
+        let msg = format!("{mode}: {:?}", p.delivered);
+        assert_eq!(t.ended, 3, "{msg}");
+        assert_eq!(t.ran, at_once, "{msg}");
+        // Their CPU is accounted for, not left over as unseen.
+        assert!(t.unseen_cpu_ns < 10 * MS, "{msg}");
+        assert!(p.spinners_cpu_ns >= 180 * MS, "{msg}");
+    }
+}
+
+#[test]
+fn overlapping_lives_are_counted_at_their_most() {
+    assert_eq!(most_at_once(&mut []), 0);
+    assert_eq!(most_at_once(&mut [(0, 10), (10, 20), (20, 30)]), 1);
+    assert_eq!(most_at_once(&mut [(0, 10), (5, 20), (6, 7), (15, 30)]), 3);
 }

@@ -1,0 +1,639 @@
+//! Calibrates `src/measure/machine` on this machine: runs real workloads
+//! in processes of their own and prints, per process, what the machine
+//! delivered over its window and how the contention classifier read it.
+//!
+//! Workloads (`<threads>` = N):
+//! - `sort`: rayon's `par_sort` of 1M u64 in an N-thread pool, repeated;
+//! - `std`: N `std::thread`s spawned and joined per run (scoped), each
+//!   sorting a slice, as a `std::thread` workload does;
+//! - `sleep`: N threads that each burn 1 ms of CPU and sleep 9 ms;
+//! - `spin`: N busy threads.
+//!
+//! ```text
+//! machine_probe run process|child <workload> <threads> <ms>   one window, one JSON line
+//! machine_probe calibrate [--reps R] [--ms M] [--set full|sort] [--out F]
+//!                         [--neighbour none|one|all --on-after S --for S]
+//! machine_probe summarize F...                                  markdown tables
+//! ```
+//!
+//! `process` measures the window inside the process (a catalog worker);
+//! `child` runs the workload as a child and measures it from outside, as
+//! the command supervisor does. `calibrate` runs every (mode, workload,
+//! threads) `reps` times in a shuffled order, each in a fresh process,
+//! with `scripts/neighbour.sh` running from `--on-after` seconds for
+//! `--for` seconds (on its own clock, so it starts and stops inside some
+//! windows), and
+//! labels each window from the CPU time of every process on the machine
+//! (`/proc/<pid>/stat`), read independently of the module: `neighbour`
+//! (the script's loops ran in it), `quiet` (no other user process took
+//! more than one 10 ms tick), `busy` (others did: this machine is shared).
+//!
+//! The module is `pub(crate)` and uses nothing else of tuner, so this
+//! probe compiles its source directly.
+
+#[path = "../src/measure/machine/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod machine;
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use machine::{classify, Figures, Scope, Snapshot, Window};
+use rayon::slice::ParallelSliceMut as _;
+use serde_json::{json, Value};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["run", mode, workload, threads, ms] => {
+            let record = run(mode, workload, num(threads), num(ms));
+            println!("{record}");
+        }
+        ["work", workload, threads, ms] => {
+            work(workload, num(threads), num(ms));
+        }
+        ["calibrate", rest @ ..] => calibrate(rest),
+        ["summarize", files @ ..] => summarize(files),
+        _ => {
+            eprintln!("usage: see the module docs of examples/machine_probe.rs");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn num<T: std::str::FromStr>(text: &str) -> T {
+    text.parse().unwrap_or_else(|_| {
+        eprintln!("not a number: {text}");
+        std::process::exit(2)
+    })
+}
+
+fn unix_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+/// One window, measured in-process or as a supervised child.
+fn run(mode: &str, workload: &str, threads: u32, ms: u64) -> Value {
+    let (start, end, delivered, ops, t0, t1) = match mode {
+        "process" => {
+            let mut w = Work::new(workload, threads);
+            w.once(); // pools and threads up, data in cache
+            let t0 = unix_ns();
+            let start = Snapshot::take(Scope::Process);
+            let ops = w.for_ms(ms);
+            let end = Snapshot::take(Scope::Process);
+            let t1 = unix_ns();
+            let d = Window::between(&start, &end);
+            (start, end, d, ops, t0, t1)
+        }
+        "child" => {
+            let exe = std::env::current_exe().unwrap();
+            let t0 = unix_ns();
+            let start = Snapshot::take(Scope::Supervisor);
+            let child = Command::new(exe)
+                .args(["work", workload, &threads.to_string(), &ms.to_string()])
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let (ru, out) = wait4(child);
+            let end = Snapshot::take(Scope::Supervisor);
+            let t1 = unix_ns();
+            let d = Window::child(&start, &end, &ru);
+            (start, end, d, out.trim().parse().unwrap_or(0), t0, t1)
+        }
+        other => panic!("mode {other}: process or child"),
+    };
+    json!({
+        "mode": mode,
+        "workload": workload,
+        "threads": threads,
+        "ms": ms,
+        "t0": t0,
+        "t1": t1,
+        "ops": ops,
+        "snapshot_us": [start.cost_ns() / 1000, end.cost_ns() / 1000],
+        "figures": Figures::of(&delivered, threads),
+        "contention": classify(&delivered, threads),
+        "delivered": delivered,
+    })
+}
+
+/// Waits for `child`, returning its rusage and what it printed.
+fn wait4(mut child: std::process::Child) -> (libc::rusage, String) {
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
+    }
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: waits for our own child, once.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
+    (ru, out)
+}
+
+/// The workload in the `child` mode: set up, run for `ms`, print ops.
+fn work(workload: &str, threads: u32, ms: u64) {
+    let mut w = Work::new(workload, threads);
+    let ops = w.for_ms(ms);
+    println!("{ops}");
+}
+
+/// A workload ready to run.
+struct Work {
+    kind: String,
+    threads: u32,
+    pool: Option<rayon::ThreadPool>,
+    master: Vec<u64>,
+    buf: Vec<u64>,
+    loops: Option<Loops>,
+}
+
+/// The `sleep` and `spin` threads: started once, before any window, and
+/// alive at both of its edges (as a pool's threads are); each works
+/// while the shared deadline is ahead and idles (blocked) otherwise.
+struct Loops {
+    state: std::sync::Arc<(
+        std::sync::Mutex<(Option<Instant>, bool)>,
+        std::sync::Condvar,
+    )>,
+    handles: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Loops {
+    fn start(threads: u32, sleep: bool) -> Loops {
+        let state = std::sync::Arc::new((
+            std::sync::Mutex::new((None::<Instant>, false)),
+            std::sync::Condvar::new(),
+        ));
+        let handles = (0..threads)
+            .map(|_| {
+                let state = state.clone();
+                std::thread::spawn(move || loop {
+                    let (lock, cv) = &*state;
+                    let mut g = lock.lock().unwrap();
+                    while g.0.is_none_or(|d| Instant::now() >= d) && !g.1 {
+                        g = cv.wait_timeout(g, Duration::from_millis(50)).unwrap().0;
+                    }
+                    if g.1 {
+                        return;
+                    }
+                    let deadline = g.0.unwrap();
+                    drop(g);
+                    while Instant::now() < deadline {
+                        std::hint::black_box(burn_ms(1));
+                        if sleep {
+                            std::thread::sleep(Duration::from_millis(9));
+                        }
+                    }
+                })
+            })
+            .collect();
+        Loops { state, handles }
+    }
+
+    /// Works every thread until `span` has passed, then waits for them to idle.
+    fn run(&self, span: Duration) {
+        let (lock, cv) = &*self.state;
+        let deadline = Instant::now() + span;
+        lock.lock().unwrap().0 = Some(deadline);
+        cv.notify_all();
+        std::thread::sleep(span + Duration::from_millis(12));
+    }
+}
+
+impl Drop for Loops {
+    fn drop(&mut self) {
+        let (lock, cv) = &*self.state;
+        lock.lock().unwrap().1 = true;
+        cv.notify_all();
+        self.handles.drain(..).for_each(|h| h.join().unwrap());
+    }
+}
+
+impl Work {
+    fn new(kind: &str, threads: u32) -> Work {
+        let sorts = matches!(kind, "sort" | "std");
+        let master: Vec<u64> = if sorts {
+            let mut x = 0x9e37_79b9_7f4a_7c15u64;
+            (0..1_000_000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let pool = (kind == "sort").then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads as usize)
+                .build()
+                .unwrap()
+        });
+        assert!(
+            matches!(kind, "sort" | "std" | "sleep" | "spin"),
+            "workload {kind}: sort, std, sleep or spin"
+        );
+        let loops =
+            matches!(kind, "sleep" | "spin").then(|| Loops::start(threads, kind == "sleep"));
+        Work {
+            kind: kind.to_string(),
+            threads,
+            pool,
+            buf: master.clone(),
+            master,
+            loops,
+        }
+    }
+
+    /// One run of the work.
+    fn once(&mut self) {
+        match self.kind.as_str() {
+            "sort" => {
+                self.buf.copy_from_slice(&self.master);
+                let buf = &mut self.buf;
+                self.pool.as_ref().unwrap().install(|| buf.par_sort());
+            }
+            "std" => {
+                self.buf.copy_from_slice(&self.master);
+                let chunk = self.buf.len().div_ceil(self.threads as usize);
+                std::thread::scope(|s| {
+                    for part in self.buf.chunks_mut(chunk) {
+                        s.spawn(move || {
+                            part.sort();
+                            // Where tuner's allocator hook will call it.
+                            machine::record_thread_exit();
+                        });
+                    }
+                });
+            }
+            _ => self.loops.as_ref().unwrap().run(Duration::from_millis(20)),
+        }
+    }
+
+    /// Runs the work for at least `ms`; returns the runs (sorts) done.
+    fn for_ms(&mut self, ms: u64) -> u64 {
+        let deadline = Instant::now() + Duration::from_millis(ms);
+        if let Some(loops) = &self.loops {
+            loops.run(Duration::from_millis(ms));
+            return 1;
+        }
+        let mut ops = 0;
+        while Instant::now() < deadline {
+            self.once();
+            ops += 1;
+        }
+        ops
+    }
+}
+
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+fn burn_ms(ms: u64) -> u64 {
+    let start = thread_cpu_ns();
+    let mut x = 1u64;
+    while thread_cpu_ns() - start < ms * 1_000_000 {
+        for _ in 0..100 {
+            x = std::hint::black_box(x.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        }
+    }
+    x
+}
+
+// ---- calibration driver ----------------------------------------------
+
+/// CPU ticks of every process, read from `/proc/<pid>/stat`.
+struct Procs(BTreeMap<i32, Proc>);
+
+#[derive(Clone)]
+struct Proc {
+    comm: String,
+    kernel: bool,
+    /// utime + stime, and the reaped children's.
+    own: u64,
+    children: u64,
+}
+
+impl Procs {
+    fn read() -> Procs {
+        let mut map = BTreeMap::new();
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let comm = stat[open + 1..close].to_string();
+            let f: Vec<u64> = stat[close + 2..]
+                .split(' ')
+                .map(|x| x.parse().unwrap_or(0))
+                .collect();
+            // Fields from `state` (3rd) on: ppid 4th, utime 14th ... cstime 17th.
+            let at = |n: usize| f.get(n - 3).copied().unwrap_or(0);
+            map.insert(
+                pid,
+                Proc {
+                    comm,
+                    kernel: pid == 2 || at(4) == 2,
+                    own: at(14) + at(15),
+                    children: at(16) + at(17),
+                },
+            );
+        }
+        Procs(map)
+    }
+}
+
+/// Who took CPU between two readings, in ms (10 ms ticks), leaving out
+/// `skip` (the driver, the measured process). Reaped children count only
+/// when their time fits in the window (`cap_ms`).
+struct Attribution {
+    neighbour_ms: u64,
+    user_ms: u64,
+    kernel_ms: u64,
+    top: Vec<(String, u64)>,
+}
+
+fn attribute(a: &Procs, b: &Procs, skip: &[i32], cap_ms: u64) -> Attribution {
+    let tick_ms = 10;
+    let mut by: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut neighbour_ms, mut user_ms, mut kernel_ms) = (0, 0, 0);
+    for (pid, p) in &b.0 {
+        if skip.contains(pid) {
+            continue;
+        }
+        let before = a.0.get(pid);
+        let own = p.own - before.map_or(0, |x| x.own.min(p.own));
+        let kids = p.children - before.map_or(p.children, |x| x.children.min(p.children));
+        let mut ms = own * tick_ms;
+        if kids * tick_ms <= cap_ms && p.comm != "neighbour.sh" {
+            ms += kids * tick_ms;
+        }
+        if ms == 0 {
+            continue;
+        }
+        if p.comm == "neighbour" {
+            neighbour_ms += ms;
+        } else if p.kernel {
+            kernel_ms += ms;
+        } else {
+            user_ms += ms;
+            *by.entry(p.comm.clone()).or_default() += ms;
+        }
+    }
+    let mut top: Vec<_> = by.into_iter().collect();
+    top.sort_by(|x, y| y.1.cmp(&x.1));
+    top.truncate(3);
+    Attribution {
+        neighbour_ms,
+        user_ms,
+        kernel_ms,
+        top,
+    }
+}
+
+fn flag<'a>(args: &[&'a str], name: &str, default: &'a str) -> &'a str {
+    args.iter()
+        .position(|a| *a == name)
+        .and_then(|i| args.get(i + 1).copied())
+        .unwrap_or(default)
+}
+
+fn load1() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split(' ').next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// When the neighbour started and stopped (unix ns).
+static NEIGHBOUR: std::sync::Mutex<(Option<u64>, Option<u64>)> =
+    std::sync::Mutex::new((None, None));
+
+/// The share of `[t0, t1]` the neighbour was running.
+fn overlap(t0: u64, t1: u64) -> f64 {
+    let (on, off) = *NEIGHBOUR.lock().unwrap();
+    let Some(on) = on else { return 0.0 };
+    let off = off.unwrap_or(u64::MAX);
+    let both = t1.min(off).saturating_sub(t0.max(on));
+    both as f64 / (t1 - t0).max(1) as f64
+}
+
+fn calibrate(args: &[&str]) {
+    let reps: usize = num(flag(args, "--reps", "3"));
+    let ms: u64 = num(flag(args, "--ms", "300"));
+    let neighbour = flag(args, "--neighbour", "none");
+    let out_path = flag(args, "--out", "machine-probe.jsonl");
+    let set = flag(args, "--set", "full");
+    let mut plan: Vec<(&str, &str, u32)> = Vec::new();
+    for mode in ["process", "child"] {
+        for t in [1, 2, 4, 8] {
+            plan.push((mode, "sort", t));
+        }
+        if set == "full" {
+            plan.push((mode, "std", 4));
+            plan.push((mode, "sleep", 2));
+            plan.push((mode, "spin", 1));
+            plan.push((mode, "spin", 2));
+        }
+    }
+    let mut runs: Vec<_> = (0..reps).flat_map(|_| plan.iter().copied()).collect();
+    shuffle(&mut runs, unix_ns());
+    let n = runs.len();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/neighbour.sh");
+    let mut out = std::fs::File::create(out_path).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let me = std::process::id() as i32;
+    // The neighbour runs on its own clock, from `--on-after` seconds for
+    // `--for` seconds, so it starts and stops inside some windows.
+    let neighbour_thread = (neighbour != "none").then(|| {
+        let on_after: f64 = num(flag(args, "--on-after", "20"));
+        let span: f64 = num(flag(args, "--for", "20"));
+        let which = neighbour.to_string();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs_f64(on_after));
+            let mut p = Command::new(script).arg(which).spawn().unwrap();
+            NEIGHBOUR.lock().unwrap().0 = Some(unix_ns());
+            eprintln!("neighbour on");
+            std::thread::sleep(Duration::from_secs_f64(span));
+            // SAFETY: a signal to our own child.
+            unsafe { libc::kill(p.id() as i32, libc::SIGTERM) };
+            let _ = p.wait();
+            NEIGHBOUR.lock().unwrap().1 = Some(unix_ns());
+            eprintln!("neighbour off");
+        })
+    });
+    // SAFETY: getpriority has no preconditions.
+    let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+    for (i, (mode, workload, threads)) in runs.into_iter().enumerate() {
+        let load = load1();
+        let before = Procs::read();
+        let child = Command::new(&exe)
+            .args(["run", mode, workload, &threads.to_string(), &ms.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let output = child.wait_with_output().unwrap();
+        let after = Procs::read();
+        let mut record: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let wall_ms = record["delivered"]["wall_ns"].as_u64().unwrap() / 1_000_000;
+        let cap = wall_ms * u64::from(machine::CpuSet::allowed().unwrap().len() as u32);
+        let who = attribute(&before, &after, &[me, pid], cap);
+        let overlapped = overlap(
+            record["t0"].as_u64().unwrap(),
+            record["t1"].as_u64().unwrap(),
+        );
+        let label = if overlapped >= 0.5 {
+            "neighbour ≥½"
+        } else if overlapped > 0.0 || who.neighbour_ms > 0 {
+            "neighbour <½"
+        } else if who.user_ms <= 10 {
+            "quiet"
+        } else {
+            "busy"
+        };
+        record["label"] = json!(label);
+        record["load1"] = json!(load);
+        record["nice"] = json!(nice);
+        record["neighbour_ms"] = json!(who.neighbour_ms);
+        record["overlap"] = json!(overlapped);
+        record["foreign_user_ms"] = json!(who.user_ms);
+        record["kernel_ms"] = json!(who.kernel_ms);
+        record["top"] = json!(who.top);
+        writeln!(out, "{record}").unwrap();
+        eprintln!(
+            "{i:>3}/{n} {mode:7} {workload:5} {threads} {label:9} {} others {:.3} delay {:.3}",
+            record["contention"]["contention"],
+            record["figures"]["others_cpu_share"]
+                .as_f64()
+                .unwrap_or(f64::NAN),
+            record["figures"]["unexplained_delay"]
+                .as_f64()
+                .unwrap_or(f64::NAN),
+        );
+    }
+    if let Some(t) = neighbour_thread {
+        t.join().unwrap();
+    }
+}
+
+/// Fisher–Yates with a xorshift generator (the order only needs to mix).
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut x = seed | 1;
+    for i in (1..items.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        items.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+}
+
+// ---- summary -----------------------------------------------------------
+
+fn summarize(files: &[&str]) {
+    let mut groups: BTreeMap<(String, String, String), Vec<Value>> = BTreeMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let r: Value = serde_json::from_str(line).unwrap();
+            let key = (
+                format!(
+                    "{} (nice {})",
+                    r["label"].as_str().unwrap_or("?"),
+                    r["nice"]
+                ),
+                r["mode"].as_str().unwrap().to_string(),
+                format!("{} ×{}", r["workload"].as_str().unwrap(), r["threads"]),
+            );
+            groups.entry(key).or_default().push(r);
+        }
+    }
+    println!(
+        "| label | mode | workload | n | flagged | CPUs med | others share med [max] | \
+         unexplained delay med [max] | PSI cpu some med | load1 med |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for ((label, mode, workload), rs) in &groups {
+        let flagged = rs
+            .iter()
+            .filter(|r| r["contention"]["contention"] == "contended")
+            .count();
+        let f = |r: &Value, key: &str| r["figures"][key].as_f64();
+        let cpus: Vec<f64> = rs
+            .iter()
+            .map(|r| {
+                let d = &r["delivered"];
+                d["cpu_ns"].as_f64().unwrap() / d["wall_ns"].as_f64().unwrap()
+            })
+            .collect();
+        let others: Vec<f64> = rs.iter().filter_map(|r| f(r, "others_cpu_share")).collect();
+        let delay: Vec<f64> = rs
+            .iter()
+            .filter_map(|r| f(r, "unexplained_delay"))
+            .collect();
+        let psi: Vec<f64> = rs
+            .iter()
+            .filter_map(|r| {
+                let d = &r["delivered"];
+                Some(d["pressure"]["cpu_some_us"].as_f64()? * 1000.0 / d["wall_ns"].as_f64()?)
+            })
+            .collect();
+        let load: Vec<f64> = rs.iter().filter_map(|r| r["load1"].as_f64()).collect();
+        println!(
+            "| {label} | {mode} | {workload} | {} | {flagged} | {:.2} | {:.3} [{:.3}] | {} | {:.2} | {:.1} |",
+            rs.len(),
+            median(&cpus),
+            median(&others),
+            max(&others),
+            if delay.is_empty() {
+                "—".to_string()
+            } else {
+                format!("{:.3} [{:.3}]", median(&delay), max(&delay))
+            },
+            median(&psi),
+            median(&load),
+        );
+    }
+}
+
+fn median(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn max(xs: &[f64]) -> f64 {
+    xs.iter().copied().fold(f64::NAN, f64::max)
+}

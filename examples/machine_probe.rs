@@ -80,20 +80,24 @@ fn unix_ns() -> u64 {
 
 /// One window, measured in-process or as a supervised child.
 fn run(mode: &str, workload: &str, threads: u32, ms: u64) -> Value {
-    let (start, end, delivered, ops, t0, t1) = match mode {
+    let procs_before;
+    let (start, end, delivered, ops, t0, t1, procs_after) = match mode {
         "process" => {
             let mut w = Work::new(workload, threads);
             w.once(); // pools and threads up, data in cache
+            procs_before = Procs::read();
             let t0 = unix_ns();
             let start = Snapshot::take(Scope::Process);
             let ops = w.for_ms(ms);
             let end = Snapshot::take(Scope::Process);
             let t1 = unix_ns();
+            let after = Procs::read();
             let d = Window::between(&start, &end);
-            (start, end, d, ops, t0, t1)
+            (start, end, d, ops, t0, t1, after)
         }
         "child" => {
             let exe = std::env::current_exe().unwrap();
+            procs_before = Procs::read();
             let t0 = unix_ns();
             let start = Snapshot::take(Scope::Supervisor);
             let child = Command::new(exe)
@@ -104,12 +108,24 @@ fn run(mode: &str, workload: &str, threads: u32, ms: u64) -> Value {
             let (ru, out) = wait4(child);
             let end = Snapshot::take(Scope::Supervisor);
             let t1 = unix_ns();
+            let after = Procs::read();
             let d = Window::child(&start, &end, &ru);
-            (start, end, d, out.trim().parse().unwrap_or(0), t0, t1)
+            let ops = out.trim().parse().unwrap_or(0);
+            (start, end, d, ops, t0, t1, after)
         }
         other => panic!("mode {other}: process or child"),
     };
+    // Who else ran, from every process's own accounting: this process
+    // (and the child it reaped) and its parent, the driver, left out.
+    let cap_ms = delivered.wall_ns / 1_000_000 * u64::from(delivered.allowed_cpus());
+    // SAFETY: getppid has no preconditions.
+    let skip = [std::process::id() as i32, unsafe { libc::getppid() }];
+    let who = attribute(&procs_before, &procs_after, &skip, cap_ms);
     json!({
+        "neighbour_ms": who.neighbour_ms,
+        "foreign_user_ms": who.user_ms,
+        "kernel_ms": who.kernel_ms,
+        "top": who.top,
         "mode": mode,
         "workload": workload,
         "threads": threads,
@@ -368,7 +384,7 @@ impl Procs {
 }
 
 /// Who took CPU between two readings, in ms (10 ms ticks), leaving out
-/// `skip` (the driver, the measured process). Reaped children count only
+/// `skip` (the measured process, the driver). Reaped children count only
 /// when their time fits in the window (`cap_ms`).
 struct Attribution {
     neighbour_ms: u64,
@@ -466,7 +482,6 @@ fn calibrate(args: &[&str]) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/neighbour.sh");
     let mut out = std::fs::File::create(out_path).unwrap();
     let exe = std::env::current_exe().unwrap();
-    let me = std::process::id() as i32;
     // The neighbour runs on its own clock, from `--on-after` seconds for
     // `--for` seconds, so it starts and stops inside some windows.
     let neighbour_thread = (neighbour != "none").then(|| {
@@ -490,28 +505,24 @@ fn calibrate(args: &[&str]) {
     let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
     for (i, (mode, workload, threads)) in runs.into_iter().enumerate() {
         let load = load1();
-        let before = Procs::read();
         let child = Command::new(&exe)
             .args(["run", mode, workload, &threads.to_string(), &ms.to_string()])
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let pid = child.id() as i32;
         let output = child.wait_with_output().unwrap();
-        let after = Procs::read();
         let mut record: Value = serde_json::from_slice(&output.stdout).unwrap();
-        let wall_ms = record["delivered"]["wall_ns"].as_u64().unwrap() / 1_000_000;
-        let cap = wall_ms * u64::from(machine::CpuSet::allowed().unwrap().len() as u32);
-        let who = attribute(&before, &after, &[me, pid], cap);
+        let neighbour_ms = record["neighbour_ms"].as_u64().unwrap();
+        let user_ms = record["foreign_user_ms"].as_u64().unwrap();
         let overlapped = overlap(
             record["t0"].as_u64().unwrap(),
             record["t1"].as_u64().unwrap(),
         );
         let label = if overlapped >= 0.5 {
             "neighbour ≥½"
-        } else if overlapped > 0.0 || who.neighbour_ms > 0 {
+        } else if overlapped > 0.0 || neighbour_ms > 0 {
             "neighbour <½"
-        } else if who.user_ms <= 10 {
+        } else if user_ms <= 10 {
             "quiet"
         } else {
             "busy"
@@ -519,11 +530,7 @@ fn calibrate(args: &[&str]) {
         record["label"] = json!(label);
         record["load1"] = json!(load);
         record["nice"] = json!(nice);
-        record["neighbour_ms"] = json!(who.neighbour_ms);
         record["overlap"] = json!(overlapped);
-        record["foreign_user_ms"] = json!(who.user_ms);
-        record["kernel_ms"] = json!(who.kernel_ms);
-        record["top"] = json!(who.top);
         writeln!(out, "{record}").unwrap();
         eprintln!(
             "{i:>3}/{n} {mode:7} {workload:5} {threads} {label:9} {} others {:.3} delay {:.3}",

@@ -18,9 +18,12 @@
 //!    nobody else, a thread waits only while all `C` CPUs run its
 //!    siblings, and at most `R − C` wait at once, so the delay is at most
 //!    `own CPU × max(R − C, 0) / C`. `R` is the larger of the threads that
-//!    ran work and the threads asked for. The excess, in CPUs (ns of
-//!    delay per ns of wall), must stay under
-//!    [`Thresholds::unexplained_delay`].
+//!    ran work and the threads asked for. The excess per runnable thread
+//!    (ns of delay per ns of wall, over `R`) is the share of its threads'
+//!    time they spent waiting for others, and must stay under
+//!    [`Thresholds::unexplained_delay`]. Per thread, because while another
+//!    task runs on a CPU every own thread queued there waits: 8 threads on
+//!    2 CPUs wait 4× what one thread would for the same others' time.
 //!
 //! PSI is recorded but not used: it is the machine's, and a point with 8
 //! threads on 2 CPUs stalls its own threads (see the calibration table).
@@ -36,7 +39,7 @@ use super::delivered::Delivered;
 pub(crate) struct Thresholds {
     /// Others' CPU time over the allowed CPUs' capacity.
     pub others_share: f64,
-    /// Run delay beyond what the own threads explain, in CPUs.
+    /// Run delay beyond what the own threads explain, per runnable thread.
     pub unexplained_delay: f64,
     /// Hypervisor steal over the allowed CPUs' capacity.
     pub steal_share: f64,
@@ -80,7 +83,8 @@ impl Reason {
 pub(crate) struct Figures {
     /// Others' CPU time (less quantization) over the allowed capacity.
     pub others_cpu_share: Option<f64>,
-    /// Run delay beyond the own threads' explanation, in CPUs.
+    /// Run delay beyond the own threads' explanation, per runnable
+    /// thread: the share of their time they waited for others.
     pub unexplained_delay: Option<f64>,
     pub steal_share: Option<f64>,
     pub throttled_share: Option<f64>,
@@ -99,7 +103,7 @@ impl Figures {
             let cpus = d.allowed_cpus();
             let explained =
                 d.cpu_ns as f64 * f64::from(runnable.saturating_sub(cpus)) / f64::from(cpus);
-            (delay as f64 - explained).max(0.0) / (d.wall_ns as f64).max(1.0)
+            (delay as f64 - explained).max(0.0) / (d.wall_ns as f64).max(1.0) / f64::from(runnable)
         });
         Figures {
             others_cpu_share,
@@ -218,6 +222,13 @@ mod tests {
         let f = Figures::of(&unseen, 1);
         assert_eq!(f.unexplained_delay, Some(0.4));
         assert_eq!(f.reason(&THRESHOLDS), Some(Reason::RunDelay));
+        // 8 threads that waited 0.6 s beyond their own explanation: each
+        // waited 7.5% of the time for others, under the limit.
+        let mut eight = window(2000, 0, 6600, 8);
+        eight.machine = None;
+        let f = Figures::of(&eight, 8);
+        assert!((f.unexplained_delay.unwrap() - 0.075).abs() < 1e-9, "{f:?}");
+        assert_eq!(f.reason(&THRESHOLDS), None);
     }
 
     #[test]
@@ -225,7 +236,7 @@ mod tests {
         // 2 threads seen busy, 4 asked: 1 s of CPU explains 1 s of delay.
         let d = window(1000, 1000, 1000, 2);
         assert_eq!(Figures::of(&d, 4).unexplained_delay, Some(0.0));
-        assert_eq!(Figures::of(&d, 2).unexplained_delay, Some(1.0));
+        assert_eq!(Figures::of(&d, 2).unexplained_delay, Some(0.5));
     }
 
     #[test]

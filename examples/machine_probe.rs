@@ -14,6 +14,7 @@
 //! machine_probe calibrate [--reps R] [--ms M] [--set full|sort] [--out F]
 //!                         [--neighbour none|one|all --on-after S --for S]
 //! machine_probe summarize F...                                  markdown tables
+//! machine_probe costs                      what a snapshot and the exit hook cost
 //! ```
 //!
 //! `process` measures the window inside the process (a catalog worker);
@@ -56,6 +57,7 @@ fn main() {
             work(workload, num(threads), num(ms));
         }
         ["calibrate", rest @ ..] => calibrate(rest),
+        ["costs"] => costs(),
         ["summarize", files @ ..] => summarize(files),
         _ => {
             eprintln!("usage: see the module docs of examples/machine_probe.rs");
@@ -287,8 +289,9 @@ impl Work {
                 std::thread::scope(|s| {
                     for part in self.buf.chunks_mut(chunk) {
                         s.spawn(move || {
+                            // Where tuner's allocator hook will call them.
+                            machine::note_thread_start();
                             part.sort();
-                            // Where tuner's allocator hook will call it.
                             machine::record_thread_exit();
                         });
                     }
@@ -333,6 +336,58 @@ fn burn_ms(ms: u64) -> u64 {
         }
     }
     x
+}
+
+/// The cost of a snapshot, and of the thread-exit hook on a thread that
+/// is spawned and joined (medians of rounds, µs).
+fn costs() {
+    let mut snap = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        std::hint::black_box(Snapshot::take(Scope::Process));
+        snap.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let mut window = Vec::new();
+    let a = Snapshot::take(Scope::Process);
+    for _ in 0..200 {
+        let b = Snapshot::take(Scope::Process);
+        let t = Instant::now();
+        std::hint::black_box(Window::between(&a, &b));
+        window.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let spawn = |hook: bool| {
+        let t = Instant::now();
+        for _ in 0..500 {
+            std::thread::spawn(move || {
+                if hook {
+                    machine::note_thread_start();
+                    machine::record_thread_exit();
+                }
+            })
+            .join()
+            .unwrap();
+        }
+        t.elapsed().as_secs_f64() * 1e6 / 500.0
+    };
+    let (mut plain, mut hooked) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        plain.push(spawn(false));
+        hooked.push(spawn(true));
+    }
+    let mut hook_alone = Vec::new();
+    for _ in 0..2000 {
+        let t = Instant::now();
+        machine::record_thread_exit();
+        hook_alone.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    println!(
+        "snapshot {:.0} µs, window {:.1} µs, spawn+join {:.1} µs, with the hook {:.1} µs, hook alone {:.1} µs",
+        median(&snap),
+        median(&window),
+        median(&plain),
+        median(&hooked),
+        median(&hook_alone)
+    );
 }
 
 // ---- calibration driver ----------------------------------------------

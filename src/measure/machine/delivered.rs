@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cpuset::CpuSet;
 use super::exits;
+use super::procfs;
 use super::snapshot::{Scope, Snapshot, ThreadStat, Usage};
 
 /// The version of [`Delivered`]'s layout in results.
@@ -192,7 +193,7 @@ fn delta(a: &Usage, b: &Usage) -> Usage {
 fn machine(start: &Snapshot, end: &Snapshot, of: Of, own: Usage, observer: u64) -> Delivered {
     let allowed = start.allowed.clone().or_else(|| end.allowed.clone());
     let on = |id: u32| allowed.as_ref().is_none_or(|a| a.contains(id));
-    let tick_ns = exits::tick_ns();
+    let tick_ns = procfs::tick_ns();
     let (mut ticks, mut steal, mut cpus) = (0u64, 0u64, 0u64);
     for b in &end.stat {
         if let Some(a) = start
@@ -275,12 +276,13 @@ fn best_busy(cpuacct: Option<MachineCpu>, stat: Option<MachineCpu>) -> Option<Ma
 /// A thread alive at an edge ran work when its CPU time in the window
 /// reached [`BUSY_SHARE`] of the wall time (or of the process's CPU time,
 /// if less). Threads that ended inside it are judged over their own lives
-/// less their run delay (a `std::thread` spawned per run lives a fraction
-/// of the window), and count by how many of them ran at once:
+/// (a `std::thread` spawned per run lives a fraction of the window), and
+/// count by how many of them ran at once:
 /// the most whose lives overlap. A life is taken as short as its record
-/// allows (born no earlier than the tick after its start time, and no
-/// earlier than its CPU and delay need before its death), so short
-/// threads of successive runs are not counted as concurrent.
+/// allows (born when [`exits::note_thread_start`] noted it, else as late
+/// as its CPU time allows), so short threads of successive runs are not
+/// counted as concurrent. Their run delay is not known (reading it as they
+/// end costs ~1 ms per thread), so the window's is the live threads'.
 fn threads(
     start: &[ThreadStat],
     end: &[ThreadStat],
@@ -310,7 +312,6 @@ fn threads(
     }
     let mut recorded = Vec::new();
     t.lost = exits::between(exits_from, exits_to, |e| recorded.push(e));
-    let tick = exits::tick_ns();
     let mut lives = Vec::new();
     for e in &recorded {
         // A tid still alive at the end was reused: this exit is older.
@@ -322,10 +323,13 @@ fn threads(
         t.seen += 1;
         t.ended += 1;
         accounted += cpu;
-        delay += e.delay_ns.saturating_sub(a.delay_ns);
-        let needed = e.death_ns.saturating_sub(e.cpu_ns + e.delay_ns);
-        let birth = (e.birth_ns + tick).min(needed);
-        let life = e.death_ns.saturating_sub(birth + e.delay_ns);
+        let latest = e.death_ns.saturating_sub(e.cpu_ns);
+        let birth = if e.birth_ns > 0 {
+            e.birth_ns.min(latest)
+        } else {
+            latest
+        };
+        let life = e.death_ns.saturating_sub(birth);
         if cpu >= threshold || (cpu > 0 && cpu as f64 >= BUSY_SHARE * life as f64) {
             lives.push((birth, e.death_ns));
         }

@@ -1,22 +1,25 @@
-//! The threads that exited: each one's CPU time and run-queue delay,
-//! recorded as it ends, so a window counts the `std::thread`s a workload
-//! spawned and joined inside it (`std::thread::scope` per run), which no
-//! listing of `/proc/self/task` taken before and after can see.
+//! The threads that exited: each one's CPU time and life, recorded as it
+//! ends, so a window counts the `std::thread`s a workload spawned and
+//! joined inside it (`std::thread::scope` per run), which no listing of
+//! `/proc/self/task` taken before and after can see.
 //!
-//! Each record also bounds the thread's life: its death on
-//! `CLOCK_BOOTTIME`, its birth from `/proc/thread-self/stat`'s start time
-//! (10 ms ticks since boot), so a window can tell how many ran *at once*
-//! (N threads spawned per run, many runs, is N threads' work).
+//! A record bounds the thread's life, so a window can tell how many ran
+//! *at once* (N threads spawned per run, many runs, is N threads' work):
+//! its death on `CLOCK_BOOTTIME`, and its birth as [`note_thread_start`]
+//! noted it (a const thread-local, no destructor), else only as early as
+//! its CPU time requires.
 //!
 //! [`record_thread_exit`] must run on the ending thread, late: the
 //! allocator's per-thread counters are dropped at every thread's exit, so
 //! their destructor is the hook (any thread that allocated reaches it).
-//! It writes into a fixed ring of slots with atomics and reads its
-//! schedstat into a stack buffer: no allocation, no lock, a few µs. A
-//! window reads the slots written between its two positions; when more
-//! threads ended than the ring holds, the oldest are lost and the window
-//! says how many.
+//! It reads two clocks and writes a fixed ring of slots with atomics: no
+//! allocation, no lock, no file. (Reading the thread's own `/proc` files
+//! there, for its run delay, made each spawn-and-join ~1 ms slower instead
+//! of ~60 µs: `examples/machine_probe.rs costs`.) A window reads the slots
+//! written between its two positions; when more threads ended than the
+//! ring holds, the oldest are lost and the window says how many.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering::Acquire, Ordering::Relaxed};
 
 /// Slots in the ring: more exits than this in one window lose the oldest.
@@ -27,7 +30,6 @@ struct Slot {
     seq: AtomicU64,
     tid: AtomicI32,
     cpu_ns: AtomicU64,
-    delay_ns: AtomicU64,
     birth_ns: AtomicU64,
     death_ns: AtomicU64,
 }
@@ -37,7 +39,6 @@ const EMPTY: Slot = Slot {
     seq: AtomicU64::new(0),
     tid: AtomicI32::new(0),
     cpu_ns: AtomicU64::new(0),
-    delay_ns: AtomicU64::new(0),
     birth_ns: AtomicU64::new(0),
     death_ns: AtomicU64::new(0),
 };
@@ -50,35 +51,43 @@ static NEXT: AtomicU64 = AtomicU64::new(0);
 pub(super) struct Exit {
     pub tid: i32,
     pub cpu_ns: u64,
-    pub delay_ns: u64,
-    /// Its start on `CLOCK_BOOTTIME`, to the 10 ms tick below (0 where
-    /// unknown).
+    /// Its start on `CLOCK_BOOTTIME` (0 where not noted).
     pub birth_ns: u64,
     /// Its end on `CLOCK_BOOTTIME`.
     pub death_ns: u64,
 }
 
-/// Records the calling thread's CPU time and run delay as it ends. Call
-/// it from the last thread-local destructor a thread runs (the
-/// allocator's counters); calling it earlier records the thread as ended.
+thread_local! {
+    static BORN: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Notes the calling thread's start, once (later calls keep the first):
+/// call it early on every thread, e.g. on its first allocation, so that
+/// [`record_thread_exit`] knows how long it lived.
+#[inline]
+pub(crate) fn note_thread_start() {
+    BORN.with(|born| {
+        if born.get() == 0 {
+            born.set(clock_ns(libc::CLOCK_BOOTTIME));
+        }
+    });
+}
+
+/// Records the calling thread's CPU time and life as it ends. Call it
+/// from the last thread-local destructor a thread runs (the allocator's
+/// counters); calling it earlier records the thread as ended.
 pub(crate) fn record_thread_exit() {
     // SAFETY: gettid has no preconditions.
     let tid = unsafe { libc::gettid() };
     let cpu_ns = clock_ns(libc::CLOCK_THREAD_CPUTIME_ID);
     let death_ns = clock_ns(libc::CLOCK_BOOTTIME);
-    let mut buf = [0u8; 1024];
-    let delay_ns = read_own(c"/proc/thread-self/schedstat", &mut buf)
-        .and_then(super::procfs::schedstat)
-        .map_or(0, |(_, delay, _)| delay);
-    let birth_ns = read_own(c"/proc/thread-self/stat", &mut buf)
-        .and_then(super::procfs::start_ticks)
-        .map_or(0, |ticks| ticks.saturating_mul(tick_ns()));
+    // During teardown a thread-local may be gone: then the birth is unknown.
+    let birth_ns = BORN.try_with(Cell::get).unwrap_or(0);
     let seq = NEXT.fetch_add(1, Relaxed);
     let slot = &RING[(seq % SLOTS as u64) as usize];
     slot.seq.store(0, Relaxed);
     slot.tid.store(tid, Relaxed);
     slot.cpu_ns.store(cpu_ns, Relaxed);
-    slot.delay_ns.store(delay_ns, Relaxed);
     slot.birth_ns.store(birth_ns, Relaxed);
     slot.death_ns.store(death_ns, Relaxed);
     slot.seq
@@ -108,7 +117,6 @@ pub(super) fn between(from: u64, to: u64, mut each: impl FnMut(Exit)) -> u64 {
         let exit = Exit {
             tid: slot.tid.load(Relaxed),
             cpu_ns: slot.cpu_ns.load(Relaxed),
-            delay_ns: slot.delay_ns.load(Relaxed),
             birth_ns: slot.birth_ns.load(Relaxed),
             death_ns: slot.death_ns.load(Relaxed),
         };
@@ -132,30 +140,6 @@ pub(super) fn clock_ns(clock: libc::clockid_t) -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-/// The length of a `/proc` tick (`USER_HZ`), ns.
-pub(super) fn tick_ns() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    1_000_000_000 / if hz > 0 { hz as u64 } else { 100 }
-}
-
-/// Reads one of the calling thread's small `/proc` files with plain
-/// syscalls into `buf` (no allocation: this runs in a thread's teardown).
-fn read_own<'b>(path: &std::ffi::CStr, buf: &'b mut [u8]) -> Option<&'b str> {
-    // SAFETY: a NUL-terminated path; read writes within `buf`; the file
-    // descriptor is closed on every path.
-    let n = unsafe {
-        let fd = libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
-        if fd < 0 {
-            return None;
-        }
-        let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
-        libc::close(fd);
-        n
-    };
-    std::str::from_utf8(buf.get(..usize::try_from(n).ok()?)?).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +148,7 @@ mod tests {
     fn an_ending_thread_leaves_its_cpu_time() {
         let from = position();
         let tid = std::thread::spawn(|| {
+            note_thread_start();
             let start = clock_ns(libc::CLOCK_THREAD_CPUTIME_ID);
             while clock_ns(libc::CLOCK_THREAD_CPUTIME_ID) - start < 20_000_000 {
                 std::hint::spin_loop();
@@ -184,14 +169,17 @@ mod tests {
         assert_eq!(mine.len(), 1, "{mine:?}");
         let e = mine[0];
         assert!(e.cpu_ns >= 20_000_000, "{mine:?}");
-        // It lived at least its CPU time, and its birth is its start to
-        // the tick below.
-        let lived = e.death_ns - e.birth_ns;
-        assert!(e.birth_ns > 0 && lived >= e.cpu_ns, "{mine:?}");
+        // It lived at least its CPU time, from its noted start.
         assert!(
-            lived < e.cpu_ns + e.delay_ns + 2 * tick_ns() + 50_000_000,
+            e.birth_ns > 0 && e.death_ns - e.birth_ns >= e.cpu_ns,
             "{mine:?}"
         );
+        // A thread that noted no start has none.
+        let from = position();
+        std::thread::spawn(record_thread_exit).join().unwrap();
+        let mut births = Vec::new();
+        between(from, position(), |e| births.push(e.birth_ns));
+        assert!(births.contains(&0), "{births:?}");
     }
 
     #[test]

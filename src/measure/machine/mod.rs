@@ -33,5 +33,5 @@ pub(crate) use cpuset::CpuSet;
 pub(crate) use delivered::{
     Delivered, MachineCpu, Pressure, Threads, Throttle, Window, BUSY_SHARE, DELIVERED_VERSION,
 };
-pub(crate) use exits::record_thread_exit;
+pub(crate) use exits::{note_thread_start, record_thread_exit};
 pub(crate) use snapshot::{Scope, Snapshot};

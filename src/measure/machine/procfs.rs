@@ -18,6 +18,13 @@ pub(super) fn read<'b>(path: impl AsRef<Path>, buf: &'b mut Vec<u8>) -> Option<&
     std::str::from_utf8(buf).ok()
 }
 
+/// The length of a `/proc` tick (`USER_HZ`), ns.
+pub(super) fn tick_ns() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    1_000_000_000 / if hz > 0 { hz as u64 } else { 100 }
+}
+
 /// One CPU's line of `/proc/stat`, in `USER_HZ` ticks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct CpuTicks {
@@ -59,15 +66,6 @@ pub(super) fn stat_cpus(text: &str, mut each: impl FnMut(CpuTicks)) {
 pub(super) fn schedstat(text: &str) -> Option<(u64, u64, u64)> {
     let mut f = text.split_ascii_whitespace().map(|x| x.parse::<u64>().ok());
     Some((f.next()??, f.next()??, f.next().flatten().unwrap_or(0)))
-}
-
-/// A task's start time (`starttime`, the 22nd field of its `stat`), in
-/// `USER_HZ` ticks since boot. The name in parentheses may hold spaces
-/// and parentheses, so the fields are counted from its last `)`.
-pub(super) fn start_ticks(stat: &str) -> Option<u64> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    // Fields 3 (state) onwards; starttime is the 22nd.
-    rest.split_ascii_whitespace().nth(22 - 3)?.parse().ok()
 }
 
 /// The cumulative totals of a PSI file (`/proc/pressure/cpu`), in µs:
@@ -186,15 +184,6 @@ ctxt 671098
         assert_eq!(schedstat("520999 86412\n"), Some((520999, 86412, 0)));
         assert_eq!(schedstat("x 1 2"), None);
         assert_eq!(schedstat(""), None);
-    }
-
-    #[test]
-    fn stat_gives_the_start_time() {
-        let stat = "26785 (a) b) R 26779 26779 24326 0 -1 4194304 102 0 0 0 0 0 0 0 20 0 1 0 \
-                    78849 3133440 410 18446744073709551615 94455809310720\n";
-        assert_eq!(start_ticks(stat), Some(78849));
-        assert_eq!(start_ticks("1 (x) R 1 2\n"), None);
-        assert_eq!(start_ticks("no parenthesis"), None);
     }
 
     #[test]

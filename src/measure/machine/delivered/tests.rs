@@ -1,7 +1,7 @@
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
-use super::super::procfs::{CpuTicks, PsiTotals, ThrottleTotals};
+use super::super::procfs::{self, CpuTicks, PsiTotals, ThrottleTotals};
 use super::super::{exits, Snapshot};
 use super::*;
 
@@ -150,7 +150,7 @@ fn proc_stat_serves_when_cpuacct_misses_others() {
     let m = Window::between(&start, &end).machine.unwrap();
     assert_eq!(m.source, BusySource::ProcStat);
     assert_eq!(m.busy_ns, 2000 * MS);
-    assert_eq!(m.resolution_ns, 2 * 2 * exits::tick_ns());
+    assert_eq!(m.resolution_ns, 2 * 2 * procfs::tick_ns());
     // Without cpuacct, the ticks.
     end.usage_percpu = None;
     let m = Window::between(&start, &end).machine.unwrap();
@@ -300,6 +300,7 @@ fn probe_in_child() {
         "end" | "seq" => {
             let start = Snapshot::take(Scope::Process);
             let burn = || {
+                exits::note_thread_start();
                 let from = thread_cpu_ns();
                 while thread_cpu_ns() - from < 60 * MS {
                     std::hint::spin_loop();

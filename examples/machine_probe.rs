@@ -32,8 +32,8 @@
 //! The module is `pub(crate)` and uses nothing else of tuner, so this
 //! probe compiles its source directly.
 
+// The module allows its own dead code until tuner calls it.
 #[path = "../src/measure/machine/mod.rs"]
-#[allow(dead_code, unused_imports)]
 mod machine;
 
 use std::collections::BTreeMap;
@@ -179,12 +179,15 @@ struct Work {
 /// alive at both of its edges (as a pool's threads are); each works
 /// while the shared deadline is ahead and idles (blocked) otherwise.
 struct Loops {
-    state: std::sync::Arc<(
-        std::sync::Mutex<(Option<Instant>, bool)>,
-        std::sync::Condvar,
-    )>,
+    state: std::sync::Arc<LoopState>,
     handles: Vec<std::thread::JoinHandle<()>>,
 }
+
+/// The deadline to work to (if any) and whether to stop, and its signal.
+type LoopState = (
+    std::sync::Mutex<(Option<Instant>, bool)>,
+    std::sync::Condvar,
+);
 
 impl Loops {
     fn start(threads: u32, sleep: bool) -> Loops {
@@ -476,7 +479,7 @@ fn attribute(a: &Procs, b: &Procs, skip: &[i32], cap_ms: u64) -> Attribution {
         }
     }
     let mut top: Vec<_> = by.into_iter().collect();
-    top.sort_by(|x, y| y.1.cmp(&x.1));
+    top.sort_by_key(|t| std::cmp::Reverse(t.1));
     top.truncate(3);
     Attribution {
         neighbour_ms,

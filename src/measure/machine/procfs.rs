@@ -12,7 +12,7 @@ use std::path::Path;
 
 /// Reads the file at `path` into `buf` (replacing what it held) and
 /// returns it as text; `None` where it cannot be opened or read.
-pub(super) fn read<'b>(path: impl AsRef<Path>, buf: &'b mut Vec<u8>) -> Option<&'b str> {
+pub(super) fn read(path: impl AsRef<Path>, buf: &mut Vec<u8>) -> Option<&str> {
     buf.clear();
     std::fs::File::open(path).ok()?.read_to_end(buf).ok()?;
     std::str::from_utf8(buf).ok()

@@ -589,6 +589,7 @@ fn calibrate(args: &[&str]) {
         record["load1"] = json!(load);
         record["nice"] = json!(nice);
         record["overlap"] = json!(overlapped);
+        record["neighbour"] = json!(neighbour);
         writeln!(out, "{record}").unwrap();
         eprintln!(
             "{i:>3}/{n} {mode:7} {workload:5} {threads} {label:9} {} others {:.3} delay {:.3}",
@@ -620,6 +621,7 @@ fn shuffle<T>(items: &mut [T], seed: u64) {
 // ---- summary -----------------------------------------------------------
 
 fn summarize(files: &[&str]) {
+    let mut all = Vec::new();
     let mut groups: BTreeMap<(String, String, String), Vec<Value>> = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -634,7 +636,8 @@ fn summarize(files: &[&str]) {
                 r["mode"].as_str().unwrap().to_string(),
                 format!("{} ×{}", r["workload"].as_str().unwrap(), r["threads"]),
             );
-            groups.entry(key).or_default().push(r);
+            groups.entry(key).or_default().push(r.clone());
+            all.push(r);
         }
     }
     println!(
@@ -683,6 +686,170 @@ fn summarize(files: &[&str]) {
             median(&load),
         );
     }
+    separation(&all);
+}
+
+/// The classifier's separation: how often it flagged the windows the
+/// neighbour overlapped, how well its others' CPU agrees with every
+/// process's own accounting, and what it would have said on a quiet
+/// machine: each window's figures less what the other processes it
+/// attributes explain (`others − attributed`, and the run delay's excess
+/// over others' share), against the thresholds.
+fn separation(all: &[Value]) {
+    let limits = machine::THRESHOLDS;
+    let contended = |r: &Value| r["contention"]["contention"] == "contended";
+    println!("\n| neighbour | overlap | windows | flagged | reasons |\n|---|---|---|---|---|");
+    let mut det: BTreeMap<(String, &str), (usize, usize, BTreeMap<String, usize>)> =
+        BTreeMap::new();
+    for r in all
+        .iter()
+        .filter(|r| r["overlap"].as_f64().unwrap_or(0.0) > 0.0)
+    {
+        let o = r["overlap"].as_f64().unwrap();
+        let band = if o >= 0.5 {
+            "≥ ½ of the window"
+        } else {
+            "< ½"
+        };
+        let key = (
+            format!(
+                "{} (nice {})",
+                r["neighbour"].as_str().unwrap_or("?"),
+                r["nice"]
+            ),
+            band,
+        );
+        let e = det.entry(key).or_default();
+        e.0 += 1;
+        if contended(r) {
+            e.1 += 1;
+            *e.2.entry(r["contention"]["reason"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    for ((nb, band), (n, flagged, reasons)) in &det {
+        let reasons: Vec<String> = reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!(
+            "| {nb} | {band} | {n} | {flagged} | {} |",
+            reasons.join(", ")
+        );
+    }
+    let cap = |r: &Value| {
+        let d = &r["delivered"];
+        d["wall_ns"].as_f64().unwrap() / 1e6 * 2.0
+    };
+    let attributed = |r: &Value| {
+        (r["foreign_user_ms"].as_f64().unwrap() + r["neighbour_ms"].as_f64().unwrap()) / cap(r)
+    };
+    let others = |r: &Value| r["figures"]["others_cpu_share"].as_f64().unwrap();
+    let ratios: Vec<f64> = all
+        .iter()
+        .filter(|r| attributed(r) > 0.05)
+        .map(|r| others(r) / attributed(r))
+        .collect();
+    let diffs: Vec<f64> = all
+        .iter()
+        .map(|r| (others(r) - attributed(r)) * cap(r))
+        .collect();
+    println!(
+        "\nothers' CPU against the processes' own accounting (+ kernel threads): \
+         ratio median {:.3} over {} windows; difference p10 {:.0} ms, median {:.0} ms, p90 {:.0} ms",
+        median(&ratios),
+        ratios.len(),
+        quantile(&diffs, 0.1),
+        median(&diffs),
+        quantile(&diffs, 0.9),
+    );
+    println!(
+        "\n| mode | workload | windows | quiet others p50 [p95, max] | quiet delay excess p95 [max] | \
+         would flag |\n|---|---|---|---|---|---|"
+    );
+    let mut est: BTreeMap<(String, String), Vec<(f64, Option<f64>)>> = BTreeMap::new();
+    for r in all {
+        let quiet_others = others(r) - attributed(r);
+        let excess = r["figures"]["unexplained_delay"]
+            .as_f64()
+            .map(|d| (d - others(r)).max(0.0));
+        let key = (
+            r["mode"].as_str().unwrap().to_string(),
+            format!("{} ×{}", r["workload"].as_str().unwrap(), r["threads"]),
+        );
+        est.entry(key).or_default().push((quiet_others, excess));
+    }
+    let (mut windows, mut flags) = (0, 0);
+    for ((mode, workload), v) in &est {
+        let o: Vec<f64> = v.iter().map(|x| x.0).collect();
+        let d: Vec<f64> = v.iter().filter_map(|x| x.1).collect();
+        let would = v
+            .iter()
+            .filter(|x| {
+                x.0 > limits.others_share || x.1.is_some_and(|d| d > limits.unexplained_delay)
+            })
+            .count();
+        windows += v.len();
+        flags += would;
+        println!(
+            "| {mode} | {workload} | {} | {:.3} [{:.3}, {:.3}] | {} | {would} |",
+            v.len(),
+            median(&o),
+            quantile(&o, 0.95),
+            max(&o),
+            if d.is_empty() {
+                "—".to_string()
+            } else {
+                format!("{:.3} [{:.3}]", quantile(&d, 0.95), max(&d))
+            },
+        );
+    }
+    println!("\nwould flag on a quiet machine (estimate): {flags} of {windows} windows");
+    // Where other processes took little, their accounting is complete (the
+    // scan misses short-lived processes, which busy builds are made of),
+    // so the residual is what a quiet machine shows: kernel threads, the
+    // runner, and the classifier's own leakage.
+    let light: Vec<&Value> = all.iter().filter(|r| attributed(r) < 0.10).collect();
+    let res: Vec<f64> = light.iter().map(|r| others(r) - attributed(r)).collect();
+    let excess: Vec<f64> = light
+        .iter()
+        .filter_map(|r| Some((r["figures"]["unexplained_delay"].as_f64()? - others(r)).max(0.0)))
+        .collect();
+    let eight: Vec<&&Value> = light
+        .iter()
+        .filter(|r| r["threads"].as_u64() > Some(2))
+        .collect();
+    let would = |r: &Value| {
+        others(r) - attributed(r) > limits.others_share
+            || r["figures"]["unexplained_delay"]
+                .as_f64()
+                .is_some_and(|d| d - others(r) > limits.unexplained_delay)
+    };
+    println!(
+        "windows where other processes took < 10% of the capacity: {}; residual others p95 {:.3}, \
+         max {:.3}; delay excess p95 {:.3}, max {:.3}; would flag {} (of them, more threads than \
+         CPUs: {}, would flag {})",
+        light.len(),
+        quantile(&res, 0.95),
+        max(&res),
+        quantile(&excess, 0.95),
+        max(&excess),
+        light.iter().filter(|r| would(r)).count(),
+        eight.len(),
+        eight.iter().filter(|r| would(r)).count(),
+    );
+    let quiet: Vec<&Value> = all.iter().filter(|r| r["label"] == "quiet").collect();
+    println!(
+        "windows labelled quiet (no other user process took more than a 10 ms tick): {}, flagged {}",
+        quiet.len(),
+        quiet.iter().filter(|r| contended(r)).count()
+    );
+}
+
+fn quantile(xs: &[f64], q: f64) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * q).round() as usize]
 }
 
 fn median(xs: &[f64]) -> f64 {

@@ -697,10 +697,17 @@ fn summarize(files: &[&str]) {
 /// over others' share), against the thresholds.
 fn separation(all: &[Value]) {
     let limits = machine::THRESHOLDS;
+    let cap = |r: &Value| {
+        let d = &r["delivered"];
+        d["wall_ns"].as_f64().unwrap() / 1e6 * 2.0
+    };
     let contended = |r: &Value| r["contention"]["contention"] == "contended";
-    println!("\n| neighbour | overlap | windows | flagged | reasons |\n|---|---|---|---|---|");
-    let mut det: BTreeMap<(String, &str), (usize, usize, BTreeMap<String, usize>)> =
-        BTreeMap::new();
+    println!(
+        "\n| neighbour | overlap | windows | flagged | reasons | its own CPU over the limit |\n\
+         |---|---|---|---|---|---|"
+    );
+    type Detection = (usize, usize, BTreeMap<String, usize>, usize);
+    let mut det: BTreeMap<(String, &str), Detection> = BTreeMap::new();
     for r in all
         .iter()
         .filter(|r| r["overlap"].as_f64().unwrap_or(0.0) > 0.0)
@@ -721,23 +728,22 @@ fn separation(all: &[Value]) {
         );
         let e = det.entry(key).or_default();
         e.0 += 1;
+        // Would the neighbour alone have crossed the others' limit?
+        let alone = r["neighbour_ms"].as_f64().unwrap() / cap(r);
+        e.3 += usize::from(alone > limits.others_share);
         if contended(r) {
             e.1 += 1;
             *e.2.entry(r["contention"]["reason"].as_str().unwrap().to_string())
                 .or_default() += 1;
         }
     }
-    for ((nb, band), (n, flagged, reasons)) in &det {
+    for ((nb, band), (n, flagged, reasons, alone)) in &det {
         let reasons: Vec<String> = reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!(
-            "| {nb} | {band} | {n} | {flagged} | {} |",
+            "| {nb} | {band} | {n} | {flagged} | {} | {alone} |",
             reasons.join(", ")
         );
     }
-    let cap = |r: &Value| {
-        let d = &r["delivered"];
-        d["wall_ns"].as_f64().unwrap() / 1e6 * 2.0
-    };
     let attributed = |r: &Value| {
         (r["foreign_user_ms"].as_f64().unwrap() + r["neighbour_ms"].as_f64().unwrap()) / cap(r)
     };

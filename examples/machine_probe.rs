@@ -770,7 +770,9 @@ fn separation(all: &[Value]) {
         "\n| mode | workload | windows | quiet others p50 [p95, max] | quiet delay excess p95 [max] | \
          would flag |\n|---|---|---|---|---|---|"
     );
-    let mut est: BTreeMap<(String, String), Vec<(f64, Option<f64>)>> = BTreeMap::new();
+    // Per (mode, workload): each window's residual others and delay excess.
+    type Residuals = Vec<(f64, Option<f64>)>;
+    let mut est: BTreeMap<(String, String), Residuals> = BTreeMap::new();
     for r in all {
         let quiet_others = others(r) - attributed(r);
         let excess = r["figures"]["unexplained_delay"]

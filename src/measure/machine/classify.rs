@@ -47,7 +47,8 @@ pub(crate) struct Thresholds {
     pub throttled_share: f64,
 }
 
-/// The thresholds in force (measurements in the module docs' table).
+/// The thresholds in force, measured in `docs/interference-calibration.md`:
+/// others' CPU and run delay 3× the largest seen on light windows.
 pub(crate) const THRESHOLDS: Thresholds = Thresholds {
     others_share: 0.10,
     unexplained_delay: 0.10,

@@ -31,7 +31,8 @@ mod snapshot;
 pub(crate) use classify::{classify, Contention, Figures, Reason, THRESHOLDS};
 pub(crate) use cpuset::CpuSet;
 pub(crate) use delivered::{
-    Delivered, MachineCpu, Pressure, Threads, Throttle, Window, BUSY_SHARE, DELIVERED_VERSION,
+    BusySource, Delivered, MachineCpu, Of, Pressure, Threads, Throttle, Window, BUSY_SHARE,
+    DELIVERED_VERSION,
 };
 pub(crate) use exits::{note_thread_start, record_thread_exit};
 pub(crate) use snapshot::{Scope, Snapshot};

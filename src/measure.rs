@@ -9,6 +9,7 @@
 //! pool size read back.
 
 mod cpu;
+pub(crate) mod machine;
 mod memory;
 mod threads;
 mod timing;

@@ -201,6 +201,7 @@ pub(crate) fn point(id: usize, coords: &[(&str, &str)]) -> Point {
         allocator: AllocatorName::System,
         buffering: tuner_api::Buffering::Unbuffered,
         env: Vec::new(),
+        runtime: Vec::new(),
         coords: coords
             .iter()
             .map(|(a, v)| (a.to_string(), v.to_string()))

@@ -308,6 +308,10 @@ fn apply(plan: &mut Plan, catalog: &Catalog, setting: &Setting) -> Result<(), St
         }
         Axis::Threads(v) => *v = vec![threads(text)?],
         Axis::Env(_, v) => *v = vec![text.to_string()],
+        Axis::Knob(name, v) => {
+            let knob = crate::knob::find(name).ok_or("not a runtime knob")?;
+            *v = vec![knob.parse(&toml::Value::String(text.to_string()))?];
+        }
         Axis::Allocator(v) => {
             *v = vec![AllocatorName::parse(text).ok_or("expected system, mimalloc or jemalloc")?];
         }

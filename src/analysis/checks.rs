@@ -156,6 +156,11 @@ pub(super) fn checks(results: &Results, points: &[PointAnalysis], groups: &[Grou
             ("buffering", knobs.buffering),
         ]
         .into_iter()
+        .chain(
+            crate::knob::KNOBS
+                .iter()
+                .map(|k| (k.name(), k.used_by(&knobs))),
+        )
         .filter(|(axis, used)| !used && varying.contains(axis))
         .map(|(axis, _)| axis)
         .collect(),

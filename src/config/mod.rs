@@ -8,6 +8,7 @@ mod command;
 mod coverage;
 mod env_axis;
 mod error;
+mod knob_axis;
 mod plan;
 mod raw;
 mod read;

@@ -24,6 +24,8 @@ pub enum Axis {
     Param(String, Vec<ParamValue>),
     /// An environment variable set in each process: `GOGC`, `MALLOC_ARENA_MAX`, ….
     Env(String, Vec<String>),
+    /// A runtime knob of [`crate::knob::KNOBS`], by name, with its labels.
+    Knob(String, Vec<String>),
 }
 
 impl Axis {
@@ -33,7 +35,7 @@ impl Axis {
             Axis::Threads(_) => "threads",
             Axis::Allocator(_) => "allocator",
             Axis::Buffering(_) => "buffering",
-            Axis::Param(name, _) | Axis::Env(name, _) => name,
+            Axis::Param(name, _) | Axis::Env(name, _) | Axis::Knob(name, _) => name,
         }
     }
 
@@ -45,7 +47,7 @@ impl Axis {
             Axis::Allocator(v) => v.iter().map(ToString::to_string).collect(),
             Axis::Buffering(v) => v.iter().map(ToString::to_string).collect(),
             Axis::Param(_, v) => v.iter().map(ToString::to_string).collect(),
-            Axis::Env(_, v) => v.clone(),
+            Axis::Env(_, v) | Axis::Knob(_, v) => v.clone(),
         }
     }
 
@@ -56,7 +58,7 @@ impl Axis {
             Axis::Allocator(v) => v.len(),
             Axis::Buffering(v) => v.len(),
             Axis::Param(_, v) => v.len(),
-            Axis::Env(_, v) => v.len(),
+            Axis::Env(_, v) | Axis::Knob(_, v) => v.len(),
         }
     }
 

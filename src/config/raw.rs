@@ -35,8 +35,9 @@ pub(super) struct RawExperiment {
     pub workload: Option<Spanned<String>>,
 }
 
+/// Unknown keys pass here: they are runtime knobs, or errors, which
+/// `knob_axis` tells apart with their spans.
 #[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawMatrix {
     pub threads: Option<Spanned<toml::Value>>,
     pub allocator: Option<Spanned<toml::Value>>,

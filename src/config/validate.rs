@@ -61,6 +61,8 @@ pub(super) fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalo
             ))
         }
     };
+    let knob_axes = c.knob_axes(source.command.is_some())?;
+    source.axes.extend(knob_axes);
     let env_axes = c.env_axes(&raw.matrix.env, &source.axes, source.command.as_ref())?;
     source.axes.extend(env_axes);
     let name = match experiment.name {

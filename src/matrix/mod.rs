@@ -29,6 +29,10 @@ pub struct Point {
     /// set in the point's processes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<(String, String)>,
+    /// `(knob, label)` of every runtime knob axis (`crate::knob`), applied
+    /// by the worker.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtime: Vec<(String, String)>,
     /// `(axis, value)` for every axis, in axis order, as the report prints them.
     pub coords: Vec<(String, String)>,
 }
@@ -107,6 +111,7 @@ fn point(axes: &[Axis], combo: &[usize]) -> Point {
         allocator: AllocatorName::System,
         buffering: Buffering::Unbuffered,
         env: Vec::new(),
+        runtime: Vec::new(),
         coords: Vec::with_capacity(axes.len()),
     };
     for (axis, &i) in axes.iter().zip(combo) {
@@ -119,6 +124,7 @@ fn point(axes: &[Axis], combo: &[usize]) -> Point {
                 p.params.0.insert(name.clone(), v[i].clone());
             }
             Axis::Env(name, v) => p.env.push((name.clone(), v[i].clone())),
+            Axis::Knob(name, v) => p.runtime.push((name.clone(), v[i].clone())),
         }
         p.coords
             .push((axis.name().to_string(), axis.labels()[i].clone()));

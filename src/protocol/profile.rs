@@ -206,6 +206,7 @@ mod tests {
             allocator: AllocatorName::System,
             buffering: Buffering::Buffered { capacity: 65536 },
             env: Vec::new(),
+            runtime: Vec::new(),
             coords: vec![
                 ("variant".into(), "join".into()),
                 ("threads".into(), "2".into()),

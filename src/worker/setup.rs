@@ -9,6 +9,7 @@ use anyhow::{anyhow, Context as _};
 use tuner_api::{Catalog, Context, Experiment, Workload};
 
 use crate::alloc;
+use crate::knob::PoolSettings;
 use crate::protocol::RunSpec;
 
 /// What every worker process sets up before it builds a workload: the
@@ -29,18 +30,12 @@ impl Setup {
             .find(&spec.workload)
             .ok_or_else(|| anyhow!("unknown workload `{}`", spec.workload))?;
         let threads = spec.point.threads;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("rayon-{i}"))
-            .build()
-            .context("building the rayon pool")?;
+        let pools = PoolSettings::of(threads, &spec.point.runtime).map_err(|e| anyhow!(e))?;
+        let pool = pools.rayon().context("building the rayon pool")?;
         let runtime = if experiment.knobs().tokio {
             Some(
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(threads)
-                    .on_thread_park(alloc::flush_thread)
-                    .enable_all()
-                    .build()
+                pools
+                    .tokio(alloc::flush_thread)
                     .context("building the tokio runtime")?,
             )
         } else {

@@ -83,7 +83,7 @@ impl Estimate {
     ) {
         let mut matched = 0;
         for (i, p) in points.iter().enumerate() {
-            let Some(old) = earlier.points.iter().find(|o| same_work(o, p)) else {
+            let Some(old) = earlier.points.iter().find(|o| Point::same_work(o, p)) else {
                 continue;
             };
             let walls: Vec<f64> = earlier
@@ -189,13 +189,6 @@ pub(crate) fn floor_s(m: &MeasureSettings) -> f64 {
 }
 
 /// Points doing the same work under the same knobs.
-fn same_work(a: &Point, b: &Point) -> bool {
-    a.variant == b.variant
-        && a.params == b.params
-        && a.threads == b.threads
-        && a.allocator == b.allocator
-        && a.buffering == b.buffering
-}
 
 /// `run`'s wall time in seconds had it run under `new` instead of `old`:
 /// its samples rescaled to the new count and sample time, the warm-up

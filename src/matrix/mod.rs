@@ -61,6 +61,25 @@ impl Point {
         }
     }
 
+    /// Whether `other` (of this config or another) runs the same work:
+    /// the same variant, parameters and value of every knob — threads,
+    /// allocator, buffering, environment variables and runtime knobs —
+    /// whatever its id and however its config ordered or labelled them.
+    pub(crate) fn same_work(&self, other: &Point) -> bool {
+        let sorted = |pairs: &[(String, String)]| {
+            let mut v = pairs.to_vec();
+            v.sort();
+            v
+        };
+        self.variant == other.variant
+            && self.params == other.params
+            && self.threads == other.threads
+            && self.allocator == other.allocator
+            && self.buffering == other.buffering
+            && sorted(&self.env) == sorted(&other.env)
+            && sorted(&self.runtime) == sorted(&other.runtime)
+    }
+
     /// Whether every `(axis, value)` in `selection` holds for this point.
     pub fn matches(&self, selection: &[(String, String)]) -> bool {
         selection
@@ -288,5 +307,31 @@ mod tests {
         assert_eq!(points.len(), 2);
         let base = baseline(&plan, &points).unwrap();
         assert_eq!(points[base].env, [("GOGC".to_string(), "50".to_string())]);
+    }
+
+    #[test]
+    fn points_differing_only_in_an_environment_value_do_different_work() {
+        let plan = |env: &str| {
+            crate::config::parse(
+                Path::new("w.toml"),
+                &format!("[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = \"v3\"\n[matrix]\nthreads = 2\n{env}"),
+                &tuner_experiments::catalog(),
+            )
+            .unwrap()
+        };
+        let gogc = expand(&plan("[matrix.env]\nGOGC = [\"50\", \"off\"]\nX = \"1\"\n"));
+        assert!(!gogc[0].same_work(&gogc[1]), "GOGC=50 and GOGC=off");
+        // The same settings written in another order, in another config.
+        let reordered = expand(&plan("[matrix.env]\nX = \"1\"\nGOGC = \"off\"\n"));
+        assert!(reordered[0].same_work(&gogc[1]));
+        assert!(!reordered[0].same_work(&gogc[0]));
+        let bare = expand(&plan(""));
+        assert!(
+            !bare[0].same_work(&gogc[0]),
+            "an environment axis is work too"
+        );
+        let stack = expand(&plan("stack_size = \"1MiB\"\n"));
+        assert!(!stack[0].same_work(&bare[0]), "so is a runtime knob");
+        assert!(bare[0].same_work(&bare[0].clone()));
     }
 }

@@ -68,6 +68,8 @@ pub struct RunOptions<'a> {
     pub budget: Option<Duration>,
     /// Stop after the first failed run.
     pub fail_fast: bool,
+    /// Add the finished run to this history database (`--history`).
+    pub history: Option<PathBuf>,
 }
 
 pub fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
@@ -117,7 +119,14 @@ pub fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
             runner::resume(resumable, &session)?
         }
     };
-    conclude(&finished, base.as_ref().zip(opts.baseline), &opts.judging)?;
+    let concluded = conclude(&finished, base.as_ref().zip(opts.baseline), &opts.judging);
+    // A whole run joins the history even when its gate or a process failed.
+    if let Some(db) = opts.history.as_deref() {
+        if finished.stopped_by.is_none() && finished.cut_short.is_none() {
+            crate::history::commands::add_finished(db, &finished.dir, &finished.results)?;
+        }
+    }
+    concluded?;
     // A signal after the last run: the run is whole, but say it was stopped.
     match interrupt.signal() {
         Some(signal) => Err(Failure::Stopped {

@@ -116,6 +116,7 @@ pub mod export;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod fsio;
+pub(crate) mod history;
 pub mod matrix;
 pub mod measure;
 pub mod profile;

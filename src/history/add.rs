@@ -382,6 +382,89 @@ mod tests {
         assert_eq!(config_digest(a).len(), 64);
     }
 
+    const CONFIG: &str = "[experiment]\nname = \"t\"\nworkload = \"selfcheck\"\n[params]\nvariant = \"spin\"\nsteps = [5, 10]\n[matrix]\nthreads = [1]\nallocator = [\"system\"]\n[measure]\nprocesses = 3\n";
+
+    fn count(conn: &Connection, table: &str) -> i64 {
+        conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_failure_in_the_middle_of_a_run_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("h.sqlite");
+        let mut conn = super::super::db::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER full AFTER INSERT ON processes
+             WHEN (SELECT COUNT(*) FROM processes) >= 4
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+        let results =
+            crate::fixtures::results_with(CONFIG, &[vec![10.0, 11.0, 12.0], vec![20.0; 3]], 1);
+        let opts = AddOptions {
+            commit: Some("c1".into()),
+            ..AddOptions::default()
+        };
+        let file = Path::new("run/results.json");
+        let e = add(&mut conn, &db, file, &results, &opts).unwrap_err();
+        assert!(format!("{e:#}").contains("disk full"), "{e:#}");
+        for table in ["runs", "points", "processes"] {
+            assert_eq!(count(&conn, table), 0, "{table}");
+        }
+        conn.execute_batch("DROP TRIGGER full").unwrap();
+        let added = add(&mut conn, &db, file, &results, &opts).unwrap();
+        assert!(matches!(added, Added::New { processes: 6, .. }), "{added:?}");
+        let (reference, commit, position): (String, String, f64) = conn
+            .query_row("SELECT reference, git_commit, position FROM runs", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((reference.as_str(), commit.as_str()), ("steps=5", "c1"));
+        assert_eq!(position, 0.0);
+        let exact: (i64, i64) = conn
+            .query_row(
+                "SELECT SUM(ops), SUM(allocs) FROM processes",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        // 6 processes of 30 operations, one allocation each.
+        assert_eq!(exact, (180, 180));
+        assert_eq!(add(&mut conn, &db, file, &results, &opts).unwrap(), Added::Already);
+    }
+
+    #[test]
+    fn a_run_whose_parent_is_in_the_history_follows_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("h.sqlite");
+        let mut conn = super::super::db::open(&db).unwrap();
+        let mut results = crate::fixtures::results_with(CONFIG, &[vec![10.0], vec![20.0]], 0);
+        let file = Path::new("run/results.json");
+        let at = |conn: &Connection, commit: &str| -> f64 {
+            conn.query_row("SELECT position FROM runs WHERE git_commit = ?1", [commit], |r| r.get(0))
+                .unwrap()
+        };
+        for (i, (commit, parent)) in [("a", "root"), ("b", "a"), ("x", "elsewhere"), ("c", "b")]
+            .into_iter()
+            .enumerate()
+        {
+            results.run_id = format!("run-{i}");
+            let opts = AddOptions {
+                commit: Some(commit.into()),
+                parent: Some(parent.into()),
+                ..AddOptions::default()
+            };
+            add(&mut conn, &db, file, &results, &opts).unwrap();
+        }
+        assert_eq!(at(&conn, "a"), 0.0);
+        assert_eq!(at(&conn, "b"), 1.0);
+        // No parent in the history: after the last run.
+        assert_eq!(at(&conn, "x"), 2.0);
+        // c's parent b is at 1: c goes at 2, beside x, not after it.
+        assert_eq!(at(&conn, "c"), 2.0);
+    }
+
     #[test]
     fn references_parse() {
         assert_eq!(Reference::parse("none"), Ok(Reference::Off));

@@ -11,6 +11,8 @@ mod db;
 mod edivisive;
 mod series;
 mod show;
+#[cfg(test)]
+mod simulation;
 mod site;
 
 pub(crate) use add::{parse_selection, AddOptions, Reference};

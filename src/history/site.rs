@@ -127,8 +127,14 @@ fn point_page(
     let mut b = String::new();
     let _ = writeln!(
         b,
-        "<p><a href=\"index.html\">all points</a></p>\n<h1>{}</h1>\n<p>{}; config <code>{}</code>.</p>",
+        "<p><a href=\"index.html\">all points</a></p>\n<h1>{}</h1>\n<p class=\"axes\">{}</p>\n<p>{}; config <code>{}</code>.</p>",
         esc(&s.name()),
+        esc(&s
+            .coords
+            .iter()
+            .map(|(a, v)| format!("{a}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")),
         esc(&s.unit()),
         esc(&s.config_digest[..12.min(s.config_digest.len())])
     );

@@ -1,0 +1,223 @@
+//! Simulated histories with the between-run noise of real runs: the
+//! residuals (log value minus the mean) of the 20 runs of the committed
+//! no-change history (reports/history/real/no-change.sqlite: the ratio
+//! of a point to its reference, run to run, not the spread within a run),
+//! drawn by smoothed bootstrap (a residual plus normal noise of
+//! Silverman's bandwidth), so the tails are the real ones.
+//!
+//! - Steps: 200 runs with +1%, +2% and +5% steps at runs 50, 100 and 150,
+//!   over 50 histories: how many are found within ±1 run, the position
+//!   error, and change points found away from any step.
+//! - Nightly false alerts: a history without change grown one run a
+//!   night, checked each night; an alert is a change point among the last
+//!   `recent` runs not alerted before. Reported per 30 nights.
+//! - Delay: a step with only k runs after it, at the end of 60 runs:
+//!   the share found, for k = 1…12.
+//!
+//! `cargo test --lib history::simulation -- --nocapture` prints the
+//! tables (the nightly one with `--ignored`, in release:
+//! scripts/history-simulate.sh).
+
+use std::path::Path;
+
+use rand::distributions::Distribution;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use statrs::distribution::Normal;
+
+use super::edivisive::{change_points, Settings};
+use super::{db, series};
+
+/// The log residuals of the point under change in the committed
+/// no-change history.
+fn real_residuals() -> Vec<f64> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/history/real/no-change.sqlite");
+    let conn = db::open_existing(&path).expect("the committed no-change history");
+    let history = series::load(&conn).unwrap();
+    let s = history
+        .series
+        .iter()
+        .find(|s| !s.is_reference())
+        .expect("a checked series");
+    let logs: Vec<f64> = s.segments[0]
+        .entries
+        .iter()
+        .map(|e| e.value().ln())
+        .collect();
+    assert!(logs.len() >= 20, "{} runs", logs.len());
+    let mean = logs.iter().sum::<f64>() / logs.len() as f64;
+    logs.iter().map(|v| v - mean).collect()
+}
+
+/// Draws between-run noise like the real residuals'.
+struct Noise {
+    residuals: Vec<f64>,
+    smooth: Normal,
+}
+
+impl Noise {
+    fn real() -> Noise {
+        let residuals = real_residuals();
+        let n = residuals.len() as f64;
+        let sd = (residuals.iter().map(|r| r * r).sum::<f64>() / (n - 1.0)).sqrt();
+        let h = 1.06 * sd * n.powf(-0.2);
+        Noise {
+            residuals,
+            smooth: Normal::new(0.0, h).unwrap(),
+        }
+    }
+
+    fn sd(&self) -> f64 {
+        let n = self.residuals.len() as f64;
+        (self.residuals.iter().map(|r| r * r).sum::<f64>() / (n - 1.0)).sqrt()
+    }
+
+    fn draw(&self, rng: &mut ChaCha8Rng) -> f64 {
+        self.residuals[rng.gen_range(0..self.residuals.len())] + self.smooth.sample(rng)
+    }
+
+    /// `n` log values with the steps `(at, ratio)` from `at` on.
+    fn series(&self, n: usize, steps: &[(usize, f64)], rng: &mut ChaCha8Rng) -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                let level: f64 = steps
+                    .iter()
+                    .filter(|(at, _)| i >= *at)
+                    .map(|(_, r)| r.ln())
+                    .sum();
+                level + self.draw(rng)
+            })
+            .collect()
+    }
+}
+
+const STEPS: [(usize, f64); 3] = [(50, 1.01), (100, 1.02), (150, 1.05)];
+
+#[test]
+fn three_steps_in_200_runs_are_found_within_one_run() {
+    let noise = Noise::real();
+    let settings = Settings::default();
+    let histories = 50;
+    let mut rng = ChaCha8Rng::seed_from_u64(22);
+    let mut found = [0usize; 3];
+    let mut error = [0usize; 3];
+    let mut false_changes = 0;
+    for _ in 0..histories {
+        let y = noise.series(200, &STEPS, &mut rng);
+        let cps = change_points(&y, &settings);
+        for (k, (at, _)) in STEPS.iter().enumerate() {
+            if let Some(c) = cps.iter().find(|c| c.index.abs_diff(*at) <= 1) {
+                found[k] += 1;
+                error[k] += c.index.abs_diff(*at);
+            }
+        }
+        false_changes += cps
+            .iter()
+            .filter(|c| STEPS.iter().all(|(at, _)| c.index.abs_diff(*at) > 1))
+            .count();
+    }
+    println!(
+        "between-run noise: sd {:.3}% of the log ratio ({} real runs); {histories} histories of 200 runs",
+        noise.sd() * 100.0,
+        noise.residuals.len()
+    );
+    println!("| step | at run | found within ±1 | mean position error (runs) |");
+    println!("|---|---:|---:|---:|");
+    for (k, (at, ratio)) in STEPS.iter().enumerate() {
+        println!(
+            "| +{:.0}% | {} | {}/{histories} | {:.2} |",
+            (ratio - 1.0) * 100.0,
+            at + 1,
+            found[k],
+            error[k] as f64 / found[k].max(1) as f64
+        );
+    }
+    println!("false change points (farther than 1 run from every step): {false_changes} in {histories} histories");
+    assert_eq!(found, [histories; 3], "every step found within ±1 run");
+    assert!(false_changes <= histories / 10, "{false_changes} false changes");
+}
+
+/// Alerts a nightly job would raise on a history without change, grown
+/// from `start` runs to `end`, per 30 nights.
+fn nightly_false_alerts(noise: &Noise, histories: usize, start: usize, end: usize, recent: usize) -> (usize, f64) {
+    let settings = Settings::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(30);
+    let mut alerts = 0;
+    for _ in 0..histories {
+        let y = noise.series(end, &[], &mut rng);
+        let mut alerted: Vec<usize> = Vec::new();
+        for night in start..=end {
+            for c in change_points(&y[..night], &settings) {
+                let new = alerted.iter().all(|a| a.abs_diff(c.index) > 1);
+                if c.index + recent >= night && new {
+                    alerted.push(c.index);
+                    alerts += 1;
+                }
+            }
+        }
+    }
+    let nights = histories * (end - start + 1);
+    (alerts, alerts as f64 * 30.0 / nights as f64)
+}
+
+#[test]
+fn a_nightly_check_rarely_alerts_without_a_change() {
+    let noise = Noise::real();
+    let (alerts, per_month) = nightly_false_alerts(&noise, 10, 20, 80, 10);
+    println!("nightly, no change: {alerts} alerts in 10 × 61 nights = {per_month:.3} per series per 30 nights");
+    assert!(per_month <= 0.5, "{per_month}");
+}
+
+#[test]
+#[ignore = "slow in a debug build: scripts/history-simulate.sh runs it in release"]
+fn nightly_false_alerts_over_many_months() {
+    let noise = Noise::real();
+    let (histories, start, end, recent) = (50, 20, 200, 10);
+    let (alerts, per_month) = nightly_false_alerts(&noise, histories, start, end, recent);
+    println!(
+        "nightly, no change: {alerts} alerts over {histories} histories × {} nights = {per_month:.3} per series per 30 nights",
+        end - start + 1
+    );
+    assert!(per_month <= 1.0, "{per_month}");
+}
+
+#[test]
+fn the_delay_to_find_a_step_at_the_end() {
+    let noise = Noise::real();
+    let settings = Settings::default();
+    let histories = 50;
+    println!("| step | runs after the step | found (of {histories}) |");
+    println!("|---|---:|---:|");
+    let mut first_reliable = Vec::new();
+    for ratio in [1.02, 1.03, 1.05] {
+        let mut reliable = None;
+        for after in 1..=12 {
+            let mut rng = ChaCha8Rng::seed_from_u64(40 + after as u64);
+            let at = 60 - after;
+            let found = (0..histories)
+                .filter(|_| {
+                    let y = noise.series(60, &[(at, ratio)], &mut rng);
+                    change_points(&y, &settings)
+                        .iter()
+                        .any(|c| c.index.abs_diff(at) <= 1)
+                })
+                .count();
+            println!("| +{:.0}% | {after} | {found} |", (ratio - 1.0) * 100.0);
+            if reliable.is_none() && found * 10 >= histories * 9 {
+                reliable = Some(after);
+            }
+        }
+        first_reliable.push((ratio, reliable));
+    }
+    for (ratio, k) in &first_reliable {
+        println!(
+            "+{:.0}%: found in ≥ 90% of histories from {} runs after the step",
+            (ratio - 1.0) * 100.0,
+            k.map_or("more than 12".to_string(), |k| k.to_string())
+        );
+    }
+    // No change point can have fewer than min_size runs after it.
+    let min = settings.min_size;
+    assert!(first_reliable.iter().all(|(_, k)| k.is_none_or(|k| k >= min)));
+    assert!(first_reliable[2].1.is_some(), "a +5% step is found within 12 runs");
+}

@@ -485,12 +485,33 @@ struct HistoryDb {
 /// The change-point method's parameters.
 #[derive(Args)]
 struct ChangeMethod {
-    /// A change point is kept when its Welch t-test gives p below this.
+    /// A change point is kept when its t-test (Student's, pooled) gives p below this.
     #[arg(long, value_name = "P", default_value_t = crate::history::Settings::default().alpha)]
     alpha: f64,
     /// The fewest runs on each side of a change point.
     #[arg(long, value_name = "RUNS", default_value_t = crate::history::Settings::default().min_size, value_parser = parse_min_runs)]
     min_runs: usize,
+    /// The figure followed: wall time per operation, or CPU time per
+    /// operation (steadier for single-threaded workloads on a busy machine).
+    #[arg(long, value_enum, default_value_t = HistoryMetricArg::Time)]
+    metric: HistoryMetricArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HistoryMetricArg {
+    /// Wall time per operation.
+    Time,
+    /// CPU time per operation (all threads).
+    Cpu,
+}
+
+impl ChangeMethod {
+    fn metric(&self) -> crate::history::Metric {
+        match self.metric {
+            HistoryMetricArg::Time => crate::history::Metric::Time,
+            HistoryMetricArg::Cpu => crate::history::Metric::Cpu,
+        }
+    }
 }
 
 /// At least 2: a t-test needs two values a side.
@@ -554,6 +575,7 @@ impl HistoryCommand {
                 &db.db,
                 &history::CheckOptions {
                     settings: method.settings(),
+                    metric: method.metric(),
                     fail_on: match fail_on {
                         FailOnChangeArg::Never => history::FailOnChange::Never,
                         FailOnChangeArg::Change => history::FailOnChange::Change,
@@ -568,9 +590,15 @@ impl HistoryCommand {
                 experiment,
                 db,
                 method,
-            } => history::show(&db.db, &point.concat(), experiment.as_deref(), &method.settings()),
+            } => history::show(
+                &db.db,
+                &point.concat(),
+                experiment.as_deref(),
+                &method.settings(),
+                method.metric(),
+            ),
             HistoryCommand::Site { output, db, method } => {
-                history::site(&db.db, &output, &method.settings())
+                history::site(&db.db, &output, &method.settings(), method.metric())
             }
         }
     }

@@ -52,3 +52,26 @@ pub fn bmf(results: &Results) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = "[experiment]\nname = \"t\"\nworkload = \"selfcheck\"\n[params]\nvariant = \"spin\"\nsteps = [5, 10]\n[matrix]\nthreads = [1]\nallocator = [\"system\"]\n[measure]\nprocesses = 7\n";
+
+    #[test]
+    fn each_point_is_a_benchmark_with_its_median_and_interval() {
+        let ns = |base: f64| (0..7).map(|k| base + k as f64).collect::<Vec<_>>();
+        let results = crate::fixtures::results_with(CONFIG, &[ns(10.0), ns(20.0)], 2);
+        let v: serde_json::Value = serde_json::from_str(&bmf(&results)).unwrap();
+        let obj = v.as_object().unwrap();
+        assert_eq!(obj.len(), 2);
+        let latency = &v["t/steps=10"]["latency"];
+        assert!((latency["value"].as_f64().unwrap() - 23.0).abs() < 0.01, "{v}");
+        // 7 processes: the 95% interval of the median is [min, max].
+        assert!((latency["lower_value"].as_f64().unwrap() - 20.0).abs() < 0.01, "{v}");
+        assert!((latency["upper_value"].as_f64().unwrap() - 26.0).abs() < 0.01, "{v}");
+        assert_eq!(v["t/steps=5"]["allocations-per-op"]["value"], 2.0);
+        assert_eq!(v["t/steps=5"]["bytes-per-op"]["value"], 128.0);
+    }
+}

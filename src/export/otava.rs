@@ -59,3 +59,21 @@ fn line(cells: &[String]) -> String {
         .collect();
     quoted.join(",")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_is_one_row_with_a_column_per_point() {
+        let config = "[experiment]\nname = \"t\"\nworkload = \"selfcheck\"\n[params]\nvariant = \"spin\"\nsteps = [5, 10]\n[matrix]\nthreads = [1]\nallocator = [\"system\"]\n[measure]\nprocesses = 3\n";
+        let mut results =
+            crate::fixtures::results_with(config, &[vec![10.0, 11.0, 12.0], vec![20.0, 30.0]], 0);
+        results.environment.date = "2026-01-02T03:04:05Z".into();
+        results.environment.git_commit = "abc,def".into();
+        assert_eq!(
+            otava(&results),
+            "time,commit,run_id,steps=5,steps=10\n2026-01-02T03:04:05Z,\"abc,def\",2026-01-01T00-00-00Z,11,25\n"
+        );
+    }
+}

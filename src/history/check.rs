@@ -92,7 +92,7 @@ pub(crate) fn check(history: &History, settings: &Settings) -> CheckReport {
 fn method(report: &CheckReport) -> String {
     let s = &report.settings;
     format!(
-        "E-Divisive means (Matteson & James 2014) on log values, Welch t-test p < {}, at least {} runs a side, {:.0}% intervals",
+        "E-Divisive means (Matteson & James 2014) on log values, Student t-test p < {}, at least {} runs a side, {:.0}% intervals",
         s.alpha,
         s.min_size,
         s.level * 100.0

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use super::add::{self, Added, AddOptions};
 use super::check::{self, CheckReport};
 use super::edivisive::Settings;
+use super::series::Metric;
 use super::{db, series, show, site};
 use crate::console::{errln, out, outln};
 use crate::exit::Failure;
@@ -34,6 +35,7 @@ pub enum FailOnChange {
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
     pub settings: Settings,
+    pub metric: Metric,
     pub fail_on: FailOnChange,
     /// `--fail-on` looks at change points whose first run is among the
     /// last this many runs of their segment.
@@ -102,9 +104,9 @@ pub fn add_finished(db_path: &Path, dir: &Path, results: &Results) -> Result<(),
     Ok(())
 }
 
-fn load(db_path: &Path) -> Result<series::History, Failure> {
+fn load(db_path: &Path, metric: Metric) -> Result<series::History, Failure> {
     let conn = db::open_existing(db_path).map_err(Failure::Usage)?;
-    series::load(&conn)
+    series::load(&conn, metric)
         .with_context(|| format!("reading {}", db_path.display()))
         .map_err(Failure::Other)
 }
@@ -112,7 +114,7 @@ fn load(db_path: &Path) -> Result<series::History, Failure> {
 /// `tuner history check`: prints every series' change points, writes the
 /// markdown (and appends it to `$GITHUB_STEP_SUMMARY`), applies `--fail-on`.
 pub fn check(db_path: &Path, opts: &CheckOptions) -> Result<(), Failure> {
-    let history = load(db_path)?;
+    let history = load(db_path, opts.metric)?;
     let report = check::check(&history, &opts.settings);
     out(&check::text(&history, &report));
     let md = check::markdown(&history, &report);
@@ -172,8 +174,9 @@ pub fn show(
     selection: &[(String, String)],
     experiment: Option<&str>,
     settings: &Settings,
+    metric: Metric,
 ) -> Result<(), Failure> {
-    let history = load(db_path)?;
+    let history = load(db_path, metric)?;
     let found = show::matching(&history, selection, experiment);
     if found.is_empty() {
         return Err(Failure::Usage(anyhow::anyhow!(
@@ -195,8 +198,8 @@ pub fn show(
 }
 
 /// `tuner history site -o DIR`.
-pub fn site(db_path: &Path, dir: &Path, settings: &Settings) -> Result<(), Failure> {
-    let history = load(db_path)?;
+pub fn site(db_path: &Path, dir: &Path, settings: &Settings, metric: Metric) -> Result<(), Failure> {
+    let history = load(db_path, metric)?;
     let report = check::check(&history, settings);
     let db_dir = add::absolute_dir(db_path)
         .with_context(|| format!("reading the folder of {}", db_path.display()))?;

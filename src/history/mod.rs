@@ -17,3 +17,4 @@ mod site;
 
 pub(crate) use add::{parse_selection, AddOptions, Reference};
 pub(crate) use edivisive::Settings;
+pub(crate) use series::Metric;

@@ -1,8 +1,9 @@
 //! The history read back as series: one per point of a config, per
 //! reference, split into segments by machine fingerprint, in first-parent
 //! order. A run's value at a point is the median over its processes of
-//! their ns/op (each the median of its samples, from `ProcessMetrics` at
-//! add time); with a reference, the series value is that median divided
+//! their ns/op — wall time per operation by default, or CPU time per
+//! operation ([`Metric`]), each process's figure from `ProcessMetrics` at
+//! add time; with a reference, the series value is that median divided
 //! by the reference point's median in the same run, which cancels drift
 //! of the machine between runs and days. Checks compare log values, so
 //! a step is a ratio.
@@ -12,6 +13,34 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use crate::analysis::metrics::median;
+
+/// Which per-operation figure a series follows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Metric {
+    /// Wall time per operation (the process's median sample).
+    #[default]
+    Time,
+    /// CPU time per operation, all threads: what a single-threaded
+    /// workload costs whatever else the machine runs.
+    Cpu,
+}
+
+impl Metric {
+    fn column(self) -> &'static str {
+        match self {
+            Metric::Time => "ns_per_op",
+            Metric::Cpu => "cpu_ns_per_op",
+        }
+    }
+
+    /// `ns/op` or `CPU ns/op`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::Time => "ns/op",
+            Metric::Cpu => "CPU ns/op",
+        }
+    }
+}
 
 /// One run in the history.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,7 +76,8 @@ impl Run {
 pub(crate) struct Entry {
     /// Index into [`History::runs`].
     pub run: usize,
-    /// Median ns/op over the run's successful processes of the point.
+    /// Median ns/op ([`History::metric`]) over the run's successful
+    /// processes of the point.
     pub ns_per_op: f64,
     /// `ns_per_op` over the reference point's in the same run.
     pub relative: Option<f64>,
@@ -79,6 +109,7 @@ pub(crate) struct Series {
     pub coords: Vec<(String, String)>,
     pub reference: Option<String>,
     pub segments: Vec<Segment>,
+    pub metric: Metric,
 }
 
 impl Series {
@@ -100,11 +131,11 @@ impl Series {
             .all(|(a, v)| self.coords.iter().any(|(ca, cv)| ca == a && cv == v))
     }
 
-    /// What the values are: `ns/op` or `× <reference>`.
+    /// What the values are: `ns/op`, or `ns/op ratio to <reference>`.
     pub fn unit(&self) -> String {
         match &self.reference {
-            Some(r) if !self.is_reference() => format!("ratio to {r}"),
-            _ => "ns/op".into(),
+            Some(r) if !self.is_reference() => format!("{} ratio to {r}", self.metric.unit()),
+            _ => self.metric.unit().into(),
         }
     }
 }
@@ -117,10 +148,11 @@ pub(crate) struct History {
     pub series: Vec<Series>,
     /// Process rows read.
     pub processes: usize,
+    pub metric: Metric,
 }
 
-/// Reads the whole history.
-pub(crate) fn load(conn: &Connection) -> anyhow::Result<History> {
+/// Reads the whole history, following `metric`.
+pub(crate) fn load(conn: &Connection, metric: Metric) -> anyhow::Result<History> {
     let runs = read_runs(conn)?;
     let at: HashMap<i64, usize> = runs.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     // point id -> (run index, idx, label, coords)
@@ -146,7 +178,8 @@ pub(crate) fn load(conn: &Connection) -> anyhow::Result<History> {
     let mut values: HashMap<i64, (Vec<f64>, usize)> = HashMap::new();
     let mut processes = 0;
     {
-        let mut stmt = conn.prepare("SELECT point, ns_per_op FROM processes")?;
+        let sql = format!("SELECT point, {} FROM processes", metric.column());
+        let mut stmt = conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             processes += 1;
@@ -194,6 +227,7 @@ pub(crate) fn load(conn: &Connection) -> anyhow::Result<History> {
                     coords: serde_json::from_str(&coords).unwrap_or_default(),
                     reference: r.reference.clone(),
                     segments: Vec::new(),
+                    metric,
                 },
             ));
             series.len() - 1
@@ -231,6 +265,7 @@ pub(crate) fn load(conn: &Connection) -> anyhow::Result<History> {
         runs,
         series: series.into_iter().map(|(_, _, s)| s).collect(),
         processes,
+        metric,
     })
 }
 

@@ -67,7 +67,7 @@ fn index_page(history: &History, report: &CheckReport) -> String {
     let mut b = String::from("<h1>tuner history</h1>\n");
     let _ = writeln!(
         b,
-        "<p>{} runs, {} series. Change points: E-Divisive means on log values, Welch t-test p &lt; {}, at least {} runs a side.</p>",
+        "<p>{} runs, {} series. Change points: E-Divisive means on log values, Student t-test p &lt; {}, at least {} runs a side.</p>",
         history.runs.len(),
         history.series.len(),
         report.settings.alpha,
@@ -299,7 +299,7 @@ fn chart(
 }
 
 fn runs_table(history: &History, g: &Segment, db_dir: &Path, site: &Path) -> String {
-    let mut t = String::from("<table class=\"runs\">\n<tr><th>run</th><th>commit</th><th>date</th><th>ns/op</th><th>ratio</th><th>processes</th><th>message</th><th>report</th></tr>\n");
+    let mut t = format!("<table class=\"runs\">\n<tr><th>run</th><th>commit</th><th>date</th><th>{}</th><th>ratio</th><th>processes</th><th>message</th><th>report</th></tr>\n", history.metric.unit());
     for (i, e) in g.entries.iter().enumerate() {
         let run = &history.runs[e.run];
         let link = report_href(run.report.as_deref(), db_dir, site).map_or(String::new(), |h| {

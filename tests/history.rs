@@ -109,7 +109,10 @@ fn a_three_percent_step_is_found_at_its_run_and_commit() {
     let line = out.lines().find(|l| l.contains("at run 12")).unwrap();
     let pct: f64 = line.trim().split('%').next().unwrap().parse().unwrap();
     assert!((pct - 3.0).abs() < 0.3, "{line}");
-    assert!(out.contains("before: runs 1–11 (11), after: runs 12–20 (9)"), "{out}");
+    assert!(
+        out.contains("before: runs 1–11 (11), after: runs 12–20 (9)"),
+        "{out}"
+    );
     // The same history without the step: nothing, and --fail-on passes.
     let calm = dir.path().join("calm.sqlite");
     let calm_dir = dir.path().join("calm");
@@ -134,7 +137,11 @@ fn a_three_percent_step_is_found_at_its_run_and_commit() {
     );
     assert!(show.contains("ratio to steps=5"), "{show}");
     assert!(show.contains("---- change +"), "{show}");
-    assert_eq!(show.lines().filter(|l| l.contains(" v0")).count(), 20, "{show}");
+    assert_eq!(
+        show.lines().filter(|l| l.contains("  v0")).count(),
+        20,
+        "{show}"
+    );
     tuner()
         .args(["history", "show", "steps=99", "--db"])
         .arg(&db)
@@ -157,7 +164,10 @@ fn the_step_summary_gets_the_markdown() {
         .success();
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.contains("## tuner history check"), "{md}");
-    assert!(md.contains("| hist steps=10 | ratio to steps=5 | +3."), "{md}");
+    assert!(
+        md.contains("| hist steps=10 | ns/op ratio to steps=5 | +2.99%"),
+        "{md}"
+    );
     assert!(md.contains("| 9 of 16 | `v008..v009` | 8 / 8 |"), "{md}");
 }
 
@@ -166,7 +176,10 @@ fn adding_a_run_twice_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("history.sqlite");
     let run = synthetic_run(dir.path(), 1, 99);
-    for expected in ["1 run added, 0 already there", "0 runs added, 1 already there"] {
+    for expected in [
+        "1 run added, 0 already there",
+        "0 runs added, 1 already there",
+    ] {
         tuner()
             .args(["history", "add"])
             .arg(&run)
@@ -238,7 +251,10 @@ fn run_with_history_adds_the_finished_run() {
         })
         .unwrap();
     assert_eq!(reference, "steps=5");
-    assert!(report.starts_with("reports/tiny/") && report.ends_with("/report.md"), "{report}");
+    assert!(
+        report.starts_with("reports/tiny/") && report.ends_with("/report.md"),
+        "{report}"
+    );
     let ns: f64 = conn
         .query_row(
             "SELECT MIN(ns_per_op) FROM processes JOIN points ON points.id = processes.point WHERE label = 'steps=10'",
@@ -252,7 +268,11 @@ fn run_with_history_adds_the_finished_run() {
 /// Chromium, or `None` (a notice; a failure under `CI=true`).
 fn chromium() -> Option<PathBuf> {
     for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()) {
+        if Command::new(name)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
             return Some(PathBuf::from(name));
         }
     }
@@ -281,7 +301,11 @@ fn browse(chromium: &Path, url: &str) -> (String, String) {
         .arg(url)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -338,7 +362,10 @@ fn the_site_renders_in_a_browser_links_reports_and_escapes_markup() {
     // The env axis's value and the commit message hold markup: escaped.
     let page = std::fs::read_to_string(site.join("point-2.html")).unwrap();
     assert!(page.contains("&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;"));
-    assert!(page.contains("HIST_LABEL=&lt;i&gt;plain&lt;/i&gt;"), "{page}");
+    assert!(
+        page.contains("HIST_LABEL=&lt;i&gt;plain&lt;/i&gt;"),
+        "{page}"
+    );
     assert!(!page.contains("<script") && !index.contains("<script"));
     assert!(page.contains("href=\"../run-01/report.md\""), "{page}");
     let Some(chromium) = chromium() else {

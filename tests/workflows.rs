@@ -95,7 +95,11 @@ fn the_nightly_history_workflow_passes_actionlint_and_names_a_valid_config() {
     let toml = std::fs::read_to_string(&config).unwrap();
     tuner::config::parse(&config, &toml, &tuner_experiments::catalog())
         .unwrap_or_else(|e| panic!("{e}"));
-    for step in ["--history \"$DB\"", "tuner history check", "tuner history site"] {
+    for step in [
+        "--history \"$DB\"",
+        "tuner history check",
+        "tuner history site",
+    ] {
         assert!(text.contains(step), "the workflow lacks {step}");
     }
     let Some(out) = actionlint(&[file]) else {

@@ -67,10 +67,19 @@ mod tests {
         let obj = v.as_object().unwrap();
         assert_eq!(obj.len(), 2);
         let latency = &v["t/steps=10"]["latency"];
-        assert!((latency["value"].as_f64().unwrap() - 23.0).abs() < 0.01, "{v}");
+        assert!(
+            (latency["value"].as_f64().unwrap() - 23.0).abs() < 0.01,
+            "{v}"
+        );
         // 7 processes: the 95% interval of the median is [min, max].
-        assert!((latency["lower_value"].as_f64().unwrap() - 20.0).abs() < 0.01, "{v}");
-        assert!((latency["upper_value"].as_f64().unwrap() - 26.0).abs() < 0.01, "{v}");
+        assert!(
+            (latency["lower_value"].as_f64().unwrap() - 20.0).abs() < 0.01,
+            "{v}"
+        );
+        assert!(
+            (latency["upper_value"].as_f64().unwrap() - 26.0).abs() < 0.01,
+            "{v}"
+        );
         assert_eq!(v["t/steps=5"]["allocations-per-op"]["value"], 2.0);
         assert_eq!(v["t/steps=5"]["bytes-per-op"]["value"], 128.0);
     }

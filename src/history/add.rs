@@ -184,9 +184,8 @@ pub(crate) fn add(
     let run = tx.last_insert_rowid();
     let mut point_ids = Vec::with_capacity(results.points.len());
     {
-        let mut insert = tx.prepare(
-            "INSERT INTO points (run, idx, label, coords) VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut insert =
+            tx.prepare("INSERT INTO points (run, idx, label, coords) VALUES (?1, ?2, ?3, ?4)")?;
         for (point, label) in results.points.iter().zip(&labels) {
             insert.execute(params![
                 run,
@@ -414,24 +413,30 @@ mod tests {
         }
         conn.execute_batch("DROP TRIGGER full").unwrap();
         let added = add(&mut conn, &db, file, &results, &opts).unwrap();
-        assert!(matches!(added, Added::New { processes: 6, .. }), "{added:?}");
+        assert!(
+            matches!(added, Added::New { processes: 6, .. }),
+            "{added:?}"
+        );
         let (reference, commit, position): (String, String, f64) = conn
-            .query_row("SELECT reference, git_commit, position FROM runs", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT reference, git_commit, position FROM runs",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .unwrap();
         assert_eq!((reference.as_str(), commit.as_str()), ("steps=5", "c1"));
         assert_eq!(position, 0.0);
         let exact: (i64, i64) = conn
-            .query_row(
-                "SELECT SUM(ops), SUM(allocs) FROM processes",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT SUM(ops), SUM(allocs) FROM processes", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .unwrap();
         // 6 processes of 30 operations, one allocation each.
         assert_eq!(exact, (180, 180));
-        assert_eq!(add(&mut conn, &db, file, &results, &opts).unwrap(), Added::Already);
+        assert_eq!(
+            add(&mut conn, &db, file, &results, &opts).unwrap(),
+            Added::Already
+        );
     }
 
     #[test]
@@ -442,8 +447,12 @@ mod tests {
         let mut results = crate::fixtures::results_with(CONFIG, &[vec![10.0], vec![20.0]], 0);
         let file = Path::new("run/results.json");
         let at = |conn: &Connection, commit: &str| -> f64 {
-            conn.query_row("SELECT position FROM runs WHERE git_commit = ?1", [commit], |r| r.get(0))
-                .unwrap()
+            conn.query_row(
+                "SELECT position FROM runs WHERE git_commit = ?1",
+                [commit],
+                |r| r.get(0),
+            )
+            .unwrap()
         };
         for (i, (commit, parent)) in [("a", "root"), ("b", "a"), ("x", "elsewhere"), ("c", "b")]
             .into_iter()

@@ -186,7 +186,9 @@ pub(crate) fn markdown(history: &History, report: &CheckReport) -> String {
         out.push_str("No change point.\n");
         return out;
     }
-    out.push_str("| point | value | step | interval | at run | commits | runs before / after | p |\n");
+    out.push_str(
+        "| point | value | step | interval | at run | commits | runs before / after | p |\n",
+    );
     out.push_str("|---|---|---:|---|---:|---|---|---:|\n");
     for f in &report.findings {
         let series = &history.series[f.series];

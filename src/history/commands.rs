@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::add::{self, Added, AddOptions};
+use super::add::{self, AddOptions, Added};
 use super::check::{self, CheckReport};
 use super::edivisive::Settings;
 use super::series::Metric;
@@ -126,7 +126,11 @@ pub fn check(db_path: &Path, opts: &CheckOptions) -> Result<(), Failure> {
     gate(&history, &report, opts)
 }
 
-fn gate(history: &series::History, report: &CheckReport, opts: &CheckOptions) -> Result<(), Failure> {
+fn gate(
+    history: &series::History,
+    report: &CheckReport,
+    opts: &CheckOptions,
+) -> Result<(), Failure> {
     let failing: Vec<String> = report
         .findings
         .iter()
@@ -198,7 +202,12 @@ pub fn show(
 }
 
 /// `tuner history site -o DIR`.
-pub fn site(db_path: &Path, dir: &Path, settings: &Settings, metric: Metric) -> Result<(), Failure> {
+pub fn site(
+    db_path: &Path,
+    dir: &Path,
+    settings: &Settings,
+    metric: Metric,
+) -> Result<(), Failure> {
     let history = load(db_path, metric)?;
     let report = check::check(&history, settings);
     let db_dir = add::absolute_dir(db_path)

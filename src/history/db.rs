@@ -153,9 +153,16 @@ mod tests {
             .pragma_update(None, "user_version", VERSION + 1)
             .unwrap();
         let e = format!("{:#}", open(&newer).unwrap_err());
-        assert!(e.contains("newer.sqlite") && e.contains("newer than"), "{e}");
+        assert!(
+            e.contains("newer.sqlite") && e.contains("newer than"),
+            "{e}"
+        );
         let text = dir.path().join("notes.sqlite");
-        std::fs::write(&text, "not a database, just text that is long enough to have a header\n".repeat(20)).unwrap();
+        std::fs::write(
+            &text,
+            "not a database, just text that is long enough to have a header\n".repeat(20),
+        )
+        .unwrap();
         let e = format!("{:#}", open(&text).unwrap_err());
         assert!(e.contains("notes.sqlite"), "{e}");
         assert!(open_existing(&dir.path().join("absent.sqlite")).is_err());

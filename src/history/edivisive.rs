@@ -170,8 +170,7 @@ fn best_split(z: &[f64], min: usize) -> Option<(usize, usize)> {
                 continue;
             }
             let ny = m as f64;
-            let energy =
-                2.0 * between / (nx * ny) - within_x / pairs(tau) - within_y / pairs(m);
+            let energy = 2.0 * between / (nx * ny) - within_x / pairs(tau) - within_y / pairs(m);
             let q = nx * ny / (nx + ny) * energy;
             if best.is_none_or(|(b, _, _)| q > b) {
                 best = Some((q, tau, kappa));
@@ -260,7 +259,10 @@ mod tests {
     /// Q̂ by its definition, for checking the prefix-sum version.
     fn q_direct(x: &[f64], y: &[f64]) -> f64 {
         let (nx, ny) = (x.len() as f64, y.len() as f64);
-        let between: f64 = x.iter().flat_map(|a| y.iter().map(move |b| (a - b).abs())).sum();
+        let between: f64 = x
+            .iter()
+            .flat_map(|a| y.iter().map(move |b| (a - b).abs()))
+            .sum();
         let within = |v: &[f64]| {
             let mut s = 0.0;
             for i in 0..v.len() {
@@ -317,7 +319,11 @@ mod tests {
     fn noise_alone_has_no_change_point() {
         for seed in 0..20 {
             let y = noisy(60, 0.01, 100 + seed);
-            assert_eq!(change_points(&y, &Settings::default()), vec![], "seed {seed}");
+            assert_eq!(
+                change_points(&y, &Settings::default()),
+                vec![],
+                "seed {seed}"
+            );
         }
     }
 
@@ -339,6 +345,9 @@ mod tests {
         assert_eq!(w.df, 7.0);
         assert!((w.p - 0.0025360).abs() < 1e-6, "{w:?}");
         let (lo, hi) = w.interval(0.95);
-        assert!((lo - 2.1780).abs() < 1e-3 && (hi - 6.8220).abs() < 1e-3, "{lo} {hi}");
+        assert!(
+            (lo - 2.1780).abs() < 1e-3 && (hi - 6.8220).abs() < 1e-3,
+            "{lo} {hi}"
+        );
     }
 }

@@ -67,7 +67,9 @@ pub(crate) struct Run {
 impl Run {
     /// The commit, shortened, or `?`.
     pub fn short_commit(&self) -> &str {
-        self.commit.as_deref().map_or("?", |c| &c[..c.len().min(12)])
+        self.commit
+            .as_deref()
+            .map_or("?", |c| &c[..c.len().min(12)])
     }
 }
 
@@ -191,9 +193,9 @@ pub(crate) fn load(conn: &Connection, metric: Metric) -> anyhow::Result<History>
         }
     }
     let median_of = |point: i64| {
-        values
-            .get(&point)
-            .map_or((f64::NAN, 0, 0), |(v, failed)| (median(v), v.len(), *failed))
+        values.get(&point).map_or((f64::NAN, 0, 0), |(v, failed)| {
+            (median(v), v.len(), *failed)
+        })
     };
     // The reference's median per run.
     let mut reference: HashMap<usize, f64> = HashMap::new();

@@ -53,7 +53,12 @@ pub(crate) fn text(history: &History, index: usize, report: &CheckReport) -> Str
         let _ = writeln!(
             out,
             "  {:>4}  {:<12}  {:<20}  {:>12}  {:>8}  {:>5}  message",
-            "run", "commit", "date", history.metric.unit(), "ratio", "procs"
+            "run",
+            "commit",
+            "date",
+            history.metric.unit(),
+            "ratio",
+            "procs"
         );
         let changes: Vec<_> = report
             .findings

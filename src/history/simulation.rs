@@ -121,7 +121,12 @@ fn three_steps_in_200_runs_are_found_within_one_run() {
             .filter(|c| STEPS.iter().all(|(at, _)| c.index.abs_diff(*at) > 1))
         {
             false_changes += 1;
-            println!("false change at run {}: {:+.2}%, p = {:.1e}", c.index + 1, c.step * 100.0, c.p);
+            println!(
+                "false change at run {}: {:+.2}%, p = {:.1e}",
+                c.index + 1,
+                c.step * 100.0,
+                c.p
+            );
         }
     }
     let wall = real_residuals(Metric::Time);
@@ -153,7 +158,13 @@ fn three_steps_in_200_runs_are_found_within_one_run() {
 
 /// Alerts a nightly job would raise on a history without change, grown
 /// from `start` runs to `end`, per 30 nights.
-fn nightly_false_alerts(noise: &Noise, histories: usize, start: usize, end: usize, recent: usize) -> (usize, f64) {
+fn nightly_false_alerts(
+    noise: &Noise,
+    histories: usize,
+    start: usize,
+    end: usize,
+    recent: usize,
+) -> (usize, f64) {
     let settings = Settings::default();
     let mut rng = ChaCha8Rng::seed_from_u64(30);
     let mut alerts = 0;
@@ -234,6 +245,11 @@ fn the_delay_to_find_a_step_at_the_end() {
     // A change point has min_size runs after it; found one run early, it
     // takes one run before the step with it.
     let min = settings.min_size;
-    assert!(first_reliable.iter().all(|(_, k)| k.is_none_or(|k| k + 1 >= min)));
-    assert!(first_reliable[2].1.is_some(), "a +5% step is found within 12 runs");
+    assert!(first_reliable
+        .iter()
+        .all(|(_, k)| k.is_none_or(|k| k + 1 >= min)));
+    assert!(
+        first_reliable[2].1.is_some(),
+        "a +5% step is found within 12 runs"
+    );
 }

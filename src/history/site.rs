@@ -303,7 +303,11 @@ fn runs_table(history: &History, g: &Segment, db_dir: &Path, site: &Path) -> Str
     for (i, e) in g.entries.iter().enumerate() {
         let run = &history.runs[e.run];
         let link = report_href(run.report.as_deref(), db_dir, site).map_or(String::new(), |h| {
-            format!("<a class=\"report\" href=\"{}\">{}</a>", esc(&h), esc(&run.run_id))
+            format!(
+                "<a class=\"report\" href=\"{}\">{}</a>",
+                esc(&h),
+                esc(&run.run_id)
+            )
         });
         let _ = writeln!(
             t,
@@ -329,13 +333,29 @@ fn report_href(report: Option<&str>, db_dir: &Path, site: &Path) -> Option<Strin
     if report.is_absolute() || report.to_string_lossy().contains(':') {
         return None;
     }
-    let target = db_dir.join(report);
+    let target = lexical(&db_dir.join(report));
     let rel = pathdiff::diff_paths(&target, site)?;
     let parts: Vec<String> = rel
         .components()
         .map(|c| percent_encode(&c.as_os_str().to_string_lossy()))
         .collect();
     Some(parts.join("/"))
+}
+
+/// `path` with `.` and `..` resolved by its components (the report may
+/// be gone; the link is still made).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Percent-encodes all but RFC 3986's unreserved characters.
@@ -395,6 +415,10 @@ mod tests {
         assert_eq!(
             report_href(Some("selfcheck/run 1/report.md"), db, site).as_deref(),
             Some("../reports/selfcheck/run%201/report.md")
+        );
+        assert_eq!(
+            report_href(Some("../other/./r.md"), db, site).as_deref(),
+            Some("../other/r.md")
         );
         assert_eq!(report_href(Some("javascript:alert(1)"), db, site), None);
         assert_eq!(report_href(Some("/etc/passwd"), db, site), None);

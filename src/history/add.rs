@@ -8,8 +8,10 @@
 //! of commits given with `--commit`/`--parent`); otherwise one more than
 //! the last run. Runs of one position keep the order of their dates.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use anyhow::{bail, Context as _};
 use rusqlite::{params, Connection, OptionalExtension as _};
@@ -335,8 +337,9 @@ pub(crate) fn config_digest(text: &str) -> String {
 }
 
 /// SHA-256 of the Cargo.lock at `path`, or of the one at the top of this
-/// checkout (`none` without one).
+/// checkout (`none` without one); each file read once per process.
 fn cargo_lock_digest(path: Option<&Path>) -> anyhow::Result<String> {
+    static DIGESTS: Mutex<BTreeMap<PathBuf, String>> = Mutex::new(BTreeMap::new());
     let path = match path {
         Some(p) => p.to_path_buf(),
         None => match git(&["rev-parse", "--show-toplevel"]) {
@@ -344,11 +347,19 @@ fn cargo_lock_digest(path: Option<&Path>) -> anyhow::Result<String> {
             None => PathBuf::from("Cargo.lock"),
         },
     };
-    match std::fs::read(&path) {
-        Ok(bytes) => Ok(hex(&Sha256::digest(bytes))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok("none".into()),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    if let Some(d) = DIGESTS.lock().expect("not poisoned").get(&path) {
+        return Ok(d.clone());
     }
+    let digest = match std::fs::read(&path) {
+        Ok(bytes) => hex(&Sha256::digest(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "none".into(),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    DIGESTS
+        .lock()
+        .expect("not poisoned")
+        .insert(path, digest.clone());
+    Ok(digest)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -356,15 +367,27 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// `git ARGS` in the current folder: its trimmed output, or `None` when
-/// git is missing or fails.
+/// git is missing or fails. Answers are kept for the life of the process:
+/// adding a thousand runs of one commit asks git once, not a thousand
+/// times (each call is a process, ~5 ms).
 fn git(args: &[&str]) -> Option<String> {
-    Command::new("git")
+    static ANSWERS: Mutex<BTreeMap<Vec<String>, Option<String>>> = Mutex::new(BTreeMap::new());
+    let key: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    if let Some(answer) = ANSWERS.lock().expect("not poisoned").get(&key) {
+        return answer.clone();
+    }
+    let answer = Command::new("git")
         .args(args)
         .output()
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.is_empty());
+    ANSWERS
+        .lock()
+        .expect("not poisoned")
+        .insert(key, answer.clone());
+    answer
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use anyhow::{bail, Context as _};
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 /// The schema, one migration per version: `MIGRATIONS[i]` takes a
 /// database from version `i` to `i + 1`. Never edit one that has shipped;
@@ -99,8 +99,9 @@ pub(crate) fn open(path: &Path) -> anyhow::Result<Connection> {
     Ok(conn)
 }
 
-/// Opens an existing history for reading; a missing file is an error,
-/// not a new empty history.
+/// Opens an existing history for reading, read-only (a history in the
+/// repository stays byte for byte as committed); one of an older schema
+/// is migrated first. A missing file is an error, not a new history.
 pub(crate) fn open_existing(path: &Path) -> anyhow::Result<Connection> {
     if !path.is_file() {
         bail!(
@@ -108,11 +109,27 @@ pub(crate) fn open_existing(path: &Path) -> anyhow::Result<Connection> {
             path.display()
         );
     }
-    open(path)
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .with_context(|| format!("{}: cannot open", path.display()))?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .with_context(|| format!("{}: not a tuner history", path.display()))?;
+    if version == VERSION {
+        Ok(conn)
+    } else {
+        drop(conn);
+        open(path)
+    }
 }
 
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Write-ahead log, synced at checkpoints rather than at every commit:
+    // each run is still one atomic transaction, and a thousand of them
+    // do not wait for a thousand fsyncs. Closing the last connection
+    // folds the log back into the one file.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > VERSION {
         bail!("schema version {version} is newer than this tuner's ({VERSION}): upgrade tuner");

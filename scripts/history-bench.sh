@@ -45,7 +45,7 @@ TIMEFORMAT='%R s'
 echo "== tuner history add of $copies runs"
 time "$tuner" history add "$work"/copies/* --db "$work/bench.sqlite" --commit bench --cargo-lock Cargo.lock | tail -1
 sqlite3 "$work/bench.sqlite" "SELECT COUNT(*) || ' runs, ' || (SELECT COUNT(*) FROM processes) || ' process rows' FROM runs" 2>/dev/null || true
-ls -l "$work/bench.sqlite" | awk '{print $5 " bytes"}'
+echo "$(stat -c %s "$work/bench.sqlite") bytes"
 echo "== tuner history check"
 time "$tuner" history check --db "$work/bench.sqlite" | head -3
 echo "== tuner history site"

@@ -151,6 +151,80 @@ fn a_three_percent_step_is_found_at_its_run_and_commit() {
 }
 
 #[test]
+fn a_new_machine_starts_a_segment_and_raises_no_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.sqlite");
+    // Absolute values (no reference), 10% slower on the second machine.
+    for i in 1..=20 {
+        let machine_b = i > 10;
+        let scale = if machine_b { 1.1 } else { 1.0 };
+        let ns = |base: f64| {
+            (0..5)
+                .map(|k| base * scale * (1.0 + 0.001 * k as f64))
+                .collect()
+        };
+        let mut results = fake_results(CONFIG, &[ns(100.0), ns(200.0)], 1);
+        results.run_id = format!("2026-02-{i:02}T00-00-00Z");
+        if machine_b {
+            results.environment.cpu_model = "Another CPU".into();
+        }
+        let file = common::save(dir.path(), &format!("r{i}.json"), &results);
+        tuner()
+            .args(["history", "add", "--reference", "none", "--db"])
+            .arg(&db)
+            .arg(&file)
+            .args(["--commit", &commit(i), "--parent", &commit(i - 1)])
+            .assert()
+            .success();
+    }
+    let out = stdout(
+        tuner()
+            .args(["history", "check", "--fail-on", "change", "--db"])
+            .arg(&db)
+            .assert()
+            .success(),
+    );
+    assert!(
+        out.contains("hist steps=10 (ns/op; 20 runs, 2 segments): no change"),
+        "{out}"
+    );
+    let show = stdout(
+        tuner()
+            .args(["history", "show", "steps=5", "--db"])
+            .arg(&db)
+            .assert()
+            .success(),
+    );
+    assert!(
+        show.contains("segment 1 (Test CPU,") && show.contains("segment 2 (Another CPU,"),
+        "{show}"
+    );
+}
+
+#[test]
+fn fail_on_looks_at_the_recent_runs_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.sqlite");
+    history(dir.path(), &db, 20, 12);
+    // Run 12 of 20 is among the last 10 runs, not among the last 5.
+    for (recent, code) in [("10", 1), ("5", 0)] {
+        tuner()
+            .args([
+                "history",
+                "check",
+                "--fail-on",
+                "change",
+                "--recent",
+                recent,
+                "--db",
+            ])
+            .arg(&db)
+            .assert()
+            .code(code);
+    }
+}
+
+#[test]
 fn the_step_summary_gets_the_markdown() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("history.sqlite");

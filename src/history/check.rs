@@ -1,11 +1,17 @@
-//! `tuner history check`: every series' segments searched for change
-//! points (`edivisive`), each reported with the commit range it lies in,
-//! the step as a percentage with its interval, and the runs on each side.
+//! `tuner history check`: every series' segments (the last [`MAX_RUNS`]
+//! runs of each) searched for change points (`edivisive`), each reported
+//! with the commit range it lies in, the step as a percentage with its
+//! interval, and the runs on each side.
 
 use std::fmt::Write as _;
 
 use super::edivisive::{self, ChangePoint, Settings};
 use super::series::{History, Series};
+
+/// The most recent runs of a segment searched: the search holds an n × n
+/// table of distances (32 MB at this size) and takes O(n²) time, and a
+/// nightly job cares about the recent past. Older runs are not searched.
+pub(crate) const MAX_RUNS: usize = 2000;
 
 /// A change point found in one segment of one series.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,13 +64,15 @@ pub(crate) fn check(history: &History, settings: &Settings) -> CheckReport {
         }
         checked += 1;
         for (gi, segment) in series.segments.iter().enumerate() {
-            // Entries with a value (a point whose every process failed has none).
-            let kept: Vec<usize> = (0..segment.entries.len())
+            // Entries with a value (a point whose every process failed has
+            // none), the last MAX_RUNS of them.
+            let mut kept: Vec<usize> = (0..segment.entries.len())
                 .filter(|&i| {
                     let v = segment.entries[i].value();
                     v.is_finite() && v > 0.0
                 })
                 .collect();
+            kept.drain(..kept.len().saturating_sub(MAX_RUNS));
             let logs: Vec<f64> = kept
                 .iter()
                 .map(|&i| segment.entries[i].value().ln())
@@ -216,4 +224,99 @@ fn one_line(text: &str) -> String {
 /// A table cell: pipes escaped, one line.
 fn md_cell(text: &str) -> String {
     one_line(text).replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::series::{Entry, Metric, Run, Segment};
+
+    fn run(i: usize) -> Run {
+        Run {
+            id: i as i64,
+            run_id: format!("r{i}"),
+            experiment: "e".into(),
+            config_digest: "d".repeat(64),
+            fingerprint: "f".repeat(64),
+            cpu_model: "cpu".into(),
+            kernel: "k".into(),
+            rustc: "rustc".into(),
+            machine: None,
+            date: String::new(),
+            commit: Some(format!("c{i}")),
+            parent: None,
+            message: None,
+            position: i as f64,
+            reference: None,
+            report: None,
+        }
+    }
+
+    /// A history of one series of `n` runs: 100 ns/op with a little
+    /// noise, times 1.05 from each run in `steps` on.
+    fn history(n: usize, steps: &[usize]) -> History {
+        let entries = (0..n)
+            .map(|i| {
+                let level: f64 = steps.iter().filter(|&&s| i >= s).map(|_| 1.05).product();
+                Entry {
+                    run: i,
+                    ns_per_op: 100.0 * level * (1.0 + 0.001 * ((i * 7 % 5) as f64 - 2.0)),
+                    relative: None,
+                    processes: 5,
+                    failed: 0,
+                }
+            })
+            .collect();
+        History {
+            runs: (0..n).map(run).collect(),
+            series: vec![Series {
+                experiment: "e".into(),
+                config_digest: "d".repeat(64),
+                label: "x=1".into(),
+                coords: vec![("x".into(), "1".into())],
+                reference: None,
+                segments: vec![Segment {
+                    fingerprint: "f".repeat(64),
+                    entries,
+                }],
+                metric: Metric::Time,
+            }],
+            processes: n * 5,
+            metric: Metric::Time,
+        }
+    }
+
+    #[test]
+    fn a_change_is_reported_with_its_runs_and_commits() {
+        let h = history(30, &[18]);
+        let report = check(&h, &Settings::default());
+        assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
+        let f = &report.findings[0];
+        assert_eq!((f.before, f.after, f.of), ((0, 17), (18, 29), 30));
+        let (pct, (lo, hi)) = f.percent();
+        assert!(
+            (pct - 5.0).abs() < 0.2 && lo < 5.0 && 5.0 < hi,
+            "{pct} [{lo}, {hi}]"
+        );
+        assert_eq!(commit_range(&h, &h.series[0], f), "c17..c18");
+        assert!(f.within_last(12) && !f.within_last(11));
+        let text = text(&h, &report);
+        assert!(
+            text.contains("at run 19 of 30 (commits c17..c18)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn only_the_most_recent_runs_are_searched() {
+        let n = MAX_RUNS + 100;
+        let h = history(n, &[50, n - 30]);
+        let report = check(&h, &Settings::default());
+        let at: Vec<usize> = report.findings.iter().map(|f| f.after.0).collect();
+        assert_eq!(
+            at,
+            vec![n - 30],
+            "the step at run 51 is older than the last {MAX_RUNS}"
+        );
+    }
 }

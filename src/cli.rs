@@ -94,6 +94,9 @@ enum Command {
         /// flame graphs inline (as `[report] html = true`).
         #[arg(long)]
         html: bool,
+        /// When the run finishes, add it to this history database (see `tuner history`).
+        #[arg(long, value_name = "DB", conflicts_with = "dry_run")]
+        history: Option<PathBuf>,
     },
     /// Join the shards of a run (`run --shard`) into one results file and report.
     #[command(after_help = EXIT_CODES)]
@@ -132,6 +135,9 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Keep runs in a history database, find the commits where a point's time changed, draw a dashboard.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    History(HistoryCommand),
     /// Run one spec (read as JSON on stdin) in this process.
     #[command(hide = true)]
     Worker,
@@ -362,6 +368,10 @@ enum ExportFormatArg {
     Csv,
     /// The CSV's rows as JSON objects.
     Json,
+    /// Bencher's metric format (BMF JSON): each point's median ns/op as latency, with its interval.
+    Bmf,
+    /// One CSV row for the run, a column per point, as Apache Otava reads.
+    Otava,
 }
 
 impl From<ExportFormatArg> for ExportFormat {
@@ -370,6 +380,8 @@ impl From<ExportFormatArg> for ExportFormat {
             ExportFormatArg::Gobench => ExportFormat::Gobench,
             ExportFormatArg::Csv => ExportFormat::Csv,
             ExportFormatArg::Json => ExportFormat::Json,
+            ExportFormatArg::Bmf => ExportFormat::Bmf,
+            ExportFormatArg::Otava => ExportFormat::Otava,
         }
     }
 }
@@ -402,6 +414,204 @@ fn parse_kinds(text: &str) -> Result<ProfileKinds, String> {
     Ok(ProfileKinds(kinds))
 }
 
+/// `tuner history …` (src/history).
+#[derive(Subcommand)]
+enum HistoryCommand {
+    /// Add runs (run folders, results.json or journal.jsonl) to the history; a run already there is skipped.
+    Add {
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        db: HistoryDb,
+        /// The commit the runs measured (default: the results' own, else `git rev-parse HEAD`).
+        #[arg(long)]
+        commit: Option<String>,
+        /// The commit's first parent (default: `git rev-parse COMMIT^`).
+        #[arg(long)]
+        parent: Option<String>,
+        /// The commit's subject line (default: `git log`).
+        #[arg(long)]
+        message: Option<String>,
+        /// The point every other is divided by in the same run: `baseline`
+        /// (the config's baseline, with two points or more), `none`, or
+        /// axis=value pairs.
+        #[arg(long, value_name = "POINT", default_value = "baseline", value_parser = crate::history::Reference::parse)]
+        reference: crate::history::Reference,
+        /// The Cargo.lock of the build measured, for the machine fingerprint (default: this checkout's).
+        #[arg(long, value_name = "FILE")]
+        cargo_lock: Option<PathBuf>,
+    },
+    /// Find change points in every point's series (E-Divisive means) and report them.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        #[command(flatten)]
+        db: HistoryDb,
+        #[command(flatten)]
+        method: ChangeMethod,
+        /// What makes the check exit with 1: a change, or a slowdown, among the last --recent runs.
+        #[arg(long, value_enum, default_value_t = FailOnChangeArg::Never)]
+        fail_on: FailOnChangeArg,
+        /// --fail-on looks at change points whose first run is among the last this many runs.
+        #[arg(long, value_name = "RUNS", default_value_t = 10)]
+        recent: usize,
+        /// Also write the markdown report here.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Print a point's series run by run, with its change points.
+    Show {
+        /// The point: axis=value pairs, e.g. `variant=v3 threads=2`.
+        #[arg(required = true, value_parser = crate::history::parse_selection)]
+        point: Vec<Vec<(String, String)>>,
+        /// Only this experiment's series.
+        #[arg(long)]
+        experiment: Option<String>,
+        #[command(flatten)]
+        db: HistoryDb,
+        #[command(flatten)]
+        method: ChangeMethod,
+    },
+    /// Write a static dashboard: a trend chart per point, change points marked, each run linked to its report.
+    Site {
+        /// The folder to write index.html and a page per point into.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: HistoryDb,
+        #[command(flatten)]
+        method: ChangeMethod,
+    },
+}
+
+#[derive(Args)]
+struct HistoryDb {
+    /// The history database.
+    #[arg(long, value_name = "PATH", default_value = crate::history::commands::DEFAULT_DB)]
+    db: PathBuf,
+}
+
+/// The change-point method's parameters.
+#[derive(Args)]
+struct ChangeMethod {
+    /// A change point is kept when its t-test (Student's, pooled) gives p below this.
+    #[arg(long, value_name = "P", default_value_t = crate::history::Settings::default().alpha)]
+    alpha: f64,
+    /// The fewest runs on each side of a change point.
+    #[arg(long, value_name = "RUNS", default_value_t = crate::history::Settings::default().min_size, value_parser = parse_min_runs)]
+    min_runs: usize,
+    /// The figure followed: wall time per operation, or CPU time per
+    /// operation (steadier for single-threaded workloads on a busy machine).
+    #[arg(long, value_enum, default_value_t = HistoryMetricArg::Time)]
+    metric: HistoryMetricArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HistoryMetricArg {
+    /// Wall time per operation.
+    Time,
+    /// CPU time per operation (all threads).
+    Cpu,
+}
+
+impl ChangeMethod {
+    fn metric(&self) -> crate::history::Metric {
+        match self.metric {
+            HistoryMetricArg::Time => crate::history::Metric::Time,
+            HistoryMetricArg::Cpu => crate::history::Metric::Cpu,
+        }
+    }
+}
+
+/// At least 2: a t-test needs two values a side.
+fn parse_min_runs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 2 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of runs ≥ 2")),
+    }
+}
+
+impl ChangeMethod {
+    fn settings(&self) -> crate::history::Settings {
+        crate::history::Settings {
+            alpha: self.alpha,
+            min_size: self.min_runs,
+            ..crate::history::Settings::default()
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnChangeArg {
+    /// Never (exit 0 whatever is found).
+    Never,
+    /// A change point either way.
+    Change,
+    /// A change point that made the point slower.
+    Slower,
+}
+
+impl HistoryCommand {
+    fn run(self) -> Result<(), crate::exit::Failure> {
+        use crate::history::commands as history;
+        match self {
+            HistoryCommand::Add {
+                inputs,
+                db,
+                commit,
+                parent,
+                message,
+                reference,
+                cargo_lock,
+            } => history::add(
+                &db.db,
+                &inputs,
+                &crate::history::AddOptions {
+                    commit,
+                    parent,
+                    message,
+                    reference,
+                    cargo_lock,
+                },
+            ),
+            HistoryCommand::Check {
+                db,
+                method,
+                fail_on,
+                recent,
+                output,
+            } => history::check(
+                &db.db,
+                &history::CheckOptions {
+                    settings: method.settings(),
+                    metric: method.metric(),
+                    fail_on: match fail_on {
+                        FailOnChangeArg::Never => history::FailOnChange::Never,
+                        FailOnChangeArg::Change => history::FailOnChange::Change,
+                        FailOnChangeArg::Slower => history::FailOnChange::Slower,
+                    },
+                    recent,
+                    output,
+                },
+            ),
+            HistoryCommand::Show {
+                point,
+                experiment,
+                db,
+                method,
+            } => history::show(
+                &db.db,
+                &point.concat(),
+                experiment.as_deref(),
+                &method.settings(),
+                method.metric(),
+            ),
+            HistoryCommand::Site { output, db, method } => {
+                history::site(&db.db, &output, &method.settings(), method.metric())
+            }
+        }
+    }
+}
+
 /// Parses the command line (the program's name first) and runs it against
 /// `catalog`: the experiments this binary carries.
 pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsString>) -> ExitCode {
@@ -422,6 +632,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
             budget,
             fail_fast,
             html,
+            history,
         } => commands::run(
             catalog,
             &RunOptions {
@@ -439,6 +650,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
                 budget,
                 fail_fast,
                 html,
+                history,
             },
         ),
         Command::Merge { inputs, output } => commands::merge(&inputs, &output),
@@ -460,6 +672,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
             format,
             output,
         } => commands::export(&results, format.into(), output.as_deref()),
+        Command::History(command) => command.run(),
         Command::Worker => return crate::worker::main(catalog),
     };
     match result {

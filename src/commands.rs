@@ -70,6 +70,8 @@ pub(crate) struct RunOptions<'a> {
     pub fail_fast: bool,
     /// Also write report.html (`--html`).
     pub html: bool,
+    /// Add the finished run to this history database (`--history`).
+    pub history: Option<PathBuf>,
 }
 
 pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
@@ -119,12 +121,19 @@ pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
             runner::resume(resumable, &session)?
         }
     };
-    conclude(
+    let concluded = conclude(
         &finished,
         base.as_ref().zip(opts.baseline),
         &opts.judging,
         opts.html,
-    )?;
+    );
+    // A whole run joins the history even when its gate or a process failed.
+    if let Some(db) = opts.history.as_deref() {
+        if finished.stopped_by.is_none() && finished.cut_short.is_none() {
+            crate::history::commands::add_finished(db, &finished.dir, &finished.results)?;
+        }
+    }
+    concluded?;
     // A signal after the last run: the run is whole, but say it was stopped.
     match interrupt.signal() {
         Some(signal) => Err(Failure::Stopped {

@@ -111,6 +111,7 @@ pub(crate) mod export;
 #[cfg_attr(not(test), allow(dead_code))] // outside tests only `results_with` is used
 pub(crate) mod fixtures;
 pub(crate) mod fsio;
+pub(crate) mod history;
 pub(crate) mod knob;
 pub(crate) mod matrix;
 pub(crate) mod measure;

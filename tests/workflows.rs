@@ -84,3 +84,32 @@ fn the_configs_the_workflows_run_are_valid() {
     }
     assert!(named > 0, "no workflow names a config");
 }
+
+/// The nightly history example (`deploy/github/tuner-nightly.yml`):
+/// actionlint passes it and the config it runs by default parses.
+#[test]
+fn the_nightly_history_workflow_passes_actionlint_and_names_a_valid_config() {
+    let file = root().join("deploy/github/tuner-nightly.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let config = root().join("configs/selfcheck.toml");
+    assert!(text.contains("default: configs/selfcheck.toml"));
+    let toml = std::fs::read_to_string(&config).unwrap();
+    tuner::__private::config::parse(&config, &toml, &tuner_experiments::catalog())
+        .unwrap_or_else(|e| panic!("{e}"));
+    for step in [
+        "--history \"$DB\"",
+        "tuner history check",
+        "tuner history site",
+    ] {
+        assert!(text.contains(step), "the workflow lacks {step}");
+    }
+    let Some(out) = actionlint(&[file]) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

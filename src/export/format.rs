@@ -1,6 +1,6 @@
 //! Choosing an export format.
 
-use super::{csv, gobench, rows};
+use super::{bmf, csv, gobench, otava, rows};
 use crate::results::Results;
 
 /// The formats `tuner export` writes.
@@ -13,6 +13,10 @@ pub enum ExportFormat {
     Csv,
     /// The CSV's rows as an array of JSON objects.
     Json,
+    /// Bencher's metric format: a benchmark per point.
+    Bmf,
+    /// A CSV row per run, a column per point, for Apache Otava.
+    Otava,
 }
 
 /// `results` in `format`.
@@ -20,6 +24,8 @@ pub fn export(results: &Results, format: ExportFormat) -> String {
     match format {
         ExportFormat::Gobench => gobench(results),
         ExportFormat::Csv => csv(results),
+        ExportFormat::Bmf => bmf(results),
+        ExportFormat::Otava => otava(results),
         ExportFormat::Json => {
             let mut s =
                 serde_json::to_string_pretty(&rows(results)).expect("plain data serializes");

@@ -188,8 +188,6 @@ pub(crate) fn floor_s(m: &MeasureSettings) -> f64 {
         + f64::from(m.samples) * m.min_sample_time.as_secs_f64()
 }
 
-/// Points doing the same work under the same knobs.
-
 /// `run`'s wall time in seconds had it run under `new` instead of `old`:
 /// its samples rescaled to the new count and sample time, the warm-up
 /// moved by the difference (a failed process counts as it was).

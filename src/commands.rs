@@ -283,7 +283,7 @@ fn compare_with_baseline(
     finished: &runner::Finished,
     judging: &Judging,
 ) -> Result<(), Failure> {
-    let head_path = finished.dir.join("results.json");
+    let head_path = finished.dir.join(crate::results::RESULTS_FILE);
     let report = judge(base, base_path, &finished.results, &head_path, judging)?;
     let md = finished.dir.join(crate::report::COMPARISON_FILE);
     write_atomic(&md, compare::markdown(&report))
@@ -299,7 +299,7 @@ fn compare_with_baseline(
 /// or processes are missing.
 pub(crate) fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), Failure> {
     let merged = crate::shards::merge(inputs).map_err(Failure::Usage)?;
-    let results_path = output.join("results.json");
+    let results_path = output.join(crate::results::RESULTS_FILE);
     if results_path.exists() {
         return Err(Failure::Usage(anyhow::anyhow!(
             "{} holds a results.json already: merge into a new folder",
@@ -347,7 +347,7 @@ pub(crate) fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), Failure> {
 /// the run folder holding one (its results.json, else its journal.jsonl).
 pub(crate) fn report(path: &Path, html: bool) -> Result<(), Failure> {
     let (dir, path) = if path.is_dir() {
-        let results = path.join("results.json");
+        let results = path.join(crate::results::RESULTS_FILE);
         let file = if results.exists() {
             results
         } else {

@@ -236,7 +236,7 @@ fn previous(plan: &Plan, text: &str) -> Option<(PathBuf, Results)> {
     let folder = plan.report.dir.join(&plan.name);
     let mut runs: Vec<PathBuf> = std::fs::read_dir(&folder)
         .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("results.json")))
+        .filter_map(|e| e.ok().map(|e| e.path().join(crate::results::RESULTS_FILE)))
         .filter(|p| p.is_file())
         .collect();
     // Run ids are dates: the newest sorts last.

@@ -123,6 +123,7 @@ pub(crate) mod runner;
 pub(crate) mod shards;
 pub(crate) mod stats;
 mod sys;
+pub(crate) mod table;
 pub(crate) mod units;
 pub(crate) mod worker;
 

@@ -22,7 +22,6 @@
 //! still adds noise.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::metric::Metric;
 use super::record::{AbRun, Pair};
@@ -30,8 +29,8 @@ use super::sequential::{self, Stop};
 use super::side::{changed_axes, Build, Side};
 use crate::compare::{SettingChange, VerdictCounts};
 use crate::stats::{
-    self, Change, CompareSettings, ExactComparison, GeoMean, Interval, PairedComparison, Summary,
-    Verdict, VerdictRule,
+    self, Change, CompareSettings, ExactComparison, GeoMean, PairedComparison, Summary, Verdict,
+    VerdictRule,
 };
 
 /// One side as the report names it.
@@ -178,10 +177,11 @@ pub(crate) fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -
         })
         .collect();
     let family = match &plan {
-        None => adjust(&mut points),
+        None => stats::adjust_within(&mut points, |p| p.time.as_mut()),
         Some(_) => points.iter().filter(|p| p.stop.is_some()).count(),
     };
-    let geomean = paired_geomean(&points);
+    let changes: Vec<&Change> = points.iter().filter_map(AbPoint::change).collect();
+    let geomean = stats::geomean_of(&changes, 0.95);
     let failed = run.failures().count();
     let mut warnings = run.warnings.clone();
     warnings.extend(notes(run));
@@ -305,74 +305,9 @@ fn noise(values: &[(f64, f64)], pairs: &[Pair]) -> Option<Noise> {
         _ => f64::NAN,
     };
     Some(Noise {
-        process_pct: robust_sd(&values.iter().map(|v| v.0.ln()).collect::<Vec<_>>()) * 100.0,
-        pair_pct: robust_sd(&ratios) * 100.0,
-        second_pct: pct(second),
-    })
-}
-
-/// A log ratio as a percentage change.
-fn pct(log_ratio: f64) -> f64 {
-    log_ratio.exp_m1() * 100.0
-}
-
-/// 1.4826 · MAD: the standard deviation for normal data, robust to a few
-/// far values (Hampel 1974).
-fn robust_sd(values: &[f64]) -> f64 {
-    let Ok(m) = stats::median(values) else {
-        return f64::NAN;
-    };
-    let deviations: Vec<f64> = values.iter().map(|v| (v - m).abs()).collect();
-    stats::median(&deviations).map_or(f64::NAN, |mad| 1.4826 * mad)
-}
-
-/// Holm over every point's fixed-design comparison; the family's size.
-fn adjust(points: &mut [AbPoint]) -> usize {
-    let mut family: Vec<PairedComparison> = points.iter().filter_map(|p| p.time.clone()).collect();
-    stats::adjust_family(&mut family);
-    let size = family.iter().filter(|c| c.test.is_some()).count();
-    let mut adjusted = family.into_iter();
-    for p in points.iter_mut().filter(|p| p.time.is_some()) {
-        p.time = adjusted.next();
-    }
-    size
-}
-
-/// The geometric mean of the points' paired changes (module docs);
-/// `None` below two points with a change.
-fn paired_geomean(points: &[AbPoint]) -> Option<GeoMean> {
-    let changes: Vec<&Change> = points.iter().filter_map(AbPoint::change).collect();
-    if changes.len() < 2 {
-        return None;
-    }
-    let std = Normal::standard();
-    let log = |pct: f64| (pct / 100.0).ln_1p();
-    let k = changes.len() as f64;
-    let mean = changes.iter().map(|c| log(c.pct)).sum::<f64>() / k;
-    let ses: Option<Vec<f64>> = changes
-        .iter()
-        .map(|c| {
-            c.ci.map(|ci| {
-                (log(ci.hi) - log(ci.lo)) / (2.0 * std.inverse_cdf((1.0 + ci.level) / 2.0))
-            })
-        })
-        .collect();
-    let ci = ses.map(|ses| {
-        let half = std.inverse_cdf(0.975) * ses.iter().map(|s| s * s).sum::<f64>().sqrt() / k;
-        Interval {
-            lo: pct(mean - half),
-            hi: pct(mean + half),
-            level: 0.95,
-            nominal: 0.95,
-        }
-    });
-    Some(GeoMean {
-        points: changes.len(),
-        change_pct: pct(mean),
-        ci,
-        guard: None,
-        only_in_base: Vec::new(),
-        only_in_head: Vec::new(),
+        process_pct: stats::robust_sd(&values.iter().map(|v| v.0.ln()).collect::<Vec<_>>()) * 100.0,
+        pair_pct: stats::robust_sd(&ratios) * 100.0,
+        second_pct: stats::log_ratio_pct(second),
     })
 }
 

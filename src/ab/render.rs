@@ -8,10 +8,11 @@ use std::fmt::Write as _;
 use super::analysis::{AbPoint, AbReport, SideInfo};
 use crate::compare::{
     changed_line, markdown_body, notes, p_text, text_body, time_cell, ExactCounts, ExactKind,
-    OutputFormat, Table,
+    OutputFormat,
 };
 use crate::stats::ExactComparison;
 use crate::stats::{format_change, Verdict};
+use crate::table::Table;
 
 /// The report in `format`.
 pub(crate) fn render(report: &AbReport, format: OutputFormat) -> String {
@@ -190,21 +191,20 @@ pub(crate) fn text(report: &AbReport) -> String {
 pub(crate) fn markdown(report: &AbReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Paired A/B: {}\n", report.experiment);
-    let _ = writeln!(out, "| | build | binary | settings |\n|---|---|---|---|");
+    let mut sides = Table::new(&["", "build", "binary", "settings"]);
     for s in [&report.base, &report.head] {
-        let _ = writeln!(
-            out,
-            "| {} | `{}` | `{}` | {} |",
-            s.build,
-            s.path,
-            s.digest,
+        sides.push(vec![
+            s.build.to_string(),
+            format!("`{}`", s.path),
+            format!("`{}`", s.digest),
             s.settings
                 .iter()
                 .map(|x| format!("`{x}`"))
                 .collect::<Vec<_>>()
-                .join(" ")
-        );
+                .join(" "),
+        ]);
     }
+    sides.markdown(&[false; 4], &mut out);
     let _ = writeln!(out);
     if let Some(changed) = changed_line(&report.changed, true) {
         let _ = writeln!(out, "**Changed between the builds:** {changed}.\n");

@@ -44,13 +44,9 @@ impl Family {
         items: &mut [T],
         mut get: impl FnMut(&mut T) -> &mut Comparison,
     ) -> Family {
-        let mut family: Vec<Comparison> = items.iter_mut().map(|i| get(i).clone()).collect();
-        stats::adjust_family(&mut family);
-        let size = family.iter().filter(|c| c.test.is_some()).count();
-        for (item, adjusted) in items.iter_mut().zip(family) {
-            *get(item) = adjusted;
+        Family {
+            size: stats::adjust_within(items, |i| Some(get(i))),
         }
-        Family { size }
     }
 }
 

@@ -165,7 +165,7 @@ pub fn compare_runs(
     if points.iter().all(|p| p.time.is_none()) {
         return Err(CompareError::NoResults);
     }
-    let family = adjust(&mut points);
+    let family = stats::adjust_within(&mut points, |p| p.time.as_mut());
     let mut warnings = environment_warnings(base, head);
     warnings.extend(stability_warnings(&points));
     warnings.extend(matching.notes.iter().cloned());
@@ -217,18 +217,6 @@ fn compare_point(
         bytes_per_op: exact(&base.bytes, &head.bytes),
         notes,
     }
-}
-
-/// Holm over every time comparison; returns the family's size (those with a test).
-fn adjust(points: &mut [PointComparison]) -> usize {
-    let mut family: Vec<Comparison> = points.iter().filter_map(|p| p.time.clone()).collect();
-    stats::adjust_family(&mut family);
-    let size = family.iter().filter(|c| c.test.is_some()).count();
-    let mut adjusted = family.into_iter();
-    for p in points.iter_mut().filter(|p| p.time.is_some()) {
-        p.time = adjusted.next();
-    }
-    size
 }
 
 fn counts(points: &[PointComparison]) -> VerdictCounts {

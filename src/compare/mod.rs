@@ -18,6 +18,6 @@ pub(crate) use gate::GatePoint;
 pub(crate) use matching::SettingChange;
 pub use render::markdown;
 pub(crate) use render::{
-    changed_line, markdown_body, notes, p_text, text_body, time_cell, ExactCounts, ExactKind, Table,
+    changed_line, markdown_body, notes, p_text, text_body, time_cell, ExactCounts, ExactKind,
 };
 pub(crate) use render::{render, text, OutputFormat};

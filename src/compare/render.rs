@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::build::{ComparisonReport, PointComparison};
 use super::matching::SettingChange;
 use crate::stats::{signed_1dp, Comparison, ExactComparison, Summary, Verdict};
+use crate::table::Table;
 use crate::units::{bytes, count, duration_ns};
 
 /// How `tuner compare` prints its findings.
@@ -27,58 +28,6 @@ pub(crate) fn render(report: &ComparisonReport, format: OutputFormat) -> String 
             let mut s = serde_json::to_string_pretty(report).expect("plain data serializes");
             s.push('\n');
             s
-        }
-    }
-}
-
-/// One rendered table: a header row and body rows of cells.
-pub(crate) struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    pub(crate) fn new(header: &[&str]) -> Table {
-        Table {
-            header: header.iter().map(ToString::to_string).collect(),
-            rows: Vec::new(),
-        }
-    }
-
-    pub(crate) fn push(&mut self, row: Vec<String>) {
-        self.rows.push(row);
-    }
-
-    /// Columns padded to their widest cell, two spaces apart.
-    pub(crate) fn text(&self, out: &mut String) {
-        let width = |i: usize| {
-            std::iter::once(&self.header)
-                .chain(&self.rows)
-                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
-                .max()
-                .unwrap_or(0)
-        };
-        let widths: Vec<usize> = (0..self.header.len()).map(width).collect();
-        for row in std::iter::once(&self.header).chain(&self.rows) {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-                .collect();
-            let _ = writeln!(out, "{}", cells.join("  ").trim_end());
-        }
-    }
-
-    /// A markdown table; `right` marks right-aligned (numeric) columns.
-    pub(crate) fn markdown(&self, right: &[bool], out: &mut String) {
-        let _ = writeln!(out, "| {} |", self.header.join(" | "));
-        let rule: Vec<&str> = right
-            .iter()
-            .map(|r| if *r { "--:" } else { "---" })
-            .collect();
-        let _ = writeln!(out, "|{}|", rule.join("|"));
-        for row in &self.rows {
-            let _ = writeln!(out, "| {} |", row.join(" | "));
         }
     }
 }

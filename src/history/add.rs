@@ -86,7 +86,7 @@ pub(crate) enum Added {
 /// journal.jsonl, for a run that was cut off), or the file itself.
 pub(crate) fn results_file(input: &Path) -> PathBuf {
     if input.is_dir() {
-        let json = input.join("results.json");
+        let json = input.join(crate::results::RESULTS_FILE);
         if json.exists() {
             json
         } else {

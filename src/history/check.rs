@@ -31,7 +31,7 @@ pub(crate) struct Finding {
 impl Finding {
     /// The step as a percentage, with its interval.
     pub(super) fn percent(&self) -> (f64, (f64, f64)) {
-        let pct = |x: f64| (x.exp() - 1.0) * 100.0;
+        let pct = crate::stats::log_ratio_pct;
         (
             pct(self.cp.step),
             (pct(self.cp.interval.0), pct(self.cp.interval.1)),

@@ -95,7 +95,7 @@ pub(crate) fn add(db_path: &Path, inputs: &[PathBuf], opts: &AddOptions) -> Resu
 /// `tuner run --history DB`: adds a finished run from its folder.
 pub(crate) fn add_finished(db_path: &Path, dir: &Path, results: &Results) -> Result<(), Failure> {
     let mut conn = db::open(db_path).map_err(Failure::Other)?;
-    let file = dir.join("results.json");
+    let file = dir.join(crate::results::RESULTS_FILE);
     let added = add::add(&mut conn, db_path, &file, results, &AddOptions::default())
         .with_context(|| format!("adding the run to {}", db_path.display()))?;
     if let Added::New { .. } = added {

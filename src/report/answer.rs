@@ -5,6 +5,7 @@
 //! threads. Every sentence formats a figure of the [`Analysis`]; none is
 //! canned.
 
+use crate::table::Table;
 use std::fmt::Write as _;
 
 use super::escape::{md_cell, md_text};
@@ -297,8 +298,9 @@ fn scaling(out: &mut String, cx: &Context) {
         a.families.scaling.size
     );
     let header: Vec<String> = counts.iter().map(|t| format!("{t} threads")).collect();
-    let _ = writeln!(out, "| setting | {} |", header.join(" | "));
-    let _ = writeln!(out, "|---|{}", "---|".repeat(counts.len()));
+    let mut headers = vec!["setting"];
+    headers.extend(header.iter().map(String::as_str));
+    let mut table = Table::new(&headers);
     for s in a.scaling.iter().take(MAX_ROWS * 2) {
         let cells: Vec<String> = counts
             .iter()
@@ -319,13 +321,11 @@ fn scaling(out: &mut String, cx: &Context) {
                 None => "–".into(),
             })
             .collect();
-        let _ = writeln!(
-            out,
-            "| {} | {} |",
-            md_cell(&setting(&s.setting)),
-            cells.join(" | ")
-        );
+        let mut row = vec![md_cell(&setting(&s.setting)).into_owned()];
+        row.extend(cells);
+        table.push(row);
     }
+    table.markdown(&vec![false; counts.len() + 1], out);
     if a.scaling.len() > MAX_ROWS * 2 {
         let _ = writeln!(
             out,

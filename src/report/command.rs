@@ -4,6 +4,7 @@
 //! verdict), that the thread variables cannot be checked from outside,
 //! and whether stdout was compared.
 
+use crate::table::Table;
 use std::fmt::Write as _;
 
 use super::escape::{md_cell, md_code, md_text};
@@ -196,10 +197,12 @@ pub(super) fn units_table(out: &mut String, cx: &Context, listed: &[usize]) {
     }
     let _ = writeln!(
         out,
-        "The benchmark's other units (median of each process's lines, then over processes):\n\n| point | {} |\n|---|{}",
-        units.iter().map(|u| md_cell(u)).collect::<Vec<_>>().join(" | "),
-        "--:|".repeat(units.len())
+        "The benchmark's other units (median of each process's lines, then over processes):\n"
     );
+    let unit_headers: Vec<String> = units.iter().map(|u| md_cell(u).into_owned()).collect();
+    let mut headers = vec!["point"];
+    headers.extend(unit_headers.iter().map(String::as_str));
+    let mut table = Table::new(&headers);
     for &id in listed {
         let cells: Vec<String> = units
             .iter()
@@ -211,12 +214,12 @@ pub(super) fn units_table(out: &mut String, cx: &Context, listed: &[usize]) {
                     .map_or_else(|| "–".into(), |(_, v)| super::format::sig3(*v))
             })
             .collect();
-        let _ = writeln!(
-            out,
-            "| {} | {} |",
-            md_cell(&cx.label(id)),
-            cells.join(" | ")
-        );
+        let mut row = vec![md_cell(&cx.label(id)).into_owned()];
+        row.extend(cells);
+        table.push(row);
     }
+    let mut right = vec![true; units.len() + 1];
+    right[0] = false;
+    table.markdown(&right, out);
     let _ = writeln!(out);
 }

@@ -4,6 +4,7 @@
 //! interval folded into the time, rarely needed columns folded away), the
 //! checks, the profiles and the background; the method last.
 
+use crate::table::Table;
 use std::fmt::Write as _;
 
 use super::charts::Chart;
@@ -190,7 +191,12 @@ impl<'a> Report<'a> {
             .cloned()
             .collect();
         let col_labels = cols.labels();
-        let (mut body, mut excluded, mut cells) = (String::new(), 0, 0);
+        let corner = format!("{} \\ {}", md_cell(rows.name()), md_cell(cols.name()));
+        let col_headers: Vec<String> = col_labels.iter().map(|c| md_cell(c).into_owned()).collect();
+        let mut headers = vec![corner.as_str()];
+        headers.extend(col_headers.iter().map(String::as_str));
+        let mut table = Table::new(&headers);
+        let (mut excluded, mut cells) = (0, 0);
         for row in rows.labels() {
             let line: Vec<String> = col_labels
                 .iter()
@@ -208,7 +214,9 @@ impl<'a> Report<'a> {
                     }
                 })
                 .collect();
-            let _ = writeln!(body, "| {} | {} |", md_cell(&row), line.join(" | "));
+            let mut cells_of_row = vec![md_cell(&row).into_owned()];
+            cells_of_row.extend(line);
+            table.push(cells_of_row);
         }
         if 2 * excluded > cells {
             return None;
@@ -222,19 +230,15 @@ impl<'a> Report<'a> {
         } else {
             format!(" ({})", held.join(" "))
         };
-        Some(format!(
-            "### {} × {}{held}\n\n| {} \\ {} | {} |\n|---|{}\n{body}",
+        let mut right = vec![true; col_labels.len() + 1];
+        right[0] = false;
+        let mut out = format!(
+            "### {} × {}{held}\n\n",
             md_text(rows.name()),
-            md_text(cols.name()),
-            md_cell(rows.name()),
-            md_cell(cols.name()),
-            col_labels
-                .iter()
-                .map(|c| md_cell(c))
-                .collect::<Vec<_>>()
-                .join(" | "),
-            "--:|".repeat(col_labels.len())
-        ))
+            md_text(cols.name())
+        );
+        table.markdown(&right, &mut out);
+        Some(out)
     }
 
     fn pivot_cell(&self, p: &PointAnalysis, best: usize) -> String {
@@ -322,17 +326,20 @@ impl<'a> Report<'a> {
             format!("{:.1}% CI", level.unwrap_or(nominal) * 100.0).replace(".0%", "%")
         };
         // Cells note their level only where the column's levels differ.
-        let _ = writeln!(
-            out,
-            "| {} | time/op [{}] | vs baseline [{}] | allocs/op | B/op | processes |",
-            axes.iter()
-                .map(|a| md_cell(a))
-                .collect::<Vec<_>>()
-                .join(" | "),
-            header(time_level),
-            header(change_level)
-        );
-        let _ = writeln!(out, "|{}--:|---|--:|--:|--:|", "---|".repeat(axes.len()));
+        let time_header = format!("time/op [{}]", header(time_level));
+        let change_header = format!("vs baseline [{}]", header(change_level));
+        let axis_headers: Vec<String> = axes.iter().map(|a| md_cell(a).into_owned()).collect();
+        let mut headers: Vec<&str> = axis_headers.iter().map(String::as_str).collect();
+        headers.extend([
+            time_header.as_str(),
+            change_header.as_str(),
+            "allocs/op",
+            "B/op",
+            "processes",
+        ]);
+        let mut table = Table::new(&headers);
+        let mut right = vec![false; axes.len()];
+        right.extend([true, false, true, true, true]);
         for &id in &listed {
             let p = &a.points[id];
             let coords: Vec<String> = axes
@@ -377,14 +384,17 @@ impl<'a> Report<'a> {
             } else {
                 format!(" [^p{id}]")
             };
-            let _ = writeln!(
-                out,
-                "| {} | {time}{note} | {vs} | {} | {} | {processes} |",
-                coords.join(" | "),
+            let mut row = coords;
+            row.extend([
+                format!("{time}{note}"),
+                vs,
                 exact(p.allocs_per_op.as_ref(), count),
                 exact(p.bytes_per_op.as_ref(), bytes),
-            );
+                processes,
+            ]);
+            table.push(row);
         }
+        table.markdown(&right, out);
         let _ = writeln!(out);
         super::command::units_table(out, self.cx, &listed);
         self.details_table(out, &listed);
@@ -411,8 +421,15 @@ impl<'a> Report<'a> {
             out,
             "<details><summary>Memory, CPU, first use and samples per point</summary>\n"
         );
-        let _ = writeln!(out, "| point | peak live heap | peak RSS | CPU/op | first use | ops per run | sample length |");
-        let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|");
+        let mut table = Table::new(&[
+            "point",
+            "peak live heap",
+            "peak RSS",
+            "CPU/op",
+            "first use",
+            "ops per run",
+            "sample length",
+        ]);
         for &id in listed {
             let p = &a.points[id];
             if p.succeeded() == 0 {
@@ -423,17 +440,17 @@ impl<'a> Report<'a> {
                 Some((lo, hi)) => format!("{}–{}", duration_ns(lo as f64), duration_ns(hi as f64)),
                 None => "–".into(),
             };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {samples} |",
-                md_cell(&self.cx.label(id)),
+            table.push(vec![
+                md_cell(&self.cx.label(id)).into_owned(),
                 p.peak_live_bytes.map_or_else(|| "–".into(), bytes),
                 p.peak_rss_bytes.map_or_else(|| "–".into(), bytes),
                 p.cpu_ns_per_op.map_or_else(|| "–".into(), duration_ns),
                 duration_ns(p.first_use_ns),
                 count(p.ops_per_run as f64),
-            );
+                samples,
+            ]);
         }
+        table.markdown(&[false, true, true, true, true, true, true], out);
         let _ = writeln!(out, "\n</details>\n");
     }
 
@@ -593,7 +610,7 @@ impl<'a> Report<'a> {
     fn environment(&self, out: &mut String) {
         let e = &self.cx.results.environment;
         let _ = writeln!(out, "## Environment\n");
-        let _ = writeln!(out, "| | |\n|---|---|");
+        let mut table = Table::new(&["", ""]);
         let rows = [
             ("CPU", format!("{} ({} logical CPUs)", e.cpu_model, e.cores)),
             ("memory", format!("{} GiB", e.memory_gib)),
@@ -618,8 +635,9 @@ impl<'a> Report<'a> {
             ("date", e.date.clone()),
         ];
         for (k, v) in rows {
-            let _ = writeln!(out, "| {k} | {} |", md_cell(&v));
+            table.push(vec![k.to_string(), md_cell(&v).into_owned()]);
         }
+        table.markdown(&[false, false], out);
         let _ = writeln!(out);
     }
 

@@ -2,6 +2,7 @@
 //! and a table linking every point's profiling artifacts, with the heap
 //! figures and each collector's overhead against the timed runs.
 
+use crate::table::Table;
 use std::fmt::Write as _;
 
 use super::charts::Chart;
@@ -90,11 +91,16 @@ pub(super) fn profiles_section(out: &mut String, cx: &Context) {
          Perfetto (ui.perfetto.dev, *Open trace file*) or `chrome://tracing`; the SVG flame graphs open in a \
          browser (click to zoom). Diffs are against the baseline: red where the point spends a larger share.\n"
     );
-    let _ = writeln!(
-        out,
-        "| point | spans | CPU | timeline | heap peak | heap final | diff vs baseline | overhead |"
-    );
-    let _ = writeln!(out, "|---|---|---|---|--:|--:|---|---|");
+    let mut table = Table::new(&[
+        "point",
+        "spans",
+        "CPU",
+        "timeline",
+        "heap peak",
+        "heap final",
+        "diff vs baseline",
+        "overhead",
+    ]);
     let profiled = results
         .points
         .iter()
@@ -168,12 +174,18 @@ pub(super) fn profiles_section(out: &mut String, cx: &Context) {
         } else {
             ""
         };
-        let _ = writeln!(
-            out,
-            "| {}{mark} | {spans} | {cpu} | {timeline} | {peak} | {last} | {diffs} | {overhead} |",
-            md_cell(&cx.label(point.id))
-        );
+        table.push(vec![
+            format!("{}{mark}", md_cell(&cx.label(point.id))),
+            spans,
+            cpu,
+            timeline,
+            peak,
+            last,
+            diffs,
+            overhead,
+        ]);
     }
+    table.markdown(&[false, false, false, false, true, true, false, false], out);
     let _ = writeln!(out);
     for r in &profiling.records {
         if let ProfileOutcome::Failed { reason, .. } = &r.outcome {

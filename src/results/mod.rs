@@ -22,6 +22,9 @@ use crate::protocol::Profiling;
 use crate::protocol::RunOutput;
 
 pub(crate) use journal::{Journal, JOURNAL_FILE};
+
+/// The results file in a run folder.
+pub(crate) const RESULTS_FILE: &str = "results.json";
 pub use load::Form;
 pub(crate) use merge_info::{MergeInfo, MergeSource};
 pub use planning::Planning;

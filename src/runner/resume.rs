@@ -66,7 +66,7 @@ pub(crate) fn resume(resumable: Resumable, session: &Session) -> anyhow::Result<
 
 /// A `results.json` without the stop mark means the run ended.
 fn refuse_finished(dir: &Path) -> anyhow::Result<()> {
-    let path = dir.join("results.json");
+    let path = dir.join(crate::results::RESULTS_FILE);
     if !path.exists() {
         return Ok(());
     }

@@ -176,7 +176,7 @@ pub(super) fn carry_on(
     };
     results.runs.sort_by_key(|r| r.seq);
     results.elapsed_s = Some(started.elapsed().as_secs_f64());
-    let results_path = dir.join("results.json");
+    let results_path = dir.join(crate::results::RESULTS_FILE);
     results
         .save(&results_path)
         .with_context(|| format!("writing {}", results_path.display()))?;

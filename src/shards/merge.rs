@@ -89,7 +89,7 @@ pub(crate) fn merge(inputs: &[PathBuf]) -> anyhow::Result<Merged> {
 /// Reads a shard folder (its `results.json`, else its journal) or file.
 fn read(path: &Path) -> anyhow::Result<Input> {
     let file = if path.is_dir() {
-        let results = path.join("results.json");
+        let results = path.join(crate::results::RESULTS_FILE);
         let journal = path.join(JOURNAL_FILE);
         match (results.is_file(), journal.is_file()) {
             (true, _) => results,

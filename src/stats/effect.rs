@@ -112,7 +112,7 @@ fn log_differences(base: &[f64], head: &[f64]) -> Result<Sorted, StatsError> {
 }
 
 /// A log-ratio as a percentage change.
-pub(super) fn to_pct(log_ratio: f64) -> f64 {
+pub(crate) fn to_pct(log_ratio: f64) -> f64 {
     log_ratio.exp_m1() * 100.0
 }
 

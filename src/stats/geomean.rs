@@ -26,7 +26,7 @@
 
 use super::effect::{log_shift, to_pct};
 use super::guard::MIN_FOR_INTERVAL;
-use super::{Guard, Interval, StatsError};
+use super::{Change, Guard, Interval, StatsError};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::collections::BTreeMap;
@@ -121,6 +121,37 @@ pub(crate) fn geomean_change(
         guard,
         only_in_base: missing_from(&base_map, &head_map),
         only_in_head: missing_from(&head_map, &base_map),
+    })
+}
+
+/// The geometric mean of changes already made (each with its own
+/// interval, e.g. paired ones), combined as [`geomean_change`] combines
+/// its points; `None` below two changes.
+pub(crate) fn geomean_of(changes: &[&Change], confidence: f64) -> Option<GeoMean> {
+    if changes.len() < 2 {
+        return None;
+    }
+    let log = |pct: f64| (pct / 100.0).ln_1p();
+    let std = Normal::standard();
+    let shifts: Vec<PointShift> = changes
+        .iter()
+        .map(|c| PointShift {
+            estimate: log(c.pct),
+            se: c.ci.map(|ci| {
+                (log(ci.hi) - log(ci.lo)) / (2.0 * std.inverse_cdf((1.0 + ci.level) / 2.0))
+            }),
+            processes: 0,
+        })
+        .collect();
+    let mean = shifts.iter().map(|s| s.estimate).sum::<f64>() / shifts.len() as f64;
+    let (ci, _) = combined_interval(&shifts, mean, confidence);
+    Some(GeoMean {
+        points: shifts.len(),
+        change_pct: to_pct(mean),
+        ci,
+        guard: changes.iter().find_map(|c| c.guard.clone()),
+        only_in_base: Vec::new(),
+        only_in_head: Vec::new(),
     })
 }
 

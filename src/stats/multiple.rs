@@ -38,6 +38,29 @@ pub(crate) fn adjust_family<T: Tested>(family: &mut [T]) {
 
 /// Holm-adjusted p-values, in the order given. A NaN p-value is treated as
 /// 1 (no evidence), so it can never produce a rejection.
+/// Holm over the comparisons `get` finds inside `items`, adjusted in
+/// place; the family's size (the comparisons that had a test). Every
+/// report family — points against a baseline, two runs, two builds —
+/// goes through here.
+pub(crate) fn adjust_within<I, T: Tested>(
+    items: &mut [I],
+    get: impl FnMut(&mut I) -> Option<&mut T>,
+) -> usize {
+    let mut family: Vec<&mut T> = items.iter_mut().filter_map(get).collect();
+    adjust_family(&mut family);
+    family.iter().filter(|c| c.raw_p().is_some()).count()
+}
+
+impl<T: Tested> Tested for &mut T {
+    fn raw_p(&self) -> Option<f64> {
+        (**self).raw_p()
+    }
+
+    fn set_adjusted(&mut self, p_adjusted: f64) {
+        (**self).set_adjusted(p_adjusted)
+    }
+}
+
 pub(crate) fn holm(p: &[f64]) -> Vec<f64> {
     let m = p.len();
     let clean = |x: f64| if x.is_nan() { 1.0 } else { x.clamp(0.0, 1.0) };

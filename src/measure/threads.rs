@@ -216,10 +216,12 @@ mod tests {
                 .unwrap();
             let sleeper = std::thread::Builder::new()
                 .name("rayon-sleep".into())
-                .spawn_scoped(s, || std::thread::sleep(Duration::from_millis(300)))
+                .spawn_scoped(s, || std::thread::sleep(Duration::from_millis(600)))
                 .unwrap();
             let before = snapshot().expect("Linux lists /proc/self/task");
-            std::thread::sleep(Duration::from_millis(100));
+            // Long enough that the spinner gets its 5% on a loaded machine
+            // (at load 8 on 2 CPUs a 100 ms window once gave it less).
+            std::thread::sleep(Duration::from_millis(400));
             let after = snapshot().unwrap();
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
             spinner.join().unwrap();

@@ -54,7 +54,7 @@ fn a_known_slowdown_is_slower_fails_the_gate_and_every_pair_is_on_disk() {
         ab(&cfg)
             .args([
                 "--head-set",
-                "steps=2400",
+                "steps=3000",
                 "--pairs",
                 "8",
                 "--look-every",
@@ -68,16 +68,17 @@ fn a_known_slowdown_is_slower_fails_the_gate_and_every_pair_is_on_disk() {
             .stderr(contains("spin: cpu/op +")),
     );
     let row = out.lines().find(|l| l.starts_with("spin ")).expect(&out);
-    // 2400 steps for 2000 is 20% more work: CPU time per op shows it.
+    // 3000 steps for 2000 is 50% more work: CPU time per op shows it, even
+    // on a loaded machine (at load 6, 2400 steps' +20% was once not called).
     let change: f64 = row
         .split_whitespace()
         .find_map(|t| t.strip_prefix('+')?.strip_suffix('%')?.parse().ok())
         .expect(row);
     assert!(
-        (15.0..25.0).contains(&change) && row.contains(" slower "),
+        (40.0..60.0).contains(&change) && row.contains(" slower "),
         "{row}"
     );
-    assert!(out.contains("changed: steps 2000 → 2400"), "{out}");
+    assert!(out.contains("changed: steps 2000 → 3000"), "{out}");
     let json = ab_json(dir.path());
     let records = json["records"].as_array().unwrap();
     let (probes, pairs): (Vec<_>, Vec<_>) = records.iter().partition(|r| r["probe"] == true);
@@ -108,7 +109,7 @@ fn a_known_slowdown_is_slower_fails_the_gate_and_every_pair_is_on_disk() {
         .filter(|r| r["build"] == "base" && r["position"] == 0)
         .count();
     assert_eq!(base_first, 4, "balanced order");
-    assert_eq!(json["head"]["points"][0]["params"]["steps"], 2400);
+    assert_eq!(json["head"]["points"][0]["params"]["steps"], 3000);
     assert!(gate_dir(dir.path()).join("journal.jsonl").is_file());
     let md = std::fs::read_to_string(gate_dir(dir.path()).join("ab.md")).unwrap();
     assert!(md.starts_with("## Paired A/B: gate"));

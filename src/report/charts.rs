@@ -545,7 +545,8 @@ pub(crate) fn draw_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<(C
             svg,
             "Allocations per operation".into(),
             format!(
-                "Exact counts from the counting allocator, log scale.{}",
+                "{}, log scale.{}",
+                alloc_source(results),
                 held(&["variant", "threads"])
             ),
         )?;
@@ -598,6 +599,18 @@ pub(crate) fn draw_all(dir: &Path, cx: &super::Context) -> anyhow::Result<Vec<(C
         }
     }
     Ok(charts)
+}
+
+/// Where a run's allocation figures come from, as a caption says it:
+/// tuner's counting allocator counts every allocation exactly; a Go
+/// benchmark's `-benchmem` columns are averages over its `b.N` loop.
+pub(crate) fn alloc_source(results: &Results) -> &'static str {
+    match results.plan.command.as_ref().map(|c| c.metrics) {
+        Some(crate::config::Metrics::Gobench) => {
+            "Averages per operation as Go's benchmark reported them (-benchmem), not exact counts"
+        }
+        _ => "Exact counts from the counting allocator",
+    }
 }
 
 #[cfg(test)]

@@ -47,16 +47,40 @@ pub(crate) fn exact(e: Option<&ExactValue>, fmt: fn(f64) -> String) -> String {
 }
 
 /// `lo` and `hi` printed with `fmt` when both are whole numbers that it
-/// prints apart, else with the fewest decimals that tell them apart.
+/// prints apart, else with the fewest decimals that tell them apart — in
+/// the unit `fmt` chose for `lo` (`152.587 MiB`), so a column never mixes
+/// MiB with raw byte counts.
 fn distinct(lo: f64, hi: f64, fmt: fn(f64) -> String) -> (String, String) {
     let (a, b) = (fmt(lo), fmt(hi));
     if a != b && lo.fract() == 0.0 && hi.fract() == 0.0 {
         return (a, b);
     }
+    let (scale, unit) = unit_of(&a);
     (1..=9)
-        .map(|d| (grouped_decimals(lo, d), grouped_decimals(hi, d)))
+        .map(|d| {
+            (
+                format!("{}{unit}", grouped_decimals(lo / scale, d)),
+                format!("{}{unit}", grouped_decimals(hi / scale, d)),
+            )
+        })
         .find(|(a, b)| a != b)
         .unwrap_or((format!("{lo}"), format!("{hi}")))
+}
+
+/// The binary unit a formatted size ends with, as `(bytes per unit, " MiB")`;
+/// `(1, "")` for plain numbers.
+fn unit_of(formatted: &str) -> (f64, &'static str) {
+    const UNITS: [(&str, f64); 5] = [
+        (" TiB", 1099511627776.0),
+        (" GiB", 1073741824.0),
+        (" MiB", 1048576.0),
+        (" KiB", 1024.0),
+        (" B", 1.0),
+    ];
+    UNITS
+        .iter()
+        .find(|(u, _)| formatted.ends_with(u))
+        .map_or((1.0, ""), |&(u, s)| (s, u))
 }
 
 /// `1,047.25` — thousands grouped, `decimals` after the point.
@@ -110,6 +134,11 @@ mod tests {
         assert_eq!(exact(Some(&e(1047.2, 1047.6)), count), "1,047.2–1,047.6 ⚠");
         assert_eq!(exact(Some(&e(1047.0, 1049.0)), count), "1,047–1,049 ⚠");
         assert_eq!(exact(Some(&e(8.0, 8.0)), bytes), "8 B");
+        // Sizes keep the column's unit: never raw byte counts beside MiB.
+        assert_eq!(
+            exact(Some(&e(159_999_936.0, 160_000_064.5)), bytes),
+            "152.5878 MiB–152.5880 MiB ⚠"
+        );
         assert_eq!(exact(None, bytes), "–");
     }
 

@@ -19,7 +19,7 @@ pub use crate::results::Planning;
 use crate::results::{Results, RunRecord};
 
 /// Seconds a worker process takes to start and exit, at the least.
-const PROCESS_START_S: f64 = 0.005;
+use crate::config::PROCESS_START_S;
 /// The runner's own time per run when no earlier run tells (journal sync, spawn).
 const DEFAULT_OVERHEAD_S: f64 = 0.01;
 /// Earlier runs looked at, newest first.
@@ -183,9 +183,7 @@ pub(crate) const RESERVE: f64 = 0.02;
 
 /// A process at the least: start, warm-up and `samples` of `min_sample_time`.
 pub(crate) fn floor_s(m: &MeasureSettings) -> f64 {
-    PROCESS_START_S
-        + m.warmup.as_secs_f64()
-        + f64::from(m.samples) * m.min_sample_time.as_secs_f64()
+    m.floor_s()
 }
 
 /// `run`'s wall time in seconds had it run under `new` instead of `old`:

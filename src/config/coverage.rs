@@ -17,6 +17,13 @@ pub(super) enum Problem {
     AllExcluded { points: usize },
     /// `matrix.exclude[entry]` excludes the baseline point `baseline`.
     BaselineExcluded { entry: usize, baseline: String },
+    /// `measure.budget` is shorter than one round of `points` processes
+    /// could take at the least (`round_s`).
+    BudgetBelowOneRound {
+        budget_s: f64,
+        points: usize,
+        round_s: f64,
+    },
 }
 
 impl Problem {
@@ -27,6 +34,13 @@ impl Problem {
             ),
             Problem::TooManyRuns { runs } => format!(
                 "points × processes is {runs} worker processes; at most {MAX_RUNS}"
+            ),
+            Problem::BudgetBelowOneRound {
+                budget_s,
+                points,
+                round_s,
+            } => format!(
+                "a budget of {budget_s:.1} s is less than the least one round of the {points} points takes ({round_s:.1} s: each process starts, warms up and takes its samples); give more time or fewer points"
             ),
             Problem::AllExcluded { points } => {
                 format!("excludes every one of the matrix's {points} points; nothing would run")
@@ -61,9 +75,19 @@ pub(super) fn check(plan: &Plan) -> Result<(), Problem> {
             points: points as usize,
         });
     }
-    let runs = surviving as u128 * u128::from(plan.measure.processes);
+    let runs = surviving as u128 * u128::from(plan.measure.most_processes());
     if runs > MAX_RUNS as u128 {
         return Err(Problem::TooManyRuns { runs });
+    }
+    if let Some(budget) = plan.measure.budget {
+        let round_s = surviving as f64 * plan.measure.floor_s();
+        if budget.as_secs_f64() < round_s {
+            return Err(Problem::BudgetBelowOneRound {
+                budget_s: budget.as_secs_f64(),
+                points: surviving,
+                round_s,
+            });
+        }
     }
     let baseline = plan.baseline_selection();
     let entry = plan

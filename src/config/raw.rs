@@ -60,6 +60,9 @@ pub(super) struct RawMeasure {
     pub seed: Option<u64>,
     pub memory_limit: Option<Spanned<String>>,
     pub budget: Option<Spanned<String>>,
+    pub max_processes: Option<Spanned<u32>>,
+    pub look_every: Option<Spanned<u32>>,
+    pub racing: Option<bool>,
 }
 
 #[derive(Default, Deserialize)]

@@ -101,6 +101,7 @@ pub(super) fn validate(path: &Path, text: &str, raw: RawConfig, catalog: &Catalo
         exclude: exclude_spans,
         baseline: raw.report.baseline.as_ref().map(Spanned::span),
         processes: raw.measure.processes.as_ref().map(Spanned::span),
+        budget: raw.measure.budget.as_ref().map(Spanned::span),
         longest_axis: c.longest_axis(&raw.params, &raw.matrix, &axes),
     };
     let report = c.report(&axes, raw.report)?;
@@ -132,6 +133,7 @@ struct Spans {
     exclude: Vec<Range<usize>>,
     baseline: Option<Range<usize>>,
     processes: Option<Range<usize>>,
+    budget: Option<Range<usize>>,
     /// The key path and value of the longest axis the config lists.
     longest_axis: Option<(String, Range<usize>)>,
 }
@@ -209,6 +211,10 @@ impl Checker<'_> {
                 "measure.processes".into(),
             ),
             Problem::AllExcluded { .. } => at_exclude(0),
+            Problem::BudgetBelowOneRound { .. } => (
+                spans.budget.clone().unwrap_or(0..0),
+                "measure.budget".into(),
+            ),
             Problem::BaselineExcluded { entry, .. } => match &spans.baseline {
                 Some(span) => (span.clone(), "report.baseline".into()),
                 None => at_exclude(*entry),
@@ -507,6 +513,32 @@ impl Checker<'_> {
                 .map(|s| self.byte_size(s, "measure.memory_limit"))
                 .transpose()?,
             budget: m.budget.map(|s| self.budget(s)).transpose()?,
+            max_processes: None,
+            look_every: count(
+                m.look_every,
+                "measure.look_every",
+                d.look_every,
+                bounds::MAX_PROCESSES,
+            )?,
+            racing: m.racing.unwrap_or(false),
+        };
+        let measure = MeasureSettings {
+            max_processes: match m.max_processes {
+                None => None,
+                Some(s) if *s.get_ref() < measure.processes => {
+                    return Err(self.err(
+                        s.span(),
+                        "measure.max_processes",
+                        format!(
+                            "{} is below `processes` ({}): processes is the least an adaptive run gives a point, max_processes the most",
+                            s.get_ref(),
+                            measure.processes
+                        ),
+                    ))
+                }
+                Some(s) => Some(count(Some(s), "measure.max_processes", 0, bounds::MAX_PROCESSES)?),
+            },
+            ..measure
         };
         // Every process warms up and takes its samples before it can end.
         let least = measure.warmup + measure.min_sample_time * measure.samples;

@@ -114,29 +114,18 @@ impl Analysis {
     }
 
     /// The points a reviewer reads about, in matrix order: each parameter
-    /// set's baseline and the fastest point of each variant in it.
-    pub fn reviewed_points(&self, results: &Results) -> Vec<usize> {
+    /// set's baseline and its fastest point (the pick), and the first pair
+    /// of each lesson — the points whose flame graphs a report links.
+    pub fn reviewed_points(&self) -> Vec<usize> {
         let mut ids = Vec::new();
         for g in &self.groups {
             ids.extend(g.baseline);
-            let mut fastest: Vec<(&str, usize)> = Vec::new();
-            for &id in g
-                .points
-                .iter()
-                .filter(|&&id| self.points[id].succeeded() > 0)
-            {
-                let variant = results.points[id].variant.as_str();
-                match fastest.iter_mut().find(|(v, _)| *v == variant) {
-                    Some((_, best))
-                        if self.points[id].median_ns() < self.points[*best].median_ns() =>
-                    {
-                        *best = id
-                    }
-                    Some(_) => {}
-                    None => fastest.push((variant, id)),
-                }
+            ids.extend(g.fastest);
+        }
+        for lesson in &self.lessons {
+            if let Some(pair) = lesson.pairs.first() {
+                ids.extend([pair.base, pair.head]);
             }
-            ids.extend(fastest.into_iter().map(|(_, id)| id));
         }
         ids.sort_unstable();
         ids.dedup();
@@ -291,36 +280,49 @@ mod tests {
     }
 
     #[test]
-    fn reviewed_points_are_each_baseline_and_each_variants_fastest() {
+    fn reviewed_points_are_each_baseline_its_fastest_and_each_lessons_first_pair() {
         let (r, a) = analyse(SORTS, world);
-        let reviewed: Vec<String> = a
-            .reviewed_points(&r)
-            .into_iter()
-            .map(|id| {
-                let p = &r.points[id];
-                format!(
-                    "{} {} {} {}",
-                    p.coord("size").unwrap(),
-                    p.variant,
-                    p.threads,
-                    p.allocator
-                )
-            })
-            .collect();
-        // Per size (in matrix order): the baseline (sequential, 1 thread,
-        // system) and each variant's fastest: sequential at 1 thread (2
-        // ties with 1: the first measured wins), v1 at 1 thread, v3 at 2
-        // threads; all under system, jemalloc costing 10%.
+        let label = |id: usize| {
+            let p = &r.points[id];
+            format!(
+                "{} {} {} {}",
+                p.coord("size").unwrap(),
+                p.variant,
+                p.threads,
+                p.allocator
+            )
+        };
+        let reviewed: Vec<String> = a.reviewed_points().into_iter().map(label).collect();
+        let mut expected: Vec<usize> = Vec::new();
+        for g in &a.groups {
+            expected.extend(g.baseline);
+            expected.extend(g.fastest);
+        }
+        for l in &a.lessons {
+            if let Some(p) = l.pairs.first() {
+                expected.extend([p.base, p.head]);
+            }
+        }
+        expected.sort_unstable();
+        expected.dedup();
         assert_eq!(
             reviewed,
-            [
-                "1000 sequential 1 system",
-                "2000 sequential 1 system",
-                "1000 v1 1 system",
-                "2000 v1 1 system",
-                "1000 v3 2 system",
-                "2000 v3 2 system"
-            ]
+            expected.into_iter().map(label).collect::<Vec<_>>()
+        );
+        // Per size: the baseline (sequential, 1 thread, system) and the
+        // fastest (v3 on 2 threads), and the lessons' pairs (v1 on 1 and 2
+        // threads, v2 against sequential) where the world has them.
+        assert!(
+            reviewed.contains(&"1000 sequential 1 system".to_string()),
+            "{reviewed:?}"
+        );
+        assert!(
+            reviewed.contains(&"2000 v3 2 system".to_string()),
+            "{reviewed:?}"
+        );
+        assert!(
+            !reviewed.iter().any(|p| p.ends_with("jemalloc")),
+            "jemalloc costs 10% everywhere and no lesson names it: {reviewed:?}"
         );
     }
 

@@ -42,9 +42,9 @@ pub(crate) fn run(
         ProfiledPoints::All => results.points.iter().collect(),
         ProfiledPoints::Reviewed => {
             let analysis = crate::analysis::Analysis::of(results, &Default::default());
-            let ids = analysis.reviewed_points(results);
+            let ids = analysis.reviewed_points();
             profiling.notes.push(format!(
-                "profiled {} of {} points: each parameter set's baseline and the fastest point of each variant ([profile] points = \"reviewed\").",
+                "profiled {} of {} points: each parameter set's baseline and fastest point, and each lesson's first pair ([profile] points = \"reviewed\").",
                 ids.len(),
                 results.points.len()
             ));

@@ -18,6 +18,7 @@
 mod best;
 mod blocked;
 mod compare;
+mod design;
 mod diagnostics;
 mod effect;
 mod error;

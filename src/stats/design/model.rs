@@ -1,0 +1,400 @@
+//! The candidate analyses of the block design, and the one tuner uses.
+//!
+//! Every candidate fits the two-way model on log time (`fit`): rounds as
+//! blocks, so drift between rounds and a machine's offset leave the
+//! residuals. They differ in two choices:
+//!
+//! - **Spread** — `Pooled`: one residual variance for every point, on the
+//!   residual degrees of freedom of the whole table (the classical
+//!   randomized-block analysis); `Moderated`: each point's own variance
+//!   shrunk toward the pool by empirical Bayes (`moderate`, Smyth 2004),
+//!   and the points weighted by it (generalised least squares), so a point
+//!   five times noisier than the rest neither borrows their precision nor
+//!   lends them its noise.
+//! - **Robustness** — plain least squares, or Huber M-estimation (Huber
+//!   1964, "Robust estimation of a location parameter", Ann. Math.
+//!   Statist. 35; k = 1.345, 95% efficient at the normal) by iteratively
+//!   reweighted least squares, each point's residuals clipped at ±k times
+//!   its own scale, the scale re-estimated from the clipped residuals
+//!   (Huber's "proposal 2", Huber 1981, "Robust Statistics", §7.7). Its
+//!   inference uses pseudo-observations `ŷ + ψ(e)/m` (Bickel 1976; Huber
+//!   1981 §7.8; `m` the share of unclipped residuals): least squares on
+//!   them reproduces the M-estimates, and their spread gives the
+//!   M-estimator's sandwich variance `E ψ² / (E ψ')²`, so a slow process
+//!   counts as a winsorised value instead of dragging the mean and
+//!   inflating the pooled spread.
+//!
+//! A contrast `α_i − α_j` has the variance of `fit` with the points'
+//! variances and Welch-Satterthwaite degrees of freedom from theirs
+//! (`d₀ + d_i` when moderated, the table's residual df when pooled);
+//! `d_i = Σ_r (1 − h_ir)`, the residual df a point's cells carry.
+//! Which candidate holds its level with the most power is settled by
+//! simulation (`simulation::choice`, `docs/statistics-block-design.md`):
+//! [`CHOSEN`].
+
+use super::super::StatsError;
+use super::fit::TwoWay;
+use super::moderate::{fit_prior, Prior};
+use super::table::BlockTable;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{Continuous, ContinuousCDF, Normal};
+
+/// How the per-process spread is modelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Spread {
+    /// One residual variance for every point.
+    Pooled,
+    /// Each point's variance shrunk toward the pool (empirical Bayes).
+    Moderated,
+}
+
+/// One candidate analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Method {
+    /// Huber M-estimation instead of least squares.
+    pub robust: bool,
+    pub spread: Spread,
+}
+
+/// The analysis tuner uses, chosen by simulation (see the module docs).
+pub const CHOSEN: Method = Method {
+    robust: true,
+    spread: Spread::Moderated,
+};
+
+impl Method {
+    /// A short name for tables: "OLS pooled", "Huber moderated", ...
+    pub fn name(&self) -> &'static str {
+        match (self.robust, self.spread) {
+            (false, Spread::Pooled) => "OLS pooled",
+            (false, Spread::Moderated) => "OLS moderated",
+            (true, Spread::Pooled) => "Huber pooled",
+            (true, Spread::Moderated) => "Huber moderated",
+        }
+    }
+}
+
+/// Huber's tuning constant: 95% efficiency at the normal.
+const HUBER_K: f64 = 1.345;
+
+/// A fitted design: effects and each point's spread on the log scale.
+#[derive(Clone, Debug)]
+pub(crate) struct Fitted {
+    pub fit: TwoWay,
+    /// Each point's variance per process, log scale (NaN without values).
+    pub var: Vec<f64>,
+    /// Degrees of freedom of each point's variance.
+    pub df: Vec<f64>,
+    /// Values per point.
+    pub counts: Vec<usize>,
+    /// Residual degrees of freedom of the whole table.
+    pub residual_df: f64,
+}
+
+/// A difference of two points' effects (log scale).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Contrast {
+    pub estimate: f64,
+    pub se: f64,
+    pub df: f64,
+}
+
+impl Fitted {
+    /// True when point `i` has values.
+    pub fn has(&self, i: usize) -> bool {
+        self.counts[i] > 0
+    }
+
+    /// `α_i − α_j`; `None` when either point has no values.
+    pub fn contrast(&self, i: usize, j: usize) -> Option<Contrast> {
+        (self.has(i) && self.has(j)).then(|| {
+            let (vi, vj) = (self.fit.own_var(i), self.fit.own_var(j));
+            Contrast {
+                estimate: self.fit.point[i] - self.fit.point[j],
+                se: self.fit.contrast_var(i, j).sqrt(),
+                df: welch(vi, self.df[i], vj, self.df[j]),
+            }
+        })
+    }
+
+    /// The pooled per-process SD on the log scale: the root mean of the
+    /// points' variances weighted by their degrees of freedom.
+    pub fn pooled_sd(&self) -> f64 {
+        let (mut s, mut n) = (0.0, 0.0);
+        for (i, &v) in self.var.iter().enumerate().filter(|(_, v)| v.is_finite()) {
+            let w = self.counts[i].saturating_sub(1).max(1) as f64;
+            s += w * v;
+            n += w;
+        }
+        (s / n).sqrt()
+    }
+}
+
+/// Welch-Satterthwaite degrees of freedom of `v_i + v_j`.
+fn welch(vi: f64, di: f64, vj: f64, dj: f64) -> f64 {
+    let term = |v: f64, d: f64| if d.is_infinite() { 0.0 } else { v * v / d };
+    let denominator = term(vi, di) + term(vj, dj);
+    if denominator == 0.0 {
+        f64::INFINITY
+    } else {
+        (vi + vj).powi(2) / denominator
+    }
+}
+
+/// Fits `table` by `method`.
+pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, StatsError> {
+    let y = table.logs();
+    let counts: Vec<usize> = (0..table.points()).map(|i| table.count(i)).collect();
+    if counts.iter().filter(|&&c| c > 0).count() < 2 {
+        return Err(StatsError::empty("a block design (fewer than two points have values)"));
+    }
+    let ones: Vec<Vec<f64>> = y.iter().map(|r| vec![1.0; r.len()]).collect();
+    let ols = TwoWay::fit(&y, &ones)?;
+    let (ss, d) = residuals(&y, &ols, &ones, |e, _| e * e);
+    let residual_df: f64 = d.iter().sum();
+    let own: Vec<f64> = ss.iter().zip(&d).map(|(s, d)| s / d).collect();
+    let (mut var, mut df) = spread(&own, &d, method.spread, residual_df);
+    let weights = |var: &[f64]| -> Vec<Vec<f64>> {
+        y.iter()
+            .zip(var)
+            .map(|(r, v)| vec![1.0 / v; r.len()])
+            .collect()
+    };
+    if !method.robust {
+        let fit = TwoWay::fit(&y, &weights(&var))?;
+        return Ok(Fitted {
+            fit,
+            var,
+            df,
+            counts,
+            residual_df,
+        });
+    }
+    let beta_k = huber_consistency(HUBER_K);
+    let mut fit = ols;
+    for _ in 0..3 {
+        fit = huber_irls(&y, fit, &var)?;
+        let clip = |e: f64, i: usize| e.clamp(-HUBER_K * var[i].sqrt(), HUBER_K * var[i].sqrt());
+        let (ss, _) = residuals(&y, &fit, &ones, |e, i| clip(e, i).powi(2));
+        let own: Vec<f64> = ss.iter().zip(&d).map(|(s, d)| s / (d * beta_k)).collect();
+        (var, df) = spread(&own, &d, method.spread, residual_df);
+    }
+    // Pseudo-observations: fitted + ψ(e)/m, m the share of unclipped cells.
+    let limit = |i: usize| HUBER_K * var[i].sqrt();
+    let (mut inside, mut cells) = (0usize, 0usize);
+    for (i, row) in y.iter().enumerate() {
+        for (r, v) in row.iter().enumerate() {
+            if let Some(v) = v {
+                cells += 1;
+                inside += usize::from((v - fit.fitted(i, r)).abs() <= limit(i));
+            }
+        }
+    }
+    let m = (inside as f64 / cells as f64).max(0.2);
+    let pseudo: Vec<Vec<Option<f64>>> = y
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(r, v)| {
+                    v.map(|v| {
+                        let f = fit.fitted(i, r);
+                        f + (v - f).clamp(-limit(i), limit(i)) / m
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let (ss, _) = residuals(&pseudo, &fit, &ones, |e, _| e * e);
+    let own: Vec<f64> = ss.iter().zip(&d).map(|(s, d)| s / d).collect();
+    (var, df) = spread(&own, &d, method.spread, residual_df);
+    let fit = TwoWay::fit(&pseudo, &weights(&var))?;
+    Ok(Fitted {
+        fit,
+        var,
+        df,
+        counts,
+        residual_df,
+    })
+}
+
+/// Per point: the sum of `f(residual, point)` over its cells, and its
+/// residual degrees of freedom `Σ (1 − h)` under weights `w`.
+fn residuals(
+    y: &[Vec<Option<f64>>],
+    fit: &TwoWay,
+    w: &[Vec<f64>],
+    f: impl Fn(f64, usize) -> f64,
+) -> (Vec<f64>, Vec<f64>) {
+    y.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            row.iter()
+                .enumerate()
+                .filter_map(|(r, v)| v.map(|v| (r, v)))
+                .fold((0.0, 0.0), |(s, d), (r, v)| {
+                    (
+                        s + f(v - fit.fitted(i, r), i),
+                        d + 1.0 - fit.leverage(i, r, w[i][r]),
+                    )
+                })
+        })
+        .unzip()
+}
+
+/// Each point's variance and its degrees of freedom under `spread`.
+fn spread(own: &[f64], d: &[f64], spread: Spread, residual_df: f64) -> (Vec<f64>, Vec<f64>) {
+    let usable = |i: usize| d[i] > 1e-9 && own[i].is_finite();
+    let pooled = {
+        let (s, n) = (0..own.len())
+            .filter(|&i| usable(i))
+            .fold((0.0, 0.0), |(s, n), i| (s + own[i] * d[i], n + d[i]));
+        s / n
+    };
+    match spread {
+        Spread::Pooled => (vec![pooled; own.len()], vec![residual_df; own.len()]),
+        Spread::Moderated => {
+            let prior = fit_prior(own, d).unwrap_or(Prior {
+                df: f64::INFINITY,
+                var: pooled,
+            });
+            (0..own.len())
+                .map(|i| {
+                    if usable(i) {
+                        prior.posterior(own[i], d[i])
+                    } else {
+                        prior.posterior(0.0, 0.0)
+                    }
+                })
+                .map(|(v, df)| if df.is_infinite() { (v, residual_df) } else { (v, df) })
+                .unzip()
+        }
+    }
+}
+
+/// Huber IRLS from `start` with fixed per-point variances `var`.
+fn huber_irls(y: &[Vec<Option<f64>>], start: TwoWay, var: &[f64]) -> Result<TwoWay, StatsError> {
+    let mut fit = start;
+    for _ in 0..50 {
+        let w: Vec<Vec<f64>> = y
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let s = var[i].sqrt();
+                row.iter()
+                    .enumerate()
+                    .map(|(r, v)| {
+                        let e = v.map_or(0.0, |v| (v - fit.fitted(i, r)).abs());
+                        (HUBER_K * s / e).min(1.0) / var[i]
+                    })
+                    .collect()
+            })
+            .collect();
+        let next = TwoWay::fit(y, &w)?;
+        let moved = next
+            .point
+            .iter()
+            .zip(&fit.point)
+            .filter(|(a, _)| a.is_finite())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        fit = next;
+        if moved < 1e-10 {
+            break;
+        }
+    }
+    Ok(fit)
+}
+
+/// `E ψ_k(Z)²` for a standard normal `Z`: makes the clipped residuals'
+/// variance estimate the normal variance.
+fn huber_consistency(k: f64) -> f64 {
+    let n = Normal::standard();
+    (2.0 * n.cdf(k) - 1.0) - 2.0 * k * n.pdf(k) + 2.0 * k * k * n.sf(k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Method; 4] = [
+        Method {
+            robust: false,
+            spread: Spread::Pooled,
+        },
+        Method {
+            robust: false,
+            spread: Spread::Moderated,
+        },
+        Method {
+            robust: true,
+            spread: Spread::Pooled,
+        },
+        Method {
+            robust: true,
+            spread: Spread::Moderated,
+        },
+    ];
+
+    /// Five points, seven rounds with strong round drift, point 3 +5%:
+    /// every candidate recovers the 5% (log 0.0488) to within the noise,
+    /// and the drift does not enter the spread (≈ 1%, not the 10% drift).
+    #[test]
+    fn every_candidate_removes_round_drift() {
+        let noise = [
+            0.004, -0.008, 0.011, -0.002, 0.006, -0.012, 0.001, 0.009, -0.005, 0.0, -0.01, 0.007,
+            0.003, -0.004, 0.012, -0.009, 0.002, 0.005, -0.006, 0.008, -0.001, 0.01, -0.011,
+            0.004, -0.003, 0.006, -0.007, 0.002, 0.009, -0.008, 0.001, -0.002, 0.011, -0.004,
+            0.003,
+        ];
+        let drift = [1.0, 1.1, 0.95, 1.05, 0.9, 1.08, 1.0];
+        let rows: Vec<Vec<f64>> = (0..5)
+            .map(|i| {
+                let shift = if i == 3 { 1.05 } else { 1.0 };
+                (0..7)
+                    .map(|r| 1000.0 * shift * drift[r] * (noise[i * 7 + r] as f64).exp())
+                    .collect()
+            })
+            .collect();
+        let table = BlockTable::complete(&rows).unwrap();
+        for m in ALL {
+            let f = analyse(&table, m).unwrap();
+            let c = f.contrast(3, 0).unwrap();
+            assert!((c.estimate - 1.05f64.ln()).abs() < 0.01, "{}: {c:?}", m.name());
+            assert!(c.se < 0.01 && c.se > 0.002, "{}: {c:?}", m.name());
+            assert!(f.pooled_sd() < 0.015, "{}: {}", m.name(), f.pooled_sd());
+        }
+    }
+
+    /// One slow process (+30%) among 8 × 7 values at ~1% noise: least
+    /// squares moves that point's estimate by ≈ 30%/7 ≈ 3.8%; Huber keeps
+    /// it within 1.5%.
+    #[test]
+    fn huber_resists_a_slow_process() {
+        let rows: Vec<Vec<f64>> = (0..8)
+            .map(|i| {
+                (0..7)
+                    .map(|r| {
+                        let wiggle = 0.01 * (((i * 7 + r) as f64) * 2.3).sin();
+                        let slow = if i == 2 && r == 4 { 1.3 } else { 1.0 };
+                        1000.0 * slow * wiggle.exp()
+                    })
+                    .collect()
+            })
+            .collect();
+        let table = BlockTable::complete(&rows).unwrap();
+        let ols = analyse(&table, ALL[0]).unwrap().contrast(2, 0).unwrap();
+        let hub = analyse(&table, CHOSEN).unwrap().contrast(2, 0).unwrap();
+        assert!(ols.estimate > 0.03, "{ols:?}");
+        assert!(hub.estimate.abs() < 0.015, "{hub:?}");
+        assert!(hub.se < ols.se, "{hub:?} {ols:?}");
+    }
+
+    #[test]
+    fn huber_consistency_matches_the_normal_integral() {
+        // E ψ²(Z) at k = 1.345 is 0.7102 (numerical integration).
+        assert!((huber_consistency(1.345) - 0.7102).abs() < 1e-3);
+        assert!((huber_consistency(40.0) - 1.0).abs() < 1e-9);
+    }
+}

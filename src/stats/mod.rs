@@ -41,6 +41,7 @@ pub(crate) use best::best_and_ties;
 pub(crate) use blocked::{compare_blocked, BlockedComparison, BlockedMethod};
 pub use compare::CompareSettings;
 pub(crate) use compare::{compare, Comparison};
+pub(crate) use design::{BlockTable, Design, DesignComparison, Family, FamilyAnalysis};
 pub(crate) use diagnostics::{diagnose, DiagnosticSettings, Footnote};
 pub(crate) use effect::{to_pct as log_ratio_pct, Change};
 pub(crate) use error::StatsError;

@@ -49,7 +49,7 @@ pub(crate) enum Spending {
 
 impl Spending {
     /// Cumulative α spent by information fraction `t` in (0, 1].
-    fn spent(self, alpha: f64, t: f64) -> f64 {
+    pub(crate) fn spent(self, alpha: f64, t: f64) -> f64 {
         let std = Normal::standard();
         match self {
             // Each side spends α/2 by the one-sided function 2 − 2Φ(z/√t).
@@ -196,7 +196,7 @@ impl SubDensity {
 
 /// Critical `|z|` per look for information times `times` and cumulative
 /// spending `spend` (symmetric two-sided boundaries).
-fn boundaries(times: &[f64], spend: &[f64]) -> Vec<f64> {
+pub(crate) fn boundaries(times: &[f64], spend: &[f64]) -> Vec<f64> {
     let std = Normal::standard();
     let first = std.inverse_cdf(1.0 - spend[0] / 2.0);
     let mut critical = vec![first];

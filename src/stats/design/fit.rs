@@ -38,15 +38,33 @@ pub(crate) struct TwoWay {
 
 impl TwoWay {
     /// Fits `y` (log values, `None` missing) with cell weights `w` (a
-    /// missing cell's weight is ignored).
+    /// missing cell's weight is ignored), with everything the variances
+    /// and leverages need.
     pub fn fit(y: &[Vec<Option<f64>>], w: &[Vec<f64>]) -> Result<TwoWay, StatsError> {
+        TwoWay::solve(y, w, true)
+    }
+
+    /// The effects alone (for the iterations of a robust fit):
+    /// `contrast_var` and `leverage` must not be called on the result.
+    pub fn fit_effects(y: &[Vec<Option<f64>>], w: &[Vec<f64>]) -> Result<TwoWay, StatsError> {
+        TwoWay::solve(y, w, false)
+    }
+
+    fn solve(y: &[Vec<Option<f64>>], w: &[Vec<f64>], full: bool) -> Result<TwoWay, StatsError> {
         let (points, blocks) = (y.len(), y.first().map_or(0, Vec::len));
-        let weight = |i: usize, r: usize| if y[i][r].is_some() { w[i][r] } else { 0.0 };
-        let big_w: Vec<f64> = (0..points)
-            .map(|i| (0..blocks).map(|r| weight(i, r)).sum())
+        let wt: Vec<Vec<f64>> = y
+            .iter()
+            .zip(w)
+            .map(|(yr, wr)| {
+                yr.iter()
+                    .zip(wr)
+                    .map(|(v, &x)| if v.is_some() { x } else { 0.0 })
+                    .collect()
+            })
             .collect();
+        let big_w: Vec<f64> = wt.iter().map(|r| r.iter().sum()).collect();
         let v: Vec<f64> = (0..blocks)
-            .map(|r| (0..points).map(|i| weight(i, r)).sum())
+            .map(|r| wt.iter().map(|row| row[r]).sum())
             .collect();
         let observed: Vec<usize> = (0..blocks).filter(|&r| v[r] > 0.0).collect();
         // Free blocks: every observed one but the first (the reference).
@@ -55,34 +73,34 @@ impl TwoWay {
         let mean: Vec<f64> = (0..points)
             .map(|i| {
                 let s: f64 = (0..blocks)
-                    .filter_map(|r| y[i][r].map(|x| weight(i, r) * x))
+                    .filter_map(|r| y[i][r].map(|x| wt[i][r] * x))
                     .sum();
                 s / big_w[i]
             })
             .collect();
-        let a = |i: usize, r: usize| {
-            if big_w[i] > 0.0 {
-                weight(i, r) / big_w[i]
-            } else {
-                0.0
-            }
-        };
+        let used: Vec<usize> = (0..points).filter(|&i| big_w[i] > 0.0).collect();
+        // a_i over the free blocks.
+        let a: Vec<Vec<f64>> = (0..points)
+            .map(|i| {
+                free.iter()
+                    .map(|&r| if big_w[i] > 0.0 { wt[i][r] / big_w[i] } else { 0.0 })
+                    .collect()
+            })
+            .collect();
         let mut c = DMatrix::<f64>::zeros(nf, nf);
         let mut q = DVector::<f64>::zeros(nf);
         for (k, &r) in free.iter().enumerate() {
             c[(k, k)] = v[r];
         }
-        for i in (0..points).filter(|&i| big_w[i] > 0.0) {
-            let ai: Vec<f64> = free.iter().map(|&r| a(i, r)).collect();
-            for k in 0..nf {
-                if ai[k] == 0.0 {
-                    continue;
-                }
+        for &i in &used {
+            let ai = &a[i];
+            for k in (0..nf).filter(|&k| ai[k] != 0.0) {
+                let scale = big_w[i] * ai[k];
                 for l in 0..nf {
-                    c[(k, l)] -= big_w[i] * ai[k] * ai[l];
+                    c[(k, l)] -= scale * ai[l];
                 }
                 let r = free[k];
-                q[k] += weight(i, r) * (y[i][r].unwrap_or(0.0) - mean[i]);
+                q[k] += wt[i][r] * (y[i][r].unwrap_or(0.0) - mean[i]);
             }
         }
         let chol = nalgebra::Cholesky::new(c.clone())
@@ -97,26 +115,30 @@ impl TwoWay {
         for (k, &r) in free.iter().enumerate() {
             block[r] = beta_free[k];
         }
-        let l = chol.l();
-        let solve = |b: DVector<f64>| -> Vec<f64> {
-            l.solve_lower_triangular(&b)
-                .expect("a Cholesky factor is invertible")
-                .iter()
-                .copied()
-                .collect()
-        };
         let mut point = vec![f64::NAN; points];
-        let mut z = vec![vec![0.0; nf]; points];
-        for i in (0..points).filter(|&i| big_w[i] > 0.0) {
-            let ai = DVector::from_iterator(nf, free.iter().map(|&r| a(i, r)));
-            point[i] = mean[i] - ai.dot(&beta_free);
-            z[i] = solve(ai);
+        for &i in &used {
+            point[i] = mean[i] - a[i].iter().zip(beta_free.iter()).map(|(x, b)| x * b).sum::<f64>();
         }
-        let mut u = vec![vec![0.0; nf]; blocks];
-        for (k, &r) in free.iter().enumerate() {
-            let mut e = DVector::zeros(nf);
-            e[k] = 1.0;
-            u[r] = solve(e);
+        let (mut z, mut u) = (Vec::new(), Vec::new());
+        if full {
+            let l = chol.l();
+            let solve = |b: DVector<f64>| -> Vec<f64> {
+                l.solve_lower_triangular(&b)
+                    .expect("a Cholesky factor is invertible")
+                    .iter()
+                    .copied()
+                    .collect()
+            };
+            z = vec![vec![0.0; nf]; points];
+            for &i in &used {
+                z[i] = solve(DVector::from_column_slice(&a[i]));
+            }
+            u = vec![vec![0.0; nf]; blocks];
+            for (k, &r) in free.iter().enumerate() {
+                let mut e = DVector::zeros(nf);
+                e[k] = 1.0;
+                u[r] = solve(e);
+            }
         }
         Ok(TwoWay {
             point,

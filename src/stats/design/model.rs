@@ -34,7 +34,7 @@
 
 use super::super::StatsError;
 use super::fit::TwoWay;
-use super::moderate::{fit_prior, Prior};
+use super::moderate::moderated;
 use super::table::BlockTable;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
@@ -46,6 +46,8 @@ pub enum Spread {
     Pooled,
     /// Each point's variance shrunk toward the pool (empirical Bayes).
     Moderated,
+    /// Each point's own variance (Welch-type comparisons).
+    Own,
 }
 
 /// One candidate analysis.
@@ -70,6 +72,8 @@ impl Method {
             (false, Spread::Moderated) => "OLS moderated",
             (true, Spread::Pooled) => "Huber pooled",
             (true, Spread::Moderated) => "Huber moderated",
+            (false, Spread::Own) => "OLS own",
+            (true, Spread::Own) => "Huber own",
         }
     }
 }
@@ -150,7 +154,8 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
     }
     let ones: Vec<Vec<f64>> = y.iter().map(|r| vec![1.0; r.len()]).collect();
     let ols = TwoWay::fit(&y, &ones)?;
-    let (ss, d) = residuals(&y, &ols, &ones, |e, _| e * e);
+    let ss = residual_sums(&y, &ols, |e, _| e * e);
+    let d = residual_df(&y, &ols);
     let residual_df: f64 = d.iter().sum();
     let own: Vec<f64> = ss.iter().zip(&d).map(|(s, d)| s / d).collect();
     let (mut var, mut df) = spread(&own, &d, method.spread, residual_df);
@@ -172,10 +177,11 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
     }
     let beta_k = huber_consistency(HUBER_K);
     let mut fit = ols;
-    for _ in 0..3 {
+    let outer: usize = std::env::var("TUNER_OUTER").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
+    for _ in 0..outer {
         fit = huber_irls(&y, fit, &var)?;
         let clip = |e: f64, i: usize| e.clamp(-HUBER_K * var[i].sqrt(), HUBER_K * var[i].sqrt());
-        let (ss, _) = residuals(&y, &fit, &ones, |e, i| clip(e, i).powi(2));
+        let ss = residual_sums(&y, &fit, |e, i| clip(e, i).powi(2));
         let own: Vec<f64> = ss.iter().zip(&d).map(|(s, d)| s / (d * beta_k)).collect();
         (var, df) = spread(&own, &d, method.spread, residual_df);
     }
@@ -190,7 +196,25 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
             }
         }
     }
-    let m = (inside as f64 / cells as f64).max(0.2);
+    let m_pool = (inside as f64 / cells as f64).max(0.2);
+    let per_point = std::env::var("TUNER_M_PER_POINT").is_ok();
+    let m_of: Vec<f64> = y
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            if !per_point {
+                return m_pool;
+            }
+            let (mut a, mut n) = (0usize, 0usize);
+            for (r, v) in row.iter().enumerate() {
+                if let Some(v) = v {
+                    n += 1;
+                    a += usize::from((v - fit.fitted(i, r)).abs() <= limit(i));
+                }
+            }
+            (a as f64 / n.max(1) as f64).max(0.3)
+        })
+        .collect();
     let pseudo: Vec<Vec<Option<f64>>> = y
         .iter()
         .enumerate()
@@ -200,13 +224,13 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
                 .map(|(r, v)| {
                     v.map(|v| {
                         let f = fit.fitted(i, r);
-                        f + (v - f).clamp(-limit(i), limit(i)) / m
+                        f + (v - f).clamp(-limit(i), limit(i)) / m_of[i]
                     })
                 })
                 .collect()
         })
         .collect();
-    let (ss, _) = residuals(&pseudo, &fit, &ones, |e, _| e * e);
+    let ss = residual_sums(&pseudo, &fit, |e, _| e * e);
     let own: Vec<f64> = ss.iter().zip(&d).map(|(s, d)| s / d).collect();
     (var, df) = spread(&own, &d, method.spread, residual_df);
     let fit = TwoWay::fit(&pseudo, &weights(&var))?;
@@ -219,28 +243,35 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
     })
 }
 
-/// Per point: the sum of `f(residual, point)` over its cells, and its
-/// residual degrees of freedom `Σ (1 − h)` under weights `w`.
-fn residuals(
+/// Per point: the sum of `f(residual, point)` over its cells.
+fn residual_sums(
     y: &[Vec<Option<f64>>],
     fit: &TwoWay,
-    w: &[Vec<f64>],
     f: impl Fn(f64, usize) -> f64,
-) -> (Vec<f64>, Vec<f64>) {
+) -> Vec<f64> {
     y.iter()
         .enumerate()
         .map(|(i, row)| {
             row.iter()
                 .enumerate()
-                .filter_map(|(r, v)| v.map(|v| (r, v)))
-                .fold((0.0, 0.0), |(s, d), (r, v)| {
-                    (
-                        s + f(v - fit.fitted(i, r), i),
-                        d + 1.0 - fit.leverage(i, r, w[i][r]),
-                    )
-                })
+                .filter_map(|(r, v)| v.map(|v| f(v - fit.fitted(i, r), i)))
+                .sum()
         })
-        .unzip()
+        .collect()
+}
+
+/// Per point: the residual degrees of freedom its cells carry, `Σ (1 − h)`.
+fn residual_df(y: &[Vec<Option<f64>>], fit: &TwoWay) -> Vec<f64> {
+    y.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            row.iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_some())
+                .map(|(r, _)| 1.0 - fit.leverage(i, r, 1.0))
+                .sum()
+        })
+        .collect()
 }
 
 /// Each point's variance and its degrees of freedom under `spread`.
@@ -254,22 +285,13 @@ fn spread(own: &[f64], d: &[f64], spread: Spread, residual_df: f64) -> (Vec<f64>
     };
     match spread {
         Spread::Pooled => (vec![pooled; own.len()], vec![residual_df; own.len()]),
-        Spread::Moderated => {
-            let prior = fit_prior(own, d).unwrap_or(Prior {
-                df: f64::INFINITY,
-                var: pooled,
-            });
-            (0..own.len())
-                .map(|i| {
-                    if usable(i) {
-                        prior.posterior(own[i], d[i])
-                    } else {
-                        prior.posterior(0.0, 0.0)
-                    }
-                })
-                .map(|(v, df)| if df.is_infinite() { (v, residual_df) } else { (v, df) })
-                .unzip()
-        }
+        Spread::Own => (0..own.len())
+            .map(|i| if usable(i) { (own[i], d[i]) } else { (pooled, residual_df) })
+            .unzip(),
+        Spread::Moderated => moderated(own, d, pooled)
+            .into_iter()
+            .map(|(v, df)| if df.is_infinite() { (v, residual_df) } else { (v, df) })
+            .unzip(),
     }
 }
 
@@ -291,7 +313,7 @@ fn huber_irls(y: &[Vec<Option<f64>>], start: TwoWay, var: &[f64]) -> Result<TwoW
                     .collect()
             })
             .collect();
-        let next = TwoWay::fit(y, &w)?;
+        let next = TwoWay::fit_effects(y, &w)?;
         let moved = next
             .point
             .iter()
@@ -300,7 +322,7 @@ fn huber_irls(y: &[Vec<Option<f64>>], start: TwoWay, var: &[f64]) -> Result<TwoW
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f64::max);
         fit = next;
-        if moved < 1e-10 {
+        if moved < 1e-8 {
             break;
         }
     }

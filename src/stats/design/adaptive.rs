@@ -39,9 +39,11 @@
 //!    dropped.
 //!
 //! A point keeps running while any comparison it is in is open, or while
-//! it is in the race; a dropped point's open comparisons close as not
-//! shown. At the last look (`max_rounds`) everything still open closes as
-//! not shown: the budget.
+//! it is in the race, unless it was dropped: a dropped point stops, and
+//! its open comparisons go on being judged on the values it has. A race
+//! is futile, like a comparison, when neither a drop nor a tie is
+//! reachable by the budget. At the last look (`max_rounds`) everything
+//! still open closes as not shown: the budget.
 
 use super::super::effect::to_pct;
 use super::super::sequential::boundaries;
@@ -111,8 +113,6 @@ pub enum Status {
     Futile(Call),
     /// Closed at the budget undecided (not shown).
     Budget(Call),
-    /// Closed because a point in it was dropped by racing (not shown).
-    Dropped,
 }
 
 impl Status {
@@ -152,6 +152,8 @@ pub enum Race {
     Dropped { best: usize, call: Call },
     /// Within the band of the then-best point `best`.
     Tied { best: usize, call: Call },
+    /// No call against the then-best point `best` reachable by the budget.
+    Futile { best: usize, call: Call },
     /// The best when every other point had left the race.
     Best { look: usize, rounds: usize },
     /// Closed at the budget.
@@ -355,13 +357,7 @@ pub fn look(state: &AdaptiveState, table: &BlockTable) -> Result<(AdaptiveState,
         if !c.status.is_open() {
             continue;
         }
-        let dropped = |p: usize| matches!(state_race(&next.points, p), Race::Dropped { .. });
-        let status = if dropped(c.head) || dropped(c.base) {
-            Some(Status::Dropped)
-        } else {
-            ctx.judge(c.head, c.base, last)
-        };
-        if let Some(status) = status {
+        if let Some(status) = ctx.judge(c.head, c.base, last) {
             c.status = status.clone();
             events.push(Event::Closed { index, status });
         }
@@ -375,16 +371,13 @@ pub fn look(state: &AdaptiveState, table: &BlockTable) -> Result<(AdaptiveState,
             .iter()
             .any(|c| c.status.is_open() && (c.head == p || c.base == p));
         let racing = plan.settings.racing && next.points[p].race == Race::Open;
-        if last || !(in_open || racing) {
+        let dropped = matches!(next.points[p].race, Race::Dropped { .. });
+        if last || dropped || !(in_open || racing) {
             next.points[p].stopped_at = Some(k);
             events.push(Event::Stopped { point: p });
         }
     }
     Ok((next, events))
-}
-
-fn state_race(points: &[PointState], p: usize) -> &Race {
-    &points[p].race
 }
 
 /// One look's data and plan.
@@ -436,18 +429,19 @@ impl Look<'_> {
         if last {
             return Some(Status::Budget(call));
         }
-        (self.conditional_power(estimate, se) < FUTILITY).then_some(Status::Futile(call))
+        (self.conditional_power(estimate, se, &self.plan.comparison_z) < FUTILITY)
+            .then_some(Status::Futile(call))
     }
 
     /// The chance of a call at the budget if `estimate` were the truth:
     /// the final estimate is the current one plus the future rounds'
     /// information, `N(estimate, se²·n(N − n)/N²)`.
-    fn conditional_power(&self, estimate: f64, se: f64) -> f64 {
+    fn conditional_power(&self, estimate: f64, se: f64, critical_z: &[f64]) -> f64 {
         let plan = self.plan;
         let (n, big_n) = (self.rounds as f64, plan.settings.max_rounds as f64);
         let se_final = se * (n / big_n).sqrt();
         let spread = se * (n * (big_n - n)).sqrt() / big_n;
-        let critical = *plan.comparison_z.last().expect("a plan has looks");
+        let critical = *critical_z.last().expect("a plan has looks");
         let band = (plan.rule.noise_band_pct / 100.0).ln_1p();
         let normal = Normal::standard();
         let beyond = (critical * se_final).max(band);
@@ -483,14 +477,17 @@ fn race(ctx: &Look, next: &mut AdaptiveState, events: &mut Vec<Event>, last: boo
         if next.points[p].race != Race::Open {
             continue;
         }
-        let Some((call, _, _)) = ctx.call(p, best, critical) else {
+        let Some((call, estimate, se)) = ctx.call(p, best, critical) else {
             continue;
         };
         let race = match call.verdict {
             Verdict::Slower => Race::Dropped { best, call },
             Verdict::Equivalent => Race::Tied { best, call },
-            Verdict::Inconclusive if last => Race::Budget,
-            Verdict::Inconclusive | Verdict::Faster => continue,
+            _ if last => Race::Budget,
+            _ if ctx.conditional_power(estimate, se, &ctx.plan.race_z) < FUTILITY => {
+                Race::Futile { best, call }
+            }
+            _ => continue,
         };
         next.points[p].race = race.clone();
         events.push(Event::Raced { point: p, race });

@@ -167,7 +167,7 @@ impl Design {
             .filter(|&i| i != base)
             .filter_map(|i| self.contrast(i, base).map(|c| (i, c)))
             .collect();
-        let own = self.fitted.fit.own_var(base);
+        let own = self.fitted.point_var(base);
         let factors = Factors::new(
             &heads
                 .iter()
@@ -216,12 +216,15 @@ impl Design {
         let factors: Vec<Factors> = live
             .iter()
             .map(|&i| {
-                let own = self.fitted.fit.own_var(i);
+                let own = self.fitted.point_var(i);
                 Factors::new(
                     &live
                         .iter()
                         .filter(|&&j| j != i)
-                        .map(|&j| (own / self.fitted.fit.contrast_var(i, j)).sqrt())
+                        .map(|&j| {
+                            let se = self.contrast(i, j).expect("both points have values").se;
+                            (own / (se * se)).sqrt()
+                        })
                         .collect::<Vec<_>>(),
                 )
             })

@@ -155,13 +155,19 @@ impl TwoWay {
     }
 
     /// `Var(α_i − α_j)` in units where `Var(e_ir) = 1/w_ir`.
+    #[cfg(test)]
     pub fn contrast_var(&self, i: usize, j: usize) -> f64 {
-        let d: f64 = self.z[i]
+        self.inv_weight[i] + self.inv_weight[j] + self.block_term(i, j)
+    }
+
+    /// The part of `Var(α_i − α_j)` that comes through the block effects,
+    /// `(a_i − a_j)ᵀ C⁻¹ (a_i − a_j)`: zero in a complete design.
+    pub fn block_term(&self, i: usize, j: usize) -> f64 {
+        self.z[i]
             .iter()
             .zip(&self.z[j])
             .map(|(a, b)| (a - b).powi(2))
-            .sum();
-        self.inv_weight[i] + self.inv_weight[j] + d
+            .sum()
     }
 
     /// `1/W_i`: the variance of point `i`'s own weighted mean.

@@ -1,4 +1,21 @@
-//! The block-design analysis (issue 18): placeholder, documented below.
+//! The block-design analysis (issue 18): tuner's rounds are blocks, so
+//! compare points within rounds, on log time, with families shaped to the
+//! questions a report asks; say beforehand what a design can detect; and
+//! run adaptively, looking every few rounds and racing out clearly slower
+//! points. Pure functions and plain data; imports nothing outside `stats`.
+//!
+//! - `table`: the input, values by point and block (round), with holes.
+//! - `fit`: weighted least squares for the two-way model with holes.
+//! - `model`: the candidate analyses and the chosen one ([`CHOSEN`]),
+//!   `moderate` (empirical-Bayes spreads, Smyth 2004).
+//! - `family`: many-to-one (Dunnett), could-be-best (Hsu's MCB) and
+//!   declared (Bonferroni) families with simultaneous intervals and the
+//!   one verdict rule; `dunnett`: their critical values.
+//! - `detectable`: the smallest detectable change, and rounds for a target.
+//! - `adaptive`: the sequential state machine with racing.
+//! - `simulation` (tests): the choice of analysis, the detectable change
+//!   and the adaptive runs, measured; the tables are in
+//!   `docs/statistics-block-design.md`.
 
 mod adaptive;
 mod detectable;

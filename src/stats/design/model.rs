@@ -93,6 +93,8 @@ pub(crate) struct Fitted {
     pub counts: Vec<usize>,
     /// Residual degrees of freedom of the whole table.
     pub residual_df: f64,
+    /// The pooled per-process variance.
+    pub pooled_var: f64,
 }
 
 /// A difference of two points' effects (log scale).
@@ -109,13 +111,22 @@ impl Fitted {
         self.counts[i] > 0
     }
 
-    /// `α_i − α_j`; `None` when either point has no values.
+    /// The variance of point `i`'s own mean: its per-process variance
+    /// over its values.
+    pub fn point_var(&self, i: usize) -> f64 {
+        self.var[i] * self.fit.own_var(i)
+    }
+
+    /// `α_i − α_j`; `None` when either point has no values. Its variance
+    /// is each point's own part plus the part through the block effects
+    /// (zero in a complete design), taken at the pooled spread.
     pub fn contrast(&self, i: usize, j: usize) -> Option<Contrast> {
         (self.has(i) && self.has(j)).then(|| {
-            let (vi, vj) = (self.fit.own_var(i), self.fit.own_var(j));
+            let (vi, vj) = (self.point_var(i), self.point_var(j));
+            let blocks = self.pooled_var * self.fit.block_term(i, j);
             Contrast {
                 estimate: self.fit.point[i] - self.fit.point[j],
-                se: self.fit.contrast_var(i, j).sqrt(),
+                se: (vi + vj + blocks).sqrt(),
                 df: welch(vi, self.df[i], vj, self.df[j]),
             }
         })
@@ -154,65 +165,47 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
     }
     let ones: Vec<Vec<f64>> = y.iter().map(|r| vec![1.0; r.len()]).collect();
     let ols = TwoWay::fit(&y, &ones)?;
-    let ss = residual_sums(&y, &ols, |e, _| e * e);
     let d = residual_df(&y, &ols);
     let residual_df: f64 = d.iter().sum();
-    let own: Vec<f64> = ss.iter().zip(&d).map(|(s, d)| s / d).collect();
-    let (mut var, mut df) = spread(&own, &d, method.spread, residual_df);
-    let weights = |var: &[f64]| -> Vec<Vec<f64>> {
-        y.iter()
-            .zip(var)
-            .map(|(r, v)| vec![1.0 / v; r.len()])
-            .collect()
+    let per_df = |ss: Vec<f64>, scale: f64| -> Vec<f64> {
+        ss.iter().zip(&d).map(|(s, d)| s / (d * scale)).collect()
     };
+    let own = per_df(residual_sums(&y, &ols, |e, _| e * e), 1.0);
+    let (mut var, mut df) = spread(&own, &d, method.spread, residual_df);
     if !method.robust {
-        let fit = TwoWay::fit(&y, &weights(&var))?;
         return Ok(Fitted {
-            fit,
+            pooled_var: pooled(&own, &d),
+            fit: ols,
             var,
             df,
             counts,
             residual_df,
         });
     }
+    // Huber: clip each point's residuals at k times its scale, re-estimate
+    // the scale from the clipped residuals (proposal 2), a few rounds.
     let beta_k = huber_consistency(HUBER_K);
     let mut fit = ols;
-    let outer: usize = std::env::var("TUNER_OUTER").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
-    for _ in 0..outer {
+    for _ in 0..4 {
         fit = huber_irls(&y, fit, &var)?;
         let clip = |e: f64, i: usize| e.clamp(-HUBER_K * var[i].sqrt(), HUBER_K * var[i].sqrt());
-        let ss = residual_sums(&y, &fit, |e, i| clip(e, i).powi(2));
-        let own: Vec<f64> = ss.iter().zip(&d).map(|(s, d)| s / (d * beta_k)).collect();
+        let own = per_df(residual_sums(&y, &fit, |e, i| clip(e, i).powi(2)), beta_k);
         (var, df) = spread(&own, &d, method.spread, residual_df);
     }
-    // Pseudo-observations: fitted + ψ(e)/m, m the share of unclipped cells.
-    let limit = |i: usize| HUBER_K * var[i].sqrt();
-    let (mut inside, mut cells) = (0usize, 0usize);
-    for (i, row) in y.iter().enumerate() {
-        for (r, v) in row.iter().enumerate() {
-            if let Some(v) = v {
-                cells += 1;
-                inside += usize::from((v - fit.fitted(i, r)).abs() <= limit(i));
-            }
-        }
-    }
-    let m_pool = (inside as f64 / cells as f64).max(0.2);
-    let per_point = std::env::var("TUNER_M_PER_POINT").is_ok();
-    let m_of: Vec<f64> = y
+    // Pseudo-observations ŷ + ψ(e)/m_i, m_i the share of point i's
+    // residuals inside the clip: least squares on them gives the
+    // M-estimates and their spread the sandwich variance.
+    let limit: Vec<f64> = var.iter().map(|v| HUBER_K * v.sqrt()).collect();
+    let m: Vec<f64> = y
         .iter()
         .enumerate()
         .map(|(i, row)| {
-            if !per_point {
-                return m_pool;
-            }
-            let (mut a, mut n) = (0usize, 0usize);
-            for (r, v) in row.iter().enumerate() {
-                if let Some(v) = v {
-                    n += 1;
-                    a += usize::from((v - fit.fitted(i, r)).abs() <= limit(i));
-                }
-            }
-            (a as f64 / n.max(1) as f64).max(0.3)
+            let (inside, n) = row
+                .iter()
+                .enumerate()
+                .filter_map(|(r, v)| v.map(|v| (v - fit.fitted(i, r)).abs() <= limit[i]))
+                .fold((0usize, 0usize), |(a, n), inside| (a + usize::from(inside), n + 1));
+            (inside as f64 / n.max(1) as f64).max(MIN_INSIDE)
         })
         .collect();
     let pseudo: Vec<Vec<Option<f64>>> = y
@@ -224,23 +217,37 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
                 .map(|(r, v)| {
                     v.map(|v| {
                         let f = fit.fitted(i, r);
-                        f + (v - f).clamp(-limit(i), limit(i)) / m_of[i]
+                        f + (v - f).clamp(-limit[i], limit[i]) / m[i]
                     })
                 })
                 .collect()
         })
         .collect();
-    let ss = residual_sums(&pseudo, &fit, |e, _| e * e);
-    let own: Vec<f64> = ss.iter().zip(&d).map(|(s, d)| s / d).collect();
+    let fit = TwoWay::fit(&pseudo, &ones)?;
+    let own = per_df(residual_sums(&pseudo, &fit, |e, _| e * e), 1.0);
     (var, df) = spread(&own, &d, method.spread, residual_df);
-    let fit = TwoWay::fit(&pseudo, &weights(&var))?;
     Ok(Fitted {
+        pooled_var: pooled(&own, &d),
         fit,
         var,
         df,
         counts,
         residual_df,
     })
+}
+
+/// Least share of a point's residuals counted inside the clip, so one
+/// wild point cannot divide by nearly zero.
+const MIN_INSIDE: f64 = 0.3;
+
+/// The degrees-of-freedom-weighted mean of the points' variances.
+fn pooled(own: &[f64], d: &[f64]) -> f64 {
+    let (s, n) = own
+        .iter()
+        .zip(d)
+        .filter(|(v, d)| **d > 1e-9 && v.is_finite())
+        .fold((0.0, 0.0), |(s, n), (v, d)| (s + v * d, n + d));
+    s / n
 }
 
 /// Per point: the sum of `f(residual, point)` over its cells.
@@ -295,7 +302,11 @@ fn spread(own: &[f64], d: &[f64], spread: Spread, residual_df: f64) -> (Vec<f64>
     }
 }
 
-/// Huber IRLS from `start` with fixed per-point variances `var`.
+/// Huber IRLS from `start` with fixed per-point scales `√var`. The cell
+/// weights are Huber's alone, not the points' inverse variances: a point
+/// weighted by a small estimated variance would pull the block effects
+/// onto its own values, shrink its residuals and its variance further,
+/// and collapse.
 fn huber_irls(y: &[Vec<Option<f64>>], start: TwoWay, var: &[f64]) -> Result<TwoWay, StatsError> {
     let mut fit = start;
     for _ in 0..50 {
@@ -308,7 +319,7 @@ fn huber_irls(y: &[Vec<Option<f64>>], start: TwoWay, var: &[f64]) -> Result<TwoW
                     .enumerate()
                     .map(|(r, v)| {
                         let e = v.map_or(0.0, |v| (v - fit.fitted(i, r)).abs());
-                        (HUBER_K * s / e).min(1.0) / var[i]
+                        (HUBER_K * s / e).min(1.0)
                     })
                     .collect()
             })
@@ -340,7 +351,7 @@ fn huber_consistency(k: f64) -> f64 {
 mod tests {
     use super::*;
 
-    const ALL: [Method; 4] = [
+    const ALL: [Method; 6] = [
         Method {
             robust: false,
             spread: Spread::Pooled,
@@ -356,6 +367,14 @@ mod tests {
         Method {
             robust: true,
             spread: Spread::Moderated,
+        },
+        Method {
+            robust: false,
+            spread: Spread::Own,
+        },
+        Method {
+            robust: true,
+            spread: Spread::Own,
         },
     ];
 
@@ -411,6 +430,29 @@ mod tests {
         assert!(ols.estimate > 0.03, "{ols:?}");
         assert!(hub.estimate.abs() < 0.015, "{hub:?}");
         assert!(hub.se < ols.se, "{hub:?} {ols:?}");
+    }
+
+    /// Found by the choice simulation: with each point weighted by its
+    /// own variance, point 1's variance collapsed to 0 (its weight pulled
+    /// the block effects onto its values) and the fit failed as
+    /// "disconnected". The variances stay positive now.
+    #[test]
+    fn a_quiet_point_does_not_collapse_its_own_spread() {
+        let rows: [[f64; 5]; 8] = [
+            [964.68, 1010.60, 984.31, 957.65, 1005.65],
+            [1064.08, 1052.73, 1050.90, 1081.95, 1055.74],
+            [1003.32, 989.49, 961.31, 1017.07, 991.51],
+            [1036.02, 1078.39, 1079.86, 1054.66, 1052.49],
+            [1015.28, 1006.37, 964.43, 964.54, 1002.21],
+            [1253.61, 1035.61, 1011.67, 1018.68, 1032.54],
+            [981.32, 1020.13, 1008.66, 993.45, 993.17],
+            [1030.58, 1052.19, 1069.11, 1361.66, 1077.66],
+        ];
+        let table = BlockTable::complete(&rows.map(|r| r.to_vec())).unwrap();
+        for m in ALL {
+            let f = analyse(&table, m).unwrap();
+            assert!(f.var.iter().all(|&v| v > 1e-6), "{}: {:?}", m.name(), f.var);
+        }
     }
 
     #[test]

@@ -94,7 +94,9 @@ pub(super) fn run(
                 out.dropped[p] = true;
                 out.false_claim |= shifts[p] <= shifts[*best];
             }
-            Race::Tied { best, .. } => out.false_claim |= (shifts[p] - shifts[*best]).abs() > band,
+            Race::Tied { best, .. } => {
+                out.false_claim |= (shifts[p] - shifts[*best]).abs() > band;
+            }
             _ => {}
         }
     }

@@ -209,3 +209,4 @@ fn choice_table() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+

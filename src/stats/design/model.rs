@@ -61,7 +61,7 @@ pub struct Method {
 /// The analysis tuner uses, chosen by simulation (see the module docs).
 pub const CHOSEN: Method = Method {
     robust: true,
-    spread: Spread::Moderated,
+    spread: Spread::Own,
 };
 
 impl Method {

@@ -14,6 +14,10 @@
 //!   sentence), `best` (the best point and its ties), `geomean` (the
 //!   typical change across points).
 //! - Every interval carries its achieved and nominal level (`interval`).
+//! - The block design (issue 18): `design` — rounds as blocks on log time
+//!   (Huber, each point's own spread), many-to-one / could-be-best /
+//!   declared families, the smallest detectable change, and adaptive
+//!   looks with racing.
 
 mod best;
 mod blocked;
@@ -41,7 +45,11 @@ pub(crate) use best::best_and_ties;
 pub(crate) use blocked::{compare_blocked, BlockedComparison, BlockedMethod};
 pub use compare::CompareSettings;
 pub(crate) use compare::{compare, Comparison};
-pub(crate) use design::{BlockTable, Design, DesignComparison, Family, FamilyAnalysis};
+pub(crate) use design::{
+    look, AdaptivePlan, AdaptiveSettings, AdaptiveState, BlockTable, Call, ComparisonState, Design,
+    DesignComparison, DesignPower, Event, Family, FamilyAnalysis, FamilyKind, Method, PointState,
+    Race, Spread, Status, CHOSEN,
+};
 pub(crate) use diagnostics::{diagnose, DiagnosticSettings, Footnote};
 pub(crate) use effect::{to_pct as log_ratio_pct, Change};
 pub(crate) use error::StatsError;

@@ -245,7 +245,11 @@ impl AdaptivePlan {
             let spend: Vec<f64> = times.iter().map(|&t| spending.spent(alpha, t)).collect();
             boundaries(&times, &spend)
         };
-        let race = if settings.racing { settings.race_share } else { 0.0 };
+        let race = if settings.racing {
+            settings.race_share
+        } else {
+            0.0
+        };
         let m = comparisons.len().max(1) as f64;
         let comparison_z = plan_z(rule.alpha * (1.0 - race) / m, settings.spending);
         let pairs = (points * (points - 1) / 2) as f64;
@@ -312,7 +316,10 @@ impl AdaptiveState {
         let last = self.next_look.checked_sub(1).map(|k| self.plan.looks[k]);
         self.points
             .iter()
-            .map(|p| p.stopped_at.map_or(last.unwrap_or(0), |k| self.plan.looks[k]))
+            .map(|p| {
+                p.stopped_at
+                    .map_or(last.unwrap_or(0), |k| self.plan.looks[k])
+            })
             .sum()
     }
 }
@@ -320,14 +327,20 @@ impl AdaptiveState {
 /// Runs the next look on `table` (every point × the rounds so far; a
 /// stopped point's later rounds are `None`) and returns the new state and
 /// what changed. Pure: the same state and table give the same answer.
-pub fn look(state: &AdaptiveState, table: &BlockTable) -> Result<(AdaptiveState, Vec<Event>), StatsError> {
+pub fn look(
+    state: &AdaptiveState,
+    table: &BlockTable,
+) -> Result<(AdaptiveState, Vec<Event>), StatsError> {
     let plan = &state.plan;
     let k = state.next_look;
-    let rounds = *plan.looks.get(k).ok_or_else(|| StatsError::InvalidSetting {
-        name: "look".into(),
-        value: k as f64,
-        expected: format!("a run with looks left (it had {})", plan.looks.len()),
-    })?;
+    let rounds = *plan
+        .looks
+        .get(k)
+        .ok_or_else(|| StatsError::InvalidSetting {
+            name: "look".into(),
+            value: k as f64,
+            expected: format!("a run with looks left (it had {})", plan.looks.len()),
+        })?;
     if table.points() != plan.points || table.blocks() != rounds {
         return Err(StatsError::InvalidSetting {
             name: "table".into(),
@@ -445,7 +458,8 @@ impl Look<'_> {
         let band = (plan.rule.noise_band_pct / 100.0).ln_1p();
         let normal = Normal::standard();
         let beyond = (critical * se_final).max(band);
-        let different = normal.sf((beyond - estimate) / spread) + normal.cdf((-beyond - estimate) / spread);
+        let different =
+            normal.sf((beyond - estimate) / spread) + normal.cdf((-beyond - estimate) / spread);
         let within = band - critical * se_final;
         let equivalent = if within > 0.0 {
             normal.cdf((within - estimate) / spread) - normal.cdf((-within - estimate) / spread)
@@ -502,5 +516,74 @@ fn race(ctx: &Look, next: &mut AdaptiveState, events: &mut Vec<Event>, last: boo
         };
         next.points[best].race = race.clone();
         events.push(Event::Raced { point: best, race });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 200 points × 10 rounds, point 1 +20%, the rest equal with a fixed
+    /// ±1% wiggle: a look decides the +20% point and is quick (the time
+    /// is printed; `docs/statistics-block-design.md` quotes a release run).
+    #[test]
+    fn a_look_over_200_points_decides_and_replays_from_json() {
+        let settings = AdaptiveSettings {
+            min_rounds: 10,
+            max_rounds: 20,
+            racing: true,
+            ..AdaptiveSettings::default()
+        };
+        let comparisons: Vec<(usize, usize)> = (1..200).map(|i| (i, 0)).collect();
+        let plan = AdaptivePlan::new(200, &comparisons, settings, VerdictRule::default()).unwrap();
+        let rows: Vec<Vec<f64>> = (0..200)
+            .map(|i| {
+                (0..10)
+                    .map(|r| {
+                        let wiggle = 0.01 * (((i * 10 + r) as f64) * 0.77).sin();
+                        let shift = if i == 1 { 1.2 } else { 1.0 };
+                        1000.0 * shift * wiggle.exp()
+                    })
+                    .collect()
+            })
+            .collect();
+        let table = BlockTable::complete(&rows).unwrap();
+        let state = plan.start();
+        let json = serde_json::to_string(&state).unwrap();
+        let started = std::time::Instant::now();
+        let (next, events) = look(&state, &table).unwrap();
+        eprintln!(
+            "one look, 200 points × 10 rounds, racing: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        match &next.comparisons[0].status {
+            Status::Decided(call) => assert_eq!(call.verdict, Verdict::Slower),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(next.points[1].race, Race::Dropped { .. }));
+        assert!(next.points[1].stopped_at == Some(0));
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, Event::Stopped { point: 1 })));
+        // The journaled state replays the same look.
+        let back: AdaptiveState = serde_json::from_str(&json).unwrap();
+        let (again, _) = look(&back, &table).unwrap();
+        assert_eq!(again.points, next.points);
+        assert_eq!(again.next_rounds(), Some(12));
+    }
+
+    #[test]
+    fn bad_plans_and_tables_are_errors() {
+        let rule = VerdictRule::default();
+        let s = AdaptiveSettings::default();
+        let bad = |s: AdaptiveSettings| AdaptivePlan::new(4, &[(1, 0)], s, rule).is_err();
+        assert!(bad(AdaptiveSettings { every: 0, ..s }));
+        assert!(bad(AdaptiveSettings { max_rounds: 4, ..s }));
+        assert!(bad(AdaptiveSettings { min_rounds: 2, ..s }));
+        assert!(AdaptivePlan::new(4, &[(1, 4)], s, rule).is_err());
+        let plan = AdaptivePlan::new(4, &[(1, 0)], s, rule).unwrap();
+        assert_eq!(plan.looks, vec![5, 7, 9, 11, 13, 15]);
+        let wrong = BlockTable::complete(&vec![vec![1.0; 4]; 4]).unwrap();
+        assert!(look(&plan.start(), &wrong).is_err());
     }
 }

@@ -117,7 +117,11 @@ impl DesignPower {
 
     /// Standard error of one comparison's log change at `rounds`.
     fn se(&self, rounds: usize) -> f64 {
-        let efficiency = if CHOSEN.robust { ROBUST_EFFICIENCY } else { 1.0 };
+        let efficiency = if CHOSEN.robust {
+            ROBUST_EFFICIENCY
+        } else {
+            1.0
+        };
         self.spread * (2.0 / rounds as f64).sqrt() / efficiency.sqrt()
     }
 
@@ -141,7 +145,11 @@ impl DesignPower {
     /// The fewest rounds (≤ `max_rounds`) at which a change of
     /// `target_pct` is called with the stated power; `None` if even
     /// `max_rounds` is not enough.
-    pub fn rounds_for(&self, target_pct: f64, max_rounds: usize) -> Result<Option<usize>, StatsError> {
+    pub fn rounds_for(
+        &self,
+        target_pct: f64,
+        max_rounds: usize,
+    ) -> Result<Option<usize>, StatsError> {
         self.check()?;
         Ok((2..=max_rounds).find(|&r| self.detectable_at(r) <= target_pct))
     }
@@ -187,8 +195,23 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_errors() {
-        assert!(DesignPower { rounds: 1, ..design(7) }.detectable_pct().is_err());
-        assert!(DesignPower { spread: 0.0, ..design(7) }.detectable_pct().is_err());
-        assert!(DesignPower { power: 1.0, ..design(7) }.detectable_pct().is_err());
+        assert!(DesignPower {
+            rounds: 1,
+            ..design(7)
+        }
+        .detectable_pct()
+        .is_err());
+        assert!(DesignPower {
+            spread: 0.0,
+            ..design(7)
+        }
+        .detectable_pct()
+        .is_err());
+        assert!(DesignPower {
+            power: 1.0,
+            ..design(7)
+        }
+        .detectable_pct()
+        .is_err());
     }
 }

@@ -84,19 +84,9 @@ impl Factors {
         let clamped: Vec<f64> = lambdas.iter().map(|l| l.clamp(0.0, 0.999)).collect();
         let mut groups = group(clamped.clone());
         if groups.len() > MAX_GROUPS {
-            groups = group(
-                clamped
-                    .iter()
-                    .map(|l| (l / GRID).floor() * GRID)
-                    .collect(),
-            );
+            groups = group(clamped.iter().map(|l| (l / GRID).floor() * GRID).collect());
         }
         Factors { groups }
-    }
-
-    /// Comparisons in the family.
-    pub fn len(&self) -> usize {
-        self.groups.iter().map(|g| g.1).sum()
     }
 
     /// `P(all statistics within c)`: `|Z_j| < c` two-sided, `Z_j < c` one-sided.
@@ -179,7 +169,10 @@ mod tests {
         assert!((c - sidak).abs() < 1e-3, "{c} {sidak}");
         let dep = equi(m).critical(0.05, Sides::Two);
         let bonferroni = n.inverse_cdf(1.0 - 0.05 / (2.0 * m as f64));
-        assert!(dep < sidak && sidak < bonferroni, "{dep} {sidak} {bonferroni}");
+        assert!(
+            dep < sidak && sidak < bonferroni,
+            "{dep} {sidak} {bonferroni}"
+        );
         let p = equi(m).adjusted_p(dep, Sides::Two);
         assert!((p - 0.05).abs() < 1e-6, "{p}");
     }

@@ -126,7 +126,11 @@ impl Design {
     }
 
     /// Answers `family` under `rule` (its α is the family-wise level).
-    pub fn family(&self, family: &Family, rule: &VerdictRule) -> Result<FamilyAnalysis, StatsError> {
+    pub fn family(
+        &self,
+        family: &Family,
+        rule: &VerdictRule,
+    ) -> Result<FamilyAnalysis, StatsError> {
         rule.validate()?;
         let points = self.fitted.counts.len();
         let check = |i: usize| -> Result<(), StatsError> {
@@ -180,7 +184,14 @@ impl Design {
             .map(|&(head, c)| {
                 let half = t_of_z(cz, c.df) * c.se;
                 let p = factors.adjusted_p(z_of_t(c.estimate / c.se, c.df), Sides::Two);
-                judged(head, base, c, (c.estimate - half, c.estimate + half), p, rule)
+                judged(
+                    head,
+                    base,
+                    c,
+                    (c.estimate - half, c.estimate + half),
+                    p,
+                    rule,
+                )
             })
             .collect()
     }
@@ -195,7 +206,14 @@ impl Design {
                 let half = t_of_z(cz, c.df) * c.se;
                 let z = z_of_t(c.estimate / c.se, c.df);
                 let p = (m * 2.0 * Normal::standard().sf(z.abs())).min(1.0);
-                Some(judged(head, base, c, (c.estimate - half, c.estimate + half), p, rule))
+                Some(judged(
+                    head,
+                    base,
+                    c,
+                    (c.estimate - half, c.estimate + half),
+                    p,
+                    rule,
+                ))
             })
             .collect()
     }
@@ -237,7 +255,10 @@ impl Design {
             .iter()
             .enumerate()
             .min_by(|a, b| {
-                let (x, y) = (sign * self.fitted.fit.point[*a.1], sign * self.fitted.fit.point[*b.1]);
+                let (x, y) = (
+                    sign * self.fitted.fit.point[*a.1],
+                    sign * self.fitted.fit.point[*b.1],
+                );
                 x.total_cmp(&y)
             })
             .map(|(k, _)| k);
@@ -391,7 +412,9 @@ mod tests {
     #[test]
     fn best_family_crowns_the_fast_point_and_excludes_the_slow_one() {
         let design = Design::fit(&table()).unwrap();
-        let f = design.family(&Family::Best, &VerdictRule::default()).unwrap();
+        let f = design
+            .family(&Family::Best, &VerdictRule::default())
+            .unwrap();
         let fast = &f.comparisons[2];
         assert_eq!(fast.verdict, Verdict::Faster, "{fast:?}");
         assert!(fast.change.ci.unwrap().hi <= 0.0);
@@ -409,7 +432,9 @@ mod tests {
     fn declared_tests_use_bonferroni() {
         let design = Design::fit(&table()).unwrap();
         let rule = VerdictRule::default();
-        let one = design.family(&Family::Declared(vec![(3, 0)]), &rule).unwrap();
+        let one = design
+            .family(&Family::Declared(vec![(3, 0)]), &rule)
+            .unwrap();
         let two = design
             .family(&Family::Declared(vec![(3, 0), (1, 0)]), &rule)
             .unwrap();

@@ -83,7 +83,13 @@ impl TwoWay {
         let a: Vec<Vec<f64>> = (0..points)
             .map(|i| {
                 free.iter()
-                    .map(|&r| if big_w[i] > 0.0 { wt[i][r] / big_w[i] } else { 0.0 })
+                    .map(|&r| {
+                        if big_w[i] > 0.0 {
+                            wt[i][r] / big_w[i]
+                        } else {
+                            0.0
+                        }
+                    })
                     .collect()
             })
             .collect();
@@ -117,7 +123,12 @@ impl TwoWay {
         }
         let mut point = vec![f64::NAN; points];
         for &i in &used {
-            point[i] = mean[i] - a[i].iter().zip(beta_free.iter()).map(|(x, b)| x * b).sum::<f64>();
+            point[i] = mean[i]
+                - a[i]
+                    .iter()
+                    .zip(beta_free.iter())
+                    .map(|(x, b)| x * b)
+                    .sum::<f64>();
         }
         let (mut z, mut u) = (Vec::new(), Vec::new());
         if full {
@@ -211,9 +222,9 @@ mod tests {
             .map(|a| beta.iter().map(|b| Some(a + b)).collect())
             .collect();
         let f = TwoWay::fit(&y, &ones(&y)).unwrap();
-        for i in 0..3 {
-            for r in 0..4 {
-                assert!((f.fitted(i, r) - y[i][r].unwrap()).abs() < 1e-12);
+        for (i, row) in y.iter().enumerate() {
+            for (r, v) in row.iter().enumerate() {
+                assert!((f.fitted(i, r) - v.unwrap()).abs() < 1e-12);
             }
         }
         assert!((f.point[1] - f.point[0] - 1.5).abs() < 1e-12);

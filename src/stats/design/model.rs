@@ -91,8 +91,6 @@ pub(crate) struct Fitted {
     pub df: Vec<f64>,
     /// Values per point.
     pub counts: Vec<usize>,
-    /// Residual degrees of freedom of the whole table.
-    pub residual_df: f64,
     /// The pooled per-process variance.
     pub pooled_var: f64,
 }
@@ -161,7 +159,9 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
     let y = table.logs();
     let counts: Vec<usize> = (0..table.points()).map(|i| table.count(i)).collect();
     if counts.iter().filter(|&&c| c > 0).count() < 2 {
-        return Err(StatsError::empty("a block design (fewer than two points have values)"));
+        return Err(StatsError::empty(
+            "a block design (fewer than two points have values)",
+        ));
     }
     let ones: Vec<Vec<f64>> = y.iter().map(|r| vec![1.0; r.len()]).collect();
     let ols = TwoWay::fit(&y, &ones)?;
@@ -179,7 +179,6 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
             var,
             df,
             counts,
-            residual_df,
         });
     }
     // Huber: clip each point's residuals at k times its scale, re-estimate
@@ -190,7 +189,7 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
         fit = huber_irls(&y, fit, &var)?;
         let clip = |e: f64, i: usize| e.clamp(-HUBER_K * var[i].sqrt(), HUBER_K * var[i].sqrt());
         let own = per_df(residual_sums(&y, &fit, |e, i| clip(e, i).powi(2)), beta_k);
-        (var, df) = spread(&own, &d, method.spread, residual_df);
+        var = spread(&own, &d, method.spread, residual_df).0;
     }
     // Pseudo-observations ŷ + ψ(e)/m_i, m_i the share of point i's
     // residuals inside the clip: least squares on them gives the
@@ -204,7 +203,9 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
                 .iter()
                 .enumerate()
                 .filter_map(|(r, v)| v.map(|v| (v - fit.fitted(i, r)).abs() <= limit[i]))
-                .fold((0usize, 0usize), |(a, n), inside| (a + usize::from(inside), n + 1));
+                .fold((0usize, 0usize), |(a, n), inside| {
+                    (a + usize::from(inside), n + 1)
+                });
             (inside as f64 / n.max(1) as f64).max(MIN_INSIDE)
         })
         .collect();
@@ -232,7 +233,6 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
         var,
         df,
         counts,
-        residual_df,
     })
 }
 
@@ -251,11 +251,7 @@ fn pooled(own: &[f64], d: &[f64]) -> f64 {
 }
 
 /// Per point: the sum of `f(residual, point)` over its cells.
-fn residual_sums(
-    y: &[Vec<Option<f64>>],
-    fit: &TwoWay,
-    f: impl Fn(f64, usize) -> f64,
-) -> Vec<f64> {
+fn residual_sums(y: &[Vec<Option<f64>>], fit: &TwoWay, f: impl Fn(f64, usize) -> f64) -> Vec<f64> {
     y.iter()
         .enumerate()
         .map(|(i, row)| {
@@ -293,11 +289,23 @@ fn spread(own: &[f64], d: &[f64], spread: Spread, residual_df: f64) -> (Vec<f64>
     match spread {
         Spread::Pooled => (vec![pooled; own.len()], vec![residual_df; own.len()]),
         Spread::Own => (0..own.len())
-            .map(|i| if usable(i) { (own[i], d[i]) } else { (pooled, residual_df) })
+            .map(|i| {
+                if usable(i) {
+                    (own[i], d[i])
+                } else {
+                    (pooled, residual_df)
+                }
+            })
             .unzip(),
         Spread::Moderated => moderated(own, d, pooled)
             .into_iter()
-            .map(|(v, df)| if df.is_infinite() { (v, residual_df) } else { (v, df) })
+            .map(|(v, df)| {
+                if df.is_infinite() {
+                    (v, residual_df)
+                } else {
+                    (v, df)
+                }
+            })
             .unzip(),
     }
 }
@@ -383,18 +391,17 @@ mod tests {
     /// and the drift does not enter the spread (≈ 1%, not the 10% drift).
     #[test]
     fn every_candidate_removes_round_drift() {
-        let noise = [
+        let noise: [f64; 35] = [
             0.004, -0.008, 0.011, -0.002, 0.006, -0.012, 0.001, 0.009, -0.005, 0.0, -0.01, 0.007,
-            0.003, -0.004, 0.012, -0.009, 0.002, 0.005, -0.006, 0.008, -0.001, 0.01, -0.011,
-            0.004, -0.003, 0.006, -0.007, 0.002, 0.009, -0.008, 0.001, -0.002, 0.011, -0.004,
-            0.003,
+            0.003, -0.004, 0.012, -0.009, 0.002, 0.005, -0.006, 0.008, -0.001, 0.01, -0.011, 0.004,
+            -0.003, 0.006, -0.007, 0.002, 0.009, -0.008, 0.001, -0.002, 0.011, -0.004, 0.003,
         ];
         let drift = [1.0, 1.1, 0.95, 1.05, 0.9, 1.08, 1.0];
         let rows: Vec<Vec<f64>> = (0..5)
             .map(|i| {
                 let shift = if i == 3 { 1.05 } else { 1.0 };
                 (0..7)
-                    .map(|r| 1000.0 * shift * drift[r] * (noise[i * 7 + r] as f64).exp())
+                    .map(|r| 1000.0 * shift * drift[r] * noise[i * 7 + r].exp())
                     .collect()
             })
             .collect();
@@ -402,7 +409,11 @@ mod tests {
         for m in ALL {
             let f = analyse(&table, m).unwrap();
             let c = f.contrast(3, 0).unwrap();
-            assert!((c.estimate - 1.05f64.ln()).abs() < 0.01, "{}: {c:?}", m.name());
+            assert!(
+                (c.estimate - 1.05f64.ln()).abs() < 0.01,
+                "{}: {c:?}",
+                m.name()
+            );
             assert!(c.se < 0.01 && c.se > 0.002, "{}: {c:?}", m.name());
             assert!(f.pooled_sd() < 0.015, "{}: {}", m.name(), f.pooled_sd());
         }

@@ -204,7 +204,10 @@ mod tests {
         let p = fit_prior(&var, &[6.0; 8]).unwrap();
         assert!(p.df.is_finite() && p.df > 0.0, "{p:?}");
         let (noisy, df) = p.posterior(25.0, 6.0);
-        assert!(noisy > 8.0 && noisy < 25.0 && df > 6.0, "{noisy} {df} {p:?}");
+        assert!(
+            noisy > 8.0 && noisy < 25.0 && df > 6.0,
+            "{noisy} {df} {p:?}"
+        );
         assert!(fit_prior(&[1.0], &[3.0]).is_none());
     }
 
@@ -231,6 +234,9 @@ mod tests {
             })
             .collect();
         let p = fit_prior(&var, &vec![d as f64; var.len()]).unwrap();
-        assert!((p.df - 8.0).abs() < 1.5 && (p.var - 1.0).abs() < 0.1, "{p:?}");
+        assert!(
+            (p.df - 8.0).abs() < 1.5 && (p.var - 1.0).abs() < 0.1,
+            "{p:?}"
+        );
     }
 }

@@ -90,8 +90,14 @@ mod tests {
         let e = BlockTable::new(vec![vec![Some(1.0), Some(f64::NAN)]]).unwrap_err();
         assert!(matches!(e, StatsError::NonFinite { index: 1, .. }), "{e:?}");
         let e = BlockTable::new(vec![vec![Some(1.0)], vec![Some(0.0)]]).unwrap_err();
-        assert!(matches!(e, StatsError::NonPositive { index: 1, .. }), "{e:?}");
+        assert!(
+            matches!(e, StatsError::NonPositive { index: 1, .. }),
+            "{e:?}"
+        );
         let t = BlockTable::new(vec![vec![Some(2.0), None], vec![None, None]]).unwrap();
-        assert_eq!((t.points(), t.blocks(), t.count(0), t.count(1)), (2, 2, 1, 0));
+        assert_eq!(
+            (t.points(), t.blocks(), t.count(0), t.count(1)),
+            (2, 2, 1, 0)
+        );
     }
 }

@@ -131,7 +131,13 @@ fn adaptive_family_wise_false_alarms_stay_at_most_5_percent() {
         let mut rng = seeded(18_000 + seed);
         let (mut alarms, mut used, mut fixed) = (0, 0, 0);
         for _ in 0..trials {
-            let o = run(&mut rng, &scenario, &[0.0; 24], &many_to_one(24), settings(racing));
+            let o = run(
+                &mut rng,
+                &scenario,
+                &[0.0; 24],
+                &many_to_one(24),
+                settings(racing),
+            );
             alarms += usize::from(o.false_claim);
             used += o.used;
             fixed += o.fixed;
@@ -197,7 +203,10 @@ fn adaptive_power_at_2_5_and_10_percent() {
             rate(alarms, trials),
             100.0 * used as f64 / fixed as f64
         );
-        assert!(p[2] >= 0.95 && p[1] >= 0.8, "{spending:?} racing {racing}: {p:?}");
+        assert!(
+            p[2] >= 0.95 && p[1] >= 0.8,
+            "{spending:?} racing {racing}: {p:?}"
+        );
     }
 }
 
@@ -209,7 +218,13 @@ fn racing_keeps_a_true_best() {
     let trials = reps(150);
     let equal = vec![0.0; 24];
     let three: Vec<f64> = (0..24)
-        .map(|i| if i < 3 { 0.0 } else { (1.1 + 0.01 * (i - 3) as f64).ln() })
+        .map(|i| {
+            if i < 3 {
+                0.0
+            } else {
+                (1.1 + 0.01 * (i - 3) as f64).ln()
+            }
+        })
         .collect();
     let ahead: Vec<f64> = (0..24)
         .map(|i| if i == 0 { 0.0 } else { 1.01f64.ln() })
@@ -240,6 +255,9 @@ fn racing_keeps_a_true_best() {
             100.0 * used as f64 / fixed as f64
         );
         assert!(all <= 0.05, "{name}: {all:.3}");
-        assert!(any <= 0.05 + 2.0 * (0.05f64 * 0.95 / trials as f64).sqrt(), "{name}: {any:.3}");
+        assert!(
+            any <= 0.05 + 2.0 * (0.05f64 * 0.95 / trials as f64).sqrt(),
+            "{name}: {any:.3}"
+        );
     }
 }

@@ -216,4 +216,3 @@ fn choice_table() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
-

@@ -53,6 +53,9 @@ fn detectable_change_matches_simulated_power() {
             "detectable change, many-to-one, {points} × {rounds}, CV 2%: predicted {predicted:.2}% \
              for 80% power; simulated power at 0.7× {low:.2}, 1× {at:.2}, 1.3× {high:.2}"
         );
-        assert!(low < 0.8 && high > 0.8, "{points}×{rounds}: {low:.2} {at:.2} {high:.2}");
+        assert!(
+            low < 0.8 && high > 0.8,
+            "{points}×{rounds}: {low:.2} {at:.2} {high:.2}"
+        );
     }
 }

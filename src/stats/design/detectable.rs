@@ -2,10 +2,11 @@
 //! a target change needs.
 //!
 //! A comparison of two points over `R` complete rounds has, on the log
-//! scale, standard error `se = σ·√(2/R)/√e`, with `σ` the per-process
+//! scale, standard error `se = σ·√(2g/R)/√e`, with `σ` the per-process
 //! spread left after the rounds are removed (from the previous run of the
-//! config, or a stated default) and `e` the analysis's efficiency at the
-//! normal (0.95 for Huber's k = 1.345). The family sets the critical
+//! config, or a stated default), `e` the analysis's efficiency at the
+//! normal (1 for least squares, 0.95 for Huber's k = 1.345) and `g` the
+//! own-spread guard `(P − 1)/(P − 2)` of `model`. The family sets the critical
 //! value `c` (`dunnett`: many-to-one two-sided Dunnett with m
 //! comparisons; best: one-sided with `points − 1`; declared: Bonferroni
 //! over m), on the degrees of freedom the analysis will have, and the

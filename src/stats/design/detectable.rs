@@ -116,14 +116,21 @@ impl DesignPower {
         }
     }
 
-    /// Standard error of one comparison's log change at `rounds`.
+    /// Standard error of one comparison's log change at `rounds`, with
+    /// the chosen analysis's efficiency and, for own spreads, the
+    /// `(P − 1)/(P − 2)` guard against unequal spreads (`model`).
     fn se(&self, rounds: usize) -> f64 {
         let efficiency = if CHOSEN.robust {
             ROBUST_EFFICIENCY
         } else {
             1.0
         };
-        self.spread * (2.0 / rounds as f64).sqrt() / efficiency.sqrt()
+        let p = self.points as f64;
+        let guard = match CHOSEN.spread {
+            Spread::Own if self.points >= 3 => (p - 1.0) / (p - 2.0),
+            _ => 1.0,
+        };
+        self.spread * (2.0 * guard / rounds as f64).sqrt() / efficiency.sqrt()
     }
 
     /// The smallest true change (percent, a slowdown) called with the

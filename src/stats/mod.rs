@@ -15,7 +15,7 @@
 //!   typical change across points).
 //! - Every interval carries its achieved and nominal level (`interval`).
 //! - The block design (issue 18): `design` — rounds as blocks on log time
-//!   (least squares, each point's own spread), many-to-one / could-be-best /
+//!   (Huber, each point's own spread), many-to-one / could-be-best /
 //!   declared families, the smallest detectable change, and adaptive
 //!   looks with racing.
 

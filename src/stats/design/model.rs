@@ -34,18 +34,15 @@
 //! inverse variances let a point with a small estimate pull the block
 //! effects onto its own values and collapse its spread to zero.
 //!
-//! **The choice** ([`CHOSEN`]: least squares, each point's own spread)
-//! is the simulations' (`simulation::choice` and `simulation::best`;
-//! tables in `docs/statistics-block-design.md`): it is the one candidate
-//! that holds its level in every scenario and family tried. Pooled spreads
-//! false-alarm in 17–37% of A/A runs when one point is 5× noisier;
-//! moderated ones in 8–11% when each point's CV is drawn from 1–5%; Huber
-//! with each point's own scale holds the many-to-one family but not
-//! declared pairs of points at 6–12 points (9–23% for three tests at α =
-//! 5%, worst with slow processes: a scale estimated from one point's
-//! 5–10 clipped residuals understates the spread a slow process adds).
-//! The price: with slow processes, today's rank test has more power at
-//! 24 × 7 and 200 × 10.
+//! **The choice** ([`CHOSEN`]: Huber, each point's own spread) is the
+//! simulations' (`simulation::choice` and `simulation::best`; tables in
+//! `docs/statistics-block-design.md`): own spreads are the only ones that
+//! hold the level in every scenario and family tried — pooled spreads
+//! false-alarm in 17–37% of A/A runs when one point is 5× noisier,
+//! moderated ones in 8–11% when each point's CV is drawn from 1–5% — and
+//! Huber keeps power against t₃ tails and slow processes that least
+//! squares loses. The `(P − 1)/(P − 2)` guard on own spreads (`unbiased`)
+//! is what makes Huber's small-sample sandwich hold at 6–12 points.
 
 use super::super::StatsError;
 use super::fit::TwoWay;
@@ -75,7 +72,7 @@ pub struct Method {
 
 /// The analysis tuner uses, chosen by simulation (see the module docs).
 pub const CHOSEN: Method = Method {
-    robust: false,
+    robust: true,
     spread: Spread::Own,
 };
 

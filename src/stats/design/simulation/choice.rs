@@ -205,8 +205,8 @@ fn choice_table() {
                 ));
             }
             // Today's rank test is ahead with slow processes at 24 × 7
-            // and 200 × 10 (see the committed table): allow 0.3.
-            if c.power[chosen] < c.power[0] - 0.3 {
+            // (0.37 against 0.26 in the committed table): allow 0.15.
+            if c.power[chosen] < c.power[0] - 0.15 {
                 failures.push(format!(
                     "{}, {points}×{rounds}: power {:.3} below today's {:.3}",
                     s.name, c.power[chosen], c.power[0]

@@ -59,7 +59,7 @@ const FUTILITY: f64 = 0.1;
 
 /// How an adaptive run looks, spends and races.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AdaptiveSettings {
+pub(crate) struct AdaptiveSettings {
     /// Rounds before the first look (`processes`, the minimum).
     pub min_rounds: usize,
     /// Rounds between looks.
@@ -89,7 +89,7 @@ impl Default for AdaptiveSettings {
 
 /// The plan of an adaptive run, fixed before it starts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AdaptivePlan {
+pub(crate) struct AdaptivePlan {
     pub points: usize,
     /// The comparisons to decide, `(head, base)`.
     pub comparisons: Vec<(usize, usize)>,
@@ -105,7 +105,7 @@ pub struct AdaptivePlan {
 
 /// Where an open question stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Status {
+pub(crate) enum Status {
     Open,
     /// Called faster, slower or equivalent.
     Decided(Call),
@@ -116,14 +116,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         matches!(self, Status::Open)
     }
 }
 
 /// A call with its evidence at the look it was made.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Call {
+pub(crate) struct Call {
     pub verdict: Verdict,
     /// 0-based look, and the rounds seen by then.
     pub look: usize,
@@ -137,7 +137,7 @@ pub struct Call {
 
 /// A comparison's state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ComparisonState {
+pub(crate) struct ComparisonState {
     pub head: usize,
     pub base: usize,
     pub status: Status,
@@ -145,7 +145,7 @@ pub struct ComparisonState {
 
 /// A point's place in the race.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Race {
+pub(crate) enum Race {
     /// Not racing, or still racing.
     Open,
     /// Slower than the then-best point `best`: dropped.
@@ -162,7 +162,7 @@ pub enum Race {
 
 /// A point's state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PointState {
+pub(crate) struct PointState {
     pub race: Race,
     /// The look after which it stopped running (`None`: running).
     pub stopped_at: Option<usize>,
@@ -171,7 +171,7 @@ pub struct PointState {
 /// The state of an adaptive run between looks: serializable, so the
 /// runner journals it and a resumed run replays from it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AdaptiveState {
+pub(crate) struct AdaptiveState {
     pub plan: AdaptivePlan,
     /// Index of the next look (`plan.looks.len()` when finished).
     pub next_look: usize,
@@ -181,7 +181,7 @@ pub struct AdaptiveState {
 
 /// What one look changed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Event {
+pub(crate) enum Event {
     /// Comparison `index` closed with this status.
     Closed { index: usize, status: Status },
     /// Point `point` left the race.
@@ -193,7 +193,7 @@ pub enum Event {
 impl AdaptivePlan {
     /// Plans a run of `points` points deciding `comparisons` under `rule`
     /// (`rule.alpha` is the family-wise level of every claim the run makes).
-    pub fn new(
+    pub(crate) fn new(
         points: usize,
         comparisons: &[(usize, usize)],
         settings: AdaptiveSettings,
@@ -270,7 +270,7 @@ impl AdaptivePlan {
     }
 
     /// The state before the first look.
-    pub fn start(&self) -> AdaptiveState {
+    pub(crate) fn start(&self) -> AdaptiveState {
         AdaptiveState {
             plan: self.clone(),
             next_look: 0,
@@ -296,23 +296,23 @@ impl AdaptivePlan {
 
 impl AdaptiveState {
     /// Rounds the next look needs (`None` when the run is finished).
-    pub fn next_rounds(&self) -> Option<usize> {
+    pub(crate) fn next_rounds(&self) -> Option<usize> {
         self.plan.looks.get(self.next_look).copied()
     }
 
     /// Points still running.
-    pub fn running(&self) -> Vec<usize> {
+    pub(crate) fn running(&self) -> Vec<usize> {
         (0..self.points.len())
             .filter(|&i| self.points[i].stopped_at.is_none())
             .collect()
     }
 
-    pub fn finished(&self) -> bool {
+    pub(crate) fn finished(&self) -> bool {
         self.next_look >= self.plan.looks.len()
     }
 
     /// Processes used so far, by the points' stopping looks.
-    pub fn processes_used(&self) -> usize {
+    pub(crate) fn processes_used(&self) -> usize {
         let last = self.next_look.checked_sub(1).map(|k| self.plan.looks[k]);
         self.points
             .iter()
@@ -327,7 +327,7 @@ impl AdaptiveState {
 /// Runs the next look on `table` (every point × the rounds so far; a
 /// stopped point's later rounds are `None`) and returns the new state and
 /// what changed. Pure: the same state and table give the same answer.
-pub fn look(
+pub(crate) fn look(
     state: &AdaptiveState,
     table: &BlockTable,
 ) -> Result<(AdaptiveState, Vec<Event>), StatsError> {

@@ -29,7 +29,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 /// The kind of family a detectable change is stated for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FamilyKind {
+pub(crate) enum FamilyKind {
     /// Every point against the baseline (Dunnett).
     ManyToOne,
     /// Which points could be the best (Hsu's MCB).
@@ -40,7 +40,7 @@ pub enum FamilyKind {
 
 /// What the smallest detectable change depends on.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DesignPower {
+pub(crate) struct DesignPower {
     /// Points in the matrix.
     pub points: usize,
     /// Rounds (processes per point); a sharded run's rounds, all machines.
@@ -135,7 +135,7 @@ impl DesignPower {
 
     /// The smallest true change (percent, a slowdown) called with the
     /// stated power.
-    pub fn detectable_pct(&self) -> Result<f64, StatsError> {
+    pub(crate) fn detectable_pct(&self) -> Result<f64, StatsError> {
         self.check()?;
         Ok(self.detectable_at(self.rounds))
     }
@@ -153,7 +153,7 @@ impl DesignPower {
     /// The fewest rounds (≤ `max_rounds`) at which a change of
     /// `target_pct` is called with the stated power; `None` if even
     /// `max_rounds` is not enough.
-    pub fn rounds_for(
+    pub(crate) fn rounds_for(
         &self,
         target_pct: f64,
         max_rounds: usize,

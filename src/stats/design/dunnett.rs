@@ -68,7 +68,7 @@ const GRID: f64 = 0.02;
 
 impl Factors {
     /// Groups `lambdas` (each clamped to [0, 0.999]).
-    pub fn new(lambdas: &[f64]) -> Factors {
+    pub(crate) fn new(lambdas: &[f64]) -> Factors {
         let group = |values: Vec<f64>| {
             let mut v = values;
             v.sort_by(f64::total_cmp);
@@ -90,7 +90,7 @@ impl Factors {
     }
 
     /// `P(all statistics within c)`: `|Z_j| < c` two-sided, `Z_j < c` one-sided.
-    pub fn coverage(&self, c: f64, sides: Sides) -> f64 {
+    pub(crate) fn coverage(&self, c: f64, sides: Sides) -> f64 {
         let n = Normal::standard();
         let (nodes, weights) = hermite();
         let mut total = 0.0;
@@ -110,7 +110,7 @@ impl Factors {
     }
 
     /// The `c` with `coverage(c) = 1 − alpha`.
-    pub fn critical(&self, alpha: f64, sides: Sides) -> f64 {
+    pub(crate) fn critical(&self, alpha: f64, sides: Sides) -> f64 {
         let (mut lo, mut hi) = (0.0, 12.0);
         for _ in 0..60 {
             let mid = (lo + hi) / 2.0;
@@ -125,7 +125,7 @@ impl Factors {
 
     /// The family-adjusted p-value of a statistic with normal score `z`
     /// (its absolute value when two-sided).
-    pub fn adjusted_p(&self, z: f64, sides: Sides) -> f64 {
+    pub(crate) fn adjusted_p(&self, z: f64, sides: Sides) -> f64 {
         let z = match sides {
             Sides::Two => z.abs(),
             Sides::One => z,

@@ -30,8 +30,8 @@
 //! never beside one crossing 0.
 
 use super::super::effect::to_pct;
-use super::super::verdict::decide_parts;
-use super::super::{Better, Change, Decision, Interval, Reason, StatsError, Verdict, VerdictRule};
+use super::super::verdict::{decide_parts, Reason};
+use super::super::{Better, Change, Decision, Interval, StatsError, Verdict, VerdictRule};
 use super::dunnett::{Factors, Sides};
 use super::model::{analyse, Contrast, Fitted, Method, CHOSEN};
 use super::table::BlockTable;
@@ -40,7 +40,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// The question a family of comparisons answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Family {
+pub(crate) enum Family {
     /// Every point against `baseline` (Dunnett).
     ManyToOne { baseline: usize },
     /// Which points could be the best (Hsu's constrained MCB).
@@ -51,7 +51,7 @@ pub enum Family {
 
 /// One comparison of a family: `head` against `base`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DesignComparison {
+pub(crate) struct DesignComparison {
     pub head: usize,
     /// The baseline, the declared base, or (family `Best`) the best of the
     /// other points.
@@ -71,7 +71,7 @@ pub struct DesignComparison {
 
 impl DesignComparison {
     /// The verdict with its reason; `Display` gives the sentence.
-    pub fn explain(&self, rule: &VerdictRule) -> Decision {
+    pub(crate) fn explain(&self, rule: &VerdictRule) -> Decision {
         Decision {
             verdict: self.verdict,
             reason: self.reason,
@@ -85,7 +85,7 @@ impl DesignComparison {
 
 /// A family analysed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FamilyAnalysis {
+pub(crate) struct FamilyAnalysis {
     pub family: Family,
     pub comparisons: Vec<DesignComparison>,
     pub rule: VerdictRule,
@@ -95,13 +95,13 @@ pub struct FamilyAnalysis {
 
 /// A fitted block design, ready to answer families.
 #[derive(Clone, Debug)]
-pub struct Design {
+pub(crate) struct Design {
     fitted: Fitted,
 }
 
 impl Design {
     /// Fits `table` with the chosen analysis (`model::CHOSEN`).
-    pub fn fit(table: &BlockTable) -> Result<Design, StatsError> {
+    pub(crate) fn fit(table: &BlockTable) -> Result<Design, StatsError> {
         Design::with_method(table, CHOSEN)
     }
 
@@ -113,7 +113,7 @@ impl Design {
 
     /// The pooled per-process spread on the log scale (≈ the CV): what the
     /// next run's smallest detectable change is computed from.
-    pub fn spread(&self) -> f64 {
+    pub(crate) fn spread(&self) -> f64 {
         self.fitted.pooled_sd()
     }
 
@@ -126,7 +126,7 @@ impl Design {
     }
 
     /// Answers `family` under `rule` (its α is the family-wise level).
-    pub fn family(
+    pub(crate) fn family(
         &self,
         family: &Family,
         rule: &VerdictRule,

@@ -40,13 +40,16 @@ impl TwoWay {
     /// Fits `y` (log values, `None` missing) with cell weights `w` (a
     /// missing cell's weight is ignored), with everything the variances
     /// and leverages need.
-    pub fn fit(y: &[Vec<Option<f64>>], w: &[Vec<f64>]) -> Result<TwoWay, StatsError> {
+    pub(crate) fn fit(y: &[Vec<Option<f64>>], w: &[Vec<f64>]) -> Result<TwoWay, StatsError> {
         TwoWay::solve(y, w, true)
     }
 
     /// The effects alone (for the iterations of a robust fit):
     /// `contrast_var` and `leverage` must not be called on the result.
-    pub fn fit_effects(y: &[Vec<Option<f64>>], w: &[Vec<f64>]) -> Result<TwoWay, StatsError> {
+    pub(crate) fn fit_effects(
+        y: &[Vec<Option<f64>>],
+        w: &[Vec<f64>],
+    ) -> Result<TwoWay, StatsError> {
         TwoWay::solve(y, w, false)
     }
 
@@ -161,19 +164,19 @@ impl TwoWay {
     }
 
     /// The fitted value of cell `(i, r)`.
-    pub fn fitted(&self, i: usize, r: usize) -> f64 {
+    pub(crate) fn fitted(&self, i: usize, r: usize) -> f64 {
         self.point[i] + self.block[r]
     }
 
     /// `Var(α_i − α_j)` in units where `Var(e_ir) = 1/w_ir`.
     #[cfg(test)]
-    pub fn contrast_var(&self, i: usize, j: usize) -> f64 {
+    pub(crate) fn contrast_var(&self, i: usize, j: usize) -> f64 {
         self.inv_weight[i] + self.inv_weight[j] + self.block_term(i, j)
     }
 
     /// The part of `Var(α_i − α_j)` that comes through the block effects,
     /// `(a_i − a_j)ᵀ C⁻¹ (a_i − a_j)`: zero in a complete design.
-    pub fn block_term(&self, i: usize, j: usize) -> f64 {
+    pub(crate) fn block_term(&self, i: usize, j: usize) -> f64 {
         self.z[i]
             .iter()
             .zip(&self.z[j])
@@ -182,12 +185,12 @@ impl TwoWay {
     }
 
     /// `1/W_i`: the variance of point `i`'s own weighted mean.
-    pub fn own_var(&self, i: usize) -> f64 {
+    pub(crate) fn own_var(&self, i: usize) -> f64 {
         self.inv_weight[i]
     }
 
     /// The leverage of cell `(i, r)` with weight `w`.
-    pub fn leverage(&self, i: usize, r: usize, w: f64) -> f64 {
+    pub(crate) fn leverage(&self, i: usize, r: usize, w: f64) -> f64 {
         let d: f64 = self.u[r]
             .iter()
             .zip(&self.z[i])

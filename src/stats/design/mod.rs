@@ -17,6 +17,10 @@
 //!   and the adaptive runs, measured; the tables are in
 //!   `docs/statistics-block-design.md`.
 
+// Not yet called outside its tests: the lead wires it (issue 18) and
+// drops this allowance.
+#![allow(dead_code)]
+
 mod adaptive;
 mod detectable;
 mod dunnett;
@@ -28,11 +32,11 @@ mod moderate;
 mod simulation;
 mod table;
 
-pub use adaptive::{
+pub(crate) use adaptive::{
     look, AdaptivePlan, AdaptiveSettings, AdaptiveState, Call, ComparisonState, Event, PointState,
     Race, Status,
 };
-pub use detectable::{DesignPower, FamilyKind};
-pub use family::{Design, DesignComparison, Family, FamilyAnalysis};
-pub use model::{Method, Spread, CHOSEN};
-pub use table::BlockTable;
+pub(crate) use detectable::{DesignPower, FamilyKind};
+pub(crate) use family::{Design, DesignComparison, Family, FamilyAnalysis};
+pub(crate) use model::{Method, Spread, CHOSEN};
+pub(crate) use table::BlockTable;

@@ -53,7 +53,7 @@ use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 
 /// How the per-process spread is modelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Spread {
+pub(crate) enum Spread {
     /// One residual variance for every point.
     Pooled,
     /// Each point's variance shrunk toward the pool (empirical Bayes).
@@ -64,21 +64,21 @@ pub enum Spread {
 
 /// One candidate analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Method {
+pub(crate) struct Method {
     /// Huber M-estimation instead of least squares.
     pub robust: bool,
     pub spread: Spread,
 }
 
 /// The analysis tuner uses, chosen by simulation (see the module docs).
-pub const CHOSEN: Method = Method {
+pub(crate) const CHOSEN: Method = Method {
     robust: true,
     spread: Spread::Own,
 };
 
 impl Method {
     /// A short name for tables: "OLS pooled", "Huber moderated", ...
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match (self.robust, self.spread) {
             (false, Spread::Pooled) => "OLS pooled",
             (false, Spread::Moderated) => "OLS moderated",
@@ -117,20 +117,20 @@ pub(crate) struct Contrast {
 
 impl Fitted {
     /// True when point `i` has values.
-    pub fn has(&self, i: usize) -> bool {
+    pub(crate) fn has(&self, i: usize) -> bool {
         self.counts[i] > 0
     }
 
     /// The variance of point `i`'s own mean: its per-process variance
     /// over its values.
-    pub fn point_var(&self, i: usize) -> f64 {
+    pub(crate) fn point_var(&self, i: usize) -> f64 {
         self.var[i] * self.fit.own_var(i)
     }
 
     /// `α_i − α_j`; `None` when either point has no values. Its variance
     /// is each point's own part plus the part through the block effects
     /// (zero in a complete design), taken at the pooled spread.
-    pub fn contrast(&self, i: usize, j: usize) -> Option<Contrast> {
+    pub(crate) fn contrast(&self, i: usize, j: usize) -> Option<Contrast> {
         (self.has(i) && self.has(j)).then(|| {
             let (vi, vj) = (self.point_var(i), self.point_var(j));
             let blocks = self.pooled_var * self.fit.block_term(i, j);
@@ -144,7 +144,7 @@ impl Fitted {
 
     /// The pooled per-process SD on the log scale: the root mean of the
     /// points' variances weighted by their degrees of freedom.
-    pub fn pooled_sd(&self) -> f64 {
+    pub(crate) fn pooled_sd(&self) -> f64 {
         let (mut s, mut n) = (0.0, 0.0);
         for (i, &v) in self.var.iter().enumerate().filter(|(_, v)| v.is_finite()) {
             let w = self.counts[i].saturating_sub(1).max(1) as f64;

@@ -29,7 +29,7 @@ pub(crate) struct Prior {
 
 impl Prior {
     /// The posterior variance and its degrees of freedom.
-    pub fn posterior(&self, var: f64, df: f64) -> (f64, f64) {
+    pub(crate) fn posterior(&self, var: f64, df: f64) -> (f64, f64) {
         if self.df.is_infinite() {
             (self.var, f64::INFINITY)
         } else if df <= 0.0 {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// Per-process values by point (rows) and block (columns).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BlockTable {
+pub(crate) struct BlockTable {
     /// `values[point][block]`: positive and finite, or `None`.
     pub values: Vec<Vec<Option<f64>>>,
 }
@@ -23,7 +23,7 @@ pub struct BlockTable {
 impl BlockTable {
     /// A table from rows of equal length; every value must be finite and
     /// positive (they are analysed on the log scale).
-    pub fn new(values: Vec<Vec<Option<f64>>>) -> Result<BlockTable, StatsError> {
+    pub(crate) fn new(values: Vec<Vec<Option<f64>>>) -> Result<BlockTable, StatsError> {
         let blocks = values.first().map_or(0, Vec::len);
         for (p, row) in values.iter().enumerate() {
             if row.len() != blocks {
@@ -49,7 +49,7 @@ impl BlockTable {
     }
 
     /// A complete table: every point has a value in every block.
-    pub fn complete(values: &[Vec<f64>]) -> Result<BlockTable, StatsError> {
+    pub(crate) fn complete(values: &[Vec<f64>]) -> Result<BlockTable, StatsError> {
         BlockTable::new(
             values
                 .iter()
@@ -58,16 +58,16 @@ impl BlockTable {
         )
     }
 
-    pub fn points(&self) -> usize {
+    pub(crate) fn points(&self) -> usize {
         self.values.len()
     }
 
-    pub fn blocks(&self) -> usize {
+    pub(crate) fn blocks(&self) -> usize {
         self.values.first().map_or(0, Vec::len)
     }
 
     /// Values present for `point`.
-    pub fn count(&self, point: usize) -> usize {
+    pub(crate) fn count(&self, point: usize) -> usize {
         self.values[point].iter().flatten().count()
     }
 

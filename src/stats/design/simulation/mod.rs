@@ -46,7 +46,7 @@ pub(super) struct Scenario {
 }
 
 impl Scenario {
-    pub const fn plain(name: &'static str, cv: f64) -> Scenario {
+    pub(crate) const fn plain(name: &'static str, cv: f64) -> Scenario {
         Scenario {
             name,
             cv: (cv, cv),

@@ -22,7 +22,7 @@ pub struct Rendered {
 }
 
 /// Renders the report of `results`, whose run directory is `dir` (read for
-/// the heap profiles and whether [`COMPARISON_FILE`] is there to link).
+/// the heap profiles and whether `compare.md` is there to link).
 pub fn render(dir: &Path, results: &Results) -> anyhow::Result<Rendered> {
     let analysis = Analysis::of(results, &CompareSettings::default());
     let cx = Context::new(results, &analysis);

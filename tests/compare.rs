@@ -64,7 +64,7 @@ fn identical_runs_are_equivalent_and_exit_zero_even_when_failing_on_any_change()
     assert!(text.contains("\nallocs/op: unchanged at all 2 points\n"));
     assert!(text.contains("\nB/op: unchanged at all 2 points\n"));
     assert!(text.contains("geomean") && text.contains("+0.0%"));
-    assert!(text.contains("verdicts: 0 slower, 0 faster, 2 equivalent, 0 inconclusive"));
+    assert!(text.contains("verdicts: 0 slower, 0 faster, 2 equivalent, 0 not shown"));
 }
 
 #[test]
@@ -190,7 +190,7 @@ fn markdown_goes_to_stdout_the_output_file_and_the_step_summary() {
         .find(|l| l.starts_with("| variant=v3 |"))
         .unwrap();
     assert!(v3.contains("| **slower** |"), "{v3}");
-    assert!(md.contains("**Time:** 1 slower, 0 faster, 1 equivalent, 0 inconclusive"));
+    assert!(md.contains("**Time:** 1 slower, 0 faster, 1 equivalent, 0 not shown"));
     assert_eq!(std::fs::read_to_string(&md_file).unwrap(), md);
     let appended = std::fs::read_to_string(&summary).unwrap();
     assert_eq!(appended, format!("# earlier step\n{md}\n"));

@@ -127,8 +127,8 @@ fn summary_line(report: &AbReport) -> String {
         ),
     };
     format!(
-        "{} slower, {} faster, {} equivalent, {} inconclusive (noise band ±{}%; {method})",
-        c.slower, c.faster, c.equivalent, c.inconclusive, rule.noise_band_pct,
+        "{} slower, {} faster, {} equivalent, {} not shown (noise band ±{}%; {method})",
+        c.slower, c.faster, c.equivalent, c.not_shown, rule.noise_band_pct,
     )
 }
 
@@ -279,7 +279,7 @@ mod tests {
             .any(|l| l.starts_with("geomean") && l.contains("2 points")));
         assert!(text.contains("\nallocs/op: unchanged at all 2 points\n"));
         assert!(text.contains(
-            "verdicts: 1 slower, 0 faster, 1 equivalent, 0 inconclusive (noise band ±0.5%; \
+            "verdicts: 1 slower, 0 faster, 1 equivalent, 0 not shown (noise band ±0.5%; \
              Holm-adjusted p < 0.05 over 2 comparisons; 95% intervals)"
         ));
     }

@@ -94,10 +94,10 @@ impl Stop {
                 "{}: {test}, and the estimate is beyond the ±{band}% band",
                 l.verdict
             ),
-            Verdict::Inconclusive if l.z.abs() >= l.critical_z => {
-                format!("inconclusive: {test}, but the estimate is inside the ±{band}% band")
+            Verdict::NotShown if l.z.abs() >= l.critical_z => {
+                format!("not shown: {test}, but the estimate is inside the ±{band}% band")
             }
-            Verdict::Inconclusive => format!("inconclusive: {test}"),
+            Verdict::NotShown => format!("not shown: {test}"),
         }
     }
 }
@@ -292,7 +292,7 @@ mod tests {
         let stop = judge(&plan, &noisy, &rule(0.5)).unwrap().unwrap();
         assert_eq!(
             (stop.look.pairs, stop.look.verdict, stop.stopped),
-            (16, Verdict::Inconclusive, false)
+            (16, Verdict::NotShown, false)
         );
     }
 }

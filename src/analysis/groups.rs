@@ -5,16 +5,15 @@
 //! the fastest.
 //!
 //! In results merged from shards whose processes ran on several machines,
-//! a point is compared with its baseline within each machine both ran on,
-//! and the machines combined (`stats::compare_blocked`, van Elteren), so a
-//! machine's offset neither reads as a change nor widens the interval;
-//! points that share no machine are compared pooled and marked
-//! confounded.
+//! each round ran on one machine, so the design's rounds block the
+//! machines too: a machine's offset neither reads as a change nor widens
+//! the interval. Points that share no machine are marked confounded.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use super::design::PointsDesign;
 use super::point::PointAnalysis;
 use super::Family;
 use crate::config::Axis;
@@ -54,11 +53,18 @@ pub struct Group {
     pub points: Vec<usize>,
     pub baseline: Option<usize>,
     pub baseline_state: BaselineState,
-    /// The point with the lowest median time.
+    /// The point the block design estimates fastest.
     pub fastest: Option<usize>,
-    /// Every other point not shown slower than the fastest (Holm over the
-    /// group's comparisons with its fastest), with that comparison.
+    /// Every other point not shown slower than the fastest (Hsu's MCB over
+    /// the group), with that comparison.
     pub ties: Vec<(usize, Comparison)>,
+    /// One process's spread on the log scale (≈ its CV) that the group's
+    /// block design found; what a next run's detectable change rests on.
+    pub spread: Option<f64>,
+    /// The smallest slowdown against the baseline (percent) this design
+    /// calls with 80% power, from its rounds and `spread` (Dunnett over
+    /// the group, at the group's share of α).
+    pub detectable_pct: Option<f64>,
 }
 
 /// The varying parameter axes: they split points into groups.
@@ -98,6 +104,8 @@ pub(super) fn assign(results: &Results) -> (Vec<Group>, Vec<usize>) {
                     baseline_state: BaselineState::Absent,
                     fastest: None,
                     ties: Vec::new(),
+                    spread: None,
+                    detectable_pct: None,
                 });
                 groups.len() - 1
             }
@@ -127,18 +135,22 @@ fn group_baseline(results: &Results, group: &Group) -> Option<usize> {
 }
 
 /// Sets each group's baseline, compares every point with its group's
-/// baseline (one Holm family over the run), and finds each group's fastest
-/// point and the points not shown slower than it (a Holm family per group,
-/// [`stats::best_and_ties`]); returns the two families' sizes.
+/// baseline and finds each group's fastest point and the points not shown
+/// slower than it, each group in a block design of its own (`design`).
+/// α is split over the groups (Bonferroni), so every "faster" or "slower"
+/// of either kind in the run holds together at the configured α; returns
+/// the two families' sizes over the run.
 pub(super) fn compare(
     results: &Results,
     groups: &mut [Group],
     points: &mut [PointAnalysis],
     settings: &CompareSettings,
 ) -> (Family, Family) {
-    let mut vs_baseline = Vec::new();
-    let mut tie_tests = 0;
     let machines = machines_by_seq(results);
+    let mut per_group = *settings;
+    per_group.rule.alpha = settings.rule.alpha / groups.len().max(1) as f64;
+    let (mut vs_baseline, mut ties) = (Vec::new(), 0);
+    let mut blocks = Vec::new();
     for g in groups.iter_mut() {
         g.baseline = group_baseline(results, g);
         g.baseline_state = match g.baseline {
@@ -146,41 +158,34 @@ pub(super) fn compare(
             Some(b) if points[b].succeeded() > 0 => BaselineState::Measured,
             Some(_) => BaselineState::Failed,
         };
+        let design = PointsDesign::of(points, &g.points);
+        g.spread = design.spread();
+        g.detectable_pct = design.detectable_against_baseline(&per_group);
         if let Some(b) = g.baseline.filter(|&b| points[b].succeeded() > 0) {
-            let heads: Vec<usize> = g
-                .points
-                .iter()
-                .copied()
-                .filter(|&id| id != b && points[id].succeeded() > 0)
-                .collect();
-            for id in heads {
-                if let Ok((c, blocks)) = against(&points[b], &points[id], &machines, settings) {
-                    vs_baseline.push((id, c));
-                    points[id].machines = blocks;
-                }
+            let compared = design.against(b, &g.points, &per_group);
+            for (id, _) in &compared.comparisons {
+                blocks.push((*id, machine_blocks(&points[b], &points[*id], &machines)));
             }
+            vs_baseline.push(compared);
         }
-        let values: Vec<Vec<f64>> = g.points.iter().map(|&id| points[id].process_ns()).collect();
-        if let Ok(set) = stats::best_and_ties(&values, settings) {
-            g.fastest = Some(g.points[set.best]);
-            tie_tests += set
+        if let Some((best, compared)) = design.best(&per_group) {
+            g.fastest = Some(best);
+            ties += compared.size;
+            g.ties = compared
                 .comparisons
-                .iter()
-                .flatten()
-                .filter(|c| c.test.is_some())
-                .count();
-            g.ties = set
-                .ties
-                .iter()
-                .filter_map(|&i| Some((g.points[i], set.comparisons[i].clone()?)))
+                .into_iter()
+                .filter(|(_, c)| c.verdict != stats::Verdict::Slower)
                 .collect();
         }
     }
-    let baseline_family = Family::adjust(&mut vs_baseline, |x| &mut x.1);
-    for (id, c) in vs_baseline {
+    let size = vs_baseline.iter().map(|c| c.size).sum();
+    for (id, c) in vs_baseline.into_iter().flat_map(|c| c.comparisons) {
         points[id].vs_baseline = Some(c);
     }
-    (baseline_family, Family { size: tie_tests })
+    for (id, b) in blocks {
+        points[id].machines = b;
+    }
+    (Family { size }, Family { size: ties })
 }
 
 /// Each run's machine by its place in the run order; empty when every
@@ -201,66 +206,29 @@ fn machines_by_seq(results: &Results) -> HashMap<usize, &str> {
     }
 }
 
-/// `head` against `base`: within machines when they ran on several
-/// (`machines` not empty), pooled otherwise.
-fn against(
+/// Which machines `head`'s comparison with `base` rested on: within each
+/// machine both ran on (a round runs on one machine, so the design's
+/// rounds are machines too), or none in common.
+fn machine_blocks(
     base: &PointAnalysis,
     head: &PointAnalysis,
     machines: &HashMap<usize, &str>,
-    settings: &CompareSettings,
-) -> Result<(Comparison, Option<MachineBlocks>), stats::StatsError> {
-    let pooled = stats::compare(&base.process_ns(), &head.process_ns(), settings)?;
+) -> Option<MachineBlocks> {
     if machines.is_empty() {
-        return Ok((pooled, None));
+        return None;
     }
-    let mut by_machine: BTreeMap<&str, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for (side, point) in [(0, base), (1, head)] {
-        for m in &point.processes {
-            let machine = machines.get(&m.seq).copied().unwrap_or("");
-            let entry = by_machine.entry(machine).or_default();
-            if side == 0 {
-                &mut entry.0
-            } else {
-                &mut entry.1
-            }
-            .push(m.ns_per_op);
-        }
-    }
-    let blocks: Vec<(&[f64], &[f64])> = by_machine
-        .values()
-        .map(|(b, h)| (b.as_slice(), h.as_slice()))
-        .collect();
-    if !blocks.iter().any(|(b, h)| !b.is_empty() && !h.is_empty()) {
-        return Ok((pooled, Some(MachineBlocks::Confounded)));
-    }
-    let blocked = stats::compare_blocked(&blocks, settings)?;
-    let used = blocked.blocks;
-    Ok((
-        with_blocked(pooled, blocked),
-        Some(MachineBlocks::Blocked(used)),
-    ))
-}
-
-/// The pooled comparison's summaries with the blocked change, p-value
-/// and verdict: the test keeps its pooled `U` and carries van Elteren's
-/// p, which Holm's correction then adjusts with the rest.
-fn with_blocked(mut c: Comparison, b: stats::BlockedComparison) -> Comparison {
-    c.change = b.change;
-    c.verdict = b.verdict;
-    c.p_adjusted = b.p_adjusted;
-    c.notes = b.notes;
-    match (c.test.as_mut(), b.p) {
-        (Some(test), Some(p)) => {
-            test.p = p;
-            test.method = match b.method {
-                stats::BlockedMethod::VanElterenExact => stats::PMethod::Exact,
-                _ => stats::PMethod::Normal,
-            };
-        }
-        (_, None) => c.test = None,
-        (None, Some(_)) => {}
-    }
-    c
+    let on = |p: &PointAnalysis| -> BTreeSet<&str> {
+        p.processes
+            .iter()
+            .map(|m| machines.get(&m.seq).copied().unwrap_or(""))
+            .collect()
+    };
+    let shared = on(base).intersection(&on(head)).count();
+    Some(if shared == 0 {
+        MachineBlocks::Confounded
+    } else {
+        MachineBlocks::Blocked(shared)
+    })
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::{speedup, Family};
 use crate::config::Axis;
 use crate::matrix;
 use crate::results::Results;
-use crate::stats::{self, CompareSettings, Comparison, Verdict};
+use crate::stats::{CompareSettings, Comparison, Verdict};
 
 /// Whether an axis is a knob a user picks or a parameter of the work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -168,32 +168,34 @@ fn axis_finding(
         .filter(|s| s.points.len() > 1)
         .collect();
     let pick = pick(results, points, axis, &along)?;
-    let mut contrasts: Vec<(String, Contrast)> = Vec::new();
+    // Every value against the pick at each setting: one declared family.
+    let mut candidates: Vec<(&Setting, usize, usize)> = Vec::new();
     for slice in &along {
         let ids = &slice.points;
         let Some(&base) = ids.iter().find(|&&id| value_of(results, id, name) == pick) else {
             continue;
         };
         for &head in ids.iter().filter(|&&id| id != base) {
-            if let Ok(comparison) = stats::compare(
-                &points[base].process_ns(),
-                &points[head].process_ns(),
-                settings,
-            ) {
-                let value = value_of(results, head, name).to_string();
-                contrasts.push((
-                    value,
-                    Contrast {
-                        setting: slice.setting.clone(),
-                        base,
-                        head,
-                        comparison,
-                    },
-                ));
-            }
+            candidates.push((&slice.setting, base, head));
         }
     }
-    let family = Family::adjust(&mut contrasts, |(_, c)| &mut c.comparison);
+    let pairs: Vec<(usize, usize)> = candidates.iter().map(|&(_, b, h)| (b, h)).collect();
+    let (compared, family) = super::design::declared_pairs(points, &pairs, settings);
+    let contrasts: Vec<(String, Contrast)> = candidates
+        .into_iter()
+        .zip(compared)
+        .filter_map(|((setting, base, head), comparison)| {
+            Some((
+                value_of(results, head, name).to_string(),
+                Contrast {
+                    setting: setting.clone(),
+                    base,
+                    head,
+                    comparison: comparison?,
+                },
+            ))
+        })
+        .collect();
     let settings_with_pick = along
         .iter()
         .filter(|s| {
@@ -220,7 +222,7 @@ fn axis_finding(
         match c.comparison.verdict {
             Verdict::Slower => f.slower.push(c),
             Verdict::Faster => f.faster.push(c),
-            Verdict::Equivalent | Verdict::Inconclusive => f.tied.push(c),
+            Verdict::Equivalent | Verdict::NotShown => f.tied.push(c),
         }
     }
     others.retain(|f| !(f.slower.is_empty() && f.faster.is_empty() && f.tied.is_empty()));
@@ -290,7 +292,8 @@ pub(super) fn scaling(
     {
         return (Vec::new(), Family::default());
     }
-    let mut out: Vec<Scaling> = Vec::new();
+    // Each setting's fewest-threads point and the points with more.
+    let mut settings_steps: Vec<(Setting, usize, Vec<usize>)> = Vec::new();
     for Slice {
         setting,
         points: ids,
@@ -301,40 +304,42 @@ pub(super) fn scaling(
             .filter(|&id| points[id].succeeded() > 0)
             .collect();
         ids.sort_by_key(|&id| results.points[id].threads);
-        let Some((&base, rest)) = ids.split_first() else {
-            continue;
-        };
-        if rest.is_empty() {
-            continue;
+        if let Some((&base, rest)) = ids.split_first() {
+            if !rest.is_empty() {
+                settings_steps.push((setting, base, rest.to_vec()));
+            }
         }
-        let base_threads = results.points[base].threads;
-        let steps = rest
+    }
+    // Every step of every setting: one declared family.
+    let pairs: Vec<(usize, usize)> = settings_steps
+        .iter()
+        .flat_map(|(_, base, rest)| rest.iter().map(move |&id| (*base, id)))
+        .collect();
+    let (compared, family) = super::design::declared_pairs(points, &pairs, settings);
+    let mut compared = compared.into_iter();
+    let mut out: Vec<Scaling> = Vec::new();
+    for (setting, base, rest) in settings_steps {
+        let steps: Vec<ScalingStep> = rest
             .iter()
             .filter_map(|&id| {
-                let comparison = stats::compare(
-                    &points[base].process_ns(),
-                    &points[id].process_ns(),
-                    settings,
-                )
-                .ok()?;
                 Some(ScalingStep {
                     point: id,
                     threads: results.points[id].threads,
-                    comparison,
+                    comparison: compared.next().flatten()?,
                     speedup: None,
                     efficiency: None,
                 })
             })
             .collect();
-        out.push(Scaling {
-            setting,
-            base,
-            base_threads,
-            steps,
-        });
+        if !steps.is_empty() {
+            out.push(Scaling {
+                setting,
+                base,
+                base_threads: results.points[base].threads,
+                steps,
+            });
+        }
     }
-    let mut all: Vec<&mut ScalingStep> = out.iter_mut().flat_map(|s| s.steps.iter_mut()).collect();
-    let family = Family::adjust(&mut all, |s| &mut s.comparison);
     for s in &mut out {
         let base_threads = s.base_threads as f64;
         for step in &mut s.steps {

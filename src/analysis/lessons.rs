@@ -13,7 +13,7 @@ use super::Family;
 use crate::config::LessonInfo;
 use crate::matrix::Point;
 use crate::results::Results;
-use crate::stats::{self, CompareSettings, Comparison, Verdict};
+use crate::stats::{CompareSettings, Comparison, Verdict};
 
 /// How one comparison of a lesson came out against its expectation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -110,49 +110,59 @@ pub(super) fn findings(
     settings: &CompareSettings,
 ) -> (Vec<LessonFinding>, Family) {
     let varying = crate::matrix::varying_axes(&results.plan.axes);
-    let mut findings: Vec<LessonFinding> = Vec::new();
-    for lesson in &results.plan.info.lessons {
-        let named: Vec<&str> = lesson.base.iter().map(|(a, _)| a.as_str()).collect();
-        let pairs = lesson_pairs(lesson, &results.points)
-            .into_iter()
-            .filter(|(b, h)| points[b.id].succeeded() > 0 && points[h.id].succeeded() > 0)
-            .filter_map(|(b, h)| {
-                let comparison = stats::compare(
-                    &points[b.id].process_ns(),
-                    &points[h.id].process_ns(),
-                    settings,
-                )
-                .ok()?;
-                Some(LessonPair {
-                    setting: b
-                        .coords
-                        .iter()
-                        .filter(|(a, _)| {
-                            !named.contains(&a.as_str()) && varying.contains(&a.as_str())
-                        })
-                        .cloned()
-                        .collect(),
-                    base: b.id,
-                    head: h.id,
-                    judgement: Judgement::of(lesson.expect, comparison.verdict),
-                    comparison,
-                })
-            })
-            .collect();
-        findings.push(LessonFinding {
-            lesson: lesson.clone(),
-            pairs,
-        });
+    /// A lesson's pair before it is compared.
+    struct Candidate {
+        lesson: usize,
+        setting: Vec<(String, String)>,
+        base: usize,
+        head: usize,
     }
-    let mut all: Vec<&mut LessonPair> = findings
-        .iter_mut()
-        .flat_map(|f| f.pairs.iter_mut())
-        .collect();
-    let family = Family::adjust(&mut all, |p| &mut p.comparison);
-    for f in &mut findings {
-        for p in &mut f.pairs {
-            p.judgement = Judgement::of(f.lesson.expect, p.comparison.verdict);
+    // Every lesson's pairs first: they form one declared family.
+    let mut candidates = Vec::new();
+    for (index, lesson) in results.plan.info.lessons.iter().enumerate() {
+        let named: Vec<&str> = lesson.base.iter().map(|(a, _)| a.as_str()).collect();
+        for (b, h) in lesson_pairs(lesson, &results.points) {
+            if points[b.id].succeeded() == 0 || points[h.id].succeeded() == 0 {
+                continue;
+            }
+            let setting = b
+                .coords
+                .iter()
+                .filter(|(a, _)| !named.contains(&a.as_str()) && varying.contains(&a.as_str()))
+                .cloned()
+                .collect();
+            candidates.push(Candidate {
+                lesson: index,
+                setting,
+                base: b.id,
+                head: h.id,
+            });
         }
+    }
+    let pairs: Vec<(usize, usize)> = candidates.iter().map(|c| (c.base, c.head)).collect();
+    let (compared, family) = super::design::declared_pairs(points, &pairs, settings);
+    let mut findings: Vec<LessonFinding> = results
+        .plan
+        .info
+        .lessons
+        .iter()
+        .map(|lesson| LessonFinding {
+            lesson: lesson.clone(),
+            pairs: Vec::new(),
+        })
+        .collect();
+    for (c, comparison) in candidates.into_iter().zip(compared) {
+        let Some(comparison) = comparison else {
+            continue;
+        };
+        let f = &mut findings[c.lesson];
+        f.pairs.push(LessonPair {
+            setting: c.setting,
+            base: c.base,
+            head: c.head,
+            judgement: Judgement::of(f.lesson.expect, comparison.verdict),
+            comparison,
+        });
     }
     (findings, family)
 }
@@ -169,13 +179,13 @@ mod tests {
             (E::Faster, V::Faster, Judgement::Holds),
             (E::Faster, V::Slower, Judgement::Reversed),
             (E::Faster, V::Equivalent, Judgement::Tie),
-            (E::Faster, V::Inconclusive, Judgement::Tie),
+            (E::Faster, V::NotShown, Judgement::Tie),
             (E::Slower, V::Slower, Judgement::Holds),
             (E::Slower, V::Faster, Judgement::Reversed),
             (E::Tie, V::Equivalent, Judgement::Holds),
             (E::Tie, V::Faster, Judgement::Reversed),
             (E::Tie, V::Slower, Judgement::Reversed),
-            (E::Tie, V::Inconclusive, Judgement::Tie),
+            (E::Tie, V::NotShown, Judgement::Tie),
         ];
         for (expect, verdict, judgement) in cases {
             assert_eq!(

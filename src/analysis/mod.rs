@@ -11,6 +11,7 @@
 //! contrasts against its picked value; the scaling steps.
 
 mod checks;
+mod design;
 mod groups;
 mod knobs;
 mod lessons;
@@ -28,26 +29,13 @@ pub use metrics::ProcessMetrics;
 pub(crate) use point::PointAnalysis;
 
 use crate::results::Results;
-use crate::stats::{self, CompareSettings, Comparison};
+use crate::stats::CompareSettings;
 
 /// A set of tests corrected together with Holm's method.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Family {
     /// Comparisons in the family that had a test.
     pub size: usize,
-}
-
-impl Family {
-    /// Applies Holm's correction across the comparisons of `items` and
-    /// re-decides their verdicts.
-    pub(crate) fn adjust<T>(
-        items: &mut [T],
-        mut get: impl FnMut(&mut T) -> &mut Comparison,
-    ) -> Family {
-        Family {
-            size: stats::adjust_within(items, |i| Some(get(i))),
-        }
-    }
 }
 
 /// The sizes of every family the report draws verdicts from.

@@ -70,7 +70,7 @@ pub struct VerdictCounts {
     pub faster: usize,
     pub slower: usize,
     pub equivalent: usize,
-    pub inconclusive: usize,
+    pub not_shown: usize,
 }
 
 impl VerdictCounts {
@@ -82,7 +82,7 @@ impl VerdictCounts {
                 Verdict::Faster => c.faster += 1,
                 Verdict::Slower => c.slower += 1,
                 Verdict::Equivalent => c.equivalent += 1,
-                Verdict::Inconclusive => c.inconclusive += 1,
+                Verdict::NotShown => c.not_shown += 1,
             }
         }
         c

@@ -64,7 +64,7 @@ impl FailOn {
                 let fails = match verdict {
                     Verdict::Slower => true,
                     Verdict::Faster => self == FailOn::AnyChange,
-                    Verdict::Equivalent | Verdict::Inconclusive => false,
+                    Verdict::Equivalent | Verdict::NotShown => false,
                 };
                 if fails {
                     out.push(format!("{}: {} {why}", p.point, p.metric));

@@ -184,11 +184,11 @@ fn summary_line(report: &ComparisonReport) -> String {
     let c = report.counts;
     let rule = report.settings.rule;
     format!(
-        "{} slower, {} faster, {} equivalent, {} inconclusive (noise band ±{}%; Holm-adjusted p < {} over {} comparisons; {:.0}% intervals)",
+        "{} slower, {} faster, {} equivalent, {} not shown (noise band ±{}%; Holm-adjusted p < {} over {} comparisons; {:.0}% intervals)",
         c.slower,
         c.faster,
         c.equivalent,
-        c.inconclusive,
+        c.not_shown,
         rule.noise_band_pct,
         rule.alpha,
         report.family,

@@ -1,7 +1,7 @@
 //! Which machine a run was measured on: the host name and a short hash of
 //! `/etc/machine-id` (never the raw id, which the systemd docs ask to keep
 //! private), or a name given with `--machine`. Merged results compare
-//! processes within a machine before combining (`stats::compare_blocked`).
+//! processes within a machine (a round runs on one machine: the block design's rounds are machines too).
 
 use sha2::{Digest, Sha256};
 

@@ -285,16 +285,27 @@ fn scaling(out: &mut String, cx: &Context) {
             a.scaling[0].base_threads
         );
     } else {
+        let more = slowed.len().saturating_sub(LISTED);
         let _ = writeln!(
             out,
-            "More threads make these **slower** than their own {}-thread run: {}.\n",
+            "More threads make {} **slower** than their own {}-thread run: {}{}.\n",
+            if more > 0 {
+                format!("{} settings", slowed.len())
+            } else {
+                "these".into()
+            },
             a.scaling[0].base_threads,
-            slowed.join("; ")
+            slowed[..slowed.len().min(LISTED)].join("; "),
+            if more > 0 {
+                format!("; and {more} more (the table below)")
+            } else {
+                String::new()
+            }
         );
     }
     let _ = writeln!(
         out,
-        "Speed-up over the same setting's fewest-threads run (time ÷ time, with its 95% interval), parallel efficiency (speed-up ÷ thread ratio) and verdict; Holm over the {} steps.\n",
+        "Speed-up over the same setting's fewest-threads run (time ÷ time, with its 95% interval), parallel efficiency (speed-up ÷ thread ratio) and verdict; one family of {} declared steps (Bonferroni).\n",
         a.families.scaling.size
     );
     let header: Vec<String> = counts.iter().map(|t| format!("{t} threads")).collect();

@@ -26,7 +26,7 @@ pub(super) fn section(out: &mut String, cx: &Context) {
         let _ = writeln!(
             out,
             "What the Go workshop claims, checked against this run: each comparison with its interval and verdict \
-             (Holm over the {} lesson comparisons), and whether the lesson holds, is reversed or is a tie here.\n",
+             (one family of {} declared comparisons, Bonferroni), and whether the lesson holds, is reversed or is a tie here.\n",
             a.families.lessons.size
         );
     }

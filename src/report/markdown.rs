@@ -571,33 +571,39 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// Warns when no comparison against the baseline could reach
-    /// significance: with `n` processes a side, Mann-Whitney's smallest
-    /// two-sided p is 2 / C(2n, n), and Holm needs it below alpha / tests.
+    /// What this run could call against its baselines: the smallest
+    /// slowdown each parameter set's block design detects with 80% power,
+    /// from its own rounds and measured spread (`analysis::Group`).
     fn verdict_power(&self, out: &mut String) {
         let a = self.cx.analysis;
-        let m = a.families.vs_baseline.size;
-        let n = a
-            .points
+        let found: Vec<(f64, f64)> = a
+            .groups
             .iter()
-            .map(PointAnalysis::succeeded)
-            .filter(|&n| n > 0)
-            .min()
-            .unwrap_or(0);
-        if m == 0 || n == 0 {
+            .filter(|g| g.baseline_state == crate::analysis::BaselineState::Measured)
+            .filter_map(|g| Some((g.detectable_pct?, g.spread?)))
+            .collect();
+        let Some(&(first, spread)) = found.first() else {
             return;
-        }
-        let central: f64 = (1..=n).map(|k| (n + k) as f64 / k as f64).product();
-        let min_p = 2.0 / central;
-        let alpha = a.settings.rule.alpha;
-        if min_p * m as f64 > alpha {
-            let _ = writeln!(
-                out,
-                "- ⚠ With {n} processes per point the smallest possible p-value is {min_p:.4}; Holm's correction over {m} comparisons \
-                 needs {:.4}: no point can be called faster or slower than the baseline. Run more processes.",
-                alpha / m as f64
-            );
-        }
+        };
+        let (lo, hi) = found
+            .iter()
+            .fold((first, first), |(lo, hi), &(d, _)| (lo.min(d), hi.max(d)));
+        let detectable = if found.len() == 1 || hi - lo < 0.05 {
+            format!("{lo:.1}%")
+        } else {
+            format!("{lo:.1}%–{hi:.1}% (by parameter set)")
+        };
+        let _ = writeln!(
+            out,
+            "- {}This run calls a change against the baseline of {detectable} or more with 80% power: its {} rounds, the spread of one \
+             process it measured ({:.1}%{}), Dunnett over each parameter set's points at α {} split over {} set(s). Smaller true changes read *not shown*.",
+            if lo > 10.0 { "⚠ " } else { "" },
+            self.cx.results.plan.measure.processes,
+            spread * 100.0,
+            if found.len() > 1 { " in the first set" } else { "" },
+            a.settings.rule.alpha,
+            a.groups.len(),
+        );
     }
 
     fn background(&self, out: &mut String) {
@@ -655,16 +661,21 @@ impl<'a> Report<'a> {
         let _ = writeln!(
             out,
             "## How to read this report\n\n\
-             Each point ran in {} separate processes, interleaved with the other points in a shuffled order. \
+             Each point ran in {} separate processes, in rounds: a round runs one process of every point in a shuffled order, \
+             so every point meets the machine's state of that moment once per round and a round is a block. \
              A process's value is the median of its samples' time per operation; a point's time is the median across its processes \
              with a distribution-free {:.0}% confidence interval from order statistics (its achieved level in brackets when it differs; none below 6 processes). \
              Points with the same workload parameters do the same work and are compared only with each other; each such set has its own baseline \
-             (the configured baseline's knob settings). A change is a Hodges-Lehmann estimate of the ratio of medians with its interval; \
-             the speed-up is 1 / (1 + change), with the interval's ends swapped. \
-             Verdicts use a Mann-Whitney test, Holm-corrected within its family, against a ±{}% noise band — {}. \
-             The families: each point against its baseline ({}); within each parameter set, each point against its fastest \
-             ({} in all), where \"tied\" means not shown slower (the fastest is chosen after looking, so a tie is the cautious reading); \
-             each axis's values against its pick (one family per axis: {}); the thread-scaling steps ({}). \
+             (the configured baseline's knob settings). Comparisons use the block design: a two-way model of log time (point + round), \
+             fitted robustly (Huber) with each point's own spread, so a slow round or a slow process neither reads as a change nor hides one. \
+             A change is the ratio of two points' fitted levels; its interval is adjusted to the same family as its p, so a verdict and the \
+             interval beside it always agree. The speed-up is 1 / (1 + change), with the interval's ends swapped. \
+             Verdicts against a ±{}% noise band — {}. \
+             The families, α split evenly over the parameter sets: each point against its baseline (Dunnett; {}); within each parameter set, \
+             whether each point could be the fastest (Hsu's MCB; {} in all), where \"tied\" means not shown slower than the fastest; \
+             each axis's values against its pick (declared pairs, Bonferroni, one family per axis: {}); the thread-scaling steps (Bonferroni; {}). \
+             Where a pair has fewer than two rounds with values on both sides, it is compared as independent samples instead \
+             (Mann-Whitney with a Hodges-Lehmann interval, Holm). \
              Allocations and bytes per operation are exact counts (⚠ and the exact range when processes disagreed). \
              Peak live heap is the most heap in use while sampling; peak RSS is the worker's own high-water mark; CPU/op sums user and \
              system time of all threads over the timed work; first use is building the workload plus its first run.\n",

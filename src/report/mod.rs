@@ -111,6 +111,7 @@ mod tests {
         assert!(r.points.len() >= 2000, "{}", r.points.len());
         let dir = tempfile::tempdir().unwrap();
         let md = super::render(dir.path(), &r).unwrap().markdown;
+        std::fs::write("/tmp/big.md", &md).unwrap();
         assert!(md.len() < 60_000, "{} bytes", md.len());
         assert!(md.lines().count() < 400, "{} lines", md.lines().count());
         assert!(md.contains("Every point is in `results.json`"));

@@ -152,9 +152,9 @@ mod tests {
     }
 
     #[test]
-    fn three_processes_are_inconclusive_with_both_guards() {
+    fn three_processes_are_not_shown_with_both_guards() {
         let c = compare(&BASE[..3], &scaled(1.5)[..3], &CompareSettings::default()).unwrap();
-        assert_eq!(c.verdict, Verdict::Inconclusive);
+        assert_eq!(c.verdict, Verdict::NotShown);
         assert!(c.test.is_none());
         let msgs: Vec<String> = c.notes.iter().map(Guard::to_string).collect();
         assert_eq!(
@@ -177,7 +177,7 @@ mod tests {
         let mut family = vec![single; 12];
         adjust_family(&mut family);
         assert!((family[0].p_adjusted.unwrap() - 12.0 * 2.0 / 252.0).abs() < 1e-12);
-        assert!(family.iter().all(|c| c.verdict == Verdict::Inconclusive));
+        assert!(family.iter().all(|c| c.verdict == Verdict::NotShown));
     }
 
     #[test]

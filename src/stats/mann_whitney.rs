@@ -158,12 +158,6 @@ impl UNull {
         })
     }
 
-    /// P(U = u) for u = 0..=mn.
-    pub(crate) fn pmf(&self) -> Vec<f64> {
-        let total = self.total as f64;
-        self.counts.iter().map(|&c| c as f64 / total).collect()
-    }
-
     /// P(U ≤ u).
     pub(super) fn cdf(&self, u: usize) -> f64 {
         let upto = u.min(self.counts.len() - 1);

@@ -19,8 +19,6 @@
 //!   declared families, the smallest detectable change, and adaptive
 //!   looks with racing.
 
-mod best;
-mod blocked;
 mod compare;
 mod design;
 mod diagnostics;
@@ -41,8 +39,6 @@ mod simulation;
 mod summary;
 mod verdict;
 
-pub(crate) use best::best_and_ties;
-pub(crate) use blocked::{compare_blocked, BlockedComparison, BlockedMethod};
 pub use compare::CompareSettings;
 pub(crate) use compare::{compare, Comparison};
 // Issue 18's block-design engine: wired into the analysis, runner and
@@ -60,8 +56,10 @@ pub(crate) use exact::{compare_exact, ExactComparison, ExactValue};
 pub(crate) use geomean::{geomean_change, geomean_of, GeoMean, GeoMeanSettings};
 pub(crate) use guard::Guard;
 pub(crate) use interval::{format_change, signed_1dp, Interval};
-pub(crate) use mann_whitney::{MannWhitney, PMethod};
-pub(crate) use multiple::{adjust_family, adjust_within};
+pub(crate) use mann_whitney::MannWhitney;
+#[cfg(test)]
+pub(crate) use multiple::adjust_family;
+pub(crate) use multiple::adjust_within;
 pub(crate) use paired::{compare_paired, PairedComparison};
 pub(crate) use sample::{median, robust_sd};
 pub(crate) use sequential::{SequentialLook, SequentialPlan, Spending};

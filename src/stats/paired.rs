@@ -184,7 +184,7 @@ mod tests {
         let base: Vec<f64> = drifting_pairs(1.02).iter().map(|p| p.0).collect();
         let head: Vec<f64> = drifting_pairs(1.02).iter().map(|p| p.1).collect();
         let unpaired = crate::stats::compare(&base, &head, &CompareSettings::default()).unwrap();
-        assert_eq!(unpaired.verdict, Verdict::Inconclusive);
+        assert_eq!(unpaired.verdict, Verdict::NotShown);
     }
 
     #[test]
@@ -207,7 +207,7 @@ mod tests {
                 "needs ≥ 6 pairs for a significance test, have 5"
             ]
         );
-        assert_eq!(c.verdict, Verdict::Inconclusive);
+        assert_eq!(c.verdict, Verdict::NotShown);
     }
 
     #[test]
@@ -220,7 +220,7 @@ mod tests {
         let mut family = vec![one.clone(), one];
         adjust_family(&mut family);
         assert!(close(family[0].p_adjusted.unwrap(), 0.0625, 1e-15));
-        assert!(family.iter().all(|c| c.verdict == Verdict::Inconclusive));
+        assert!(family.iter().all(|c| c.verdict == Verdict::NotShown));
     }
 
     #[test]

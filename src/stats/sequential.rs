@@ -145,7 +145,7 @@ impl SequentialPlan {
             pairs: want,
             z,
             critical_z,
-            stop: last || verdict != Verdict::Inconclusive,
+            stop: last || verdict != Verdict::NotShown,
             change,
             verdict,
         })
@@ -298,7 +298,7 @@ mod tests {
             "{}",
             first.z
         );
-        assert!(!first.stop && first.verdict == Verdict::Inconclusive);
+        assert!(!first.stop && first.verdict == Verdict::NotShown);
         let second = plan.look(1, &pairs[..20], &rule).unwrap();
         assert!(second.z > second.critical_z, "{second:?}");
         assert_eq!((second.verdict, second.stop), (Verdict::Slower, true));
@@ -312,9 +312,6 @@ mod tests {
             .map(|k| plan.look(k, &noisy[..plan.looks[k]], &rule).unwrap())
             .collect();
         assert!(looks[..3].iter().all(|l| !l.stop), "{looks:?}");
-        assert_eq!(
-            (looks[3].verdict, looks[3].stop),
-            (Verdict::Inconclusive, true)
-        );
+        assert_eq!((looks[3].verdict, looks[3].stop), (Verdict::NotShown, true));
     }
 }

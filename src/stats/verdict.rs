@@ -1,5 +1,5 @@
 //! The verdict of one comparison against a noise band: faster, slower,
-//! equivalent or inconclusive, and the one sentence that explains it.
+//! equivalent or not shown, and the one sentence that explains it.
 //!
 //! Rule, in order (band = `noise_band_pct`, default 1%; α = `alpha`):
 //! 1. **Equivalent** when the whole interval of the change lies inside
@@ -13,7 +13,7 @@
 //!    estimate lies strictly beyond the band: the change is real after
 //!    correcting for every comparison in the family, and its best estimate
 //!    is large enough to matter. Which word depends on [`Better`].
-//! 3. **Inconclusive** otherwise: not significant (p ≥ α, so p exactly α is
+//! 3. **Not shown** otherwise: not significant (p ≥ α, so p exactly α is
 //!    not significant), significant but with the estimate inside the band
 //!    (real but not shown to matter), or no test at all.
 //!
@@ -46,7 +46,10 @@ pub enum Verdict {
     Faster,
     Slower,
     Equivalent,
-    Inconclusive,
+    /// Neither a change beyond the band nor shown within it: the data do
+    /// not decide (older results files say "inconclusive").
+    #[serde(alias = "Inconclusive")]
+    NotShown,
 }
 
 impl fmt::Display for Verdict {
@@ -55,7 +58,7 @@ impl fmt::Display for Verdict {
             Verdict::Faster => "faster",
             Verdict::Slower => "slower",
             Verdict::Equivalent => "equivalent",
-            Verdict::Inconclusive => "inconclusive",
+            Verdict::NotShown => "not shown",
         })
     }
 }
@@ -96,13 +99,13 @@ impl VerdictRule {
     }
 
     /// The rule in one sentence, for a report's legend, e.g. "faster or
-    /// slower: Holm-adjusted p < 0.05 and the estimate beyond the ±1% band;
+    /// slower: family-adjusted p < 0.05 and the estimate beyond the ±1% band;
     /// equivalent: the whole 95% interval within the band; inconclusive
     /// otherwise".
     pub fn describe(&self, confidence: f64) -> String {
         format!(
-            "faster or slower: Holm-adjusted p < {} and the estimate beyond the ±{}% band; \
-             equivalent: the whole {}% interval within the band; inconclusive otherwise",
+            "faster or slower: the family-adjusted p < {} and the estimate beyond the ±{}% band; \
+             equivalent: the whole {}% interval within the band; not shown otherwise",
             self.alpha,
             self.noise_band_pct,
             confidence * 100.0
@@ -170,11 +173,9 @@ pub(crate) fn decide_parts(
         return (Verdict::Equivalent, Reason::WithinBand);
     }
     match significant {
-        None => (Verdict::Inconclusive, Reason::Untested),
-        Some(false) => (Verdict::Inconclusive, Reason::NotSignificant),
-        Some(true) if change.pct.abs() <= band => {
-            (Verdict::Inconclusive, Reason::EstimateWithinBand)
-        }
+        None => (Verdict::NotShown, Reason::Untested),
+        Some(false) => (Verdict::NotShown, Reason::NotSignificant),
+        Some(true) if change.pct.abs() <= band => (Verdict::NotShown, Reason::EstimateWithinBand),
         Some(true) => {
             let interval_beyond = change.ci.is_some_and(|ci| ci.beyond(band));
             (
@@ -192,17 +193,25 @@ fn direction(pct: f64, better: Better) -> Verdict {
     }
 }
 
-/// A p-value with two significant digits, or as many as keep it on the
-/// right side of `alpha` (`0.0499` is not printed as `0.050`).
+/// `p = ` a p-value with two significant digits, or as many as keep it on
+/// the right side of `alpha` (`0.0499` is not printed as `0.050`); below
+/// 1e-12, where floating point no longer resolves it, `p < 1e-12`.
 pub(crate) fn format_p(p: f64, alpha: f64) -> String {
+    format!("p {}", format_p_value(p, alpha))
+}
+
+fn format_p_value(p: f64, alpha: f64) -> String {
+    if p < 1e-12 {
+        return "< 1e-12".into();
+    }
     if p < 1e-4 {
-        return format!("{p:.1e}");
+        return format!("= {p:.1e}");
     }
     let first = (2 - p.log10().floor() as i32 - 1).max(2) as usize;
     (first..first + 4)
         .map(|d| format!("{p:.d$}"))
         .find(|s| s.parse::<f64>().map(|v| v.total_cmp(&alpha)) == Ok(p.total_cmp(&alpha)))
-        .unwrap_or_else(|| p.to_string())
+        .map_or_else(|| format!("= {p}"), |s| format!("= {s}"))
 }
 
 impl Decision {
@@ -262,22 +271,22 @@ impl fmt::Display for Decision {
                 interval_beyond: true,
             } => write!(
                 f,
-                "p = {p} < {alpha} and the whole interval {ci} is beyond the ±{band}% band"
+                "{p} < {alpha} and the whole interval {ci} is beyond the ±{band}% band"
             ),
             Reason::Shown {
                 interval_beyond: false,
             } => write!(
                 f,
-                "p = {p} < {alpha} and the estimate {est} is beyond the ±{band}% band{}",
+                "{p} < {alpha} and the estimate {est} is beyond the ±{band}% band{}",
                 self.interval_clause("though the interval", "reaches into it")
             ),
             Reason::EstimateWithinBand => write!(
                 f,
-                "p = {p} < {alpha}, but the estimate {est} is within the ±{band}% band{}",
+                "{p} < {alpha}, but the estimate {est} is within the ±{band}% band{}",
                 self.interval_clause("and the interval", "reaches beyond it")
             ),
             Reason::NotSignificant => {
-                write!(f, "p = {p} is not below {alpha}, and {}", self.not_within())
+                write!(f, "{p} is not below {alpha}, and {}", self.not_within())
             }
             Reason::Untested => write!(
                 f,
@@ -368,11 +377,11 @@ mod tests {
         let d = judge(Some(0.001), &on, &VerdictRule::default());
         assert_eq!(
             (d.verdict, d.reason),
-            (Verdict::Inconclusive, Reason::EstimateWithinBand)
+            (Verdict::NotShown, Reason::EstimateWithinBand)
         );
         assert_eq!(
             d.to_string(),
-            "inconclusive: p = 0.0010 < 0.05, but the estimate +1.0% is within the ±1% band, \
+            "not shown: p = 0.0010 < 0.05, but the estimate +1.0% is within the ±1% band, \
              and the interval [+0.2, +1.8] reaches beyond it"
         );
         // Just past the band: called, and printed with enough digits to show it.
@@ -423,12 +432,12 @@ mod tests {
     }
 
     #[test]
-    fn significant_but_inside_is_inconclusive() {
+    fn significant_but_inside_is_not_shown() {
         let small = change(0.8, 0.1, 1.5);
         let d = judge(Some(0.001), &small, &VerdictRule::default());
         assert_eq!(
             (d.verdict, d.reason),
-            (Verdict::Inconclusive, Reason::EstimateWithinBand)
+            (Verdict::NotShown, Reason::EstimateWithinBand)
         );
     }
 
@@ -438,15 +447,16 @@ mod tests {
         let d = judge(Some(0.05), &big, &VerdictRule::default());
         assert_eq!(
             (d.verdict, d.reason),
-            (Verdict::Inconclusive, Reason::NotSignificant)
+            (Verdict::NotShown, Reason::NotSignificant)
         );
         assert_eq!(
             d.to_string(),
-            "inconclusive: p = 0.050 is not below 0.05, and the interval [+1.0, +5.0] \
+            "not shown: p = 0.050 is not below 0.05, and the interval [+1.0, +5.0] \
              is not within the ±1% band"
         );
         // Just below alpha prints with enough digits to show it is below.
-        assert_eq!(format_p(0.04996, 0.05), "0.04996");
+        assert_eq!(format_p(0.04996, 0.05), "p = 0.04996");
+        assert_eq!(format_p(0.0, 0.05), "p < 1e-12");
         assert_eq!(
             decide(Some(0.04996), &big, &VerdictRule::default()),
             Verdict::Slower
@@ -454,32 +464,29 @@ mod tests {
     }
 
     #[test]
-    fn no_test_is_inconclusive_and_says_so() {
+    fn no_test_is_not_shown_and_says_so() {
         let c = Change {
             pct: 30.0,
             ci: None,
             guard: None,
         };
         let d = judge(None, &c, &VerdictRule::default());
-        assert_eq!(
-            (d.verdict, d.reason),
-            (Verdict::Inconclusive, Reason::Untested)
-        );
+        assert_eq!((d.verdict, d.reason), (Verdict::NotShown, Reason::Untested));
         assert_eq!(
             d.to_string(),
-            "inconclusive: no significance test (too few values), and there is no interval"
+            "not shown: no significance test (too few values), and there is no interval"
         );
     }
 
     #[test]
-    fn not_significant_or_after_holm_is_inconclusive() {
+    fn not_significant_or_after_holm_is_not_shown() {
         let rule = VerdictRule::default();
         let big = change(3.0, -0.5, 6.0);
-        assert_eq!(decide(Some(0.2), &big, &rule), Verdict::Inconclusive);
+        assert_eq!(decide(Some(0.2), &big, &rule), Verdict::NotShown);
         // Significant at 0.05 unadjusted but not after Holm (0.06).
         assert_eq!(
             decide(Some(0.06), &change(3.0, 1.0, 5.0), &rule),
-            Verdict::Inconclusive
+            Verdict::NotShown
         );
     }
 
@@ -487,8 +494,8 @@ mod tests {
     fn the_rule_describes_itself() {
         assert_eq!(
             VerdictRule::default().describe(0.95),
-            "faster or slower: Holm-adjusted p < 0.05 and the estimate beyond the ±1% band; \
-             equivalent: the whole 95% interval within the band; inconclusive otherwise"
+            "faster or slower: the family-adjusted p < 0.05 and the estimate beyond the ±1% band; \
+             equivalent: the whole 95% interval within the band; not shown otherwise"
         );
     }
 

@@ -436,7 +436,7 @@ impl Look<'_> {
     /// The status a comparison closes with at this look, if it closes.
     fn judge(&self, head: usize, base: usize, last: bool) -> Option<Status> {
         let (call, estimate, se) = self.call(head, base, self.plan.comparison_z[self.k])?;
-        if call.verdict != Verdict::Inconclusive {
+        if call.verdict != Verdict::NotShown {
             return Some(Status::Decided(call));
         }
         if last {

@@ -291,8 +291,26 @@ fn residual_df(y: &[Vec<Option<f64>>], fit: &TwoWay) -> Vec<f64> {
         .collect()
 }
 
+/// The least variance on the log scale a point is given: a spread of one
+/// part per million, below any clock's resolution. Identical values (a
+/// synthetic table, or a counter that does not vary) would otherwise give
+/// Huber's weights 0/0; at the floor, any real difference is decided and
+/// none is invented.
+const VAR_FLOOR: f64 = 1e-12;
+
 /// Each point's variance and its degrees of freedom under `spread`.
 fn spread(
+    own: &[f64],
+    d: &[f64],
+    counts: &[usize],
+    spread: Spread,
+    residual_df: f64,
+) -> (Vec<f64>, Vec<f64>) {
+    let (var, df) = unfloored_spread(own, d, counts, spread, residual_df);
+    (var.into_iter().map(|v| v.max(VAR_FLOOR)).collect(), df)
+}
+
+fn unfloored_spread(
     own: &[f64],
     d: &[f64],
     counts: &[usize],

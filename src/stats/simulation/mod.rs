@@ -11,8 +11,6 @@
 //! real run. Log-normal noise is right-skewed, like timings; a share of
 //! processes can be made 10% slower still, for a heavier right tail.
 
-mod best;
-mod blocked;
 mod compare;
 mod diagnostics;
 mod geomean;

@@ -80,7 +80,7 @@ pub(super) fn run(
                 Verdict::Slower => truth <= 0.0,
                 Verdict::Faster => truth >= 0.0,
                 Verdict::Equivalent => truth.abs() > band,
-                Verdict::Inconclusive => false,
+                Verdict::NotShown => false,
             };
             out.false_claim |= wrong;
             out.called[i] = match call.verdict {

@@ -20,61 +20,72 @@
 //! harness = false
 //! ```
 //!
-//! `benches/tune.rs` names the workloads, one set-up closure per variant
-//! ([`Bench`]); the closure it returns is the timed operation:
+//! `benches/tune.rs` defines the workloads ([`Bench`]): each parameter is
+//! declared once and read through its typed handle ([`Param`]), and each
+//! variant's set-up closure returns the timed operation:
 //!
 //! ```no_run
 //! use tuner::{Bench, Catalog};
 //!
-//! tuner::main!(Catalog::new().bench(
-//!     Bench::new("join")
-//!         .param_int("words", 1_000, 1..=1_000_000, "words to join")
-//!         .variant("push_str", |p, _ctx| {
-//!             let words = p.usize("words");
+//! fn join() -> Bench {
+//!     let mut bench = Bench::new("join").about("join words into one string");
+//!     let words = bench.param_in("words", 1_000usize, 1..=1_000_000, "words to join");
+//!     bench
+//!         .variant("push_str", move |p, _ctx| {
+//!             let words = p.get(words); // a usize, read once per process
 //!             move || {
 //!                 let mut s = String::new();
 //!                 (0..words).for_each(|_| s.push_str("word "));
 //!                 s
 //!             }
 //!         })
-//!         .variant("repeat", |p, _ctx| {
-//!             let words = p.usize("words");
+//!         .variant("repeat", move |p, _ctx| {
+//!             let words = p.get(words);
 //!             move || "word ".repeat(words)
-//!         }),
-//! ));
+//!         })
+//! }
+//!
+//! tuner::main!(Catalog::new().bench(join()));
 //! ```
 //!
-//! A config names the workload as it would a catalog entry
-//! (`workload = "join"`, `[params] words = [100, 10_000]`, the `[matrix]`
-//! knobs), and `cargo bench --bench tune -- run configs/join.toml` runs it
-//! (`cargo bench` adds `--bench`, which [`main!`] drops; `-- list`,
-//! `-- report …`, `-- compare …` work the same). Workloads with state to
-//! restore between runs implement [`Workload`] and join through
-//! [`Bench::variant_workload`], or implement [`Experiment`] whole. A
-//! workload is an ordinary value, so its own tests can build and run it:
+//! A misspelt parameter or a value read as the wrong type does not
+//! compile; a default outside its range or a name used twice stops the
+//! harness when it starts, naming the bench and the parameter.
+//!
+//! `cargo bench` then runs every experiment's default matrix (what a
+//! config naming only `workload = "join"` gives) through tuner's runner in
+//! a temporary folder and prints a table: time per operation with its
+//! interval, the change against the first point and its verdict. `cargo
+//! test --benches` runs every point once, one process each, and fails if a
+//! variant panics or the variants' outputs differ. A config names the
+//! workload as it would a catalog entry (`workload = "join"`, `[params]
+//! words = [100, 10_000]`, the `[matrix]` knobs), and `cargo bench --bench
+//! tune -- run configs/join.toml` runs it (`-- list`, `-- report …`, `--
+//! compare …` work the same). Workloads with state to restore between runs
+//! implement [`Workload`] and join through [`Bench::variant_workload`], or
+//! implement [`Experiment`] whole. A workload is an ordinary value, so its
+//! own tests can build and run it:
 //!
 //! ```
-//! use tuner::{Bench, Buffering, Context, Params, ParamValue};
+//! use tuner::{Bench, Buffering, Context, ParamValue};
 //!
-//! let join = Bench::new("join")
-//!     .param_int("words", 3, 1..=100, "words to join")
-//!     .variant("repeat", |p, _ctx| {
-//!         let words = p.usize("words");
+//! let mut bench = Bench::new("join");
+//! let words = bench.param_in("words", 3usize, 1..=100, "words to join");
+//! let join = bench
+//!     .variant("repeat", move |p, _ctx| {
+//!         let words = p.get(words);
 //!         move || "word ".repeat(words)
 //!     })
 //!     .leak();
-//! let params = Params([("words".to_string(), ParamValue::Int(3))].into());
-//! let ctx = Context {
-//!     threads: 1,
-//!     buffering: Buffering::Unbuffered,
-//!     tokio: None,
-//!     scratch_dir: std::env::temp_dir(),
-//! };
+//! let mut params = join.default_params();
+//! assert_eq!(params.0["words"], ParamValue::Int(3));
+//! params.0.insert("words".into(), ParamValue::Int(2));
+//! let ctx = Context::new(1, Buffering::Unbuffered, std::env::temp_dir());
 //! let mut workload = join.build("repeat", &params, &ctx).unwrap();
 //! workload.run().unwrap();
 //! // The digest every variant must agree on: a hash of what the run returned.
 //! let mut expected = tuner::Digest::default();
-//! std::hash::Hash::hash("word word word ", &mut expected);
+//! std::hash::Hash::hash("word word ", &mut expected);
 //! assert_eq!(workload.output_digest().unwrap(), std::hash::Hasher::finish(&expected));
 //! ```
 //!

@@ -6,14 +6,37 @@
 //! Built like a user's harness, with `tuner::main!`:
 //!
 //!     cargo run --example faults -- run my-faults.toml
+//!
+//! Beside it, `broken`, whose default matrix fails the smoke test a bench
+//! target runs under `cargo test --benches` (`faults broken`, no command):
+//! one variant panics, one computes something else.
 
 use std::io::{self, Write};
 
 use tuner::{
-    Catalog, Context, Experiment, Info, ParamKind, ParamSpec, ParamValue, Params, Variant, Workload,
+    Bench, Catalog, Context, Experiment, Info, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Workload,
 };
 
-tuner::main!(Catalog::new().with(&Faults));
+tuner::main!(Catalog::new().with(&Faults).bench(broken()));
+
+/// Variants that fail quickly, as a smoke test must notice: one panics,
+/// one sums one number fewer than the others.
+fn broken() -> Bench {
+    let mut bench =
+        Bench::new("broken").about("a default matrix that fails: a panic and outputs that differ");
+    let n = bench.param_in("n", 10u64, 1..=1000, "the numbers summed");
+    bench
+        .variant("right", move |p, _| {
+            let n = p.get(n);
+            move || (1..=n).sum::<u64>()
+        })
+        .variant("off_by_one", move |p, _| {
+            let n = p.get(n);
+            move || (1..n).sum::<u64>()
+        })
+        .variant("panics", |_, _| || -> u64 { panic!("broken on purpose") })
+}
 
 struct Faults;
 

@@ -6,88 +6,94 @@
 //! Built like a user's harness, with `tuner::main!`:
 //!
 //!     cargo run --example faults -- run my-faults.toml
+//!
+//! Beside it, `broken`, whose default matrix fails the smoke test a bench
+//! target runs under `cargo test --benches` (`faults broken`, no command):
+//! one variant panics, one computes something else.
 
 use std::io::{self, Write};
 
 use tuner::{
-    Catalog, Context, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
+    Bench, Catalog, Context, Experiment, Info, ParamKind, ParamSpec, ParamValue, Params, Variant,
     Workload,
 };
 
-tuner::main!(Catalog::new().with(&Faults));
+tuner::main!(Catalog::new().with(&Faults).bench(broken()));
+
+/// Variants that fail quickly, as a smoke test must notice: one panics,
+/// one sums one number fewer than the others.
+fn broken() -> Bench {
+    let mut bench =
+        Bench::new("broken").about("a default matrix that fails: a panic and outputs that differ");
+    let n = bench.param_in("n", 10u64, 1..=1000, "the numbers summed");
+    bench
+        .variant("right", move |p, _| {
+            let n = p.get(n);
+            move || (1..=n).sum::<u64>()
+        })
+        .variant("off_by_one", move |p, _| {
+            let n = p.get(n);
+            move || (1..n).sum::<u64>()
+        })
+        .variant("panics", |_, _| || -> u64 { panic!("broken on purpose") })
+}
 
 struct Faults;
 
 const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "healthy",
-        help: "a short spin loop: the run that must still succeed",
-    },
-    Variant {
-        name: "panic",
-        help: "panics",
-    },
-    Variant {
-        name: "abort",
-        help: "aborts the process (SIGABRT)",
-    },
-    Variant {
-        name: "segfault",
-        help: "writes to a page it may not touch (SIGSEGV)",
-    },
-    Variant {
-        name: "sleep",
-        help: "sleeps forever (for the timeout, or to be killed with the runner)",
-    },
-    Variant {
-        name: "hang",
-        help: "starts a `sleep` child, then sleeps forever: the timeout must take both",
-    },
-    Variant {
-        name: "oom",
-        help: "allocates until an allocation fails (needs [measure] memory_limit)",
-    },
-    Variant {
-        name: "flood-stdout",
-        help: "writes `mib` MiB on stdout, the protocol channel, then goes on",
-    },
-    Variant {
-        name: "flood-stderr",
-        help: "writes `mib` MiB on stderr, then panics",
-    },
-    Variant {
-        name: "scratch",
-        help: "writes a `mib` MiB file in its scratch folder, then sleeps forever",
-    },
-    Variant {
-        name: "garbage",
-        help: "prints garbage on stdout and exits 0 before any result",
-    },
-    Variant {
-        name: "old-protocol",
-        help: "prints a result of protocol 1 and exits 0",
-    },
+    Variant::new(
+        "healthy",
+        "a short spin loop: the run that must still succeed",
+    ),
+    Variant::new("panic", "panics"),
+    Variant::new("abort", "aborts the process (SIGABRT)"),
+    Variant::new("segfault", "writes to a page it may not touch (SIGSEGV)"),
+    Variant::new(
+        "sleep",
+        "sleeps forever (for the timeout, or to be killed with the runner)",
+    ),
+    Variant::new(
+        "hang",
+        "starts a `sleep` child, then sleeps forever: the timeout must take both",
+    ),
+    Variant::new(
+        "oom",
+        "allocates until an allocation fails (needs [measure] memory_limit)",
+    ),
+    Variant::new(
+        "flood-stdout",
+        "writes `mib` MiB on stdout, the protocol channel, then goes on",
+    ),
+    Variant::new("flood-stderr", "writes `mib` MiB on stderr, then panics"),
+    Variant::new(
+        "scratch",
+        "writes a `mib` MiB file in its scratch folder, then sleeps forever",
+    ),
+    Variant::new(
+        "garbage",
+        "prints garbage on stdout and exits 0 before any result",
+    ),
+    Variant::new("old-protocol", "prints a result of protocol 1 and exits 0"),
 ];
 
-const PARAMS: &[ParamSpec] = &[ParamSpec {
-    name: "mib",
-    kind: ParamKind::Int {
+const PARAMS: &[ParamSpec] = &[ParamSpec::new(
+    "mib",
+    ParamKind::Int {
         min: 1,
         max: 1 << 20,
     },
-    default: ParamValue::Int(64),
-    help: "MiB written by the flood and scratch faults",
-}];
+    ParamValue::Int(64),
+    "MiB written by the flood and scratch faults",
+)];
 
-const INFO: Info = Info {
-    name: "faults",
-    description: "workloads that fail on purpose: panic, abort, segfault, hang, out of memory, floods, a huge scratch file, garbage output",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs::NONE,
-    notes: "",
-    lessons: &[],
-};
+/// A hand-written [`Experiment`] (a `Bench` would do as well): the
+/// definition is plain `const` data, the parameters are read by name.
+const INFO: Info = Info::new(
+    "faults",
+    "workloads that fail on purpose: panic, abort, segfault, hang, out of memory, floods, a huge scratch file, garbage output",
+    VARIANTS,
+    PARAMS,
+);
 
 impl Experiment for Faults {
     fn info(&self) -> &'static Info {

@@ -13,33 +13,16 @@
 
 use std::io;
 
-use tuner::{
-    Catalog, Context, Experiment, Info, Knobs, ParamKind, ParamSpec, ParamValue, Params, Variant,
-    Workload,
-};
+use tuner::{Bench, Catalog, Workload};
 
 tuner::main!(Catalog::new()
-    .with(&Touch)
-    .with(&ResetHeavy)
-    .with(&tuner_experiments::selfcheck::SelfCheck)
-    .with(&Threads));
+    .bench(touch())
+    .bench(reset_heavy())
+    .bench(tuner_experiments::selfcheck::bench())
+    .bench(threads()));
 
-const ONLY: &[Variant] = &[Variant {
-    name: "probe",
-    help: "the probe",
-}];
-
-const fn int(name: &'static str, default: i64, help: &'static str) -> ParamSpec {
-    ParamSpec {
-        name,
-        kind: ParamKind::Int {
-            min: 0,
-            max: 1 << 30,
-        },
-        default: ParamValue::Int(default),
-        help,
-    }
-}
+/// The most any probe parameter may be.
+const MAX: u64 = 1 << 30;
 
 /// Burns at least `us` microseconds of this thread's CPU time.
 fn burn(us: u64) {
@@ -60,37 +43,17 @@ fn thread_cpu_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-const fn info(
-    name: &'static str,
-    variants: &'static [Variant],
-    params: &'static [ParamSpec],
-    knobs: Knobs,
-) -> Info {
-    Info {
-        name,
-        description: "a measurement probe",
-        variants,
-        params,
-        knobs,
-        notes: "",
-        lessons: &[],
-    }
-}
-
-struct Touch;
-
-const TOUCH_PARAMS: &[ParamSpec] = &[int("mib", 1, "MiB to hold")];
-
-impl Experiment for Touch {
-    fn info(&self) -> &'static Info {
-        const INFO: Info = info("touch", ONLY, TOUCH_PARAMS, Knobs::NONE);
-        &INFO
-    }
-    fn build(&self, _: &str, params: &Params, _: &Context) -> Result<Box<dyn Workload>, String> {
-        // vec! of a non-zero byte writes every page.
-        let held = vec![1u8; params.usize("mib") << 20];
-        Ok(Box::new(Held { held, sum: 0 }))
-    }
+/// `touch`: holds `mib` MiB.
+fn touch() -> Bench {
+    let mut bench = Bench::new("touch").about("a measurement probe");
+    let mib = bench.param_in("mib", 1usize, 0..=MAX as usize, "MiB to hold");
+    bench
+        .variant_workload("probe", move |p, _| Held {
+            // vec! of a non-zero byte writes every page.
+            held: vec![1u8; p.get(mib) << 20],
+            sum: 0,
+        })
+        .help("the probe")
 }
 
 struct Held {
@@ -109,24 +72,22 @@ impl Workload for Held {
     }
 }
 
-struct ResetHeavy;
-
-const RESET_PARAMS: &[ParamSpec] = &[
-    int("reset_us", 1000, "CPU burnt by each untimed reset"),
-    int("run_us", 100, "CPU burnt by each timed run"),
-];
-
-impl Experiment for ResetHeavy {
-    fn info(&self) -> &'static Info {
-        const INFO: Info = info("reset-heavy", ONLY, RESET_PARAMS, Knobs::NONE);
-        &INFO
-    }
-    fn build(&self, _: &str, params: &Params, _: &Context) -> Result<Box<dyn Workload>, String> {
-        Ok(Box::new(Burner {
-            reset_us: params.int("reset_us") as u64,
-            run_us: params.int("run_us") as u64,
-        }))
-    }
+/// `reset-heavy`: a costly untimed reset before each short timed run.
+fn reset_heavy() -> Bench {
+    let mut bench = Bench::new("reset-heavy").about("a measurement probe");
+    let reset_us = bench.param_in(
+        "reset_us",
+        1000u64,
+        0..=MAX,
+        "CPU burnt by each untimed reset",
+    );
+    let run_us = bench.param_in("run_us", 100u64, 0..=MAX, "CPU burnt by each timed run");
+    bench
+        .variant_workload("probe", move |p, _| Burner {
+            reset_us: p.get(reset_us),
+            run_us: p.get(run_us),
+        })
+        .help("the probe")
 }
 
 struct Burner {
@@ -150,46 +111,23 @@ impl Workload for Burner {
     }
 }
 
-struct Threads;
-
-const THREAD_PARAMS: &[ParamSpec] = &[int("work_us", 500, "CPU burnt by each half")];
-
-const THREAD_VARIANTS: &[Variant] = &[
-    Variant {
-        name: "sequential",
-        help: "both halves on the calling thread",
-    },
-    Variant {
-        name: "parallel",
-        help: "the halves in a rayon::join",
-    },
-];
-
-impl Experiment for Threads {
-    fn info(&self) -> &'static Info {
-        const INFO: Info = info(
-            "threads",
-            THREAD_VARIANTS,
-            THREAD_PARAMS,
-            Knobs {
-                threads: true,
-                tokio: false,
-                buffering: false,
-            },
-        );
-        &INFO
-    }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        _: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        Ok(Box::new(Halves {
-            parallel: variant == "parallel",
-            work_us: params.int("work_us") as u64,
-        }))
-    }
+/// `threads`: the same work on one thread or split over two.
+fn threads() -> Bench {
+    let mut bench = Bench::new("threads")
+        .about("a measurement probe")
+        .uses_threads();
+    let work_us = bench.param_in("work_us", 500u64, 0..=MAX, "CPU burnt by each half");
+    let halves = move |parallel| {
+        move |p: &tuner::Params, _: &tuner::Context| Halves {
+            parallel,
+            work_us: p.get(work_us),
+        }
+    };
+    bench
+        .variant_workload("sequential", halves(false))
+        .help("both halves on the calling thread")
+        .variant_workload("parallel", halves(true))
+        .help("the halves in a rayon::join")
 }
 
 struct Halves {

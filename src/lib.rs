@@ -20,61 +20,72 @@
 //! harness = false
 //! ```
 //!
-//! `benches/tune.rs` names the workloads, one set-up closure per variant
-//! ([`Bench`]); the closure it returns is the timed operation:
+//! `benches/tune.rs` defines the workloads ([`Bench`]): each parameter is
+//! declared once and read through its typed handle ([`Param`]), and each
+//! variant's set-up closure returns the timed operation:
 //!
 //! ```no_run
 //! use tuner::{Bench, Catalog};
 //!
-//! tuner::main!(Catalog::new().bench(
-//!     Bench::new("join")
-//!         .param_int("words", 1_000, 1..=1_000_000, "words to join")
-//!         .variant("push_str", |p, _ctx| {
-//!             let words = p.usize("words");
+//! fn join() -> Bench {
+//!     let mut bench = Bench::new("join").about("join words into one string");
+//!     let words = bench.param_in("words", 1_000usize, 1..=1_000_000, "words to join");
+//!     bench
+//!         .variant("push_str", move |p, _ctx| {
+//!             let words = p.get(words); // a usize, read once per process
 //!             move || {
 //!                 let mut s = String::new();
 //!                 (0..words).for_each(|_| s.push_str("word "));
 //!                 s
 //!             }
 //!         })
-//!         .variant("repeat", |p, _ctx| {
-//!             let words = p.usize("words");
+//!         .variant("repeat", move |p, _ctx| {
+//!             let words = p.get(words);
 //!             move || "word ".repeat(words)
-//!         }),
-//! ));
+//!         })
+//! }
+//!
+//! tuner::main!(Catalog::new().bench(join()));
 //! ```
 //!
-//! A config names the workload as it would a catalog entry
-//! (`workload = "join"`, `[params] words = [100, 10_000]`, the `[matrix]`
-//! knobs), and `cargo bench --bench tune -- run configs/join.toml` runs it
-//! (`cargo bench` adds `--bench`, which [`main!`] drops; `-- list`,
-//! `-- report …`, `-- compare …` work the same). Workloads with state to
-//! restore between runs implement [`Workload`] and join through
-//! [`Bench::variant_workload`], or implement [`Experiment`] whole. A
-//! workload is an ordinary value, so its own tests can build and run it:
+//! A misspelt parameter or a value read as the wrong type does not
+//! compile; a default outside its range or a name used twice stops the
+//! harness when it starts, naming the bench and the parameter.
+//!
+//! `cargo bench` then runs every experiment's default matrix (what a
+//! config naming only `workload = "join"` gives) through tuner's runner in
+//! a temporary folder and prints a table: time per operation with its
+//! interval, the change against the first point and its verdict. `cargo
+//! test --benches` runs every point once, one process each, and fails if a
+//! variant panics or the variants' outputs differ. A config names the
+//! workload as it would a catalog entry (`workload = "join"`, `[params]
+//! words = [100, 10_000]`, the `[matrix]` knobs), and `cargo bench --bench
+//! tune -- run configs/join.toml` runs it (`-- list`, `-- report …`, `--
+//! compare …` work the same). Workloads with state to restore between runs
+//! implement [`Workload`] and join through [`Bench::variant_workload`], or
+//! implement [`Experiment`] whole. A workload is an ordinary value, so its
+//! own tests can build and run it:
 //!
 //! ```
-//! use tuner::{Bench, Buffering, Context, Params, ParamValue};
+//! use tuner::{Bench, Buffering, Context, ParamValue};
 //!
-//! let join = Bench::new("join")
-//!     .param_int("words", 3, 1..=100, "words to join")
-//!     .variant("repeat", |p, _ctx| {
-//!         let words = p.usize("words");
+//! let mut bench = Bench::new("join");
+//! let words = bench.param_in("words", 3usize, 1..=100, "words to join");
+//! let join = bench
+//!     .variant("repeat", move |p, _ctx| {
+//!         let words = p.get(words);
 //!         move || "word ".repeat(words)
 //!     })
 //!     .leak();
-//! let params = Params([("words".to_string(), ParamValue::Int(3))].into());
-//! let ctx = Context {
-//!     threads: 1,
-//!     buffering: Buffering::Unbuffered,
-//!     tokio: None,
-//!     scratch_dir: std::env::temp_dir(),
-//! };
+//! let mut params = join.default_params();
+//! assert_eq!(params.0["words"], ParamValue::Int(3));
+//! params.0.insert("words".into(), ParamValue::Int(2));
+//! let ctx = Context::new(1, Buffering::Unbuffered, std::env::temp_dir());
 //! let mut workload = join.build("repeat", &params, &ctx).unwrap();
 //! workload.run().unwrap();
 //! // The digest every variant must agree on: a hash of what the run returned.
 //! let mut expected = tuner::Digest::default();
-//! std::hash::Hash::hash("word word word ", &mut expected);
+//! std::hash::Hash::hash("word word ", &mut expected);
 //! assert_eq!(workload.output_digest().unwrap(), std::hash::Hasher::finish(&expected));
 //! ```
 //!
@@ -111,6 +122,7 @@ pub(crate) mod export;
 #[cfg_attr(not(test), allow(dead_code))] // outside tests only `results_with` is used
 pub(crate) mod fixtures;
 pub(crate) mod fsio;
+pub(crate) mod harness;
 pub(crate) mod history;
 pub(crate) mod knob;
 pub(crate) mod matrix;
@@ -133,7 +145,7 @@ pub(crate) mod worker;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::alloc::Switchable;
-    pub use crate::harness_main;
+    pub use crate::{binary_main, harness_main};
 
     // What tuner's own integration tests, fuzz targets and test harnesses
     // reach. `--cfg tuner_sealed` leaves it out, so the compiler sees every
@@ -215,24 +227,41 @@ macro_rules! main {
     };
 }
 
-/// What [`main!`] runs: checks the catalog, drops the `--bench` flag that
-/// `cargo bench` adds, and hands the rest to the command line.
+/// What [`main!`] runs: checks the catalog, then either hands a tuner
+/// command (`run`, `list`, the `worker` the runner starts …) to the
+/// command line, dropping the `--bench` flag `cargo bench` appends, or,
+/// without one, does what `cargo bench` (`--bench` alone: each
+/// experiment's default matrix and a table) or `cargo test --benches` (no
+/// argument: each point once, as a test) expects of a bench target.
 #[doc(hidden)]
 pub fn harness_main(catalog: &Catalog) -> std::process::ExitCode {
     if let Some(mistake) = catalog_mistake(catalog) {
         eprintln!("error: {mistake}");
         return std::process::ExitCode::from(2);
     }
-    match without_cargo_bench_flag(std::env::args_os()) {
-        Some(args) => cli::main_from(catalog, args),
-        None => {
-            eprintln!(
-                "tuner: `cargo bench` ran this harness without a command; give one after `--`, \
-                 e.g. `cargo bench --bench <name> -- run <config.toml>` (or `-- list`)"
-            );
-            std::process::ExitCode::SUCCESS
+    match harness::invocation(std::env::args_os()) {
+        harness::Invocation::Command(args) => cli::main_from(catalog, args),
+        harness::Invocation::Default { mode, filters } => {
+            match harness::run(catalog, mode, &filters) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(failure) => {
+                    failure.report();
+                    std::process::ExitCode::from(failure.code())
+                }
+            }
         }
     }
+}
+
+/// What the `tuner` binary runs: its command line as given (without a
+/// command, clap's usage error), over its catalog.
+#[doc(hidden)]
+pub fn binary_main(catalog: &Catalog) -> std::process::ExitCode {
+    if let Some(mistake) = catalog_mistake(catalog) {
+        eprintln!("error: {mistake}");
+        return std::process::ExitCode::from(2);
+    }
+    cli::main_from(catalog, std::env::args_os())
 }
 
 /// What makes `catalog` unusable: a name two experiments share, which a
@@ -244,26 +273,10 @@ fn catalog_mistake(catalog: &Catalog) -> Option<String> {
     ))
 }
 
-/// The arguments without the `--bench` flag `cargo bench` appends (the
-/// libtest convention; no tuner command takes it), or `None` when that
-/// flag was all there was: a plain `cargo bench` over every bench target.
-fn without_cargo_bench_flag(
-    args: impl IntoIterator<Item = std::ffi::OsString>,
-) -> Option<Vec<std::ffi::OsString>> {
-    let all: Vec<_> = args.into_iter().collect();
-    let kept: Vec<_> = all.iter().filter(|a| *a != "--bench").cloned().collect();
-    if kept.len() == 1 && all.len() > 1 {
-        None
-    } else {
-        Some(kept)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{catalog_mistake, without_cargo_bench_flag};
+    use super::catalog_mistake;
     use crate::{Bench, Catalog};
-    use std::ffi::OsString;
 
     #[test]
     fn a_catalog_naming_two_experiments_alike_is_refused() {
@@ -274,36 +287,5 @@ mod tests {
             catalog_mistake(&one.bench(sum())).as_deref(),
             Some("two experiments in this binary's catalog are called `sum`")
         );
-    }
-
-    fn args(list: &[&str]) -> Vec<OsString> {
-        list.iter().map(OsString::from).collect()
-    }
-
-    #[test]
-    fn cargo_bench_flag_is_dropped_wherever_cargo_put_it() {
-        assert_eq!(
-            without_cargo_bench_flag(args(&["tune", "run", "x.toml", "--bench"])),
-            Some(args(&["tune", "run", "x.toml"]))
-        );
-        assert_eq!(
-            without_cargo_bench_flag(args(&["tune", "--bench", "list"])),
-            Some(args(&["tune", "list"]))
-        );
-    }
-
-    #[test]
-    fn other_arguments_pass_untouched() {
-        let plain = args(&["tuner", "run", "x.toml", "--dry-run"]);
-        assert_eq!(without_cargo_bench_flag(plain.clone()), Some(plain));
-        assert_eq!(
-            without_cargo_bench_flag(args(&["tuner"])),
-            Some(args(&["tuner"]))
-        );
-    }
-
-    #[test]
-    fn a_lone_cargo_bench_flag_means_nothing_to_run() {
-        assert_eq!(without_cargo_bench_flag(args(&["tune", "--bench"])), None);
     }
 }

@@ -97,13 +97,12 @@ fn a_lesson_whose_head_is_excluded_has_no_pair() {
         tuner::__private::config::parse(Path::new("t.toml"), text, &tuner_experiments::catalog())
             .unwrap();
     let points = tuner::__private::matrix::expand(&plan);
-    let lesson = tuner::Lesson {
-        claim: "v1 gets slower with threads",
-        base: &[("variant", "v1"), ("threads", "1")],
-        head: &[("threads", "2")],
-        expect: tuner::Expect::Slower,
-        rust_note: None,
-    };
+    let lesson = tuner::Lesson::new(
+        "v1 gets slower with threads",
+        &[("variant", "v1"), ("threads", "1")],
+        &[("threads", "2")],
+        tuner::Expect::Slower,
+    );
     let pairs = lesson_pairs(&lesson, &points);
     // system has its pair; jemalloc's head point was excluded.
     assert_eq!(pairs.len(), 1);

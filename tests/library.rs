@@ -4,7 +4,10 @@
 //! it (the harness re-executes itself, from `target/*/deps/`, as the
 //! worker). The values checked are the user's own: exact allocation counts
 //! that differ between strategies, the allocators' proof, the thread pool,
-//! failures and config errors naming the user's parameters.
+//! failures and config errors naming the user's parameters. Then the
+//! harness without a command, as `cargo bench` (each default matrix and a
+//! table) and `cargo test --benches` (each point once) run it, on logagg
+//! and on a default matrix that fails (`broken`, in `examples/faults.rs`).
 
 mod common;
 
@@ -236,19 +239,286 @@ fn config_errors_name_the_users_parameters_by_file_line_and_key() {
 }
 
 #[test]
-fn the_harness_lists_its_catalog_and_tolerates_a_bare_cargo_bench() {
+fn the_harness_lists_its_catalog() {
     let listing = stdout(cargo_bench(&["list"]).assert().success());
     assert!(listing.starts_with("logagg: parse a JSON-lines access log"));
     assert!(listing.contains("    owned                serde_json into a struct of owned Strings"));
+    assert!(listing.contains(
+        "    lines                log lines per run (default 20000; an integer in 1..=10000000)"
+    ));
     assert!(listing.contains("\nmergesort: "));
-    // `cargo bench` with no arguments runs every bench target with only
-    // `--bench`: nothing to do is not a failure.
-    cargo_bench(&[])
+}
+
+/// A fresh temp dir (`TMPDIR`) and working directory for a harness run
+/// without a command, which must leave both as they were.
+struct Sandbox {
+    tmp: tempfile::TempDir,
+    cwd: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        Sandbox {
+            tmp: tempfile::tempdir().unwrap(),
+            cwd: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `exe` with `args` (and nothing else: no `CI`, whose progress lines
+    /// would be the runner's), in the sandbox.
+    fn run(&self, exe: &Path, args: &[&str]) -> Cmd {
+        let mut cmd = Cmd::new(exe);
+        cmd.args(args)
+            .env_remove("CI")
+            .env("TMPDIR", self.tmp.path())
+            .current_dir(self.cwd.path());
+        cmd
+    }
+
+    /// Fails unless both folders are empty again.
+    fn assert_untouched(&self) {
+        for dir in [self.tmp.path(), self.cwd.path()] {
+            let left: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
+            assert!(left.is_empty(), "{} holds {left:?}", dir.display());
+        }
+    }
+}
+
+#[test]
+fn cargo_bench_runs_each_default_matrix_and_prints_a_table() {
+    let sandbox = Sandbox::new();
+    // What `cargo bench -- logagg` passes: the filter, then `--bench`.
+    let out = stdout(
+        sandbox
+            .run(harness(), &["logagg", "--bench"])
+            .assert()
+            .success(),
+    );
+    sandbox.assert_untouched();
+    // The default matrix of `workload = "logagg"`: the four variants, with
+    // the default measurement (7 processes of 5 samples), as a table.
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0], "logagg: 4 points, 7 processes × 5 samples each",
+        "{out}"
+    );
+    let header: Vec<&str> = lines[1].split("  ").filter(|c| !c.is_empty()).collect();
+    assert_eq!(
+        header.iter().map(|c| c.trim()).collect::<Vec<_>>(),
+        [
+            "point",
+            "time/op [98.4% interval]",
+            "vs variant=dynamic",
+            "verdict"
+        ],
+        "{out}"
+    );
+    let row = |variant: &str| {
+        let line = lines
+            .iter()
+            .find(|l| l.trim_start().starts_with(&format!("variant={variant} ")))
+            .unwrap_or_else(|| panic!("no row for {variant}: {out}"));
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    // A time with its interval: `53.2 ms [43.6 ms, 75.6 ms]`, the median inside.
+    let time = |cell: &str| -> (f64, f64, f64) {
+        let ms = |t: &str| {
+            let (v, unit) = t.trim().split_once(' ').unwrap();
+            let scale = match unit {
+                "µs" => 1e-3,
+                "ms" => 1.0,
+                "s" => 1e3,
+                other => panic!("unit {other} in {cell}"),
+            };
+            v.parse::<f64>().unwrap() * scale
+        };
+        let (median, ci) = cell.split_once(" [").unwrap();
+        let (lo, hi) = ci.trim_end_matches(']').split_once(", ").unwrap();
+        (ms(lo), ms(median), ms(hi))
+    };
+    let dynamic = row("dynamic");
+    assert_eq!(dynamic[2], "baseline", "{out}");
+    let (lo, median, hi) = time(&dynamic[1]);
+    assert!(lo <= median && median <= hi, "{out}");
+    for variant in ["owned", "borrowed", "split"] {
+        let cells = row(variant);
+        let (lo, median, hi) = time(&cells[1]);
+        assert!(lo <= median && median <= hi, "{out}");
+        // The change against dynamic with its interval, and a verdict.
+        assert!(
+            cells[2].starts_with('-') && cells[2].contains(" ["),
+            "{out}"
+        );
+        assert!(
+            ["faster", "slower", "equivalent", "inconclusive"].contains(&cells[3].as_str()),
+            "{out}"
+        );
+    }
+    // Borrowing skips a Value tree's 19 allocations per line: faster by far.
+    assert_eq!(row("borrowed")[3], "faster", "{out}");
+    assert_eq!(
+        out.trim_end().lines().count(),
+        6,
+        "mergesort was filtered out: {out}"
+    );
+}
+
+#[test]
+fn cargo_test_benches_runs_every_point_once_as_a_test() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let tmp = tempfile::tempdir().unwrap();
+    let logagg = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/logagg");
+    let files = |dir: &Path| -> Vec<PathBuf> {
+        walk(dir)
+            .into_iter()
+            .filter(|p| !p.starts_with(logagg.join("target")))
+            .collect()
+    };
+    let before = files(&logagg);
+    let mut test = Command::new(cargo);
+    test.current_dir(&logagg)
+        .args(["test", "--package", "logagg", "--benches"])
+        .env_remove("CI")
+        .env("TMPDIR", tmp.path());
+    if !cfg!(debug_assertions) {
+        test.arg("--release");
+    }
+    let out = test.output().expect("running cargo test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every point of each default matrix, once: logagg's four variants and
+    // mergesort's seven.
+    assert!(
+        stdout.contains(
+            "smoke test: logagg, 4 points ... ok\nsmoke test: mergesort, 7 points ... ok\n"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(files(&logagg), before, "the harness wrote into its package");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `examples/faults.rs`, a harness whose `broken` experiment's default
+/// matrix fails: one variant panics, one computes something else.
+fn faults() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        escargot::CargoBuild::new()
+            .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .example("faults")
+            .current_release()
+            .run()
+            .expect("building examples/faults.rs")
+            .path()
+            .to_path_buf()
+    })
+}
+
+#[test]
+fn a_smoke_test_fails_on_a_panic_and_on_outputs_that_differ() {
+    let sandbox = Sandbox::new();
+    let assert = sandbox.run(faults(), &["broken"]).assert().code(1);
+    sandbox.assert_untouched();
+    let out = assert.get_output();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "smoke test: broken, 3 points ... FAILED\n"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // One process per point: the panic's message, once.
+    assert!(
+        stderr.contains("  broken: variant=panics: panicked: broken on purpose\n"),
+        "{stderr}"
+    );
+    let digest = |n: u64| {
+        let mut d = tuner::Digest::default();
+        std::hash::Hash::hash(&n, &mut d);
+        format!("{:016x}", std::hash::Hasher::finish(&d))
+    };
+    assert!(
+        stderr.contains(&format!(
+            "  broken: the variants' outputs differ (digests: variant=right {}, variant=off_by_one {}): ",
+            digest(55),
+            digest(45)
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: 1 of 1 experiments failed: broken"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_failing_variant_fails_cargo_bench_after_its_table() {
+    let sandbox = Sandbox::new();
+    let assert = sandbox
+        .run(faults(), &["broken", "--bench"])
+        .assert()
+        .code(1);
+    sandbox.assert_untouched();
+    let out = assert.get_output();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let panics = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("variant=panics "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(panics.ends_with("7 of 7 processes failed"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("broken: variant=panics: panicked: broken on purpose (7 of 7 processes)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_filter_that_matches_nothing_runs_nothing() {
+    let sandbox = Sandbox::new();
+    // `cargo bench -- other` gives every bench target the filter.
+    sandbox
+        .run(harness(), &["other", "--bench"])
         .assert()
         .success()
-        .stderr(contains("cargo bench --bench <name> -- run <config.toml>"));
-    // Without the flag, a missing command is the usual usage error.
-    Cmd::new(harness()).assert().code(2);
+        .stdout("")
+        .stderr(contains(
+            "no experiment matches other; this harness has logagg, mergesort",
+        ));
+    // Asked directly, it is a usage error.
+    sandbox.run(harness(), &["other"]).assert().code(2);
+    sandbox.assert_untouched();
+}
+
+#[test]
+fn the_tuner_binary_without_a_command_prints_its_usage() {
+    // Not a bench target: no smoke test, the usual usage error.
+    Cmd::cargo_bin("tuner")
+        .unwrap()
+        .assert()
+        .code(2)
+        .stderr(contains("Usage: tuner"));
 }
 
 #[test]

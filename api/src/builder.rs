@@ -2,6 +2,13 @@
 //! parameters and one set-up closure per variant, for workloads that need
 //! no type of their own.
 //!
+//! A parameter is declared once ([`Bench::param`], [`Bench::param_in`],
+//! [`Bench::choice`]), which returns its typed handle ([`Param`]); a
+//! variant's set-up reads the point's value through it. Mistakes only a
+//! value shows (a default outside its range, a name used twice or called
+//! `variant`) are collected and reported when the bench is defined
+//! ([`Bench::leak`]), so they never reach a worker.
+//!
 //! A variant's set-up runs once per worker process, inside the point's
 //! thread pool, and returns the operation to time. The operation's return
 //! value passes through [`std::hint::black_box`] (so the optimiser cannot
@@ -16,29 +23,51 @@ use std::hash::{Hash, Hasher};
 use std::io;
 use std::ops::RangeInclusive;
 
+use crate::param::{Integer, Param, Scalar};
 use crate::{
     Catalog, Context, Digest, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
     Params, Variant, Workload,
 };
 
 /// Builds one variant's workload for a point's parameters and context.
-type Setup = Box<dyn Fn(&Params, &Context) -> Box<dyn Workload> + Sync>;
+type Setup = Box<dyn Fn(&Params, &Context) -> Result<Box<dyn Workload>, String> + Sync>;
 
-/// An experiment assembled from closures: name, parameters, knobs and one
-/// set-up closure per variant. Add it to a [`Catalog`] with
+/// What a [`Bench::variant_workload`] set-up returns: a [`Workload`], or a
+/// `Result` of one whose error says why the point cannot be built (the
+/// run is then recorded as failed with that message).
+pub trait IntoWorkload {
+    #[doc(hidden)]
+    fn into_workload(self) -> Result<Box<dyn Workload>, String>;
+}
+
+impl<W: Workload + 'static> IntoWorkload for W {
+    fn into_workload(self) -> Result<Box<dyn Workload>, String> {
+        Ok(Box::new(self))
+    }
+}
+
+impl<W: Workload + 'static, E: std::fmt::Display> IntoWorkload for Result<W, E> {
+    fn into_workload(self) -> Result<Box<dyn Workload>, String> {
+        self.map(|w| Box::new(w) as Box<dyn Workload>)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// An experiment assembled from closures: name, typed parameters, knobs
+/// and one set-up closure per variant. Add it to a [`Catalog`] with
 /// [`Catalog::bench`].
 ///
 /// ```
 /// use tuner_api::{Bench, Catalog};
 ///
-/// let catalog = Catalog::new().bench(
-///     Bench::new("sum")
-///         .about("add up the first n integers")
-///         .param_int("n", 1_000, 1..=1_000_000, "how many integers")
-///         .variant("loop", |p, _ctx| {
-///             let n = p.int("n");
+/// fn sum() -> Bench {
+///     let mut bench = Bench::new("sum").about("add up the first n integers");
+///     let n = bench.param_in("n", 1_000u64, 1..=1_000_000, "how many integers");
+///     bench
+///         .variant("loop", move |p, _ctx| {
+///             let n = p.get(n); // a u64: the type `n` was declared with
 ///             move || {
-///                 let mut total = 0i64;
+///                 let mut total = 0;
 ///                 for i in 1..=n {
 ///                     total += i;
 ///                 }
@@ -46,11 +75,13 @@ type Setup = Box<dyn Fn(&Params, &Context) -> Box<dyn Workload> + Sync>;
 ///             }
 ///         })
 ///         .help("a plain loop")
-///         .variant("formula", |p, _ctx| {
-///             let n = p.int("n");
+///         .variant("formula", move |p, _ctx| {
+///             let n = p.get(n);
 ///             move || n * (n + 1) / 2
-///         }),
-/// );
+///         })
+/// }
+///
+/// let catalog = Catalog::new().bench(sum());
 /// let sum = catalog.find("sum").unwrap();
 /// assert_eq!(sum.variants()[0].help, "a plain loop");
 /// assert_eq!(sum.params()[0].name, "n");
@@ -64,6 +95,8 @@ pub struct Bench {
     variants: Vec<Variant>,
     setups: Vec<Setup>,
     lessons: Vec<Lesson>,
+    /// Mistakes found while declaring, reported by [`Bench::leak`].
+    mistakes: Vec<String>,
 }
 
 impl Bench {
@@ -78,6 +111,7 @@ impl Bench {
             variants: Vec::new(),
             setups: Vec::new(),
             lessons: Vec::new(),
+            mistakes: Vec::new(),
         }
     }
 
@@ -121,59 +155,120 @@ impl Bench {
         self
     }
 
-    /// An integer parameter in `range`, `default` when a config omits it.
-    pub fn param_int(
-        self,
+    /// Declares a parameter of type `T` (an integer type, `f64` or
+    /// `bool`), `default` when a config omits it: a config may give any
+    /// value of `T` (integers within `i64`; `f64` non-negative). Read it in
+    /// a set-up with [`Params::get`].
+    ///
+    /// ```
+    /// # let mut bench = tuner_api::Bench::new("x");
+    /// let check = bench.param("check", true, "verify the result");    // Param<bool>
+    /// let seed = bench.param("seed", 1u64, "seed of the input");      // Param<u64>
+    /// ```
+    pub fn param<T: Scalar>(
+        &mut self,
         name: &'static str,
-        default: i64,
-        range: RangeInclusive<i64>,
+        default: T,
         help: &'static str,
-    ) -> Bench {
+    ) -> Param<T> {
+        self.declare(name, T::kind(), default, help)
+    }
+
+    /// Declares an integer parameter in `range`, `default` when a config
+    /// omits it; a config value outside the range is an error naming its
+    /// file, line and key.
+    ///
+    /// ```
+    /// # let mut bench = tuner_api::Bench::new("x");
+    /// let words = bench.param_in("words", 1_000usize, 1..=1_000_000, "words to join");
+    /// ```
+    pub fn param_in<T: Integer>(
+        &mut self,
+        name: &'static str,
+        default: T,
+        range: RangeInclusive<T>,
+        help: &'static str,
+    ) -> Param<T> {
         let (min, max) = range.into_inner();
-        self.param(
-            name,
-            ParamKind::Int { min, max },
-            ParamValue::Int(default),
-            help,
-        )
+        let kind = match (min.to_i64(), max.to_i64()) {
+            (Some(min), Some(max)) if min <= max => ParamKind::Int { min, max },
+            (Some(_), Some(_)) => {
+                self.mistake(format!(
+                    "parameter `{name}`: the range {min}..={max} is empty"
+                ));
+                T::kind()
+            }
+            _ => {
+                self.mistake(format!(
+                    "parameter `{name}`: the range {min}..={max} goes beyond {}, the largest integer a config holds",
+                    i64::MAX
+                ));
+                T::kind()
+            }
+        };
+        self.declare(name, kind, default, help)
     }
 
-    /// A non-negative number parameter.
-    pub fn param_float(self, name: &'static str, default: f64, help: &'static str) -> Bench {
-        self.param(name, ParamKind::Float, ParamValue::Float(default), help)
-    }
-
-    /// A `true`/`false` parameter.
-    pub fn param_bool(self, name: &'static str, default: bool, help: &'static str) -> Bench {
-        self.param(name, ParamKind::Bool, ParamValue::Bool(default), help)
-    }
-
-    /// A parameter that takes one of `options`.
-    pub fn param_choice(
-        self,
+    /// Declares a parameter that takes one of `options`, `default` when a
+    /// config omits it; it reads as the `&'static str` option chosen.
+    ///
+    /// ```
+    /// # let mut bench = tuner_api::Bench::new("x");
+    /// let mode = bench.choice("mode", "fast", &["fast", "exact"], "how to round");
+    /// ```
+    pub fn choice(
+        &mut self,
         name: &'static str,
         default: &'static str,
         options: &'static [&'static str],
         help: &'static str,
-    ) -> Bench {
-        let kind = ParamKind::Choice(options);
-        self.param(name, kind, ParamValue::Str(default.into()), help)
+    ) -> Param<&'static str> {
+        self.push_param(
+            name,
+            ParamKind::Choice(options),
+            ParamValue::Str(default.into()),
+            help,
+        );
+        Param::new(name, options)
     }
 
-    fn param(
-        mut self,
+    fn declare<T: Scalar>(
+        &mut self,
+        name: &'static str,
+        kind: ParamKind,
+        default: T,
+        help: &'static str,
+    ) -> Param<T> {
+        match default.value() {
+            Some(value) => self.push_param(name, kind, value, help),
+            None => {
+                self.mistake(format!(
+                    "the default of parameter `{name}`: {default} is beyond {}, the largest integer a config holds",
+                    i64::MAX
+                ));
+                self.push_param(name, kind, ParamValue::Int(i64::MAX), help);
+            }
+        }
+        Param::new(name, &[])
+    }
+
+    fn push_param(
+        &mut self,
         name: &'static str,
         kind: ParamKind,
         default: ParamValue,
         help: &'static str,
-    ) -> Bench {
+    ) {
         self.params.push(ParamSpec {
             name,
             kind,
             default,
             help,
         });
-        self
+    }
+
+    fn mistake(&mut self, mistake: String) {
+        self.mistakes.push(mistake);
     }
 
     /// A variant whose `setup` runs once per worker process and returns
@@ -191,25 +286,27 @@ impl Bench {
         self.add(
             name,
             Box::new(move |params, ctx| {
-                Box::new(ClosureWorkload {
+                Ok(Box::new(ClosureWorkload {
                     op: setup(params, ctx),
                     last: None,
-                })
+                }))
             }),
         )
     }
 
     /// A variant built as a full [`Workload`], for state that must be
     /// restored between runs ([`Workload::reset`]), several operations per
-    /// run or a digest of the output files.
+    /// run or a digest of the output files. `setup` may return a
+    /// `Result<W, E>` instead, when a point can be impossible to build (its
+    /// error is the failed run's message).
     pub fn variant_workload<S, W>(self, name: &'static str, setup: S) -> Bench
     where
         S: Fn(&Params, &Context) -> W + Sync + 'static,
-        W: Workload + 'static,
+        W: IntoWorkload,
     {
         self.add(
             name,
-            Box::new(move |params, ctx| Box::new(setup(params, ctx))),
+            Box::new(move |params, ctx| setup(params, ctx).into_workload()),
         )
     }
 
@@ -240,9 +337,10 @@ impl Bench {
     ///
     /// # Panics
     ///
-    /// On a mistake in the definition, naming it: no variant, a name used
-    /// twice, a parameter called `variant` (the config's key for the
-    /// variant axis) or a default its own parameter rejects.
+    /// On a mistake in the definition, naming the bench and the mistake:
+    /// no variant, a name used twice, a parameter called `variant` (the
+    /// config's key for the variant axis), a default its own parameter
+    /// rejects or a range a config cannot hold.
     pub fn leak(self) -> &'static dyn Experiment {
         if let Err(mistake) = self.check() {
             panic!("bench `{}`: {mistake}", self.name);
@@ -268,6 +366,9 @@ impl Bench {
     fn check(&self) -> Result<(), String> {
         if self.name.is_empty() {
             return Err("the experiment needs a name".into());
+        }
+        if let Some(mistake) = self.mistakes.first() {
+            return Err(mistake.clone());
         }
         if self.variants.is_empty() {
             return Err("no variant: add one with .variant(name, setup)".into());
@@ -338,7 +439,7 @@ impl Experiment for Built {
             .iter()
             .position(|v| v.name == variant)
             .ok_or_else(|| format!("unknown variant `{variant}`"))?;
-        Ok((self.setups[index])(params, ctx))
+        (self.setups[index])(params, ctx)
     }
 }
 
@@ -373,35 +474,21 @@ mod tests {
     use crate::Buffering;
 
     fn context() -> Context {
-        Context {
-            threads: 1,
-            buffering: Buffering::Unbuffered,
-            tokio: None,
-            scratch_dir: std::env::temp_dir(),
-        }
-    }
-
-    fn defaults(exp: &dyn Experiment) -> Params {
-        let mut params = Params::default();
-        for p in exp.params() {
-            params.0.insert(p.name.into(), p.default.clone());
-        }
-        params
+        Context::new(1, Buffering::Unbuffered, std::env::temp_dir())
     }
 
     fn two_ways() -> Bench {
-        Bench::new("sum")
-            .about("sum 1..=n")
-            .uses_threads()
-            .param_int("n", 10, 1..=100, "how many")
-            .param_choice("mode", "fast", &["fast", "slow"], "a choice")
-            .variant("loop", |p, _| {
-                let n = p.int("n");
+        let mut bench = Bench::new("sum").about("sum 1..=n").uses_threads();
+        let n = bench.param_in("n", 10i64, 1..=100, "how many");
+        let mode = bench.choice("mode", "fast", &["fast", "slow"], "a choice");
+        bench
+            .variant("loop", move |p, _| {
+                let (n, _mode) = (p.get(n), p.get(mode));
                 move || (1..=n).sum::<i64>()
             })
             .help("a loop")
-            .variant("formula", |p, _| {
-                let n = p.int("n");
+            .variant("formula", move |p, _| {
+                let n = p.get(n);
                 move || n * (n + 1) / 2
             })
     }
@@ -415,13 +502,61 @@ mod tests {
         let variants: Vec<_> = exp.variants().iter().map(|v| (v.name, v.help)).collect();
         assert_eq!(variants, [("loop", "a loop"), ("formula", "")]);
         assert_eq!(exp.params()[0].kind, ParamKind::Int { min: 1, max: 100 });
+        assert_eq!(exp.params()[0].default, ParamValue::Int(10));
+        assert_eq!(exp.params()[1].kind, ParamKind::Choice(&["fast", "slow"]));
         assert_eq!(exp.params()[1].default, ParamValue::Str("fast".into()));
+    }
+
+    #[test]
+    fn every_declaration_sets_its_kind_and_default() {
+        let mut bench = Bench::new("kinds");
+        let small = bench.param("small", 7u8, "");
+        let seed = bench.param("seed", 1u64, "");
+        let ratio = bench.param("ratio", 0.5, "");
+        let check = bench.param("check", true, "");
+        let exp = bench
+            .variant("it", move |p, _| {
+                let read = (p.get(small), p.get(seed), p.get(ratio), p.get(check));
+                move || format!("{read:?}")
+            })
+            .leak();
+        let specs: Vec<_> = exp
+            .params()
+            .iter()
+            .map(|s| (s.name, s.kind, s.default.clone()))
+            .collect();
+        assert_eq!(
+            specs,
+            [
+                (
+                    "small",
+                    ParamKind::Int { min: 0, max: 255 },
+                    ParamValue::Int(7)
+                ),
+                (
+                    "seed",
+                    ParamKind::Int {
+                        min: 0,
+                        max: i64::MAX
+                    },
+                    ParamValue::Int(1)
+                ),
+                ("ratio", ParamKind::Float, ParamValue::Float(0.5)),
+                ("check", ParamKind::Bool, ParamValue::Bool(true)),
+            ]
+        );
+        // The set-up reads each value as its declared type.
+        let mut w = exp.build("it", &exp.default_params(), &context()).unwrap();
+        w.run().unwrap();
+        let mut d = Digest::default();
+        "(7, 1, 0.5, true)".hash(&mut d);
+        assert_eq!(w.output_digest().unwrap(), d.finish());
     }
 
     #[test]
     fn each_variant_runs_its_own_operation_and_digests_the_result() {
         let exp = two_ways().leak();
-        let mut params = defaults(exp);
+        let mut params = exp.default_params();
         params.0.insert("n".into(), ParamValue::Int(100));
         let digest = |variant| {
             let mut w = exp.build(variant, &params, &context()).unwrap();
@@ -464,70 +599,147 @@ mod tests {
     #[test]
     fn a_digest_before_any_run_is_an_error() {
         let exp = two_ways().leak();
-        let mut w = exp.build("loop", &defaults(exp), &context()).unwrap();
+        let mut w = exp
+            .build("loop", &exp.default_params(), &context())
+            .unwrap();
         assert!(w.output_digest().is_err());
         assert_eq!(
-            exp.build("nope", &defaults(exp), &context()).err().unwrap(),
+            exp.build("nope", &exp.default_params(), &context())
+                .err()
+                .unwrap(),
             "unknown variant `nope`"
         );
     }
 
     #[test]
-    fn a_full_workload_joins_the_same_builder() {
-        struct Fixed;
+    fn a_full_workload_joins_the_same_builder_and_reads_typed_params() {
+        struct Fixed(u64);
         impl Workload for Fixed {
             fn run(&mut self) -> io::Result<()> {
                 Ok(())
             }
             fn ops_per_run(&self) -> u64 {
-                7
+                self.0
             }
             fn output_digest(&mut self) -> io::Result<u64> {
                 Ok(42)
             }
         }
-        let exp = Bench::new("fixed")
-            .variant_workload("it", |_, _| Fixed)
+        let mut bench = Bench::new("fixed");
+        let ops = bench.param_in("ops", 7u64, 1..=10, "operations per run");
+        let exp = bench
+            .variant_workload("it", move |p, _| Fixed(p.get(ops)))
             .leak();
-        let mut w = exp.build("it", &Params::default(), &context()).unwrap();
+        let mut w = exp.build("it", &exp.default_params(), &context()).unwrap();
         assert_eq!(w.ops_per_run(), 7);
         assert_eq!(w.output_digest().unwrap(), 42);
     }
 
     #[test]
+    fn a_workload_set_up_may_refuse_a_point_with_its_reason() {
+        struct Nothing;
+        impl Workload for Nothing {
+            fn run(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+            fn output_digest(&mut self) -> io::Result<u64> {
+                Ok(0)
+            }
+        }
+        let mut bench = Bench::new("refuses");
+        let (used, owned) = (bench.param("used", 1u8, ""), bench.param("owned", 1u8, ""));
+        let exp = bench
+            .variant_workload("it", move |p, _| {
+                let (used, owned) = (p.get(used), p.get(owned));
+                if used > owned {
+                    return Err(format!("`used` ({used}) cannot exceed `owned` ({owned})"));
+                }
+                Ok(Nothing)
+            })
+            .leak();
+        let mut params = exp.default_params();
+        assert!(exp.build("it", &params, &context()).is_ok());
+        params.0.insert("used".into(), ParamValue::Int(3));
+        assert_eq!(
+            exp.build("it", &params, &context()).err().unwrap(),
+            "`used` (3) cannot exceed `owned` (1)"
+        );
+    }
+
+    /// What `Bench::leak` would say of the bench `declare` builds.
+    fn mistake(declare: impl FnOnce(&mut Bench)) -> String {
+        let mut bench = Bench::new("x");
+        declare(&mut bench);
+        bench
+            .variant("a", |_, _| || 0u8)
+            .check()
+            .expect_err("a mistake")
+    }
+
+    #[test]
     fn mistakes_in_a_definition_are_named() {
         let noop = |_: &Params, _: &Context| || 0u8;
-        let mistake = |b: Bench| b.check().unwrap_err();
         assert_eq!(
-            mistake(Bench::new("x")),
+            Bench::new("x").check().unwrap_err(),
             "no variant: add one with .variant(name, setup)"
         );
         assert_eq!(
-            mistake(Bench::new("x").variant("a", noop).variant("a", noop)),
+            Bench::new("x")
+                .variant("a", noop)
+                .variant("a", noop)
+                .check()
+                .unwrap_err(),
             "two variants are called `a`"
         );
         assert_eq!(
-            mistake(
-                Bench::new("x")
-                    .param_bool("p", true, "")
-                    .param_bool("p", false, "")
-                    .variant("a", noop)
-            ),
+            mistake(|b| {
+                b.param("p", true, "");
+                b.param("p", 1u8, "");
+            }),
             "two parameters are called `p`"
         );
-        assert!(mistake(
-            Bench::new("x")
-                .param_bool("variant", true, "")
-                .variant("a", noop)
-        )
+        assert!(mistake(|b| {
+            b.param("variant", true, "");
+        })
         .contains("cannot be called `variant`"));
         assert_eq!(
-            mistake(
-                Bench::new("x")
-                    .param_int("n", 0, 1..=9, "")
-                    .variant("a", noop)
-            ),
+            mistake(|b| {
+                b.param_in("n", 0u32, 1..=9, "");
+            }),
             "the default of parameter `n`: 0 is out of range 1..=9"
+        );
+        assert_eq!(
+            mistake(|b| {
+                b.param("ratio", -0.5, "");
+            }),
+            "the default of parameter `ratio`: expected a non-negative number, found `-0.5`"
+        );
+        assert_eq!(
+            mistake(|b| {
+                b.choice("mode", "c", &["a", "b"], "");
+            }),
+            "the default of parameter `mode`: `c` is not one of a, b"
+        );
+        assert_eq!(
+            mistake(|b| {
+                #[allow(clippy::reversed_empty_ranges)] // the mistake under test
+                b.param_in("n", 5u8, 9..=1, "");
+            }),
+            "parameter `n`: the range 9..=1 is empty"
+        );
+        assert_eq!(
+            mistake(|b| {
+                b.param_in("n", 1u64, 0..=u64::MAX, "");
+            }),
+            "parameter `n`: the range 0..=18446744073709551615 goes beyond 9223372036854775807, \
+             the largest integer a config holds"
+        );
+        assert_eq!(
+            mistake(|b| {
+                b.param("seed", u64::MAX, "");
+            }),
+            "the default of parameter `seed`: 18446744073709551615 is beyond 9223372036854775807, \
+             the largest integer a config holds"
         );
         assert!(two_ways().check().is_ok());
     }
@@ -536,5 +748,16 @@ mod tests {
     #[should_panic(expected = "bench `x`: no variant")]
     fn leaking_a_mistake_panics_with_the_bench_name() {
         Bench::new("x").leak();
+    }
+
+    #[test]
+    #[should_panic(expected = "bench `words`: the default of parameter `n`: 0 is out of range")]
+    fn adding_a_mistaken_bench_to_a_catalog_panics_naming_bench_and_parameter() {
+        let mut bench = Bench::new("words");
+        let n = bench.param_in("n", 0usize, 1..=9, "");
+        let _ = Catalog::new().bench(bench.variant("a", move |p, _| {
+            let n = p.get(n);
+            move || n
+        }));
     }
 }

@@ -10,14 +10,22 @@
 //! count, a tokio runtime handle, an output sink built from the buffering
 //! knob, a scratch directory).
 //!
-//! Two ways to write one: [`Bench`] assembles an experiment from a set-up
-//! closure per variant, which covers most workloads in a few lines; the
-//! [`Experiment`] and [`Workload`] traits are there for state that must be
-//! reset between runs, several operations per run or a digest of output
-//! files.
+//! Two ways to write one: [`Bench`] assembles an experiment from typed
+//! parameters ([`Param`], read with [`Params::get`]) and a set-up closure
+//! per variant, which covers most workloads in a few lines, and takes a
+//! [`Workload`] of the user's own for state that must be reset between
+//! runs, several operations per run or a digest of output files
+//! ([`Bench::variant_workload`]); implementing [`Experiment`] whole is the
+//! rest, reading parameters by name ([`Params::int`] and its siblings).
+//!
+//! The structs a user builds are `#[non_exhaustive]` with constructors
+//! (`const` where a `static` needs them), so a field added to them, such
+//! as a new knob, breaks no user.
 
 mod builder;
-pub use builder::Bench;
+mod param;
+pub use builder::{Bench, IntoWorkload};
+pub use param::{Integer, Param, ParamType, Scalar};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -100,6 +108,7 @@ impl ParamKind {
 
 /// One typed workload parameter.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ParamSpec {
     pub name: &'static str,
     pub kind: ParamKind,
@@ -107,16 +116,40 @@ pub struct ParamSpec {
     pub help: &'static str,
 }
 
+impl ParamSpec {
+    pub const fn new(
+        name: &'static str,
+        kind: ParamKind,
+        default: ParamValue,
+        help: &'static str,
+    ) -> ParamSpec {
+        ParamSpec {
+            name,
+            kind,
+            default,
+            help,
+        }
+    }
+}
+
 /// One named way of doing the experiment's work.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Variant {
     pub name: &'static str,
     pub help: &'static str,
 }
 
+impl Variant {
+    pub const fn new(name: &'static str, help: &'static str) -> Variant {
+        Variant { name, help }
+    }
+}
+
 /// Which runtime knobs change what an experiment does; the others are
 /// accepted but flagged in the report as having no effect.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Knobs {
     /// Runs work on the rayon pool (or spawns `threads` threads).
     pub threads: bool,
@@ -133,12 +166,42 @@ impl Knobs {
         tokio: false,
         buffering: false,
     };
+
+    /// These knobs and `threads`.
+    pub const fn uses_threads(mut self) -> Knobs {
+        self.threads = true;
+        self
+    }
+
+    /// These knobs and `tokio`.
+    pub const fn uses_tokio(mut self) -> Knobs {
+        self.tokio = true;
+        self
+    }
+
+    /// These knobs and `buffering`.
+    pub const fn uses_buffering(mut self) -> Knobs {
+        self.buffering = true;
+        self
+    }
 }
 
-/// Validated parameter values for one matrix point, by name.
+/// Validated parameter values for one matrix point, by name. A [`Bench`]
+/// reads them typed, through the [`Param`] handles its declarations
+/// returned ([`Params::get`]); a hand-written [`Experiment`] reads them by
+/// name ([`Params::int`] and its siblings).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Params(pub BTreeMap<String, ParamValue>);
 
+impl FromIterator<(String, ParamValue)> for Params {
+    fn from_iter<I: IntoIterator<Item = (String, ParamValue)>>(pairs: I) -> Params {
+        Params(pairs.into_iter().collect())
+    }
+}
+
+/// Untyped access by name, for hand-written [`Experiment`]s (a [`Bench`]
+/// reads through its [`Param`] handles instead).
 impl Params {
     /// The integer parameter `name`. Parameters are validated against the
     /// experiment's specs before a workload is built, so a missing or
@@ -215,6 +278,7 @@ impl fmt::Display for Buffering {
 pub type Sink = Box<dyn Write + Send>;
 
 /// What a workload may use of the run's knobs.
+#[non_exhaustive]
 pub struct Context {
     /// Size of the rayon pool the workload runs in (and of the tokio runtime).
     pub threads: usize,
@@ -227,6 +291,25 @@ pub struct Context {
 }
 
 impl Context {
+    /// A context of `threads` threads, the `buffering` knob and the
+    /// private directory `scratch_dir`, without a tokio runtime (the
+    /// worker builds one for experiments that use [`Knobs::tokio`]; a
+    /// test adds its own with [`Context::with_tokio`]).
+    pub fn new(threads: usize, buffering: Buffering, scratch_dir: impl Into<PathBuf>) -> Context {
+        Context {
+            threads,
+            buffering,
+            tokio: None,
+            scratch_dir: scratch_dir.into(),
+        }
+    }
+
+    /// This context with `handle` as its tokio runtime.
+    pub fn with_tokio(mut self, handle: tokio::runtime::Handle) -> Context {
+        self.tokio = Some(handle);
+        self
+    }
+
     /// Where [`Context::open_sink`] writes.
     pub fn sink_path(&self) -> PathBuf {
         self.scratch_dir.join("sink.out")
@@ -306,6 +389,7 @@ pub trait Workload {
 /// What an experiment is: its name, variants, parameters and the knobs it
 /// uses. Plain data, so the catalog can be listed without building anything.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Info {
     pub name: &'static str,
     pub description: &'static str,
@@ -319,6 +403,45 @@ pub struct Info {
     /// The comparisons the experiment's lesson is about (see [`Lesson`]);
     /// empty for an experiment that teaches nothing by itself.
     pub lessons: &'static [Lesson],
+}
+
+impl Info {
+    /// An experiment called `name` that uses no knob but the allocator,
+    /// with no notes and no lessons.
+    pub const fn new(
+        name: &'static str,
+        description: &'static str,
+        variants: &'static [Variant],
+        params: &'static [ParamSpec],
+    ) -> Info {
+        Info {
+            name,
+            description,
+            variants,
+            params,
+            knobs: Knobs::NONE,
+            notes: "",
+            lessons: &[],
+        }
+    }
+
+    /// This experiment, using `knobs`.
+    pub const fn knobs(mut self, knobs: Knobs) -> Info {
+        self.knobs = knobs;
+        self
+    }
+
+    /// This experiment, with `notes` as its fixed background.
+    pub const fn notes(mut self, notes: &'static str) -> Info {
+        self.notes = notes;
+        self
+    }
+
+    /// This experiment, with `lessons` to judge.
+    pub const fn lessons(mut self, lessons: &'static [Lesson]) -> Info {
+        self.lessons = lessons;
+        self
+    }
 }
 
 /// An `(axis, value)` pair naming one value of a matrix axis, as a config
@@ -360,6 +483,7 @@ pub type Selection = &'static [(&'static str, &'static str)];
 /// A run whose matrix lacks either side of a pair (a smaller config of the
 /// same workload) simply has no judgement for that lesson.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Lesson {
     /// The workshop's claim in one line, in its own terms.
     pub claim: &'static str,
@@ -387,6 +511,28 @@ pub enum Expect {
 }
 
 impl Lesson {
+    /// The lesson that `claim`s `head` does as `expect` says against `base`.
+    pub const fn new(
+        claim: &'static str,
+        base: Selection,
+        head: Selection,
+        expect: Expect,
+    ) -> Lesson {
+        Lesson {
+            claim,
+            base,
+            head,
+            expect,
+            rust_note: None,
+        }
+    }
+
+    /// This lesson, with why a Rust port may not bear it out.
+    pub const fn rust_note(mut self, note: &'static str) -> Lesson {
+        self.rust_note = Some(note);
+        self
+    }
+
     /// The two sides fully resolved: `base` with the values only `head`
     /// names added, and `head` with the values only `base` names added, in
     /// the order base names its axes, then head's own. Axes neither names
@@ -450,6 +596,15 @@ impl dyn Experiment + '_ {
     }
     pub fn lessons(&self) -> &'static [Lesson] {
         self.info().lessons
+    }
+
+    /// Every parameter at its default: the point a config that names no
+    /// parameter builds.
+    pub fn default_params(&self) -> Params {
+        self.params()
+            .iter()
+            .map(|p| (p.name.to_string(), p.default.clone()))
+            .collect()
     }
 }
 
@@ -522,13 +677,12 @@ mod tests {
 
     #[test]
     fn lesson_sides_share_the_axes_either_names() {
-        let lesson = Lesson {
-            claim: "a pool beats allocating",
-            base: &[("variant", "fresh"), ("threads", "1")],
-            head: &[("variant", "mutex_pool"), ("allocator", "mimalloc")],
-            expect: Expect::Faster,
-            rust_note: None,
-        };
+        let lesson = Lesson::new(
+            "a pool beats allocating",
+            &[("variant", "fresh"), ("threads", "1")],
+            &[("variant", "mutex_pool"), ("allocator", "mimalloc")],
+            Expect::Faster,
+        );
         let [base, head] = lesson.sides();
         assert_eq!(
             base,
@@ -547,6 +701,58 @@ mod tests {
             ]
         );
         assert_eq!(lesson.named_axes(), ["variant", "threads", "allocator"]);
+    }
+
+    /// The constructors are `const`: hand-written experiments keep their
+    /// definitions in `static`s and `const`s.
+    const SPEC: ParamSpec = ParamSpec::new(
+        "n",
+        ParamKind::Int { min: 1, max: 9 },
+        ParamValue::Int(3),
+        "how many",
+    );
+    const PARAMS: &[ParamSpec] = &[SPEC];
+    static INFO: Info = Info::new(
+        "x",
+        "an experiment",
+        &[Variant::new("a", "one way")],
+        PARAMS,
+    )
+    .knobs(Knobs::NONE.uses_threads().uses_buffering())
+    .notes("background")
+    .lessons(&[Lesson::new(
+        "a is fast",
+        &[("variant", "a")],
+        &[("threads", "2")],
+        Expect::Faster,
+    )
+    .rust_note("threads help")]);
+
+    #[test]
+    fn const_constructors_build_what_they_name() {
+        assert_eq!(
+            (INFO.name, INFO.description, INFO.notes),
+            ("x", "an experiment", "background")
+        );
+        assert_eq!(
+            (INFO.variants[0].name, INFO.variants[0].help),
+            ("a", "one way")
+        );
+        assert_eq!(INFO.params[0].default, ParamValue::Int(3));
+        assert!(INFO.knobs.threads && INFO.knobs.buffering && !INFO.knobs.tokio);
+        assert_eq!(
+            Knobs::NONE.uses_tokio(),
+            Knobs {
+                tokio: true,
+                ..Knobs::NONE
+            }
+        );
+        assert_eq!(INFO.lessons[0].rust_note, Some("threads help"));
+        assert_eq!(INFO.lessons[0].expect, Expect::Faster);
+        let ctx = Context::new(2, Buffering::Line, "/tmp/x");
+        assert_eq!((ctx.threads, ctx.buffering), (2, Buffering::Line));
+        assert!(ctx.tokio.is_none());
+        assert_eq!(ctx.sink_path(), Path::new("/tmp/x/sink.out"));
     }
 
     #[test]

@@ -21,52 +21,7 @@ use std::io;
 
 use rand::{Rng, SeedableRng};
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
-
-pub struct AllocPressure;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "stack",
-        help: "each value on the stack (what Go's escape analysis allows)",
-    },
-    Variant {
-        name: "boxed",
-        help: "each value in an escaping Box: one allocation and free per item",
-    },
-    Variant {
-        name: "read_live",
-        help: "boxed, and each item also reads a random live node (cache misses, no allocation)",
-    },
-    Variant {
-        name: "churn",
-        help: "boxed, and each item also replaces a random live node with a fresh equal one",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "live_heap_mb",
-        kind: ParamKind::Int { min: 0, max: 2048 },
-        default: ParamValue::Int(64),
-        help: "MiB of small long-lived nodes built before timing, in payload bytes (at most \
-2048: with the allocator's per-block overhead and the node index, resident memory is \
-about 1.5 times the payload, 3 GiB at the bound)",
-    },
-    ParamSpec {
-        name: "churn",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 100_000_000,
-        },
-        default: ParamValue::Int(20_000),
-        help: "small values computed (and, per variant, allocated) per operation (at most \
-10^8: 400 MB of precomputed victims)",
-    },
-];
+use tuner_api::{Bench, Context, Digest, Expect, Lesson, Params, Workload};
 
 const NOTES: &str = "The Rust twist: there is no collector, so a large live heap costs \
 nothing until it is touched: no GOGC trade-off between heap size and GC work, and no \
@@ -78,64 +33,69 @@ escape analysis of a sort too: without `black_box`, LLVM may delete a `Box` that
 escapes and keep the value in registers, which is why `boxed` hides its box from the \
 optimizer.";
 
-const LESSONS: &[Lesson] = &[
-    Lesson {
-        claim: "a value that does not escape stays on the stack; one that escapes costs a heap allocation",
-        base: &[("variant", "boxed"), ("live_heap_mb", "0")],
-        head: &[("variant", "stack")],
-        expect: Expect::Faster,
-        rust_note: None,
-    },
-    Lesson {
-        claim: "a collector's work grows with the live heap (GOGC); without one, a large live heap should not slow allocation",
-        base: &[("variant", "boxed"), ("live_heap_mb", "0")],
-        head: &[("live_heap_mb", "128")],
-        expect: Expect::Tie,
-        rust_note: Some(
-            "boxed never touches the live heap: a change here comes from the allocator \
+/// The `alloc-pressure` experiment: each variant is a [`Pressure`], whose
+/// digest covers the live heap as well as the items' total, so `churn`'s
+/// replacements are checked to keep every node's value.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("alloc-pressure")
+        .about("small values beside a large live heap: on the stack vs boxed vs boxed + reading live nodes vs boxed + replacing them")
+        .notes(NOTES)
+        .lesson(Lesson::new(
+            "a value that does not escape stays on the stack; one that escapes costs a heap allocation",
+            &[("variant", "boxed"), ("live_heap_mb", "0")],
+            &[("variant", "stack")],
+            Expect::Faster,
+        ))
+        .lesson(
+            Lesson::new(
+                "a collector's work grows with the live heap (GOGC); without one, a large live heap should not slow allocation",
+                &[("variant", "boxed"), ("live_heap_mb", "0")],
+                &[("live_heap_mb", "128")],
+                Expect::Tie,
+            )
+            .rust_note(
+                "boxed never touches the live heap: a change here comes from the allocator \
 (where its free lists and thread cache sit among the live blocks), not from a collector",
-        ),
-    },
-];
-
-const INFO: Info = Info {
-    name: "alloc-pressure",
-    description: "small values beside a large live heap: on the stack vs boxed vs boxed + reading live nodes vs boxed + replacing them",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs::NONE,
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for AllocPressure {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        _ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let placement = match variant {
-            "stack" => Placement::Stack,
-            "boxed" => Placement::Boxed,
-            "read_live" => Placement::ReadLive,
-            "churn" => Placement::Churn,
-            other => return Err(format!("unknown variant `{other}`")),
-        };
-        let live = live_heap(params.usize("live_heap_mb") << 20, 1);
-        let churn = params.usize("churn");
-        let victims = victims(churn, live.len(), 2);
-        Ok(Box::new(Pressure {
-            placement,
-            churn,
-            live,
-            victims,
-            total: 0,
-        }))
-    }
+            ),
+        );
+    let live_heap_mb = bench.param_in(
+        "live_heap_mb",
+        64usize,
+        0..=2048,
+        "MiB of small long-lived nodes built before timing, in payload bytes (at most \
+2048: with the allocator's per-block overhead and the node index, resident memory is \
+about 1.5 times the payload, 3 GiB at the bound)",
+    );
+    let churn = bench.param_in(
+        "churn",
+        20_000usize,
+        1..=100_000_000,
+        "small values computed (and, per variant, allocated) per operation (at most \
+10^8: 400 MB of precomputed victims)",
+    );
+    let pressure = move |placement| {
+        move |p: &Params, _: &Context| {
+            let live = live_heap(p.get(live_heap_mb) << 20, 1);
+            let churn = p.get(churn);
+            let victims = victims(churn, live.len(), 2);
+            Pressure {
+                placement,
+                churn,
+                live,
+                victims,
+                total: 0,
+            }
+        }
+    };
+    bench
+        .variant_workload("stack", pressure(Placement::Stack))
+        .help("each value on the stack (what Go's escape analysis allows)")
+        .variant_workload("boxed", pressure(Placement::Boxed))
+        .help("each value in an escaping Box: one allocation and free per item")
+        .variant_workload("read_live", pressure(Placement::ReadLive))
+        .help("boxed, and each item also reads a random live node (cache misses, no allocation)")
+        .variant_workload("churn", pressure(Placement::Churn))
+        .help("boxed, and each item also replaces a random live node with a fresh equal one")
 }
 
 /// A long-lived node: two allocations (the node and its 1–8 words).
@@ -299,10 +259,11 @@ impl Workload for Pressure {
 mod tests {
     use super::*;
     use crate::testing;
+    use tuner_api::ParamValue;
 
     fn params(live_heap_mb: i64, churn: i64) -> Params {
         testing::params(
-            &AllocPressure,
+            testing::experiment("alloc-pressure"),
             &[
                 ("live_heap_mb", ParamValue::Int(live_heap_mb)),
                 ("churn", ParamValue::Int(churn)),
@@ -311,7 +272,7 @@ mod tests {
     }
 
     fn digest(p: &Params) -> u64 {
-        testing::common_digest(&AllocPressure, p)
+        testing::common_digest(testing::experiment("alloc-pressure"), p)
     }
 
     #[test]

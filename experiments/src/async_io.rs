@@ -26,82 +26,7 @@ use futures_util::future::join_all;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
-
-pub struct AsyncIo;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "sequential",
-        help: "await each request in turn",
-    },
-    Variant {
-        name: "join_all",
-        help: "futures_util::future::join_all: waits overlap, parsing shares one thread",
-    },
-    Variant {
-        name: "join_set",
-        help: "a tokio task per request in a JoinSet: parsing spreads over the workers",
-    },
-    Variant {
-        name: "os_threads",
-        help: "a scoped OS thread per request, std::thread::sleep for the wait",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "tasks",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 10_000,
-        },
-        default: ParamValue::Int(8),
-        help: "simulated requests per operation (os_threads starts a thread for each)",
-    },
-    ParamSpec {
-        name: "latency_us",
-        kind: ParamKind::Int {
-            min: 0,
-            max: 10_000_000,
-        },
-        default: ParamValue::Int(1000),
-        help: "each request's wait, in µs (tokio timers round up to whole milliseconds)",
-    },
-    ParamSpec {
-        name: "device",
-        kind: ParamKind::Bool,
-        default: ParamValue::Bool(false),
-        help: "wait for a simulated device thread (µs-precise) instead of a timer",
-    },
-    ParamSpec {
-        name: "work",
-        kind: ParamKind::Int {
-            min: 0,
-            max: 1_000_000_000,
-        },
-        default: ParamValue::Int(20_000),
-        help: "hash rounds spent parsing each response (about 1–2 ns each)",
-    },
-];
-
-const INFO: Info = Info {
-    name: "async-io",
-    description:
-        "many simulated requests: sequential awaits vs join_all vs tokio tasks vs a thread each",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs {
-        threads: true,
-        tokio: true,
-        ..Knobs::NONE
-    },
-    notes: NOTES,
-    lessons: LESSONS,
-};
+use tuner_api::{Bench, Context, Digest, Expect, Lesson, Params, Workload};
 
 const NOTES: &str = "The Rust twist: tokio's timer wheel has a resolution of one \
 millisecond and rounds a deadline up to the next tick, so a 1 ms `tokio::time::sleep` \
@@ -113,60 +38,84 @@ device thread, and what is left is what the lesson is about: spawning a tokio ta
 costs an allocation and a queue push, an OS thread a `clone` syscall, a stack mapping \
 and a join.";
 
-const LESSONS: &[Lesson] = &[
-    Lesson {
-        claim:
-            "goroutines are far cheaper than threads: a task per request beats a thread per request",
-        base: &[("variant", "os_threads")],
-        head: &[("variant", "join_set")],
-        expect: Expect::Faster,
-        rust_note: Some(
-            "with timer waits, tokio's 1 ms timer wheel rounds each 1 ms wait up to 1-2 ms \
+/// The `async-io` experiment: each variant is a [`Requests`], which keeps
+/// the runtime, the device thread (when `device` is on) and the last
+/// operation's responses, and fails a run whose device hung up.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("async-io")
+        .about("many simulated requests: sequential awaits vs join_all vs tokio tasks vs a thread each")
+        .uses_threads()
+        .uses_tokio()
+        .notes(NOTES)
+        .lesson(
+            Lesson::new(
+                "goroutines are far cheaper than threads: a task per request beats a thread per request",
+                &[("variant", "os_threads")],
+                &[("variant", "join_set")],
+                Expect::Faster,
+            )
+            .rust_note(
+                "with timer waits, tokio's 1 ms timer wheel rounds each 1 ms wait up to 1-2 ms \
 while std::thread::sleep overshoots by ~50 µs, so with few requests the timer decides, \
 not the task; with device = true both sides wait equally long, and the more requests, \
 the more the threads' start-up cost shows",
-        ),
-    },
-    Lesson {
-        claim: "overlap independent waits instead of waiting for each in turn",
-        base: &[("variant", "sequential")],
-        head: &[("variant", "join_all")],
-        expect: Expect::Faster,
-        rust_note: None,
-    },
-];
-
-impl Experiment for AsyncIo {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let strategy = match variant {
-            "sequential" => Strategy::Sequential,
-            "join_all" => Strategy::JoinAll,
-            "join_set" => Strategy::JoinSet,
-            "os_threads" => Strategy::OsThreads,
-            other => return Err(format!("unknown variant `{other}`")),
-        };
-        let (device, line) = params.bool("device").then(Device::start).unzip();
-        Ok(Box::new(Requests {
-            strategy,
-            request: Request {
-                latency: Duration::from_micros(params.int("latency_us") as u64),
-                work: params.int("work") as u64,
-                device: line,
-            },
-            tasks: params.usize("tasks") as u64,
-            runtime: ctx.tokio(),
-            responses: Vec::new(),
-            _device: device,
-        }))
-    }
+            ),
+        )
+        .lesson(Lesson::new(
+            "overlap independent waits instead of waiting for each in turn",
+            &[("variant", "sequential")],
+            &[("variant", "join_all")],
+            Expect::Faster,
+        ));
+    let tasks = bench.param_in(
+        "tasks",
+        8u64,
+        1..=10_000,
+        "simulated requests per operation (os_threads starts a thread for each)",
+    );
+    let latency_us = bench.param_in(
+        "latency_us",
+        1000u64,
+        0..=10_000_000,
+        "each request's wait, in µs (tokio timers round up to whole milliseconds)",
+    );
+    let device = bench.param(
+        "device",
+        false,
+        "wait for a simulated device thread (µs-precise) instead of a timer",
+    );
+    let work = bench.param_in(
+        "work",
+        20_000u64,
+        0..=1_000_000_000,
+        "hash rounds spent parsing each response (about 1–2 ns each)",
+    );
+    let requests = move |strategy| {
+        move |p: &Params, ctx: &Context| {
+            let (device, line) = p.get(device).then(Device::start).unzip();
+            Requests {
+                strategy,
+                request: Request {
+                    latency: Duration::from_micros(p.get(latency_us)),
+                    work: p.get(work),
+                    device: line,
+                },
+                tasks: p.get(tasks),
+                runtime: ctx.tokio(),
+                responses: Vec::new(),
+                _device: device,
+            }
+        }
+    };
+    bench
+        .variant_workload("sequential", requests(Strategy::Sequential))
+        .help("await each request in turn")
+        .variant_workload("join_all", requests(Strategy::JoinAll))
+        .help("futures_util::future::join_all: waits overlap, parsing shares one thread")
+        .variant_workload("join_set", requests(Strategy::JoinSet))
+        .help("a tokio task per request in a JoinSet: parsing spreads over the workers")
+        .variant_workload("os_threads", requests(Strategy::OsThreads))
+        .help("a scoped OS thread per request, std::thread::sleep for the wait")
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -371,7 +320,11 @@ mod tests {
 
     use super::*;
     use crate::testing;
-    use tuner_api::Buffering;
+    use tuner_api::{Buffering, Experiment, ParamValue};
+
+    fn exp() -> &'static dyn Experiment {
+        testing::experiment("async-io")
+    }
 
     fn params(tasks: i64, latency_us: i64, work: i64) -> Params {
         with_device(tasks, latency_us, work, false)
@@ -379,7 +332,7 @@ mod tests {
 
     fn with_device(tasks: i64, latency_us: i64, work: i64, device: bool) -> Params {
         testing::params(
-            &AsyncIo,
+            exp(),
             &[
                 ("tasks", ParamValue::Int(tasks)),
                 ("latency_us", ParamValue::Int(latency_us)),
@@ -396,8 +349,7 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let mut ctx = testing::context(2, Buffering::Unbuffered, dir);
-        ctx.tokio = Some(rt.handle().clone());
+        let ctx = testing::context(2, Buffering::Unbuffered, dir).with_tokio(rt.handle().clone());
         (rt, ctx)
     }
 
@@ -405,9 +357,9 @@ mod tests {
     fn every_variant_returns_the_same_responses_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let (_rt, ctx) = runtime_and_context(dir.path());
-        let digests = |p| testing::digests(&AsyncIo, &p, &ctx);
+        let digests = |p| testing::digests(exp(), &p, &ctx);
         let all = digests(params(8, 100, 50));
-        assert_eq!(all.len(), VARIANTS.len());
+        assert_eq!(all.len(), 4);
         assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
         assert_ne!(all[0].1, digests(params(9, 100, 50))[0].1);
         assert_ne!(all[0].1, digests(params(8, 100, 51))[0].1);
@@ -449,7 +401,7 @@ mod tests {
         for device in [false, true] {
             let time = |variant| {
                 let params = with_device(10, 50_000, 0, device);
-                let mut w = AsyncIo.build(variant, &params, &ctx).unwrap();
+                let mut w = exp().build(variant, &params, &ctx).unwrap();
                 let start = Instant::now();
                 w.run().unwrap();
                 start.elapsed()

@@ -20,38 +20,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use tuner_api::{
-    Buffering, Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec,
-    ParamValue, Params, Sink, Variant, Workload,
-};
-
-pub struct BookExperiment;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "fresh",
-        help: "an owned Book and a serde_json::to_vec buffer per book",
-    },
-    Variant {
-        name: "pool",
-        help: "a scratch Book + JSON buffer from a shared Mutex free list, returned after writing",
-    },
-    Variant {
-        name: "reuse",
-        help: "one scratch Book + JSON buffer owned by the writer",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[ParamSpec {
-    name: "books",
-    kind: ParamKind::Int {
-        min: 1,
-        max: 10_000_000,
-    },
-    default: ParamValue::Int(1000),
-    help: "books given an ISBN and written as JSON lines per operation (at most 10^7: \
-about 1 GB of file, read back whole for the digest)",
-}];
+use tuner_api::{Bench, Buffering, Context, Digest, Expect, Lesson, Params, Sink, Workload};
 
 /// The titles and authors new books are drawn from, in turn (with a
 /// quote and non-ASCII text so JSON escaping does real work).
@@ -73,55 +42,50 @@ allocations `fresh` makes per book cost about what serializing one short JSON li
 or less, so a pool can save only that much; and unbuffered, each line's write syscall \
 dwarfs both. The buffering axis decides whether the pool's saving can show at all.";
 
-const LESSONS: &[Lesson] = &[Lesson {
-    claim: "use sync.Pool to reduce allocations before writing: pooled records beat fresh ones",
-    base: &[("variant", "fresh")],
-    head: &[("variant", "pool")],
-    expect: Expect::Faster,
-    rust_note: Some(
-        "four small allocations per book are cheap next to serializing it, and unbuffered \
+/// The `book` experiment: each run writes `books` books into the sink file
+/// afresh, so each variant is a [`BookWriter`] that reports them as its
+/// operations and digests the file.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("book")
+        .about("give new books an ISBN-13 and write them as JSON lines: fresh allocations vs pooled vs reused buffers")
+        .uses_buffering()
+        .notes(NOTES)
+        .lesson(
+            Lesson::new(
+                "use sync.Pool to reduce allocations before writing: pooled records beat fresh ones",
+                &[("variant", "fresh")],
+                &[("variant", "pool")],
+                Expect::Faster,
+            )
+            .rust_note(
+                "four small allocations per book are cheap next to serializing it, and unbuffered \
 next to its write syscall: the saving is real but small",
-    ),
-}];
-
-const INFO: Info = Info {
-    name: "book",
-    description: "give new books an ISBN-13 and write them as JSON lines: fresh allocations vs pooled vs reused buffers",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs {
-        buffering: true,
-        ..Knobs::NONE
-    },
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for BookExperiment {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let strategy = match variant {
-            "fresh" => Strategy::Fresh,
-            "pool" => Strategy::Pool,
-            "reuse" => Strategy::Reuse,
-            other => return Err(format!("unknown variant `{other}`")),
-        };
-        Ok(Box::new(BookWriter {
+            ),
+        );
+    let books = bench.param_in(
+        "books",
+        1000usize,
+        1..=10_000_000,
+        "books given an ISBN and written as JSON lines per operation (at most 10^7: \
+about 1 GB of file, read back whole for the digest)",
+    );
+    let writer = move |strategy| {
+        move |p: &Params, ctx: &Context| BookWriter {
             strategy,
-            books: params.usize("books"),
+            books: p.get(books),
             pool: Mutex::new(Vec::new()),
             own: Scratch::default(),
             path: ctx.sink_path(),
             buffering: ctx.buffering,
-        }))
-    }
+        }
+    };
+    bench
+        .variant_workload("fresh", writer(Strategy::Fresh))
+        .help("an owned Book and a serde_json::to_vec buffer per book")
+        .variant_workload("pool", writer(Strategy::Pool))
+        .help("a scratch Book + JSON buffer from a shared Mutex free list, returned after writing")
+        .variant_workload("reuse", writer(Strategy::Reuse))
+        .help("one scratch Book + JSON buffer owned by the writer")
 }
 
 /// A book as written to the file.
@@ -271,9 +235,14 @@ pub fn isbn(serial: u32) -> String {
 mod tests {
     use super::*;
     use crate::testing;
+    use tuner_api::{Experiment, ParamValue};
+
+    fn exp() -> &'static dyn Experiment {
+        testing::experiment("book")
+    }
 
     fn params(books: i64) -> Params {
-        testing::params(&BookExperiment, &[("books", ParamValue::Int(books))])
+        testing::params(exp(), &[("books", ParamValue::Int(books))])
     }
 
     /// Checks an ISBN-13 string: thirteen digits whose weighted sum is a
@@ -308,12 +277,12 @@ mod tests {
             Buffering::Line,
         ] {
             let ctx = testing::context(1, buffering, dir.path());
-            all.extend(testing::digests(&BookExperiment, &params(200), &ctx));
+            all.extend(testing::digests(exp(), &params(200), &ctx));
         }
         assert_eq!(all.len(), 9);
         assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
         let ctx = testing::context(1, Buffering::Unbuffered, dir.path());
-        let fewer = testing::digests(&BookExperiment, &params(199), &ctx);
+        let fewer = testing::digests(exp(), &params(199), &ctx);
         assert_ne!(fewer[0].1, all[0].1);
     }
 
@@ -321,7 +290,7 @@ mod tests {
     fn the_file_holds_one_valid_json_book_per_line() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = testing::context(1, Buffering::Buffered { capacity: 4096 }, dir.path());
-        let mut w = BookExperiment.build("reuse", &params(50), &ctx).unwrap();
+        let mut w = exp().build("reuse", &params(50), &ctx).unwrap();
         w.run().unwrap();
         let text = std::fs::read_to_string(ctx.sink_path()).unwrap();
         let books: Vec<Book> = text
@@ -343,7 +312,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ctx = testing::context(1, Buffering::Buffered { capacity: 8192 }, dir.path());
         let count = |variant| {
-            let mut w = BookExperiment.build(variant, &params(1000), &ctx).unwrap();
+            let mut w = exp().build(variant, &params(1000), &ctx).unwrap();
             w.run().unwrap();
             testing::allocations(|| w.run().unwrap())
         };

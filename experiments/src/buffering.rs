@@ -7,42 +7,7 @@
 use std::hash::Hasher;
 use std::io::{self, Write};
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Sink, Variant, Workload,
-};
-
-pub struct BufferingExperiment;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "write_fmt",
-        help: "writeln! each record straight into the sink",
-    },
-    Variant {
-        name: "format_then_write",
-        help: "format each record into a reused String, then one write_all",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "records",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1_000_000,
-        },
-        default: ParamValue::Int(10_000),
-        help: "records written per operation (at most 10^6; with `record_size` at most 2 GiB \
-of file, read back whole for the digest)",
-    },
-    ParamSpec {
-        name: "record_size",
-        kind: ParamKind::Int { min: 16, max: 2048 },
-        default: ParamValue::Int(64),
-        help: "bytes per record, newline included (at most 2 KiB)",
-    },
-];
+use tuner_api::{Bench, Buffering, Context, Digest, Expect, Lesson, Params, Sink, Workload};
 
 const NOTES: &str = "The Rust twist: a `File` in Rust is unbuffered, unlike C's `FILE*`, \
 and `write!` into one issues a `write` syscall for every piece the formatter emits: \
@@ -51,54 +16,51 @@ ten per record here (strace counted 11,110 writes for records 0 to 999), not one
 `io::BufWriter` (8 KiB by default) and `io::LineWriter` (a flush per newline) are the \
 buffering knob's writers; stdout is line-buffered, stderr unbuffered.";
 
-const LESSONS: &[Lesson] = &[Lesson {
-    claim: "buffer your output: unbuffered, every write is a syscall",
-    base: &[("buffering", "unbuffered")],
-    head: &[("buffering", "buffered")],
-    expect: Expect::Faster,
-    rust_note: None,
-}];
-
-const INFO: Info = Info {
-    name: "buffering",
-    description: "write formatted records to a file: unbuffered vs BufWriter vs LineWriter",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs {
-        buffering: true,
-        ..Knobs::NONE
-    },
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for BufferingExperiment {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let format_first = match variant {
-            "write_fmt" => false,
-            "format_then_write" => true,
-            other => return Err(format!("unknown variant `{other}`")),
-        };
-        let record_size = params.usize("record_size");
-        // "{index:010} {payload}\n": 12 bytes of frame around the payload.
-        let payload = "x".repeat(record_size - 12);
-        Ok(Box::new(RecordWriter {
-            records: params.usize("records"),
-            payload,
-            format_first,
-            line: String::with_capacity(record_size),
-            open: ctx.sink_path(),
-            buffering: ctx.buffering,
-        }))
-    }
+/// The `buffering` experiment: each variant writes its records into the
+/// sink file afresh every run, and the digest is of that file.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("buffering")
+        .about("write formatted records to a file: unbuffered vs BufWriter vs LineWriter")
+        .uses_buffering()
+        .notes(NOTES)
+        .lesson(Lesson::new(
+            "buffer your output: unbuffered, every write is a syscall",
+            &[("buffering", "unbuffered")],
+            &[("buffering", "buffered")],
+            Expect::Faster,
+        ));
+    let records = bench.param_in(
+        "records",
+        10_000usize,
+        1..=1_000_000,
+        "records written per operation (at most 10^6; with `record_size` at most 2 GiB \
+of file, read back whole for the digest)",
+    );
+    let record_size = bench.param_in(
+        "record_size",
+        64usize,
+        16..=2048,
+        "bytes per record, newline included (at most 2 KiB)",
+    );
+    let writer = move |format_first| {
+        move |p: &Params, ctx: &Context| {
+            let record_size = p.get(record_size);
+            RecordWriter {
+                records: p.get(records),
+                // "{index:010} {payload}\n": 12 bytes of frame around the payload.
+                payload: "x".repeat(record_size - 12),
+                format_first,
+                line: String::with_capacity(record_size),
+                open: ctx.sink_path(),
+                buffering: ctx.buffering,
+            }
+        }
+    };
+    bench
+        .variant_workload("write_fmt", writer(false))
+        .help("writeln! each record straight into the sink")
+        .variant_workload("format_then_write", writer(true))
+        .help("format each record into a reused String, then one write_all")
 }
 
 struct RecordWriter {
@@ -107,7 +69,7 @@ struct RecordWriter {
     format_first: bool,
     line: String,
     open: std::path::PathBuf,
-    buffering: tuner_api::Buffering,
+    buffering: Buffering,
 }
 
 impl RecordWriter {
@@ -144,12 +106,16 @@ impl Workload for RecordWriter {
 mod tests {
     use super::*;
     use crate::testing;
-    use tuner_api::Buffering;
+    use tuner_api::{Experiment, ParamValue};
+
+    fn exp() -> &'static dyn Experiment {
+        testing::experiment("buffering")
+    }
 
     #[test]
     fn every_variant_and_buffering_writes_the_same_file() {
         let dir = tempfile::tempdir().unwrap();
-        let params = testing::params(&BufferingExperiment, &[("records", ParamValue::Int(300))]);
+        let params = testing::params(exp(), &[("records", ParamValue::Int(300))]);
         let mut all = Vec::new();
         for buffering in [
             Buffering::Unbuffered,
@@ -157,7 +123,7 @@ mod tests {
             Buffering::Line,
         ] {
             let ctx = testing::context(1, buffering, dir.path());
-            all.extend(testing::digests(&BufferingExperiment, &params, &ctx));
+            all.extend(testing::digests(exp(), &params, &ctx));
         }
         assert_eq!(all.len(), 6);
         assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
@@ -168,15 +134,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ctx = testing::context(1, Buffering::Line, dir.path());
         let params = testing::params(
-            &BufferingExperiment,
+            exp(),
             &[
                 ("records", ParamValue::Int(50)),
                 ("record_size", ParamValue::Int(40)),
             ],
         );
-        let mut w = BufferingExperiment
-            .build("write_fmt", &params, &ctx)
-            .unwrap();
+        let mut w = exp().build("write_fmt", &params, &ctx).unwrap();
         w.run().unwrap();
         let text = std::fs::read_to_string(ctx.sink_path()).unwrap();
         assert_eq!(text.len(), 50 * 40);

@@ -15,51 +15,7 @@ use std::sync::OnceLock;
 
 use minijinja::{context, Environment, Value};
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
-
-pub struct LazyInit;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "per_call",
-        help: "parse the template on every call, then render (the seed's 1.go)",
-    },
-    Variant {
-        name: "eager",
-        help: "parse every template when the workload is built (2.go)",
-    },
-    Variant {
-        name: "once",
-        help: "parse each template on first use through a OnceLock (3.go, sync.Once)",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "calls",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 10_000_000,
-        },
-        default: ParamValue::Int(100),
-        help: "template renders per operation",
-    },
-    ParamSpec {
-        name: "templates",
-        kind: ParamKind::Int { min: 1, max: 1000 },
-        default: ParamValue::Int(10),
-        help: "distinct templates the program owns (eager parses them all)",
-    },
-    ParamSpec {
-        name: "used",
-        kind: ParamKind::Int { min: 1, max: 1000 },
-        default: ParamValue::Int(2),
-        help: "how many of the templates the calls render, in turn (at most `templates`)",
-    },
-];
+use tuner_api::{Bench, Context, Digest, Expect, Lesson, Params, Workload};
 
 const NOTES: &str =
     "Go (seed, measured elsewhere): 10000 calls, whole program under `time go run` \
@@ -71,22 +27,55 @@ time to first use, where `eager` pays for every template and `once` for those us
 (minijinja's own `set_loader` is the library's built-in lazy loader; a `OnceLock` keeps \
 the lesson visible.)";
 
-const LESSONS: &[Lesson] = &[
-    Lesson {
-        claim: "loading a costly resource on every call is slow: load it once",
-        base: &[("variant", "per_call")],
-        head: &[("variant", "eager")],
-        expect: Expect::Faster,
-        rust_note: None,
-    },
-    Lesson {
-        claim: "sync.Once loads lazily, on first use, and then costs no more than loading eagerly",
-        base: &[("variant", "eager")],
-        head: &[("variant", "once")],
-        expect: Expect::Tie,
-        rust_note: None,
-    },
-];
+/// The `lazy-init` experiment: each variant is a [`Renderer`], which
+/// refuses a point that uses more templates than it owns.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("lazy-init")
+        .about("render templates: parse per call vs parse all eagerly vs parse once on first use (OnceLock)")
+        .notes(NOTES)
+        .lesson(Lesson::new(
+            "loading a costly resource on every call is slow: load it once",
+            &[("variant", "per_call")],
+            &[("variant", "eager")],
+            Expect::Faster,
+        ))
+        .lesson(Lesson::new(
+            "sync.Once loads lazily, on first use, and then costs no more than loading eagerly",
+            &[("variant", "eager")],
+            &[("variant", "once")],
+            Expect::Tie,
+        ));
+    let calls = bench.param_in(
+        "calls",
+        100usize,
+        1..=10_000_000,
+        "template renders per operation",
+    );
+    let templates = bench.param_in(
+        "templates",
+        10usize,
+        1..=1000,
+        "distinct templates the program owns (eager parses them all)",
+    );
+    let used = bench.param_in(
+        "used",
+        2usize,
+        1..=1000,
+        "how many of the templates the calls render, in turn (at most `templates`)",
+    );
+    let renderer = move |way| {
+        move |p: &Params, _: &Context| {
+            Renderer::new(way, p.get(calls), p.get(templates), p.get(used))
+        }
+    };
+    bench
+        .variant_workload("per_call", renderer(Way::PerCall))
+        .help("parse the template on every call, then render (the seed's 1.go)")
+        .variant_workload("eager", renderer(Way::Eager))
+        .help("parse every template when the workload is built (2.go)")
+        .variant_workload("once", renderer(Way::Once))
+        .help("parse each template on first use through a OnceLock (3.go, sync.Once)")
+}
 
 /// Conditional sections per template: each call renders one of them, but
 /// every call that parses pays for all of them.
@@ -115,30 +104,6 @@ const ITEMS: &[(&str, i64, i64, &[&str])] = &[
     ("espresso", 1, 2, &["hot"]),
     ("lemonade", 3, 4, &[]),
 ];
-
-const INFO: Info = Info {
-    name: "lazy-init",
-    description: "render templates: parse per call vs parse all eagerly vs parse once on first use (OnceLock)",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs::NONE,
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for LazyInit {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        _ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        Ok(Box::new(Renderer::new(variant, params)?))
-    }
-}
 
 /// The program's templates: names and sources, unparsed, and the plain
 /// environment (builtin filters, no templates) that parsing starts from.
@@ -197,6 +162,14 @@ fn items() -> Value {
         .collect()
 }
 
+/// When a variant parses its templates.
+#[derive(Clone, Copy, Debug)]
+enum Way {
+    PerCall,
+    Eager,
+    Once,
+}
+
 /// Where a variant keeps its parsed templates.
 enum Parsing {
     PerCall,
@@ -214,25 +187,24 @@ struct Renderer {
 }
 
 impl Renderer {
-    /// The workload for `variant`; `eager` parses every template here.
-    fn new(variant: &str, params: &Params) -> Result<Renderer, String> {
-        let (templates, used) = (params.usize("templates"), params.usize("used"));
+    /// The workload that parses the `way` a variant says; `eager` parses
+    /// every template here.
+    fn new(way: Way, calls: usize, templates: usize, used: usize) -> Result<Renderer, String> {
         if used > templates {
             return Err(format!(
                 "`used` ({used}) cannot exceed `templates` ({templates})"
             ));
         }
         let pages = Pages::new(templates);
-        let parsing = match variant {
-            "per_call" => Parsing::PerCall,
-            "eager" => Parsing::Eager(Box::new(pages.parse_all().map_err(|e| e.to_string())?)),
-            "once" => Parsing::Once((0..templates).map(|_| OnceLock::new()).collect()),
-            other => return Err(format!("unknown variant `{other}`")),
+        let parsing = match way {
+            Way::PerCall => Parsing::PerCall,
+            Way::Eager => Parsing::Eager(Box::new(pages.parse_all().map_err(|e| e.to_string())?)),
+            Way::Once => Parsing::Once((0..templates).map(|_| OnceLock::new()).collect()),
         };
         Ok(Renderer {
             pages,
             parsing,
-            calls: params.usize("calls"),
+            calls,
             used,
             items: items(),
             digest: 0,
@@ -298,11 +270,15 @@ impl Workload for Renderer {
 mod tests {
     use super::*;
     use crate::testing;
-    use tuner_api::Buffering;
+    use tuner_api::{Buffering, Experiment, ParamValue, Params};
+
+    fn exp() -> &'static dyn Experiment {
+        testing::experiment("lazy-init")
+    }
 
     fn params(calls: i64, templates: i64, used: i64) -> Params {
         testing::params(
-            &LazyInit,
+            exp(),
             &[
                 ("calls", ParamValue::Int(calls)),
                 ("templates", ParamValue::Int(templates)),
@@ -312,11 +288,11 @@ mod tests {
     }
 
     fn digest(p: &Params) -> u64 {
-        testing::common_digest(&LazyInit, p)
+        testing::common_digest(exp(), p)
     }
 
-    fn renderer(variant: &str, p: &Params) -> Renderer {
-        Renderer::new(variant, p).unwrap()
+    fn renderer(way: Way, calls: usize, templates: usize, used: usize) -> Renderer {
+        Renderer::new(way, calls, templates, used).unwrap()
     }
 
     #[test]
@@ -328,7 +304,7 @@ mod tests {
 
     #[test]
     fn a_page_renders_the_chosen_section_with_escaped_data() {
-        let r = renderer("eager", &params(1, 3, 3));
+        let r = renderer(Way::Eager, 1, 3, 3);
         let page = r.render(13).unwrap();
         assert!(page.contains("<title>Catalog · page 1</title>"), "{page}");
         assert!(page.contains("<h1>Hello, Tom &amp; Jerry!</h1>"), "{page}");
@@ -344,7 +320,7 @@ mod tests {
 
     #[test]
     fn once_parses_only_the_templates_used() {
-        let mut r = renderer("once", &params(10, 8, 3));
+        let mut r = renderer(Way::Once, 10, 8, 3);
         let Parsing::Once(cells) = &r.parsing else {
             unreachable!()
         };
@@ -362,7 +338,7 @@ mod tests {
 
     #[test]
     fn eager_parses_every_template_when_built() {
-        let eager = renderer("eager", &params(1, 4, 1));
+        let eager = renderer(Way::Eager, 1, 4, 1);
         let Parsing::Eager(env) = &eager.parsing else {
             unreachable!()
         };
@@ -383,10 +359,7 @@ mod tests {
     fn more_used_than_owned_templates_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = testing::context(1, Buffering::Unbuffered, dir.path());
-        let err = LazyInit
-            .build("once", &params(1, 2, 3), &ctx)
-            .err()
-            .unwrap();
+        let err = exp().build("once", &params(1, 2, 3), &ctx).err().unwrap();
         assert_eq!(err, "`used` (3) cannot exceed `templates` (2)");
     }
 }

@@ -1,8 +1,9 @@
 //! The catalog of workloads tuner ships, ported from the Go performance
 //! workshop. Each experiment knows nothing about processes, statistics or
-//! reports: it is written against the same workload interface a user's
-//! crate uses ([`tuner_api`]), and tuner's binary registers [`catalog`]
-//! through the same entry point a user's harness calls.
+//! reports: it is a [`tuner_api::Bench`] with typed parameters, written
+//! against the same workload interface a user's crate uses, and tuner's
+//! binary registers [`catalog`] through the same entry point a user's
+//! harness calls. Each module's `bench()` defines its experiment.
 
 pub mod alloc_pressure;
 pub mod async_io;
@@ -17,53 +18,64 @@ pub mod selfcheck;
 pub mod strings;
 pub mod vec_growth;
 
-use tuner_api::{Catalog, Experiment};
+use std::sync::OnceLock;
+
+use tuner_api::Catalog;
 
 /// Every experiment tuner ships, in the order `tuner list` shows them.
+/// Defined once per process (a [`tuner_api::Bench`] becomes an experiment
+/// for the program's lifetime), then shared.
 pub fn catalog() -> Catalog {
-    Catalog::new().extend(EXPERIMENTS.iter().copied())
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| {
+            Catalog::new()
+                .bench(mergesort::bench())
+                .bench(buffering::bench())
+                .bench(pool::bench())
+                .bench(book::bench())
+                .bench(lazy_init::bench())
+                .bench(strings::bench())
+                .bench(lock_scope::bench())
+                .bench(map_keys::bench())
+                .bench(vec_growth::bench())
+                .bench(alloc_pressure::bench())
+                .bench(async_io::bench())
+                .bench(selfcheck::bench())
+        })
+        .clone()
 }
-
-const EXPERIMENTS: &[&dyn Experiment] = &[
-    &mergesort::Mergesort,
-    &buffering::BufferingExperiment,
-    &pool::PoolExperiment,
-    &book::BookExperiment,
-    &lazy_init::LazyInit,
-    &strings::Strings,
-    &lock_scope::LockScope,
-    &map_keys::MapKeys,
-    &vec_growth::VecGrowth,
-    &alloc_pressure::AllocPressure,
-    &async_io::AsyncIo,
-    &selfcheck::SelfCheck,
-];
 
 #[cfg(test)]
 pub(crate) mod testing {
     //! Helpers for the experiments' own tests.
     use tuner_api::{self as api, Context, Experiment, ParamValue, Params};
 
-    /// Params with every default, overridden by `overrides`.
+    /// The catalog's experiment called `name`.
+    pub fn experiment(name: &str) -> &'static dyn Experiment {
+        crate::catalog()
+            .find(name)
+            .unwrap_or_else(|| panic!("no experiment `{name}`"))
+    }
+
+    /// Params with every default, overridden by `overrides`, each checked
+    /// against the parameter's declaration.
     pub fn params(exp: &dyn Experiment, overrides: &[(&str, ParamValue)]) -> Params {
-        let mut p = Params::default();
-        for spec in exp.params() {
-            p.0.insert(spec.name.to_string(), spec.default.clone());
-        }
-        for (k, v) in overrides {
-            p.0.insert(k.to_string(), v.clone());
+        let mut p = exp.default_params();
+        for (name, value) in overrides {
+            let spec = exp.params().iter().find(|s| s.name == *name);
+            let spec = spec.unwrap_or_else(|| panic!("{} has no parameter `{name}`", exp.name()));
+            if let Err(e) = spec.kind.check(value) {
+                panic!("{}.{name}: {e}", exp.name());
+            }
+            p.0.insert(name.to_string(), value.clone());
         }
         p
     }
 
-    /// A context with `threads` and the given buffering, writing into a fresh temp dir.
+    /// A context with `threads` and the given buffering, writing into `dir`.
     pub fn context(threads: usize, buffering: api::Buffering, dir: &std::path::Path) -> Context {
-        Context {
-            threads,
-            buffering,
-            tokio: None,
-            scratch_dir: dir.to_path_buf(),
-        }
+        Context::new(threads, buffering, dir)
     }
 
     /// A test build's global allocator: the system allocator, counting the
@@ -154,7 +166,7 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tuner_api as api;
+    use tuner_api::{self as api, Experiment};
 
     #[test]
     fn the_catalog_holds_every_seed_experiment_once() {

@@ -36,64 +36,35 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
+use tuner_api::{Bench, Context, Digest, Expect, Lesson, Params, Workload};
 
-pub struct LockScope;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "under_lock",
-        help: "produce and write each line while holding the log's Mutex",
-    },
-    Variant {
-        name: "format_outside",
-        help: "produce the line outside the lock, hold it for the write",
-    },
-    Variant {
-        name: "write_outside",
-        help: "hold the Mutex only to take the line's place in the file; write outside it",
-    },
-    Variant {
-        name: "no_lock",
-        help: "take the line's place with an atomic add; no lock at all",
-    },
-    Variant {
-        name: "channel",
-        help: "send each line over an mpsc channel to one writer thread that owns the file",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "records",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 10_000_000,
-        },
-        default: ParamValue::Int(1000),
-        help: "lines written per operation, split across the threads (at most 10^7: about 500 MB of file)",
-    },
-    ParamSpec {
-        name: "work",
-        kind: ParamKind::Int {
-            min: 0,
-            max: 1_000_000,
-        },
-        default: ParamValue::Int(1000),
-        help: "hash rounds spent producing each line: the heavy work (about 1 ns each)",
-    },
-    ParamSpec {
-        name: "io_latency_us",
-        kind: ParamKind::Int {
-            min: 0,
-            max: 1_000_000,
-        },
-        default: ParamValue::Int(0),
-        help: "simulated device latency: sleep this many µs before each write",
-    },
+/// The variants, in the order `list` shows them, with their strategies.
+const VARIANTS: &[(&str, &str, Strategy)] = &[
+    (
+        "under_lock",
+        "produce and write each line while holding the log's Mutex",
+        Strategy::Producers(under_lock),
+    ),
+    (
+        "format_outside",
+        "produce the line outside the lock, hold it for the write",
+        Strategy::Producers(format_outside),
+    ),
+    (
+        "write_outside",
+        "hold the Mutex only to take the line's place in the file; write outside it",
+        Strategy::Producers(write_outside),
+    ),
+    (
+        "no_lock",
+        "take the line's place with an atomic add; no lock at all",
+        Strategy::Producers(no_lock),
+    ),
+    (
+        "channel",
+        "send each line over an mpsc channel to one writer thread that owns the file",
+        Strategy::Channel,
+    ),
 ];
 
 const NOTES: &str = "Every variant makes the same number of device writes (one per line, \
@@ -108,55 +79,58 @@ The Rust twist: the borrow checker makes \"what does the lock protect\" explicit
 it across I/O is visible in the code. A positioned write (`FileExt::write_all_at`) needs \
 only `&File`, so once a thread owns its place in the file no lock is needed to write there.";
 
-const LESSONS: &[Lesson] = &[
-    Lesson {
-        claim: "heavy work inside a mutex makes every other thread wait for it: do it outside",
-        base: &[("variant", "under_lock"), ("threads", "2"), ("io_latency_us", "0")],
-        head: &[("variant", "format_outside")],
-        expect: Expect::Faster,
-        rust_note: None,
-    },
-    Lesson {
-        claim: "don't lock around I/O: hold the lock for the shared state, write outside it",
-        base: &[("variant", "format_outside"), ("threads", "4"), ("io_latency_us", "20")],
-        head: &[("variant", "write_outside")],
-        expect: Expect::Faster,
-        rust_note: None,
-    },
-    Lesson {
-        claim: "once the I/O is outside it, the lock itself is cheap: a Mutex held to take a place ties with an atomic add",
-        base: &[("variant", "write_outside"), ("threads", "4"), ("io_latency_us", "20")],
-        head: &[("variant", "no_lock")],
-        expect: Expect::Tie,
-        rust_note: None,
-    },
-];
-
-const INFO: Info = Info {
-    name: "lock-scope",
-    description: "threads append lines to one file, one write each: work and I/O under the lock vs I/O under it vs neither vs a writer thread",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs {
-        threads: true,
-        ..Knobs::NONE
-    },
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for LockScope {
-    fn info(&self) -> &'static Info {
-        &INFO
+/// The `lock-scope` experiment: each variant is a [`SharedLog`], whose
+/// file is the output and whose digest is of its set of lines.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("lock-scope")
+        .about("threads append lines to one file, one write each: work and I/O under the lock vs I/O under it vs neither vs a writer thread")
+        .uses_threads()
+        .notes(NOTES)
+        .lesson(Lesson::new(
+            "heavy work inside a mutex makes every other thread wait for it: do it outside",
+            &[("variant", "under_lock"), ("threads", "2"), ("io_latency_us", "0")],
+            &[("variant", "format_outside")],
+            Expect::Faster,
+        ))
+        .lesson(Lesson::new(
+            "don't lock around I/O: hold the lock for the shared state, write outside it",
+            &[("variant", "format_outside"), ("threads", "4"), ("io_latency_us", "20")],
+            &[("variant", "write_outside")],
+            Expect::Faster,
+        ))
+        .lesson(Lesson::new(
+            "once the I/O is outside it, the lock itself is cheap: a Mutex held to take a place ties with an atomic add",
+            &[("variant", "write_outside"), ("threads", "4"), ("io_latency_us", "20")],
+            &[("variant", "no_lock")],
+            Expect::Tie,
+        ));
+    let records = bench.param_in(
+        "records",
+        1000usize,
+        1..=10_000_000,
+        "lines written per operation, split across the threads (at most 10^7: about 500 MB of file)",
+    );
+    let work = bench.param_in(
+        "work",
+        1000u64,
+        0..=1_000_000,
+        "hash rounds spent producing each line: the heavy work (about 1 ns each)",
+    );
+    let latency = bench.param_in(
+        "io_latency_us",
+        0u64,
+        0..=1_000_000,
+        "simulated device latency: sleep this many µs before each write",
+    );
+    for &(name, help, strategy) in VARIANTS {
+        bench = bench
+            .variant_workload(name, move |p: &Params, ctx: &Context| {
+                let latency = Duration::from_micros(p.get(latency));
+                SharedLog::new(strategy, p.get(records), p.get(work), latency, ctx)
+            })
+            .help(help);
     }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        Ok(Box::new(SharedLog::new(variant, params, ctx)?))
-    }
+    bench
 }
 
 /// One producer thread's loop over its records, sharing the log; returns
@@ -224,23 +198,21 @@ struct SharedLog {
 }
 
 impl SharedLog {
-    fn new(variant: &str, params: &Params, ctx: &Context) -> Result<SharedLog, String> {
-        let strategy = match variant {
-            "under_lock" => Strategy::Producers(under_lock),
-            "format_outside" => Strategy::Producers(format_outside),
-            "write_outside" => Strategy::Producers(write_outside),
-            "no_lock" => Strategy::Producers(no_lock),
-            "channel" => Strategy::Channel,
-            other => return Err(format!("unknown variant `{other}`")),
-        };
+    fn new(
+        strategy: Strategy,
+        records: usize,
+        work: u64,
+        latency: Duration,
+        ctx: &Context,
+    ) -> io::Result<SharedLog> {
         Ok(SharedLog {
             strategy,
-            records: params.usize("records"),
-            work: params.int("work") as u64,
+            records,
+            work,
             threads: ctx.threads.max(1),
             device: Device {
-                file: tuner_api::create_fresh(&ctx.sink_path()).map_err(|e| e.to_string())?,
-                latency: Duration::from_micros(params.int("io_latency_us") as u64),
+                file: tuner_api::create_fresh(&ctx.sink_path())?,
+                latency,
             },
             path: ctx.sink_path(),
             writes: 0,
@@ -460,7 +432,7 @@ mod tests {
     use super::*;
     use crate::testing;
     use std::sync::atomic::AtomicUsize;
-    use tuner_api::Buffering;
+    use tuner_api::{Buffering, Experiment, ParamValue};
 
     /// Counts writes in flight and remembers the most at once.
     #[derive(Default)]
@@ -490,9 +462,13 @@ mod tests {
         }
     }
 
+    fn exp() -> &'static dyn Experiment {
+        testing::experiment("lock-scope")
+    }
+
     fn params(records: i64, work: i64, latency_us: i64) -> Params {
         testing::params(
-            &LockScope,
+            exp(),
             &[
                 ("records", ParamValue::Int(records)),
                 ("work", ParamValue::Int(work)),
@@ -514,7 +490,10 @@ mod tests {
     /// Runs `variant` once on `threads` threads and returns the workload.
     fn run(variant: &str, params: &Params, threads: usize, dir: &std::path::Path) -> SharedLog {
         let ctx = testing::context(threads, Buffering::Unbuffered, dir);
-        let mut w = SharedLog::new(variant, params, &ctx).unwrap();
+        let (_, _, strategy) = VARIANTS.iter().find(|v| v.0 == variant).unwrap();
+        let latency = Duration::from_micros(params.int("io_latency_us") as u64);
+        let (records, work) = (params.usize("records"), params.int("work") as u64);
+        let mut w = SharedLog::new(*strategy, records, work, latency, &ctx).unwrap();
         w.run().unwrap();
         w
     }
@@ -526,14 +505,14 @@ mod tests {
         let mut all = Vec::new();
         for threads in [1, 3, 4] {
             let ctx = testing::context(threads, Buffering::Unbuffered, dir.path());
-            all.extend(testing::digests(&LockScope, &params, &ctx));
+            all.extend(testing::digests(exp(), &params, &ctx));
         }
         assert_eq!(all.len(), 3 * VARIANTS.len());
         assert!(all.iter().all(|(_, d)| *d == all[0].1), "{all:?}");
         let ctx = testing::context(2, Buffering::Unbuffered, dir.path());
-        let fewer = testing::digests(&LockScope, &super::tests::params(4999, 10, 0), &ctx);
+        let fewer = testing::digests(exp(), &super::tests::params(4999, 10, 0), &ctx);
         assert_ne!(fewer[0].1, all[0].1);
-        let more_work = testing::digests(&LockScope, &super::tests::params(5000, 11, 0), &ctx);
+        let more_work = testing::digests(exp(), &super::tests::params(5000, 11, 0), &ctx);
         assert_ne!(more_work[0].1, all[0].1);
     }
 
@@ -541,14 +520,10 @@ mod tests {
     fn every_variant_makes_one_device_write_per_line() {
         let dir = tempfile::tempdir().unwrap();
         let records = 3001;
-        for variant in VARIANTS {
+        for &(variant, _, _) in VARIANTS {
             for threads in [1, 4] {
-                let w = run(variant.name, &params(records, 0, 0), threads, dir.path());
-                assert_eq!(
-                    w.writes, records as u64,
-                    "{} on {threads} threads",
-                    variant.name
-                );
+                let w = run(variant, &params(records, 0, 0), threads, dir.path());
+                assert_eq!(w.writes, records as u64, "{variant} on {threads} threads");
             }
         }
     }
@@ -558,10 +533,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ctx = testing::context(4, Buffering::Unbuffered, dir.path());
         let records = 6000;
-        for variant in VARIANTS {
-            let mut w = LockScope
-                .build(variant.name, &params(records, 3, 0), &ctx)
-                .unwrap();
+        for &(variant, _, _) in VARIANTS {
+            let mut w = exp().build(variant, &params(records, 3, 0), &ctx).unwrap();
             // Twice: the second run overwrites the first in place.
             w.run().unwrap();
             w.run().unwrap();
@@ -570,7 +543,7 @@ mod tests {
             lines.sort();
             let mut want = expected_lines(records as usize, 3);
             want.sort();
-            assert_eq!(lines, want, "{}", variant.name);
+            assert_eq!(lines, want, "{variant}");
         }
     }
 

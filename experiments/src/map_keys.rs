@@ -10,56 +10,20 @@
 //! hash one word.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
-use std::io;
+use std::hash::{BuildHasher, Hash, RandomState};
 
 use rustc_hash::FxBuildHasher;
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
+use tuner_api::{Bench, Context, Expect, Lesson, Params};
 
-pub struct MapKeys;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "u64",
-        help: "HashMap<u64, u64>, hashed per `fxhash`",
-    },
-    Variant {
-        name: "string",
-        help: "HashMap<String, u64>, the ids as decimal strings, hashed per `fxhash`",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "entries",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 10_000_000,
-        },
-        default: ParamValue::Int(10_000),
-        help: "keys inserted per operation (at most 10^7: the keys as integers and strings \
-and the map take about 2.5 GiB at the bound)",
-    },
-    ParamSpec {
-        name: "lookups",
-        kind: ParamKind::Int {
-            min: 0,
-            max: 100_000_000,
-        },
-        default: ParamValue::Int(100_000),
-        help:
-            "lookups per operation, half of them for absent keys (at most 10^8: 400 MB of queries)",
-    },
-    ParamSpec {
-        name: "fxhash",
-        kind: ParamKind::Bool,
-        default: ParamValue::Bool(false),
-        help: "hash with rustc-hash's FxHash instead of std's SipHash-1-3",
-    },
+/// The variants, in the order `list` shows them, with the keys they use.
+const VARIANTS: &[(&str, &str, Keys)] = &[
+    ("u64", "HashMap<u64, u64>, hashed per `fxhash`", Keys::Ints),
+    (
+        "string",
+        "HashMap<String, u64>, the ids as decimal strings, hashed per `fxhash`",
+        Keys::Strings,
+    ),
 ];
 
 const NOTES: &str = "The Rust twist: in Go the win is partly the garbage collector's (a map \
@@ -69,45 +33,48 @@ defaults to SipHash-1-3, which resists hash-flooding attacks and costs more per 
 FxHash; a string key pays that per byte, an integer key once. Each key comparison in the \
 table is made with the same hasher on both sides.";
 
-const LESSONS: &[Lesson] = &[Lesson {
-    claim: "use int keys instead of string keys",
-    base: &[("variant", "string")],
-    head: &[("variant", "u64")],
-    expect: Expect::Faster,
-    rust_note: None,
-}];
-
-const INFO: Info = Info {
-    name: "map-keys",
-    description: "build and query a hash map: u64 vs String keys, each with SipHash or FxHash",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs::NONE,
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for MapKeys {
-    fn info(&self) -> &'static Info {
-        &INFO
+/// The `map-keys` experiment: an operation builds the map and runs the
+/// lookups, and returns their [`Tally`] (the output every variant shares).
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("map-keys")
+        .about("build and query a hash map: u64 vs String keys, each with SipHash or FxHash")
+        .notes(NOTES)
+        .lesson(Lesson::new(
+            "use int keys instead of string keys",
+            &[("variant", "string")],
+            &[("variant", "u64")],
+            Expect::Faster,
+        ));
+    let entries = bench.param_in(
+        "entries",
+        10_000usize,
+        1..=10_000_000,
+        "keys inserted per operation (at most 10^7: the keys as integers and strings \
+and the map take about 2.5 GiB at the bound)",
+    );
+    let lookups = bench.param_in(
+        "lookups",
+        100_000usize,
+        0..=100_000_000,
+        "lookups per operation, half of them for absent keys (at most 10^8: 400 MB of queries)",
+    );
+    let fxhash = bench.param(
+        "fxhash",
+        false,
+        "hash with rustc-hash's FxHash instead of std's SipHash-1-3",
+    );
+    for &(name, help, keys) in VARIANTS {
+        bench = bench
+            .variant(name, move |p: &Params, _: &Context| {
+                let tally = tally_fn(keys, Hashing::of(p.get(fxhash)));
+                let entries = p.get(entries);
+                let set = KeySet::new(2 * entries);
+                let queries = queries(p.get(lookups), 2 * entries);
+                move || tally(&set, entries, &queries)
+            })
+            .help(help);
     }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        _ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let tally = tally_fn(variant, params.bool("fxhash"))
-            .ok_or_else(|| format!("unknown variant `{variant}`"))?;
-        let entries = params.usize("entries");
-        Ok(Box::new(MapWorkload {
-            keys: KeySet::new(2 * entries),
-            entries,
-            queries: queries(params.usize("lookups"), 2 * entries),
-            tally,
-            last: Tally::default(),
-        }))
-    }
+    bench
 }
 
 /// The same ids as integers and as decimal strings; the first `entries`
@@ -140,8 +107,8 @@ fn mix(mut x: u64) -> u64 {
 }
 
 /// What one operation found: map size, hits, misses, and the sum of hit
-/// values.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// values. Hashed field by field into the output digest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 struct Tally {
     len: usize,
     hits: u64,
@@ -165,24 +132,25 @@ enum Hashing {
     Fx,
 }
 
-/// What `variant` and the `fxhash` parameter choose.
-fn choice(variant: &str, fxhash: bool) -> Option<(Keys, Hashing)> {
-    let keys = match variant {
-        "u64" => Keys::Ints,
-        "string" => Keys::Strings,
-        _ => return None,
-    };
-    Some((keys, if fxhash { Hashing::Fx } else { Hashing::Sip }))
+impl Hashing {
+    /// The hasher the `fxhash` parameter names.
+    fn of(fxhash: bool) -> Hashing {
+        if fxhash {
+            Hashing::Fx
+        } else {
+            Hashing::Sip
+        }
+    }
 }
 
-/// The operation `variant` and `fxhash` name.
-fn tally_fn(variant: &str, fxhash: bool) -> Option<TallyFn> {
-    Some(match choice(variant, fxhash)? {
+/// The operation over `keys` hashed by `hashing`.
+fn tally_fn(keys: Keys, hashing: Hashing) -> TallyFn {
+    match (keys, hashing) {
         (Keys::Ints, Hashing::Sip) => |k, n, q| tally::<_, RandomState>(&k.ints, n, q),
         (Keys::Strings, Hashing::Sip) => |k, n, q| tally::<_, RandomState>(&k.strings, n, q),
         (Keys::Ints, Hashing::Fx) => |k, n, q| tally::<_, FxBuildHasher>(&k.ints, n, q),
         (Keys::Strings, Hashing::Fx) => |k, n, q| tally::<_, FxBuildHasher>(&k.strings, n, q),
-    })
+    }
 }
 
 /// Inserts `keys[..entries]` (value = position) into a new map hashed by
@@ -212,38 +180,15 @@ fn tally<K: Hash + Eq + Clone, S: BuildHasher + Default>(
     t
 }
 
-struct MapWorkload {
-    keys: KeySet,
-    entries: usize,
-    queries: Vec<u32>,
-    tally: TallyFn,
-    last: Tally,
-}
-
-impl Workload for MapWorkload {
-    fn run(&mut self) -> io::Result<()> {
-        self.last = (self.tally)(&self.keys, self.entries, &self.queries);
-        Ok(())
-    }
-
-    fn output_digest(&mut self) -> io::Result<u64> {
-        let mut d = Digest::default();
-        d.write_usize(self.last.len);
-        d.write_u64(self.last.hits);
-        d.write_u64(self.last.misses);
-        d.write_u64(self.last.sum);
-        Ok(d.finish())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing;
+    use tuner_api::ParamValue;
 
     fn params(entries: i64, lookups: i64, fxhash: bool) -> Params {
         testing::params(
-            &MapKeys,
+            testing::experiment("map-keys"),
             &[
                 ("entries", ParamValue::Int(entries)),
                 ("lookups", ParamValue::Int(lookups)),
@@ -253,7 +198,7 @@ mod tests {
     }
 
     fn digest(p: &Params) -> u64 {
-        testing::common_digest(&MapKeys, p)
+        testing::common_digest(testing::experiment("map-keys"), p)
     }
 
     #[test]
@@ -266,11 +211,32 @@ mod tests {
 
     #[test]
     fn the_variant_picks_the_keys_and_the_parameter_the_hasher() {
-        assert_eq!(choice("u64", false), Some((Keys::Ints, Hashing::Sip)));
-        assert_eq!(choice("string", false), Some((Keys::Strings, Hashing::Sip)));
-        assert_eq!(choice("u64", true), Some((Keys::Ints, Hashing::Fx)));
-        assert_eq!(choice("string", true), Some((Keys::Strings, Hashing::Fx)));
-        assert_eq!(choice("string_fx", true), None);
+        let keys: Vec<_> = VARIANTS
+            .iter()
+            .map(|&(name, _, keys)| (name, keys))
+            .collect();
+        assert_eq!(keys, [("u64", Keys::Ints), ("string", Keys::Strings)]);
+        assert_eq!(
+            (Hashing::of(false), Hashing::of(true)),
+            (Hashing::Sip, Hashing::Fx)
+        );
+    }
+
+    #[test]
+    fn the_digest_is_the_tally_field_by_field() {
+        use std::hash::{Hash, Hasher};
+        let t = Tally {
+            len: 3,
+            hits: 5,
+            misses: 7,
+            sum: 11,
+        };
+        let (mut derived, mut by_hand) =
+            (tuner_api::Digest::default(), tuner_api::Digest::default());
+        t.hash(&mut derived);
+        by_hand.write_usize(3);
+        [5, 7, 11].iter().for_each(|x| by_hand.write_u64(*x));
+        assert_eq!(derived.finish(), by_hand.finish());
     }
 
     #[test]

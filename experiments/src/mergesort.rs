@@ -25,83 +25,7 @@ use rand::{Rng, SeedableRng};
 use rayon::slice::ParallelSliceMut;
 use tracing::Span;
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
-
-pub struct Mergesort;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "sequential",
-        help: "top-down merge sort, a helper buffer allocated per merge (the seed's)",
-    },
-    Variant {
-        name: "v1",
-        help: "spawn a rayon task for both halves at every split",
-    },
-    Variant {
-        name: "v2",
-        help: "spawn tasks for both halves above `threshold`, sequential below",
-    },
-    Variant {
-        name: "v3",
-        help: "spawn one half above `threshold`, recurse into the other on this thread",
-    },
-    Variant {
-        name: "join",
-        help: "rayon::join above `threshold` (v3 without a heap-allocated task)",
-    },
-    Variant {
-        name: "std",
-        help: "std's stable sort (slice::sort)",
-    },
-    Variant {
-        name: "rayon",
-        help: "rayon's parallel stable sort (par_sort)",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "size",
-        kind: ParamKind::Int {
-            min: 0,
-            max: MAX_SIZE as i64,
-        },
-        default: ParamValue::Int(1_000_000),
-        help: "number of i64 values to sort (at most 2^27: the input, its working copy and \
-the largest merge's helper take 24 bytes per element, 3 GiB at the bound)",
-    },
-    ParamSpec {
-        name: "threshold",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1 << 31,
-        },
-        default: ParamValue::Int(2048),
-        help: "below this many elements v2, v3 and join sort sequentially",
-    },
-    ParamSpec {
-        name: "span_threshold",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1 << 31,
-        },
-        default: ParamValue::Int(SPAN_THRESHOLD as i64),
-        help: "calls on at least this many elements open `split` and `merge` tracing spans",
-    },
-    ParamSpec {
-        name: "seed",
-        kind: ParamKind::Int {
-            min: 0,
-            max: i64::MAX,
-        },
-        default: ParamValue::Int(1),
-        help: "seed of the random input",
-    },
-];
+use tuner_api::{Bench, Context, Digest, Expect, Lesson, Params, Workload};
 
 /// The largest `size` accepted: 24 bytes per element stay under ~4 GiB.
 const MAX_SIZE: usize = 1 << 27;
@@ -120,81 +44,126 @@ than the machine's cores (threads 4 and 8 on a 2-core machine) only adds threads
 OS to time-slice: rayon's idle threads sleep, so work split above a threshold loses \
 little, while v1 keeps every thread busy stealing.";
 
-const LESSONS: &[Lesson] = &[
-    Lesson {
-        claim: "splitting above a threshold (v2) runs faster on two threads than sequential code",
-        base: &[("variant", "sequential"), ("threads", "1")],
-        head: &[("variant", "v2"), ("threads", "2")],
-        expect: Expect::Faster,
-        rust_note: None,
-    },
-    Lesson {
-        claim: "spawning at every split (v1) gets slower, not faster, with more threads",
-        base: &[("variant", "v1"), ("threads", "1")],
-        head: &[("threads", "2")],
-        expect: Expect::Slower,
-        rust_note: Some(
-            "whether a second core pays for v1's overhead per split (a heap job, a \
+/// The variants, in the order `list` shows them, with their sorts.
+const VARIANTS: &[(&str, &str, SortFn)] = &[
+    (
+        "sequential",
+        "top-down merge sort, a helper buffer allocated per merge (the seed's)",
+        |s, c| sequential(s, c, &Span::current()),
+    ),
+    (
+        "v1",
+        "spawn a rayon task for both halves at every split",
+        |s, c| v1(s, c, &Span::current()),
+    ),
+    (
+        "v2",
+        "spawn tasks for both halves above `threshold`, sequential below",
+        |s, c| v2(s, c, &Span::current()),
+    ),
+    (
+        "v3",
+        "spawn one half above `threshold`, recurse into the other on this thread",
+        |s, c| v3(s, c, &Span::current()),
+    ),
+    (
+        "join",
+        "rayon::join above `threshold` (v3 without a heap-allocated task)",
+        |s, c| join(s, c, &Span::current()),
+    ),
+    ("std", "std's stable sort (slice::sort)", |s, _| s.sort()),
+    (
+        "rayon",
+        "rayon's parallel stable sort (par_sort)",
+        |s, _| s.par_sort(),
+    ),
+];
+
+/// The `mergesort` experiment. Sorting changes its input, so each variant
+/// is a [`SortWorkload`] that restores it before every run.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("mergesort")
+        .about(
+            "sort random i64s: sequential merge sort vs three parallel versions vs std and rayon",
+        )
+        .uses_threads()
+        .notes(NOTES);
+    let size = bench.param_in(
+        "size",
+        1_000_000usize,
+        0..=MAX_SIZE,
+        "number of i64 values to sort (at most 2^27: the input, its working copy and \
+the largest merge's helper take 24 bytes per element, 3 GiB at the bound)",
+    );
+    let threshold = bench.param_in(
+        "threshold",
+        2048usize,
+        1..=1 << 31,
+        "below this many elements v2, v3 and join sort sequentially",
+    );
+    let span_threshold = bench.param_in(
+        "span_threshold",
+        SPAN_THRESHOLD,
+        1..=1 << 31,
+        "calls on at least this many elements open `split` and `merge` tracing spans",
+    );
+    let seed = bench.param("seed", 1u64, "seed of the random input");
+    let mut bench = bench
+        .lesson(Lesson::new(
+            "splitting above a threshold (v2) runs faster on two threads than sequential code",
+            &[("variant", "sequential"), ("threads", "1")],
+            &[("variant", "v2"), ("threads", "2")],
+            Expect::Faster,
+        ))
+        .lesson(
+            Lesson::new(
+                "spawning at every split (v1) gets slower, not faster, with more threads",
+                &[("variant", "v1"), ("threads", "1")],
+                &[("threads", "2")],
+                Expect::Slower,
+            )
+            .rust_note(
+                "whether a second core pays for v1's overhead per split (a heap job, a \
 wake-up, a steal and a free on another core) depends on the CPU: on the Intel Xeon of the \
 first committed reports v1 went from 185 ms on 1 thread to 223 ms on 2, on an AMD EPYC \
 it got faster",
-        ),
-    },
-    Lesson {
-        claim: "do not assume more GOMAXPROCS always helps: past the core count, well-split work gains nothing",
-        base: &[("variant", "v3"), ("threads", "2")],
-        head: &[("threads", "8")],
-        expect: Expect::Tie,
-        rust_note: Some(
-            "rayon's idle threads sleep, but 8 threads on fewer cores still pay for \
+            ),
+        )
+        .lesson(
+            Lesson::new(
+                "do not assume more GOMAXPROCS always helps: past the core count, well-split work gains nothing",
+                &[("variant", "v3"), ("threads", "2")],
+                &[("threads", "8")],
+                Expect::Tie,
+            )
+            .rust_note(
+                "rayon's idle threads sleep, but 8 threads on fewer cores still pay for \
 time-slicing and steals between them",
-        ),
-    },
-    Lesson {
-        claim: "spawning one half (v3) is as good as spawning both (v2)",
-        base: &[("variant", "v2"), ("threads", "2")],
-        head: &[("variant", "v3")],
-        expect: Expect::Tie,
-        rust_note: None,
-    },
-];
-
-const INFO: Info = Info {
-    name: "mergesort",
-    description:
-        "sort random i64s: sequential merge sort vs three parallel versions vs std and rayon",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs {
-        threads: true,
-        ..Knobs::NONE
-    },
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for Mergesort {
-    fn info(&self) -> &'static Info {
-        &INFO
+            ),
+        )
+        .lesson(Lesson::new(
+            "spawning one half (v3) is as good as spawning both (v2)",
+            &[("variant", "v2"), ("threads", "2")],
+            &[("variant", "v3")],
+            Expect::Tie,
+        ));
+    for &(name, help, sort) in VARIANTS {
+        bench = bench
+            .variant_workload(name, move |p: &Params, _: &Context| {
+                let input = random_input(p.get(size), p.get(seed));
+                SortWorkload {
+                    work: input.clone(),
+                    input,
+                    cfg: Cfg {
+                        threshold: p.get(threshold),
+                        span_threshold: p.get(span_threshold),
+                    },
+                    sort,
+                }
+            })
+            .help(help);
     }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        _ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let sort = sort_fn(variant).ok_or_else(|| format!("unknown variant `{variant}`"))?;
-        let input = random_input(params.usize("size"), params.int("seed") as u64);
-        Ok(Box::new(SortWorkload {
-            work: input.clone(),
-            input,
-            cfg: Cfg {
-                threshold: params.usize("threshold"),
-                span_threshold: params.usize("span_threshold"),
-            },
-            sort,
-        }))
-    }
+    bench
 }
 
 /// `len` uniformly random i64s from a seeded ChaCha8 generator.
@@ -216,22 +185,10 @@ pub struct Cfg {
     pub span_threshold: usize,
 }
 
+/// A variant's sort; spans hang under the caller's current span.
 type SortFn = fn(&mut [i64], &Cfg);
 
-/// The sort each variant names; spans hang under the caller's current span.
-fn sort_fn(variant: &str) -> Option<SortFn> {
-    Some(match variant {
-        "sequential" => |s, c| sequential(s, c, &Span::current()),
-        "v1" => |s, c| v1(s, c, &Span::current()),
-        "v2" => |s, c| v2(s, c, &Span::current()),
-        "v3" => |s, c| v3(s, c, &Span::current()),
-        "join" => |s, c| join(s, c, &Span::current()),
-        "std" => |s, _| s.sort(),
-        "rayon" => |s, _| s.par_sort(),
-        _ => return None,
-    })
-}
-
+/// A variant's sort over its own copy of the input, restored before each run.
 struct SortWorkload {
     input: Vec<i64>,
     work: Vec<i64>,
@@ -399,7 +356,7 @@ mod tests {
     use super::*;
     use crate::testing;
     use proptest::prelude::*;
-    use tuner_api::Buffering;
+    use tuner_api::{Buffering, ParamValue};
 
     fn sorted(mut v: Vec<i64>) -> Vec<i64> {
         v.sort();
@@ -419,11 +376,10 @@ mod tests {
         };
         VARIANTS
             .iter()
-            .map(|variant| {
-                let sort = sort_fn(variant.name).expect("every variant has a sort");
+            .map(|&(name, _, sort)| {
                 let mut v = input.to_vec();
                 pool.install(|| sort(&mut v, &cfg));
-                (variant.name, v)
+                (name, v)
             })
             .collect()
     }
@@ -462,21 +418,22 @@ mod tests {
     fn workloads_of_every_variant_produce_one_digest() {
         let dir = std::env::temp_dir();
         let ctx = testing::context(2, Buffering::Unbuffered, &dir);
+        let mergesort = testing::experiment("mergesort");
         let params = testing::params(
-            &Mergesort,
+            mergesort,
             &[
                 ("size", ParamValue::Int(5000)),
                 ("threshold", ParamValue::Int(100)),
             ],
         );
-        let digests = testing::digests(&Mergesort, &params, &ctx);
+        let digests = testing::digests(mergesort, &params, &ctx);
         assert_eq!(digests.len(), VARIANTS.len());
         assert!(
             digests.iter().all(|(_, d)| *d == digests[0].1),
             "{digests:?}"
         );
         // And the digest is of sorted output, not of the input.
-        let mut w = Mergesort.build("std", &params, &ctx).unwrap();
+        let mut w = mergesort.build("std", &params, &ctx).unwrap();
         let unsorted = w.output_digest().unwrap();
         assert_ne!(unsorted, digests[0].1);
     }

@@ -19,52 +19,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
-
-pub struct PoolExperiment;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "fresh",
-        help: "a new Vec per operation (the seed's f1, `&bytes.Buffer{}`)",
-    },
-    Variant {
-        name: "mutex_pool",
-        help: "take a buffer from a shared Mutex<Vec<Vec<u8>>> free list and put it back",
-    },
-    Variant {
-        name: "thread_local_pool",
-        help: "take a buffer from a per-thread free list (sync.Pool's private slot)",
-    },
-    Variant {
-        name: "reuse",
-        help: "one caller-owned buffer per thread, cleared before each write",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "payload",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1 << 20,
-        },
-        default: ParamValue::Int(5),
-        help: "bytes written into the buffer per operation (5 = the seed's \"dirty\")",
-    },
-    ParamSpec {
-        name: "ops",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1_000_000_000,
-        },
-        default: ParamValue::Int(100_000),
-        help: "buffer operations per run, split across the threads",
-    },
-];
+use tuner_api::{Bench, Context, Digest, Expect, Lesson, Params, Workload};
 
 const NOTES: &str = "Go (seed, measured elsewhere): f1 43.5 ns/op, 64 B/op, 1 allocs/op; \
 f2 (sync.Pool) 38.2 ns/op, 14 B/op, 0 allocs/op. \
@@ -82,75 +37,75 @@ shape of sync.Pool's fast path (a private slot per P). With more than one thread
 `Mutex` is contended and every operation bounces its cache line between cores. The \
 allocator axis shows how much a fast allocator leaves for a pool to save.";
 
-const LESSONS: &[Lesson] = &[
-    Lesson {
-        claim: "sync.Pool relieves allocation pressure: a pooled buffer, here from a shared Mutex free list, beats a fresh one (f2 vs f1)",
-        base: &[("variant", "fresh"), ("threads", "1")],
-        head: &[("variant", "mutex_pool")],
-        expect: Expect::Faster,
-        rust_note: Some(
-            "a Mutex free list locks and unlocks twice per operation; where an uncontended \
+/// The `pool` experiment: a run is `ops` buffer operations split across
+/// the pool's threads, so each variant is a [`PoolWorkload`] that reports
+/// them as its operations.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("pool")
+        .about("get a buffer, write a few bytes, drop it: fresh Vec vs shared pool vs thread-local pool vs reuse")
+        .uses_threads()
+        .notes(NOTES)
+        .lesson(
+            Lesson::new(
+                "sync.Pool relieves allocation pressure: a pooled buffer, here from a shared Mutex free list, beats a fresh one (f2 vs f1)",
+                &[("variant", "fresh"), ("threads", "1")],
+                &[("variant", "mutex_pool")],
+                Expect::Faster,
+            )
+            .rust_note(
+                "a Mutex free list locks and unlocks twice per operation; where an uncontended \
 atomic is slow (the Intel Xeon of the first reports) that costs more than a small malloc \
 and free from the allocator's thread cache. sync.Pool's fast path takes no lock, as \
 thread_local_pool does",
-        ),
-    },
-    Lesson {
-        claim: "sync.Pool relieves allocation pressure: a pooled buffer, here from a per-thread free list (sync.Pool's private slot), beats a fresh one",
-        base: &[("variant", "fresh"), ("threads", "1")],
-        head: &[("variant", "thread_local_pool")],
-        expect: Expect::Faster,
-        rust_note: None,
-    },
-    Lesson {
-        claim: "a pool shared by concurrent clients amortizes allocation across them and scales under load",
-        base: &[("variant", "fresh"), ("threads", "2")],
-        head: &[("variant", "mutex_pool")],
-        expect: Expect::Faster,
-        rust_note: Some(
-            "one Mutex shared by every thread serializes them and bounces its cache line \
+            ),
+        )
+        .lesson(Lesson::new(
+            "sync.Pool relieves allocation pressure: a pooled buffer, here from a per-thread free list (sync.Pool's private slot), beats a fresh one",
+            &[("variant", "fresh"), ("threads", "1")],
+            &[("variant", "thread_local_pool")],
+            Expect::Faster,
+        ))
+        .lesson(
+            Lesson::new(
+                "a pool shared by concurrent clients amortizes allocation across them and scales under load",
+                &[("variant", "fresh"), ("threads", "2")],
+                &[("variant", "mutex_pool")],
+                Expect::Faster,
+            )
+            .rust_note(
+                "one Mutex shared by every thread serializes them and bounces its cache line \
 between cores on every operation; sync.Pool is sharded per P, like thread_local_pool",
-        ),
-    },
-];
-
-const INFO: Info = Info {
-    name: "pool",
-    description: "get a buffer, write a few bytes, drop it: fresh Vec vs shared pool vs thread-local pool vs reuse",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs {
-        threads: true,
-        ..Knobs::NONE
-    },
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for PoolExperiment {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let strategy = match variant {
-            "fresh" => Strategy::Fresh,
-            "mutex_pool" => Strategy::MutexPool,
-            "thread_local_pool" => Strategy::ThreadLocalPool,
-            "reuse" => Strategy::Reuse,
-            other => return Err(format!("unknown variant `{other}`")),
-        };
-        Ok(Box::new(PoolWorkload {
+            ),
+        );
+    let payload = bench.param_in(
+        "payload",
+        5usize,
+        1..=1 << 20,
+        "bytes written into the buffer per operation (5 = the seed's \"dirty\")",
+    );
+    let ops = bench.param_in(
+        "ops",
+        100_000usize,
+        1..=1_000_000_000,
+        "buffer operations per run, split across the threads",
+    );
+    let workload = move |strategy| {
+        move |p: &Params, ctx: &Context| PoolWorkload {
             strategy,
-            payload: dirty(params.usize("payload")),
-            slots: split_ops(params.usize("ops"), ctx.threads.max(1)),
+            payload: dirty(p.get(payload)),
+            slots: split_ops(p.get(ops), ctx.threads.max(1)),
             pool: Mutex::new(Vec::new()),
-        }))
-    }
+        }
+    };
+    bench
+        .variant_workload("fresh", workload(Strategy::Fresh))
+        .help("a new Vec per operation (the seed's f1, `&bytes.Buffer{}`)")
+        .variant_workload("mutex_pool", workload(Strategy::MutexPool))
+        .help("take a buffer from a shared Mutex<Vec<Vec<u8>>> free list and put it back")
+        .variant_workload("thread_local_pool", workload(Strategy::ThreadLocalPool))
+        .help("take a buffer from a per-thread free list (sync.Pool's private slot)")
+        .variant_workload("reuse", workload(Strategy::Reuse))
+        .help("one caller-owned buffer per thread, cleared before each write")
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -301,11 +256,15 @@ fn fill(buf: &mut Vec<u8>, payload: &[u8]) -> usize {
 mod tests {
     use super::*;
     use crate::testing;
-    use tuner_api::Buffering;
+    use tuner_api::{Buffering, Experiment, ParamValue};
+
+    fn exp() -> &'static dyn Experiment {
+        testing::experiment("pool")
+    }
 
     fn params(payload: i64, ops: i64) -> Params {
         testing::params(
-            &PoolExperiment,
+            exp(),
             &[
                 ("payload", ParamValue::Int(payload)),
                 ("ops", ParamValue::Int(ops)),
@@ -325,18 +284,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let params = params(5, 1001);
         let one = testing::digests(
-            &PoolExperiment,
+            exp(),
             &params,
             &testing::context(1, Buffering::Unbuffered, dir.path()),
         );
-        assert_eq!(one.len(), VARIANTS.len());
+        assert_eq!(one.len(), 4);
         assert_all_equal(&one);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(3)
             .build()
             .unwrap();
         let ctx = testing::context(3, Buffering::Unbuffered, dir.path());
-        let three = pool.install(|| testing::digests(&PoolExperiment, &params, &ctx));
+        let three = pool.install(|| testing::digests(exp(), &params, &ctx));
         assert_all_equal(&three);
         assert_eq!(one[0].1, three[0].1);
     }
@@ -345,7 +304,7 @@ mod tests {
     fn digest_changes_with_payload_and_ops() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = testing::context(1, Buffering::Unbuffered, dir.path());
-        let digest = |p| testing::digests(&PoolExperiment, &p, &ctx)[0].1;
+        let digest = |p| testing::digests(exp(), &p, &ctx)[0].1;
         let base = digest(params(5, 100));
         assert_ne!(base, digest(params(6, 100)));
         assert_ne!(base, digest(params(5, 101)));
@@ -373,9 +332,7 @@ mod tests {
             ("reuse", 0),
         ];
         for (variant, allocs) in want {
-            let mut w = PoolExperiment
-                .build(variant, &params(5, 250), &ctx)
-                .unwrap();
+            let mut w = exp().build(variant, &params(5, 250), &ctx).unwrap();
             w.run().unwrap();
             let counted = testing::allocations(|| w.run().unwrap());
             assert_eq!(counted, allocs, "variant {variant}");

@@ -5,98 +5,47 @@
 use std::hash::Hasher;
 use std::io;
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
+use tuner_api::{Bench, Context, Digest, Expect, Lesson, Params, Workload};
 
-pub struct SelfCheck;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "spin",
-        help: "a dependent chain of `steps` integer operations",
-    },
-    Variant {
-        name: "panic",
-        help: "panics on run number `fail_at`",
-    },
-    Variant {
-        name: "abort",
-        help: "aborts the process on run number `fail_at`",
-    },
-    Variant {
-        name: "hang",
-        help: "sleeps forever from run number `fail_at` (for the timeout)",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "steps",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1 << 40,
-        },
-        default: ParamValue::Int(20),
-        help: "operations in the spin loop",
-    },
-    ParamSpec {
-        name: "fail_at",
-        kind: ParamKind::Int {
-            min: 1,
-            max: i64::MAX,
-        },
-        default: ParamValue::Int(1),
-        help: "the run on which a failing variant fails (1 = the first)",
-    },
-];
-
-/// Not the workshop's: the instrument's own claim that time per operation
-/// follows the work done, checked where one step is a few nanoseconds.
-const LESSONS: &[Lesson] = &[Lesson {
-    claim: "(instrument) a spin loop twice as long takes measurably longer per operation",
-    base: &[("variant", "spin"), ("steps", "20")],
-    head: &[("steps", "40")],
-    expect: Expect::Slower,
-    rust_note: None,
-}];
-
-const INFO: Info = Info {
-    name: "selfcheck",
-    description: "checks of the instrument itself: a spin loop of known length, and points that panic, abort or hang",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs::NONE,
-    notes: "",
-    lessons: LESSONS,
-};
-
-impl Experiment for SelfCheck {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        _ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let fault = match variant {
-            "spin" => None,
-            "panic" => Some(Fault::Panic),
-            "abort" => Some(Fault::Abort),
-            "hang" => Some(Fault::Hang),
-            other => return Err(format!("unknown variant `{other}`")),
-        };
-        Ok(Box::new(Spin {
-            steps: params.int("steps") as u64,
-            fail_at: params.int("fail_at") as u64,
+/// The `selfcheck` experiment: each variant is a [`Spin`], which counts its
+/// runs (to fail on the asked one) and chains its value across them.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("selfcheck")
+        .about("checks of the instrument itself: a spin loop of known length, and points that panic, abort or hang")
+        // Not the workshop's: the instrument's own claim that time per
+        // operation follows the work done, checked where one step is a few
+        // nanoseconds.
+        .lesson(Lesson::new(
+            "(instrument) a spin loop twice as long takes measurably longer per operation",
+            &[("variant", "spin"), ("steps", "20")],
+            &[("steps", "40")],
+            Expect::Slower,
+        ));
+    let steps = bench.param_in("steps", 20u64, 1..=1 << 40, "operations in the spin loop");
+    let fail_at = bench.param_in(
+        "fail_at",
+        1u64,
+        1..=i64::MAX as u64,
+        "the run on which a failing variant fails (1 = the first)",
+    );
+    let spin = move |fault| {
+        move |p: &Params, _: &Context| Spin {
+            steps: p.get(steps),
+            fail_at: p.get(fail_at),
             fault,
             runs: 0,
             value: 0,
-        }))
-    }
+        }
+    };
+    bench
+        .variant_workload("spin", spin(None))
+        .help("a dependent chain of `steps` integer operations")
+        .variant_workload("panic", spin(Some(Fault::Panic)))
+        .help("panics on run number `fail_at`")
+        .variant_workload("abort", spin(Some(Fault::Abort)))
+        .help("aborts the process on run number `fail_at`")
+        .variant_workload("hang", spin(Some(Fault::Hang)))
+        .help("sleeps forever from run number `fail_at` (for the timeout)")
 }
 
 #[derive(Clone, Copy)]
@@ -147,22 +96,40 @@ impl Workload for Spin {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::testing;
+    use tuner_api::ParamValue;
 
     #[test]
     fn spin_runs_and_panic_fails_on_the_asked_run() {
         let dir = std::env::temp_dir();
         let ctx = testing::context(1, tuner_api::Buffering::Unbuffered, &dir);
-        let params = testing::params(&SelfCheck, &[("fail_at", ParamValue::Int(3))]);
-        let mut spin = SelfCheck.build("spin", &params, &ctx).unwrap();
+        let selfcheck = testing::experiment("selfcheck");
+        let params = testing::params(selfcheck, &[("fail_at", ParamValue::Int(3))]);
+        let mut spin = selfcheck.build("spin", &params, &ctx).unwrap();
         for _ in 0..5 {
             spin.run().unwrap();
         }
-        let mut p = SelfCheck.build("panic", &params, &ctx).unwrap();
+        let mut p = selfcheck.build("panic", &params, &ctx).unwrap();
         p.run().unwrap();
         p.run().unwrap();
         let third = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.run()));
         assert!(third.is_err());
+    }
+
+    #[test]
+    fn every_variant_agrees_before_its_failing_run() {
+        let selfcheck = testing::experiment("selfcheck");
+        let params = |steps, fail_at| {
+            testing::params(
+                selfcheck,
+                &[
+                    ("steps", ParamValue::Int(steps)),
+                    ("fail_at", ParamValue::Int(fail_at)),
+                ],
+            )
+        };
+        // One run each, failing from the second: abort and hang never act.
+        let digest = testing::common_digest(selfcheck, &params(30, 2));
+        assert_ne!(digest, testing::common_digest(selfcheck, &params(31, 2)));
     }
 }

@@ -12,55 +12,7 @@
 use std::hash::Hasher;
 use std::io;
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
-
-pub struct Strings;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "format",
-        help: "s = format!(\"{s}{piece}\"): a new string per step, like Go's s += piece",
-    },
-    Variant {
-        name: "plus",
-        help: "s = s + piece: Rust's + appends in place, growing by doubling",
-    },
-    Variant {
-        name: "with_capacity",
-        help: "String::with_capacity(total) then push_str each piece",
-    },
-    Variant {
-        name: "concat",
-        help: "pieces.concat(): one allocation of the summed length",
-    },
-    Variant {
-        name: "write_reused",
-        help: "push_str each piece into a String kept (cleared) across operations",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "pieces",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1_000_000,
-        },
-        default: ParamValue::Int(1000),
-        help:
-            "strings joined per operation (at most 10^6; with `piece_size` at most 1 GiB of output)",
-    },
-    ParamSpec {
-        name: "piece_size",
-        kind: ParamKind::Int { min: 1, max: 1024 },
-        default: ParamValue::Int(16),
-        help: "bytes per piece (at most 1 KiB: the pieces, the output and `format`'s copy \
-of it stay under 3 GiB)",
-    },
-];
+use tuner_api::{Bench, Context, Digest, Expect, Lesson, Params, Workload};
 
 const NOTES: &str = "The Rust twist: in Go, `s += piece` builds a new string and copies \
 everything so far at every step. Rust's `s + piece` does not: `Add for String` takes the \
@@ -71,71 +23,74 @@ quadratic cost back. `write!` into a String goes through the formatting machiner
 (`fmt::Arguments`, a `dyn Write` call per piece), so appending plain strings is `push_str`'s \
 job.";
 
-const LESSONS: &[Lesson] = &[
-    Lesson {
-        claim: "concatenating copies everything so far at every step: build the string in a buffer",
-        base: &[("variant", "format")],
-        head: &[("variant", "with_capacity")],
-        expect: Expect::Faster,
-        rust_note: None,
-    },
-    Lesson {
-        claim: "string + string is the slow way; a buffer is faster",
-        base: &[("variant", "plus")],
-        head: &[("variant", "concat")],
-        expect: Expect::Faster,
-        rust_note: Some(
-            "Rust's `String + &str` appends in place to the left operand's buffer, growing \
+/// The `strings` experiment. `write_reused` keeps its output buffer from
+/// one run to the next, so every variant is a [`Joiner`], which keeps the
+/// last output and digests its bytes.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("strings")
+        .about("join many strings: copy per step vs + vs with_capacity vs concat vs write! into a reused buffer")
+        .notes(NOTES)
+        .lesson(Lesson::new(
+            "concatenating copies everything so far at every step: build the string in a buffer",
+            &[("variant", "format")],
+            &[("variant", "with_capacity")],
+            Expect::Faster,
+        ))
+        .lesson(
+            Lesson::new(
+                "string + string is the slow way; a buffer is faster",
+                &[("variant", "plus")],
+                &[("variant", "concat")],
+                Expect::Faster,
+            )
+            .rust_note(
+                "Rust's `String + &str` appends in place to the left operand's buffer, growing \
 by doubling: it is already a buffer, and only its few reallocations separate it from concat",
-        ),
-    },
-    Lesson {
-        claim: "a buffer reused across operations saves its allocation every time",
-        base: &[("variant", "concat")],
-        head: &[("variant", "write_reused")],
-        expect: Expect::Faster,
-        rust_note: Some(
-            "one allocation of the final size is cheap next to copying the pieces; \
+            ),
+        )
+        .lesson(
+            Lesson::new(
+                "a buffer reused across operations saves its allocation every time",
+                &[("variant", "concat")],
+                &[("variant", "write_reused")],
+                Expect::Faster,
+            )
+            .rust_note(
+                "one allocation of the final size is cheap next to copying the pieces; \
 reuse saves the allocation, which shows most when the output is short",
-        ),
-    },
-];
-
-const INFO: Info = Info {
-    name: "strings",
-    description: "join many strings: copy per step vs + vs with_capacity vs concat vs write! into a reused buffer",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs::NONE,
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for Strings {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        _ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let join: fn(&[String], &mut String) = match variant {
-            "format" => |p, out| *out = by_format(p),
-            "plus" => |p, out| *out = by_plus(p),
-            "with_capacity" => |p, out| *out = by_with_capacity(p),
-            "concat" => |p, out| *out = p.concat(),
-            "write_reused" => write_reused,
-            other => return Err(format!("unknown variant `{other}`")),
-        };
-        let pieces = make_pieces(params.usize("pieces"), params.usize("piece_size"));
-        Ok(Box::new(Joiner {
-            pieces,
+            ),
+        );
+    let pieces = bench.param_in(
+        "pieces",
+        1000usize,
+        1..=1_000_000,
+        "strings joined per operation (at most 10^6; with `piece_size` at most 1 GiB of output)",
+    );
+    let piece_size = bench.param_in(
+        "piece_size",
+        16usize,
+        1..=1024,
+        "bytes per piece (at most 1 KiB: the pieces, the output and `format`'s copy \
+of it stay under 3 GiB)",
+    );
+    let joiner = move |join: fn(&[String], &mut String)| {
+        move |p: &Params, _: &Context| Joiner {
+            pieces: make_pieces(p.get(pieces), p.get(piece_size)),
             out: String::new(),
             join,
-        }))
-    }
+        }
+    };
+    bench
+        .variant_workload("format", joiner(|p, out| *out = by_format(p)))
+        .help("s = format!(\"{s}{piece}\"): a new string per step, like Go's s += piece")
+        .variant_workload("plus", joiner(|p, out| *out = by_plus(p)))
+        .help("s = s + piece: Rust's + appends in place, growing by doubling")
+        .variant_workload("with_capacity", joiner(|p, out| *out = by_with_capacity(p)))
+        .help("String::with_capacity(total) then push_str each piece")
+        .variant_workload("concat", joiner(|p, out| *out = p.concat()))
+        .help("pieces.concat(): one allocation of the summed length")
+        .variant_workload("write_reused", joiner(write_reused))
+        .help("push_str each piece into a String kept (cleared) across operations")
 }
 
 /// `count` pieces of `size` lowercase letters, each a different run.
@@ -208,10 +163,11 @@ pub fn write_reused(pieces: &[String], out: &mut String) {
 mod tests {
     use super::*;
     use crate::testing;
+    use tuner_api::ParamValue;
 
     fn params(pieces: i64, piece_size: i64) -> Params {
         testing::params(
-            &Strings,
+            testing::experiment("strings"),
             &[
                 ("pieces", ParamValue::Int(pieces)),
                 ("piece_size", ParamValue::Int(piece_size)),
@@ -220,7 +176,7 @@ mod tests {
     }
 
     fn digest(p: &Params) -> u64 {
-        testing::common_digest(&Strings, p)
+        testing::common_digest(testing::experiment("strings"), p)
     }
 
     #[test]

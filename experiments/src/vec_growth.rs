@@ -7,56 +7,32 @@
 //! is the idiom, sized once from the iterator's exact length; `reuse` keeps
 //! one vector and `clear()`s it (`s = s[:0]`): no allocation once warm.
 
-use std::hash::Hasher;
 use std::hint::black_box;
-use std::io;
 
-use tuner_api::{
-    Context, Digest, Expect, Experiment, Info, Knobs, Lesson, ParamKind, ParamSpec, ParamValue,
-    Params, Variant, Workload,
-};
+use tuner_api::{Bench, Context, Expect, Lesson, Params};
 
-pub struct VecGrowth;
-
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "push",
-        help: "Vec::new() then push: grows by doubling (Go's append on a nil slice)",
-    },
-    Variant {
-        name: "with_capacity",
-        help: "Vec::with_capacity(length) then push: one allocation per round",
-    },
-    Variant {
-        name: "collect",
-        help: "collect from an exact-size iterator: one allocation per round",
-    },
-    Variant {
-        name: "reuse",
-        help: "one Vec kept across rounds and operations, clear()ed (s = s[:0])",
-    },
-];
-
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "length",
-        kind: ParamKind::Int {
-            min: 0,
-            max: 1 << 28,
-        },
-        default: ParamValue::Int(100_000),
-        help: "u64 elements per vector (at most 2^28, 2 GiB; growing by doubling holds the \
-old and the new block at once, 3 GiB)",
-    },
-    ParamSpec {
-        name: "rounds",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1_000_000,
-        },
-        default: ParamValue::Int(10),
-        help: "vectors filled and read per operation",
-    },
+/// The variants, in the order `list` shows them, with how each fills.
+const VARIANTS: &[(&str, &str, Fill)] = &[
+    (
+        "push",
+        "Vec::new() then push: grows by doubling (Go's append on a nil slice)",
+        Fill::Fresh(by_push),
+    ),
+    (
+        "with_capacity",
+        "Vec::with_capacity(length) then push: one allocation per round",
+        Fill::Fresh(by_with_capacity),
+    ),
+    (
+        "collect",
+        "collect from an exact-size iterator: one allocation per round",
+        Fill::Fresh(by_collect),
+    ),
+    (
+        "reuse",
+        "one Vec kept across rounds and operations, clear()ed (s = s[:0])",
+        Fill::Reuse,
+    ),
 ];
 
 const NOTES: &str = "The Rust twist: growth goes through `realloc`, and whether that \
@@ -68,66 +44,63 @@ separate program). So `push` without capacity is nearly free under glibc and cos
 copy of everything so far per growth under mimalloc. A `Vec` dropped at the end of a \
 round is freed at once, not left to a collector.";
 
-const LESSONS: &[Lesson] = &[
-    Lesson {
-        claim: "preallocate a slice whose size you know: appending from empty reallocates and copies as it grows",
-        base: &[("variant", "push")],
-        head: &[("variant", "with_capacity")],
-        expect: Expect::Faster,
-        rust_note: Some(
-            "glibc's realloc grows a block at the top of the heap in place, without \
+/// The `vec-growth` experiment: an operation fills `rounds` vectors and
+/// returns the checksum of what they held (the output every variant
+/// shares); `reuse`'s vector lives in its operation, across runs.
+pub fn bench() -> Bench {
+    let mut bench = Bench::new("vec-growth")
+        .about("fill vectors: grow from empty vs with_capacity vs collect vs reuse with clear()")
+        .notes(NOTES)
+        .lesson(
+            Lesson::new(
+                "preallocate a slice whose size you know: appending from empty reallocates and copies as it grows",
+                &[("variant", "push")],
+                &[("variant", "with_capacity")],
+                Expect::Faster,
+            )
+            .rust_note(
+                "glibc's realloc grows a block at the top of the heap in place, without \
 copying, so growth from empty costs little there",
-        ),
-    },
-    Lesson {
-        claim: "reuse a slice (s = s[:0]) rather than allocating a new one each time",
-        base: &[("variant", "with_capacity")],
-        head: &[("variant", "reuse")],
-        expect: Expect::Faster,
-        rust_note: Some(
-            "one allocation per round costs about a microsecond against tens of \
+            ),
+        )
+        .lesson(
+            Lesson::new(
+                "reuse a slice (s = s[:0]) rather than allocating a new one each time",
+                &[("variant", "with_capacity")],
+                &[("variant", "reuse")],
+                Expect::Faster,
+            )
+            .rust_note(
+                "one allocation per round costs about a microsecond against tens of \
 microseconds of filling the vector: reuse saves the allocation (exactly 0 per operation), \
 not measurable time. The few percent by which reuse trailed with_capacity on an AMD EPYC \
 have another cause, since reuse makes no allocation at all",
-        ),
-    },
-];
-
-const INFO: Info = Info {
-    name: "vec-growth",
-    description: "fill vectors: grow from empty vs with_capacity vs collect vs reuse with clear()",
-    variants: VARIANTS,
-    params: PARAMS,
-    knobs: Knobs::NONE,
-    notes: NOTES,
-    lessons: LESSONS,
-};
-
-impl Experiment for VecGrowth {
-    fn info(&self) -> &'static Info {
-        &INFO
+            ),
+        );
+    let length = bench.param_in(
+        "length",
+        100_000usize,
+        0..=1 << 28,
+        "u64 elements per vector (at most 2^28, 2 GiB; growing by doubling holds the \
+old and the new block at once, 3 GiB)",
+    );
+    let rounds = bench.param_in(
+        "rounds",
+        10usize,
+        1..=1_000_000,
+        "vectors filled and read per operation",
+    );
+    for &(name, help, fill) in VARIANTS {
+        bench = bench
+            .variant(name, move |p: &Params, _: &Context| {
+                let (length, rounds) = (p.get(length), p.get(rounds));
+                // The vector `reuse` keeps across rounds and operations.
+                let mut buf = Vec::new();
+                move || fill_rounds(fill, length, rounds, &mut buf)
+            })
+            .help(help);
     }
-    fn build(
-        &self,
-        variant: &str,
-        params: &Params,
-        _ctx: &Context,
-    ) -> Result<Box<dyn Workload>, String> {
-        let fill = match variant {
-            "push" => Fill::Fresh(by_push),
-            "with_capacity" => Fill::Fresh(by_with_capacity),
-            "collect" => Fill::Fresh(by_collect),
-            "reuse" => Fill::Reuse,
-            other => return Err(format!("unknown variant `{other}`")),
-        };
-        Ok(Box::new(Filler {
-            length: params.usize("length"),
-            rounds: params.usize("rounds"),
-            fill,
-            buf: Vec::new(),
-            checksum: 0,
-        }))
-    }
+    bench
 }
 
 /// How a variant gets its vector for each round.
@@ -181,47 +154,35 @@ fn consume(checksum: u64, v: &[u64]) -> u64 {
         })
 }
 
-struct Filler {
-    length: usize,
-    rounds: usize,
-    fill: Fill,
-    /// The vector `reuse` keeps across rounds and operations.
-    buf: Vec<u64>,
-    checksum: u64,
-}
-
-impl Workload for Filler {
-    fn run(&mut self) -> io::Result<()> {
-        let mut checksum = 0;
-        for round in 0..self.rounds {
-            checksum = match self.fill {
-                Fill::Fresh(make) => consume(checksum, &make(self.length, round)),
-                Fill::Reuse => {
-                    refill(self.length, round, &mut self.buf);
-                    consume(checksum, &self.buf)
-                }
-            };
-        }
-        self.checksum = checksum;
-        Ok(())
+/// One operation: `rounds` vectors of `length` filled the way `fill`
+/// says (`reuse` refills `buf`), each folded into the checksum returned.
+fn fill_rounds(fill: Fill, length: usize, rounds: usize, buf: &mut Vec<u64>) -> u64 {
+    let mut checksum = 0;
+    for round in 0..rounds {
+        checksum = match fill {
+            Fill::Fresh(make) => consume(checksum, &make(length, round)),
+            Fill::Reuse => {
+                refill(length, round, buf);
+                consume(checksum, buf)
+            }
+        };
     }
-
-    fn output_digest(&mut self) -> io::Result<u64> {
-        let mut d = Digest::default();
-        d.write_u64(self.checksum);
-        Ok(d.finish())
-    }
+    checksum
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing;
-    use tuner_api::Buffering;
+    use tuner_api::{Buffering, Experiment, ParamValue};
+
+    fn exp() -> &'static dyn Experiment {
+        testing::experiment("vec-growth")
+    }
 
     fn params(length: i64, rounds: i64) -> Params {
         testing::params(
-            &VecGrowth,
+            exp(),
             &[
                 ("length", ParamValue::Int(length)),
                 ("rounds", ParamValue::Int(rounds)),
@@ -230,7 +191,7 @@ mod tests {
     }
 
     fn digest(p: &Params) -> u64 {
-        testing::common_digest(&VecGrowth, p)
+        testing::common_digest(exp(), p)
     }
 
     #[test]
@@ -269,10 +230,10 @@ mod tests {
     fn reuse_allocates_nothing_per_operation_once_warm() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = testing::context(1, Buffering::Unbuffered, dir.path());
-        let mut w = VecGrowth.build("reuse", &params(5000, 4), &ctx).unwrap();
+        let mut w = exp().build("reuse", &params(5000, 4), &ctx).unwrap();
         w.run().unwrap();
         assert_eq!(testing::allocations(|| w.run().unwrap()), 0);
-        let mut w = VecGrowth.build("collect", &params(5000, 4), &ctx).unwrap();
+        let mut w = exp().build("collect", &params(5000, 4), &ctx).unwrap();
         w.run().unwrap();
         assert_eq!(testing::allocations(|| w.run().unwrap()), 4);
     }

@@ -51,12 +51,10 @@ impl Setup {
                 (own.path().to_path_buf(), Some(own))
             }
         };
-        let ctx = Context {
-            threads,
-            buffering: spec.point.buffering,
-            tokio: runtime.as_ref().map(|r| r.handle().clone()),
-            scratch_dir,
-        };
+        let mut ctx = Context::new(threads, spec.point.buffering, scratch_dir);
+        if let Some(runtime) = &runtime {
+            ctx = ctx.with_tokio(runtime.handle().clone());
+        }
         Ok(Setup {
             experiment,
             pool,

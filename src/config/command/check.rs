@@ -137,9 +137,10 @@ impl Checker<'_> {
             name: first,
             info: WorkloadInfo {
                 notes: String::new(),
-                knobs: Knobs {
-                    threads: has_threads,
-                    ..Knobs::NONE
+                knobs: if has_threads {
+                    Knobs::NONE.uses_threads()
+                } else {
+                    Knobs::NONE
                 },
                 lessons: Vec::new(),
             },

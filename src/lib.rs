@@ -113,6 +113,7 @@ pub(crate) mod fixtures;
 pub(crate) mod fsio;
 pub(crate) mod history;
 pub(crate) mod knob;
+pub(crate) mod machine;
 pub(crate) mod matrix;
 pub(crate) mod measure;
 pub(crate) mod profile;

@@ -16,10 +16,6 @@
 //! the measurement. The module uses nothing else of the crate, so the
 //! calibration probe (`examples/machine_probe.rs`) compiles it as is.
 
-// Until the worker and the command supervisor call it (issue 19), only
-// the tests and the probe do.
-#![allow(dead_code, unused_imports)]
-
 mod cgroup;
 mod classify;
 mod cpuset;

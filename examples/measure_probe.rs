@@ -163,6 +163,10 @@ const THREAD_VARIANTS: &[Variant] = &[
         name: "parallel",
         help: "the halves in a rayon::join",
     },
+    Variant {
+        name: "spawned",
+        help: "the halves on two std::threads spawned and joined per run",
+    },
 ];
 
 impl Experiment for Threads {
@@ -186,25 +190,32 @@ impl Experiment for Threads {
         _: &Context,
     ) -> Result<Box<dyn Workload>, String> {
         Ok(Box::new(Halves {
-            parallel: variant == "parallel",
+            how: variant.to_string(),
             work_us: params.int("work_us") as u64,
         }))
     }
 }
 
 struct Halves {
-    parallel: bool,
+    how: String,
     work_us: u64,
 }
 
 impl Workload for Halves {
     fn run(&mut self) -> io::Result<()> {
         let half = || burn(self.work_us);
-        if self.parallel {
-            rayon::join(half, half);
-        } else {
-            half();
-            half();
+        match self.how.as_str() {
+            "parallel" => {
+                rayon::join(half, half);
+            }
+            "spawned" => std::thread::scope(|s| {
+                s.spawn(half);
+                s.spawn(half);
+            }),
+            _ => {
+                half();
+                half();
+            }
         }
         Ok(())
     }

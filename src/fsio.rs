@@ -117,7 +117,11 @@ mod tests {
         write_atomic(&new, "{}").unwrap();
         let plain = dir.path().join("plain.json");
         std::fs::write(&plain, "{}").unwrap();
-        assert_eq!(mode(&new), 0o666 & !umask(), "as a plain file: 0666 & !umask");
+        assert_eq!(
+            mode(&new),
+            0o666 & !umask(),
+            "as a plain file: 0666 & !umask"
+        );
         assert_eq!(mode(&new), mode(&plain));
         // A file the user narrowed stays narrow when rewritten.
         std::fs::set_permissions(&new, std::fs::Permissions::from_mode(0o640)).unwrap();

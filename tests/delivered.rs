@@ -54,8 +54,15 @@ fn a_catalog_workloads_processes_record_what_the_machine_delivered() {
     assert_eq!(ok.len(), 2);
     for o in ok {
         let m = &o["machine"];
-        assert_eq!((&m["version"], &m["of"]), (&1.into(), &"process".into()), "{m}");
-        let (wall, cpu) = (m["wall_ns"].as_u64().unwrap(), m["cpu_ns"].as_u64().unwrap());
+        assert_eq!(
+            (&m["version"], &m["of"]),
+            (&1.into(), &"process".into()),
+            "{m}"
+        );
+        let (wall, cpu) = (
+            m["wall_ns"].as_u64().unwrap(),
+            m["cpu_ns"].as_u64().unwrap(),
+        );
         let sampled: u64 = o["samples"]
             .as_array()
             .unwrap()
@@ -86,15 +93,29 @@ fn a_commands_processes_record_what_the_machine_delivered_to_the_command() {
     assert_eq!(ok.len(), 2);
     for o in ok {
         let m = &o["machine"];
-        assert_eq!((&m["version"], &m["of"]), (&1.into(), &"child".into()), "{m}");
+        assert_eq!(
+            (&m["version"], &m["of"]),
+            (&1.into(), &"child".into()),
+            "{m}"
+        );
         // The child's CPU is its wait4 rusage, the same as the process's.
-        let rusage = o["cpu"]["user_ns"].as_u64().unwrap() + o["cpu"]["system_ns"].as_u64().unwrap();
+        let rusage =
+            o["cpu"]["user_ns"].as_u64().unwrap() + o["cpu"]["system_ns"].as_u64().unwrap();
         assert_eq!(m["cpu_ns"].as_u64().unwrap(), rusage, "{m}");
         assert!(rusage > 0, "a shell counting to 20,000 takes CPU time");
         // From spawn to wait4, around the one timed execution.
-        let (wall, sample) = (m["wall_ns"].as_u64().unwrap(), o["samples"][0]["ns"].as_u64().unwrap());
-        assert!(wall >= sample && wall < sample + 50_000_000, "{wall} vs {sample}");
-        assert!(m.get("threads").is_none(), "a child's threads are not read: {m}");
+        let (wall, sample) = (
+            m["wall_ns"].as_u64().unwrap(),
+            o["samples"][0]["ns"].as_u64().unwrap(),
+        );
+        assert!(
+            wall >= sample && wall < sample + 50_000_000,
+            "{wall} vs {sample}"
+        );
+        assert!(
+            m.get("threads").is_none(),
+            "a child's threads are not read: {m}"
+        );
     }
 }
 
@@ -108,7 +129,11 @@ fn run_files_have_the_umasks_mode_not_the_temporary_files() {
         run_with_umask(&cfg, umask);
         let run = run_dir(dir.path(), "spin");
         for file in ["results.json", "journal.jsonl", "report.md"] {
-            let mode = std::fs::metadata(run.join(file)).unwrap().permissions().mode() & 0o777;
+            let mode = std::fs::metadata(run.join(file))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(mode, want, "{file} under umask {umask}: {mode:o}");
         }
     }

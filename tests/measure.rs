@@ -269,16 +269,24 @@ fn a_worker_records_what_the_machine_delivered_and_the_threads_that_ran() {
         let m = &json["machine"];
         assert_eq!(m["version"], 1, "{variant}: {m}");
         assert_eq!(m["of"], "process", "{variant}: {m}");
-        let (wall, cpu) = (m["wall_ns"].as_f64().unwrap(), m["cpu_ns"].as_f64().unwrap());
+        let (wall, cpu) = (
+            m["wall_ns"].as_f64().unwrap(),
+            m["cpu_ns"].as_f64().unwrap(),
+        );
         // The window holds the samples, and no process gets more CPU
         // than its allowed CPUs over the wall time (getrusage's µs).
         let sampled: u64 = out.samples.iter().map(|s| s.ns).sum();
         assert!(wall >= sampled as f64, "{variant}: {wall} < {sampled}");
-        assert!(cpu >= out.cpu.timed_ns.unwrap() as f64 * 0.99, "{variant}: {m}");
+        assert!(
+            cpu >= out.cpu.timed_ns.unwrap() as f64 * 0.99,
+            "{variant}: {m}"
+        );
         assert!(cpu <= wall * allowed * 1.01 + 1e6, "{variant}: {m}");
         let ran = m["threads"]["ran"].as_u64().unwrap();
         let cpus = cpu / wall;
-        let others = m["machine"]["busy_ns"].as_f64().map(|busy| (busy - cpu) / (wall * allowed));
+        let others = m["machine"]["busy_ns"]
+            .as_f64()
+            .map(|busy| (busy - cpu) / (wall * allowed));
         match variant {
             "sequential" => assert_eq!(ran, 1, "{variant}: {m}"),
             _ => {
@@ -286,7 +294,10 @@ fn a_worker_records_what_the_machine_delivered_and_the_threads_that_ran() {
                 // Two busy threads on a machine with two CPUs get well over
                 // one CPU between them unless someone else took it.
                 if allowed >= 2.0 && others.is_some_and(|o| o < 0.05) {
-                    assert!(cpus > 1.3, "{variant}: {cpus:.2} CPUs on a quiet machine: {m}");
+                    assert!(
+                        cpus > 1.3,
+                        "{variant}: {cpus:.2} CPUs on a quiet machine: {m}"
+                    );
                 } else {
                     eprintln!("{variant}: {cpus:.2} CPUs delivered, others' share {others:?}: not quiet enough to judge");
                 }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::alloc::{AllocatorName, Evidence};
 use crate::config::{CommandPlan, MeasureSettings, Plan};
-use crate::matrix::Point;
 use crate::machine::Delivered;
+use crate::matrix::Point;
 mod command;
 mod profile;
 

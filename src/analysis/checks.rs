@@ -139,12 +139,6 @@ pub(crate) enum ThreadsRan {
 }
 
 impl ThreadsRan {
-    pub(crate) fn count(self) -> usize {
-        match self {
-            ThreadsRan::Os(n) | ThreadsRan::Pool(n) => n,
-        }
-    }
-
     /// Whether the point's `threads` ran: at least that many OS threads
     /// (a driving thread may work beside the pool), or exactly that many
     /// pool threads.
@@ -270,7 +264,9 @@ mod tests {
                 panic!()
             };
             o.threads.busy_rayon = Some(1);
-            o.machine = [Some(record(2)), Some(record(3)), Some(record(1)), None][i].clone();
+            o.machine = [Some(record(2)), Some(record(3)), Some(record(1)), None][i]
+                .clone()
+                .map(Box::new);
         }
         let a = crate::analysis::Analysis::of(&results, &CompareSettings::default());
         assert_eq!((a.checks.threads_busy, a.checks.threads_checked), (2, 4));

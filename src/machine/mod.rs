@@ -26,9 +26,8 @@ mod snapshot;
 
 pub(crate) use classify::{classify, Contention, Figures, Reason, THRESHOLDS};
 pub(crate) use cpuset::CpuSet;
-pub(crate) use delivered::{
-    BusySource, Delivered, MachineCpu, Of, Pressure, Threads, Throttle, Window, BUSY_SHARE,
-    DELIVERED_VERSION,
-};
+#[cfg(test)]
+pub(crate) use delivered::{BusySource, MachineCpu, Of, Threads};
+pub(crate) use delivered::{Delivered, Window};
 pub(crate) use exits::{note_thread_start, record_thread_exit};
 pub(crate) use snapshot::{Scope, Snapshot};

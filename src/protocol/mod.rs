@@ -167,7 +167,7 @@ pub struct RunOutput {
     /// command's timed execution from spawn to `wait4`. Versioned by its
     /// own `version`; `None` from workers before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine: Option<Delivered>,
+    pub machine: Option<Box<Delivered>>,
 }
 
 /// Why a worker process failed, machine-readable.

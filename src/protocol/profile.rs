@@ -95,7 +95,7 @@ pub struct ProfileOutput {
     /// What the machine delivered while the collector was on (the
     /// profiled runs only); `None` from workers before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine: Option<crate::machine::Delivered>,
+    pub machine: Option<Box<crate::machine::Delivered>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

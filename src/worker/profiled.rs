@@ -71,7 +71,7 @@ pub(super) fn run(
         let mut output = ProfileOutput {
             iters,
             ns_per_op,
-            machine: Some(Window::between(&m0, &m1)),
+            machine: Some(Box::new(Window::between(&m0, &m1))),
             ..ProfileOutput::default()
         };
         match collector {

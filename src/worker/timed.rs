@@ -39,7 +39,7 @@ pub(super) fn run(spec: &RunSpec, catalog: &Catalog) -> anyhow::Result<RunOutput
                 .output_digest()
                 .context("reading the output digest")?,
             command: None,
-            machine: Some(sampled.delivered),
+            machine: Some(Box::new(sampled.delivered)),
         })
     })?;
     // A high-water mark: read last, it covers everything the worker did.

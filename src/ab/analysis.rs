@@ -337,7 +337,8 @@ fn noise(values: &[(f64, f64)], pairs: &[Pair]) -> Option<Noise> {
 }
 
 /// The CPUs `point`'s processes ran on, and a note where its threads did
-/// not get the CPUs they could use (over both builds' processes).
+/// not get the CPUs they could use (both builds' processes together, or
+/// each build's where a side's settings changed its thread count).
 fn machine_notes(point: &mut AbPoint, run: &AbRun, id: usize) {
     let records: Vec<_> = run
         .records
@@ -345,26 +346,29 @@ fn machine_notes(point: &mut AbPoint, run: &AbRun, id: usize) {
         .filter(|r| !r.probe && r.run.point == id)
         .filter_map(|r| Some((r.run.output()?.machine.as_deref()?, r.build)))
         .collect();
-    // Each side's threads (a side's settings may change them).
-    let mut judged: Vec<PointDelivered> = Vec::new();
-    for build in Build::BOTH {
+    let threads = |build| run.header.side(build).points[id].threads;
+    let groups: Vec<(Option<Build>, usize)> = if threads(Build::Base) == threads(Build::Head) {
+        vec![(None, threads(Build::Base))]
+    } else {
+        Build::BOTH.iter().map(|&b| (Some(b), threads(b))).collect()
+    };
+    for (build, threads) in groups {
         let of: Vec<_> = records
             .iter()
-            .filter(|(_, b)| *b == build)
+            .filter(|(_, b)| build.is_none_or(|x| x == *b))
             .map(|(d, _)| *d)
             .collect();
-        let threads = run.header.side(build).points[id].threads;
-        judged.push(delivered::point(id, threads, &of));
-    }
-    for set in judged.iter().flat_map(|d| d.allowed.iter()) {
-        if !point.cpus.contains(set) {
-            point.cpus.push(set.clone());
+        let d: PointDelivered = delivered::point(id, threads, &of);
+        for set in &d.allowed {
+            if !point.cpus.contains(set) {
+                point.cpus.push(set.clone());
+            }
         }
-    }
-    for (d, build) in judged.iter().zip(Build::BOTH) {
         if let Some(why) = d.confounded {
+            let whose = build.map_or(String::new(), |b| format!("{b}'s "));
             point.notes.push(format!(
-                "{build}'s processes did not get the CPUs their {} thread{} could use ({} of {} short): {}; the change is the machine's as much as the builds'",
+                "{}: {whose}processes did not get the CPUs their {} thread{} could use ({} of {} short: {}); the change is the machine's as much as the builds'",
+                point.point,
                 d.threads,
                 if d.threads == 1 { "" } else { "s" },
                 d.short,

@@ -97,9 +97,9 @@ impl Confounded {
                 "{threads} threads were pinned to {allowed} CPU{}",
                 if allowed == 1 { "" } else { "s" }
             ),
-            Confounded::Starved { wanted, left } => format!(
-                "its threads could use {wanted:.1} CPUs; other processes left them {left:.2}"
-            ),
+            Confounded::Starved { wanted, left } => {
+                format!("it could use {wanted:.1} CPUs; other processes left it {left:.2}")
+            }
             Confounded::Waited => "its threads waited for CPUs that other tasks held".to_string(),
         }
     }
@@ -319,7 +319,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(p.contended_share(), 1.0);
-        assert!(p.confounded.unwrap().describe().contains("left them 1.33"));
+        assert!(p.confounded.unwrap().describe().contains("left it 1.33"));
         // A 1-thread point beside the same loop still had a CPU: it is
         // contended (others took 50% of the capacity) but got what it
         // could use.

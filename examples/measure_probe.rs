@@ -117,32 +117,41 @@ fn threads() -> Bench {
         .about("a measurement probe")
         .uses_threads();
     let work_us = bench.param_in("work_us", 500u64, 0..=MAX, "CPU burnt by each half");
-    let halves = move |parallel| {
+    let halves = move |how: &'static str| {
         move |p: &tuner::Params, _: &tuner::Context| Halves {
-            parallel,
+            how,
             work_us: p.get(work_us),
         }
     };
     bench
-        .variant_workload("sequential", halves(false))
+        .variant_workload("sequential", halves("sequential"))
         .help("both halves on the calling thread")
-        .variant_workload("parallel", halves(true))
+        .variant_workload("parallel", halves("parallel"))
         .help("the halves in a rayon::join")
+        .variant_workload("spawned", halves("spawned"))
+        .help("the halves on two std::threads spawned and joined per run")
 }
 
 struct Halves {
-    parallel: bool,
+    how: &'static str,
     work_us: u64,
 }
 
 impl Workload for Halves {
     fn run(&mut self) -> io::Result<()> {
         let half = || burn(self.work_us);
-        if self.parallel {
-            rayon::join(half, half);
-        } else {
-            half();
-            half();
+        match self.how {
+            "parallel" => {
+                rayon::join(half, half);
+            }
+            "spawned" => std::thread::scope(|s| {
+                s.spawn(half);
+                s.spawn(half);
+            }),
+            _ => {
+                half();
+                half();
+            }
         }
         Ok(())
     }

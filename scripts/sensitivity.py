@@ -32,6 +32,24 @@ error one second of pairs buys (σ_pair·√(s per pair): lower is better).
 
     scripts/sensitivity.py --noise-study --runs 8
     scripts/sensitivity.py --noise-study --config configs/gate/ci.toml
+
+`--neighbour one,all` (issue 19) instead runs the gate on a config with a
+2-thread point, merge sort v3 at 1 and 2 threads (`THREADS_CONFIG`,
+written beside the table), with `scripts/neighbour.sh` busy loops running
+during each gate (`one`: a loop; `all`: a loop per CPU; `none`: no
+neighbour), over the whole gate or its middle third (`--neighbour-window`).
+The change is `size*=1.01`: 1% more elements, about 1.1% more work
+(n log n). Besides detection and A/A false alarms it records, per gate,
+the CPUs each point ran on, the 2-thread point's time over the
+1-thread point's (base build, median of pairs; issue 19 target: ≤ 0.6),
+the figure `--metric auto` judged at each point, and how many processes
+the machine records call contended.
+
+    scripts/sensitivity.py --neighbour none,one,all --gates 20 --aa-gates 40
+    scripts/sensitivity.py --neighbour one --gates 1 --aa-gates 1 --pairs 12 --look-every 6  # a quick look
+
+Writes `<out>/neighbour/gates.csv`, `<out>/neighbour/sensitivity.md` and
+`<out>/neighbour/gate-threads.toml`.
 """
 
 import argparse
@@ -40,6 +58,7 @@ import json
 import math
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -245,6 +264,171 @@ def noise_study(args):
     print(table)
 
 
+THREADS_CONFIG = """\
+# The gate with a multi-threaded point (scripts/sensitivity.py --neighbour):
+# merge sort v3 of 100,000 i64s on 1 and 2 threads. The head side sorts
+# 1% more elements (--head-set 'size*=1.01', about 1.1% more work).
+
+[experiment]
+name = "gate-threads"
+description = "Merge sort v3 at 1 and 2 threads: the gate's sensitivity with a multi-threaded point."
+workload = "mergesort"
+
+[params]
+variant = "v3"
+size = 100_000
+threshold = 2048
+seed = 1
+
+[matrix]
+threads = [1, 2]
+
+[measure]
+samples = 5
+warmup = "50ms"
+min_sample_time = "10ms"
+
+[report]
+dir = "reports"
+"""
+
+
+class Neighbour:
+    """scripts/neighbour.sh LOOPS running from `after` seconds for `length`
+    seconds (None: until stopped), in its own process group."""
+
+    def __init__(self, loops, after=0.0, length=None):
+        self.proc = None
+        self.loops, self.after, self.length = loops, after, length
+
+    def __enter__(self):
+        if self.loops == "none":
+            return self
+        script = f"sleep {self.after:.2f}; exec {ROOT / 'scripts/neighbour.sh'} {self.loops}"
+        if self.length is not None:
+            script += f" {self.length:.2f}"
+        self.proc = subprocess.Popen(["bash", "-c", script], start_new_session=True,
+                                     stderr=subprocess.DEVNULL)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+
+
+def gate_details(report, ab):
+    """What one gate's ab.json says about its points: (time ratio 2/1 of
+    the base build, CPUs per point, metric per point, processes contended,
+    processes recorded)."""
+    records = [r for r in ab["records"] if not r.get("probe") and r["run"]["outcome"]["status"] == "ok"]
+    base = {}
+    for r in records:
+        if r["build"] == "base":
+            o = r["run"]["outcome"]
+            base.setdefault(r["run"]["point"], []).append(
+                statistics.median(s["ns"] / s["iters"] for s in o["samples"]))
+    ratio = (statistics.median(base[1]) / statistics.median(base[0])) if 0 in base and 1 in base else float("nan")
+    cpus = "; ".join(f"{p['point']}: {' '.join(p.get('cpus') or ['–'])}" for p in report["points"])
+    metrics = " ".join(p.get("metric", report["metric"]) for p in report["points"])
+    m = re.search(r"contended (\d+) of (\d+) processes", " ".join(report["warnings"]))
+    contended, recorded = (int(m.group(1)), int(m.group(2))) if m else (0, len(records))
+    return ratio, cpus, metrics, contended, recorded
+
+
+def neighbour_study(args):
+    out = Path(args.out) / "neighbour"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "gate-threads.toml").write_text(THREADS_CONFIG)
+    changes = [float(c) for c in args.changes.split(",")]
+    loops = args.neighbour.split(",")
+    rows = []
+    last_secs = {}
+    with tempfile.TemporaryDirectory(prefix="tuner-neighbour-") as tmp:
+        tmp = Path(tmp)
+        report_dir = tmp / "reports"
+        cfg = tmp / "gate-threads.toml"
+        cfg.write_text(re.sub(r'^dir = ".*"', f'dir = "{report_dir}"', THREADS_CONFIG, flags=re.M))
+        rounds = max(args.gates, args.aa_gates)
+        for r in range(rounds):
+            for change in changes:
+                if r >= (args.aa_gates if change == 0 else args.gates):
+                    continue
+                for nb in loops:
+                    cmd = [args.tuner, "ab", cfg, "--format", "json", "--noise", args.noise, "-q",
+                           "--pairs", str(args.pairs), "--look-every", str(args.look_every)]
+                    if change:
+                        cmd += ["--head-set", f"size*={1 + change / 100}"]
+                    # The middle third of a gate as long as the last one of this cell.
+                    guess = last_secs.get((change, nb))
+                    after, length = (0.0, None)
+                    if args.neighbour_window == "middle" and guess:
+                        after, length = guess / 3, guess / 3
+                    with Neighbour(nb, after, length):
+                        text, secs = run(cmd)
+                    last_secs[(change, nb)] = secs
+                    report = json.loads(text)
+                    gate = latest(report_dir / "gate-threads")
+                    ab = json.loads((gate / "ab.json").read_text())
+                    ratio, cpus, metrics, contended, recorded = gate_details(report, ab)
+                    pairs = sum(pairs_of(p) for p in report["points"]) / len(report["points"])
+                    row = {"round": r, "change": change, "neighbour": nb, "seconds": round(secs, 2),
+                           "per_point": pairs,
+                           "verdicts": " ".join(str(verdict(p)).lower() for p in report["points"]),
+                           "metrics": metrics, "cpus": cpus, "ratio_2_to_1": round(ratio, 3),
+                           "contended": contended, "recorded": recorded}
+                    rows.append(row)
+                    print(f"round {r + 1}/{rounds} {change:g}% neighbour {nb}: {row['verdicts']} "
+                          f"({secs:.1f} s; 2/1 threads {ratio:.2f}; {cpus}; contended {contended}/{recorded})",
+                          file=sys.stderr)
+                    subprocess.run(["rm", "-rf", str(gate)])
+                    with open(out / "gates.csv", "w", newline="") as f:
+                        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+                        w.writeheader()
+                        w.writerows(rows)
+    table = render_neighbour(rows, args)
+    (out / "sensitivity.md").write_text(table)
+    print(table)
+
+
+def render_neighbour(rows, args):
+    load = os.getloadavg()[0]
+    window = "the whole gate" if args.neighbour_window == "whole" else "the middle third of each gate"
+    lines = [
+        f"Sensitivity of the gate with a neighbour (gate-threads.toml: merge sort v3 at 1 and 2 threads; "
+        f"head `size*=1.01`, ≈ +1.1% work; noise band ±{args.noise.rstrip('%')}%; up to {args.pairs} pairs, "
+        f"a look every {args.look_every}; `scripts/neighbour.sh` during {window}; load {load:.2f} at the end)",
+        "",
+        "| change | neighbour | gates | called slower [95% CI] | false alarm (any faster/slower) [95% CI] "
+        "| time per gate | pairs per point | 2-thread / 1-thread time (median [min–max]) | CPUs per point | judged | processes contended |",
+        "|---:|---|---:|---|---|---:|---:|---|---|---|---:|",
+    ]
+    keys = sorted({(r["change"], r["neighbour"]) for r in rows})
+    for change, nb in keys:
+        cell = [r for r in rows if r["change"] == change and r["neighbour"] == nb]
+        n = len(cell)
+        slower = sum("slower" in r["verdicts"].split() for r in cell)
+        alarm = sum(any(v in ("slower", "faster") for v in r["verdicts"].split()) for r in cell)
+        lo, hi = wilson(slower, n)
+        alo, ahi = wilson(alarm, n)
+        alarm_cell = f"{alarm}/{n} = {100 * alarm / n:.1f}% [{alo:.1f}, {ahi:.1f}]" if change == 0 else "–"
+        ratios = [r["ratio_2_to_1"] for r in cell if r["ratio_2_to_1"] == r["ratio_2_to_1"]]
+        ratio = (f"{statistics.median(ratios):.2f} [{min(ratios):.2f}–{max(ratios):.2f}]" if ratios else "–")
+        cpus = sorted({r["cpus"] for r in cell})
+        judged = sorted({r["metrics"] for r in cell})
+        contended = sum(r["contended"] for r in cell)
+        recorded = sum(r["recorded"] for r in cell)
+        lines.append(
+            f"| {change:g}% | {nb} | {n} | {slower}/{n} = {100 * slower / n:.1f}% [{lo:.1f}, {hi:.1f}] | {alarm_cell} "
+            f"| {sum(r['seconds'] for r in cell) / n:.1f} s | {sum(r['per_point'] for r in cell) / n:.1f} "
+            f"| {ratio} | {' / '.join(cpus)} | {' / '.join(judged)} | {contended}/{recorded} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--gates", type=int, default=20, help="gates per change and method (default 20)")
@@ -261,7 +445,16 @@ def main():
     p.add_argument("--noise-study", action="store_true", help="where the spread is (see above)")
     p.add_argument("--runs", type=int, default=8, help="A/A gates per condition in the noise study")
     p.add_argument("--study", default="layout,pin,shape", help="which conditions: layout, pin, shape")
+    p.add_argument("--neighbour", help="none, one, all (comma-separated): the gate with a 2-thread "
+                   "point and scripts/neighbour.sh running (see above)")
+    p.add_argument("--neighbour-window", choices=["whole", "middle"], default="whole",
+                   help="the neighbour runs during the whole gate, or its middle third (estimated "
+                   "from the previous gate of the same cell; the first runs whole)")
     args = p.parse_args()
+    if args.neighbour:
+        if args.changes == "0,1,2,5":
+            args.changes = "0,1"
+        return neighbour_study(args)
     if args.noise_study:
         args.pairs = min(args.pairs, 30)
         return noise_study(args)

@@ -206,13 +206,16 @@ struct AbArgs {
     /// The workers' memory layout.
     #[arg(long, value_enum, default_value_t = LayoutArg::Paired)]
     layout: LayoutArg,
-    /// Pin every worker to this CPU; auto: the last CPU this process may
-    /// use, when it may use two or more; none: leave them to the kernel.
-    #[arg(long, value_name = "CPU", default_value = "auto", value_parser = Pin::parse)]
+    /// Pin each point's workers to as many CPUs as its threads, the last
+    /// of this list (e.g. 2-3); auto: of the CPUs this process may use,
+    /// when two or more; none: leave them to the kernel. A point is never
+    /// pinned to fewer CPUs than its threads while more may be used.
+    #[arg(long, value_name = "CPUS", default_value = "auto", value_parser = Pin::parse)]
     pin: Pin,
     /// The figure judged: wall time per operation, CPU time per operation,
-    /// or auto: CPU time when every process ran one busy thread (it leaves
-    /// out the time other processes took the CPU), else wall time.
+    /// or auto, per point: CPU time where every process ran one busy
+    /// thread (it leaves out the time other processes took the CPU), else
+    /// wall time.
     #[arg(long, value_enum, default_value_t = MetricArg::Auto)]
     metric: MetricArg,
     /// Changes within ±this are noise. Half the smallest change the gate
@@ -232,7 +235,7 @@ enum MetricArg {
     Time,
     /// CPU time per operation (all threads).
     Cpu,
-    /// CPU time when every process ran one busy thread, else wall time.
+    /// Per point: CPU time where every process ran one busy thread, else wall time.
     Auto,
 }
 

@@ -542,7 +542,7 @@ fn ab_gate(report: &ab::AbReport, fail_on: FailOn) -> Result<(), Failure> {
     let findings = fail_on.failures_of(report.points.iter().map(|p| {
         compare::GatePoint {
             point: &p.point,
-            metric: report.metric.column(),
+            metric: p.metric.column(),
             time: p
                 .verdict()
                 .zip(p.change())

@@ -58,6 +58,7 @@ pub(crate) fn output_with_ops(ns_per_op: f64, allocs_per_op: u64, ops_per_run: u
         },
         digest: 0,
         command: None,
+        machine: None,
     }
 }
 

@@ -7,14 +7,27 @@
 //! target holds either the old bytes or the new ones, also after a power
 //! cut. `tempfile`'s `NamedTempFile::persist` does the create and the
 //! rename (with a random name, removed if anything fails before it).
+//!
+//! The file ends with the mode a plain write would give it: an existing
+//! target's own, else `0666` less the process's umask (a teammate, or an
+//! artifact uploader running as another user, reads results and reports
+//! as they read any file the user makes), not the temporary file's `0600`.
 
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 /// Replaces `path` with `bytes` atomically and durably.
 pub(crate) fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> io::Result<()> {
     let dir = parent(path);
-    let mut file = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".tmp-")
+        // Masked by the umask at creation, as `open(O_CREAT, 0666)` is.
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)?;
+    if let Some(existing) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
+        file.as_file().set_permissions(existing.permissions())?;
+    }
     file.write_all(bytes.as_ref())?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
@@ -81,6 +94,39 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["results.json"]);
+    }
+
+    /// The process's umask (read by setting it, so set it back).
+    fn umask() -> u32 {
+        // SAFETY: umask only swaps this process's mask.
+        unsafe {
+            let mask = libc::umask(0o022);
+            libc::umask(mask);
+            mask as u32
+        }
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_new_file_has_the_umasks_mode_and_a_replaced_one_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("results.json");
+        write_atomic(&new, "{}").unwrap();
+        let plain = dir.path().join("plain.json");
+        std::fs::write(&plain, "{}").unwrap();
+        assert_eq!(
+            mode(&new),
+            0o666 & !umask(),
+            "as a plain file: 0666 & !umask"
+        );
+        assert_eq!(mode(&new), mode(&plain));
+        // A file the user narrowed stays narrow when rewritten.
+        std::fs::set_permissions(&new, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&new, "{\"again\": 1}").unwrap();
+        assert_eq!(mode(&new), 0o640);
     }
 
     #[test]

@@ -125,6 +125,7 @@ pub(crate) mod fsio;
 pub(crate) mod harness;
 pub(crate) mod history;
 pub(crate) mod knob;
+pub(crate) mod machine;
 pub(crate) mod matrix;
 pub(crate) mod measure;
 pub(crate) mod profile;

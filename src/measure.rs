@@ -9,7 +9,6 @@
 //! pool size read back.
 
 mod cpu;
-pub(crate) mod machine;
 mod memory;
 mod threads;
 mod timing;

@@ -28,6 +28,15 @@ min_sample_time = "2ms"
 seed = 7
 "#;
 
+/// Held by the tests whose verdicts rest on timing, so that the others'
+/// gates (a 2-thread merge sort) do not run beside them: the test binary
+/// runs its tests in parallel.
+static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn timing_turn() -> std::sync::MutexGuard<'static, ()> {
+    TIMING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// `tuner ab <cfg>`, to which each test adds its flags.
 fn ab(cfg: &Path) -> assert_cmd::Command {
     let mut cmd = tuner();
@@ -47,6 +56,7 @@ fn ab_json(dir: &Path) -> serde_json::Value {
 
 #[test]
 fn a_known_slowdown_is_slower_fails_the_gate_and_every_pair_is_on_disk() {
+    let _turn = timing_turn();
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), "gate.toml", SPIN);
     let summary = dir.path().join("summary.md");
@@ -354,4 +364,135 @@ fn a_program_build_needs_every_variant_to_start_one_program() {
         .assert()
         .code(2)
         .stderr(contains("every variant's argv must start the same one"));
+}
+
+/// Merge sort v3 at 1 and 2 threads: the gate of a config with a
+/// multi-threaded point (issue 19).
+const THREADS: &str = r#"
+[experiment]
+name = "gate"
+workload = "mergesort"
+[params]
+variant = "v3"
+size = 20000
+threshold = 2048
+[matrix]
+threads = [1, 2]
+[measure]
+samples = 3
+warmup = "5ms"
+min_sample_time = "2ms"
+seed = 7
+"#;
+
+/// Issue 19: `--pin auto` ran a 2-thread point on one CPU, the gate
+/// measuring another experiment than the config's. Each point now runs
+/// on as many CPUs as its threads (the machine records say which), and
+/// `--metric auto` judges the 1-thread point's CPU time but the 2-thread
+/// point's wall time.
+#[test]
+fn each_point_runs_on_as_many_cpus_as_its_threads_and_auto_chooses_per_point() {
+    let allowed = std::thread::available_parallelism().unwrap().get();
+    if allowed < 2 {
+        eprintln!("one CPU: no point can have two");
+        return;
+    }
+    let _turn = timing_turn();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "gate.toml", THREADS);
+    let out = stdout(
+        ab(&cfg)
+            .args(["--pairs", "3", "--look-every", "0", "--noise", "200%"])
+            .args(["--format", "json", "-q"])
+            .assert()
+            .success(),
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let run = ab_json(dir.path());
+    // The CPUs each process was allowed, by point, from its own record.
+    let mut sets: Vec<std::collections::BTreeSet<String>> = vec![Default::default(); 2];
+    for r in run["records"].as_array().unwrap() {
+        let o = &r["run"]["outcome"];
+        let point = r["run"]["point"].as_u64().unwrap() as usize;
+        sets[point].insert(o["machine"]["allowed"].as_str().unwrap().to_string());
+    }
+    let pool = run["design"]["layout"]["pinned_within"].as_str().unwrap();
+    let last = pool.rsplit([',', '-']).next().unwrap();
+    let len = |set: &str| -> usize {
+        set.split(',')
+            .map(|part| match part.split_once('-') {
+                Some((a, b)) => b.parse::<usize>().unwrap() - a.parse::<usize>().unwrap() + 1,
+                None => 1,
+            })
+            .sum()
+    };
+    assert_eq!(sets[0].len(), 1, "{sets:?}");
+    assert_eq!(sets[0].first().unwrap(), last, "1 thread: the last CPU");
+    assert_eq!(sets[1].len(), 1, "{sets:?}");
+    assert_eq!(
+        len(sets[1].first().unwrap()),
+        2,
+        "2 threads: 2 CPUs, {sets:?}"
+    );
+    assert!(sets[1].first().unwrap().ends_with(last), "{sets:?}");
+    // The report names them, per point.
+    let points = report["points"].as_array().unwrap();
+    assert_eq!(points[0]["cpus"], serde_json::json!([last]));
+    assert_eq!(points[1]["cpus"][0], sets[1].first().unwrap().as_str());
+    // auto: CPU time where one thread ran, wall time at the 2-thread point.
+    assert_eq!(
+        (
+            &points[0]["metric"],
+            &points[1]["metric"],
+            &report["metric"]
+        ),
+        (&"cpu".into(), &"time".into(), &"auto".into()),
+        "{report}"
+    );
+    let md = std::fs::read_to_string(gate_dir(dir.path()).join("ab.md")).unwrap();
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| threads=2 (time) |"))
+        .expect(&md);
+    assert!(
+        row.ends_with(&format!("| {} |", sets[1].first().unwrap())),
+        "{row}"
+    );
+    assert!(md.contains("| time or cpu/op | base | head |"), "{md}");
+}
+
+/// A point is never pinned to fewer CPUs than its threads while the gate
+/// may use more: refused before anything runs (exit 2), naming the point.
+#[test]
+fn pinning_a_two_thread_point_to_one_cpu_is_refused() {
+    if std::thread::available_parallelism().unwrap().get() < 2 {
+        eprintln!("one CPU: nothing to refuse");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "gate.toml", THREADS);
+    ab(&cfg)
+        .args(["--pin", "0", "--pairs", "2", "--look-every", "0", "-q"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "--pin 0 gives the point `threads=2` 1 CPU for its 2 threads",
+        ))
+        .stderr(contains("pin to at least 2 CPUs"));
+    assert!(!dir.path().join("reports").exists(), "nothing ran");
+    // Without the 2-thread point the same pin is fine.
+    let one = config(
+        dir.path(),
+        "one.toml",
+        &THREADS.replace("threads = [1, 2]", "threads = [1]"),
+    );
+    let out = stdout(
+        ab(&one)
+            .args(["--pin", "0", "--pairs", "2", "--look-every", "0"])
+            .args(["--noise", "200%", "--format", "json", "-q"])
+            .assert()
+            .success(),
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["points"][0]["cpus"], serde_json::json!(["0"]));
 }

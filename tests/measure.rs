@@ -245,6 +245,71 @@ fn busy_threads_are_the_threads_that_ran_the_work() {
     assert!(sequential.os_threads >= 3, "{sequential:?}");
 }
 
+/// Issue 19: what the machine delivered over the samples, per process.
+/// Two halves of 25 ms each on a 2-thread point: in a `rayon::join` and
+/// on two `std::thread`s spawned and joined per run, both read as two
+/// threads that ran work (the pool-thread count sees no `std::thread`);
+/// both halves on one thread read as one.
+#[test]
+fn a_worker_records_what_the_machine_delivered_and_the_threads_that_ran() {
+    let run = |variant| {
+        let spec = spec(
+            "threads",
+            variant,
+            &[("work_us", 25_000)],
+            2,
+            settings(4, 1, 10),
+        );
+        worker(&spec, "system")
+    };
+    let allowed = std::thread::available_parallelism().unwrap().get() as f64;
+    for variant in ["parallel", "spawned", "sequential"] {
+        let out = run(variant);
+        let json = serde_json::to_value(&out).unwrap();
+        let m = &json["machine"];
+        assert_eq!(m["version"], 1, "{variant}: {m}");
+        assert_eq!(m["of"], "process", "{variant}: {m}");
+        let (wall, cpu) = (
+            m["wall_ns"].as_f64().unwrap(),
+            m["cpu_ns"].as_f64().unwrap(),
+        );
+        // The window holds the samples, and no process gets more CPU
+        // than its allowed CPUs over the wall time (getrusage's µs).
+        let sampled: u64 = out.samples.iter().map(|s| s.ns).sum();
+        assert!(wall >= sampled as f64, "{variant}: {wall} < {sampled}");
+        assert!(
+            cpu >= out.cpu.timed_ns.unwrap() as f64 * 0.99,
+            "{variant}: {m}"
+        );
+        assert!(cpu <= wall * allowed * 1.01 + 1e6, "{variant}: {m}");
+        let ran = m["threads"]["ran"].as_u64().unwrap();
+        let cpus = cpu / wall;
+        let others = m["machine"]["busy_ns"]
+            .as_f64()
+            .map(|busy| (busy - cpu) / (wall * allowed));
+        match variant {
+            "sequential" => assert_eq!(ran, 1, "{variant}: {m}"),
+            _ => {
+                assert!(ran >= 2, "{variant}: {m}");
+                // Two busy threads on a machine with two CPUs get well over
+                // one CPU between them unless someone else took it.
+                if allowed >= 2.0 && others.is_some_and(|o| o < 0.05) {
+                    assert!(
+                        cpus > 1.3,
+                        "{variant}: {cpus:.2} CPUs on a quiet machine: {m}"
+                    );
+                } else {
+                    eprintln!("{variant}: {cpus:.2} CPUs delivered, others' share {others:?}: not quiet enough to judge");
+                }
+            }
+        }
+        if variant == "spawned" {
+            // The old figure cannot see them: no pool thread did the work.
+            assert!(out.threads.busy_rayon.unwrap() < 2, "{:?}", out.threads);
+        }
+    }
+}
+
 /// Issue 8 #4: the allocator evidence comes from the allocators' own
 /// statistics, whatever the spec says: a worker told `system` in its spec
 /// but given jemalloc by its environment shows jemalloc.

@@ -1,6 +1,6 @@
 //! Judging a paired A/B from its records: per point, the complete pairs'
-//! figures (wall or CPU time per operation, see [`Metric`]; each process
-//! one value, derived by `ProcessMetrics`) go to [`stats::compare_paired`]
+//! figures (wall or CPU time per operation, chosen per point, see
+//! [`Metric`]; each process one value, derived by `ProcessMetrics`) go to [`stats::compare_paired`]
 //! — the Wilcoxon signed-rank test and the Hodges-Lehmann change of the
 //! per-pair log ratios — with Holm's correction over the points, or, in a
 //! sequential gate, through the looks of [`super::sequential`];
@@ -20,6 +20,12 @@
 //! position effect — how much faster a pair's second process runs than
 //! its first, which the balanced order cancels from the change but which
 //! still adds noise.
+//!
+//! What the machine delivered is read per point too
+//! ([`crate::analysis::delivered`]): the CPUs each point's processes ran
+//! on, and a note where a point's threads did not get the CPUs they could
+//! use (pinned too narrow, or others took them), whose change is then the
+//! machine's as much as the builds'.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +33,9 @@ use super::metric::Metric;
 use super::record::{AbRun, Pair};
 use super::sequential::{self, Stop};
 use super::side::{changed_axes, Build, Side};
+use crate::analysis::delivered::{self, PointDelivered};
 use crate::compare::{SettingChange, VerdictCounts};
+use crate::machine::CpuSet;
 use crate::stats::{
     self, Change, CompareSettings, ExactComparison, GeoMean, PairedComparison, Summary, Verdict,
     VerdictRule,
@@ -58,6 +66,13 @@ impl SideInfo {
 pub(crate) struct AbPoint {
     /// `variant=v3 threads=2`
     pub point: String,
+    /// The figure judged at this point (resolved: never `auto`).
+    #[serde(default)]
+    pub metric: Metric,
+    /// The CPUs its processes were allowed to run on, each set once,
+    /// from their machine records (empty: records of older workers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpus: Vec<CpuSet>,
     /// The judged figure of each build's processes in complete pairs.
     pub base: Option<Summary>,
     pub head: Option<Summary>,
@@ -133,7 +148,8 @@ pub(crate) struct AbReport {
     /// Axes whose values the sides' settings made differ.
     pub changed: Vec<SettingChange>,
     pub settings: CompareSettings,
-    /// The figure judged (resolved: never `auto`).
+    /// The figure judged: the points' own when they all agree, else
+    /// `auto` (each point says its own, [`AbPoint::metric`]).
     pub metric: Metric,
     pub points: Vec<AbPoint>,
     pub geomean: Option<GeoMean>,
@@ -156,7 +172,7 @@ pub(crate) struct AbReport {
 /// Judges `run` on `metric` with `settings`.
 pub(crate) fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -> AbReport {
     let h = &run.header;
-    let metric = metric.resolve(run);
+    let asked = metric;
     let varying = crate::matrix::varying_axes(&h.plan.axes);
     let plan = h.design.stopping.as_ref().and_then(|s| s.plan().ok());
     let mut points: Vec<AbPoint> = h
@@ -164,6 +180,7 @@ pub(crate) fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -
         .points
         .iter()
         .map(|p| {
+            let metric = asked.resolve(run, p.id);
             let mut point = point(p.label(&varying), &run.pairs(p.id), settings, metric);
             if let Some(plan) = &plan {
                 sequential_verdict(
@@ -173,9 +190,15 @@ pub(crate) fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -
                     &settings.rule,
                 );
             }
+            machine_notes(&mut point, run, p.id);
             point
         })
         .collect();
+    let metric = match points.first().map(|p| p.metric) {
+        Some(first) if points.iter().all(|p| p.metric == first) => first,
+        Some(_) => Metric::Auto,
+        None => asked,
+    };
     let family = match &plan {
         None => stats::adjust_within(&mut points, |p| p.time.as_mut()),
         Some(_) => points.iter().filter(|p| p.stop.is_some()).count(),
@@ -212,6 +235,8 @@ pub(crate) fn analyse(run: &AbRun, settings: &CompareSettings, metric: Metric) -
 fn point(label: String, pairs: &[Pair], settings: &CompareSettings, metric: Metric) -> AbPoint {
     let mut p = AbPoint {
         point: label,
+        metric,
+        cpus: Vec::new(),
         base: None,
         head: None,
         time: None,
@@ -311,12 +336,53 @@ fn noise(values: &[(f64, f64)], pairs: &[Pair]) -> Option<Noise> {
     })
 }
 
+/// The CPUs `point`'s processes ran on, and a note where its threads did
+/// not get the CPUs they could use (both builds' processes together, or
+/// each build's where a side's settings changed its thread count).
+fn machine_notes(point: &mut AbPoint, run: &AbRun, id: usize) {
+    let records: Vec<_> = run
+        .records
+        .iter()
+        .filter(|r| !r.probe && r.run.point == id)
+        .filter_map(|r| Some((r.run.output()?.machine.as_deref()?, r.build)))
+        .collect();
+    let threads = |build| run.header.side(build).points[id].threads;
+    let groups: Vec<(Option<Build>, usize)> = if threads(Build::Base) == threads(Build::Head) {
+        vec![(None, threads(Build::Base))]
+    } else {
+        Build::BOTH.iter().map(|&b| (Some(b), threads(b))).collect()
+    };
+    for (build, threads) in groups {
+        let of: Vec<_> = records
+            .iter()
+            .filter(|(_, b)| build.is_none_or(|x| x == *b))
+            .map(|(d, _)| *d)
+            .collect();
+        let d: PointDelivered = delivered::point(id, threads, &of);
+        for set in &d.allowed {
+            if !point.cpus.contains(set) {
+                point.cpus.push(set.clone());
+            }
+        }
+        if let Some(why) = d.confounded {
+            let whose = build.map_or(String::new(), |b| format!("{b}'s "));
+            point.notes.push(format!(
+                "{}: {whose}processes did not get the CPUs their {} thread{} could use ({} of {} short: {}); the change is the machine's as much as the builds'",
+                point.point,
+                d.threads,
+                if d.threads == 1 { "" } else { "s" },
+                d.short,
+                d.recorded,
+                why.describe()
+            ));
+        }
+    }
+}
+
 fn layout_line(run: &AbRun) -> String {
-    let l = run.header.design.layout;
+    let l = &run.header.design.layout;
     let aslr = if l.aslr_off { "ASLR off" } else { "ASLR on" };
-    let pin = l
-        .pin
-        .map_or(String::new(), |c| format!(", pinned to CPU {c}"));
+    let pin = l.describe_pin().map_or(String::new(), |p| format!(", {p}"));
     let mode = format!("{:?}", l.mode).to_lowercase();
     format!("{mode} ({aslr}{pin})")
 }
@@ -341,6 +407,40 @@ fn failure_notes(run: &AbRun) -> Vec<String> {
         .collect()
 }
 
+/// How many of the gate's processes other tasks contended, and why
+/// ([`crate::machine::classify`]); `None` when none was.
+fn contention_note(run: &AbRun) -> Option<String> {
+    let mut recorded = 0;
+    let mut reasons: Vec<(crate::machine::Reason, usize)> = Vec::new();
+    for r in run.records.iter().filter(|r| !r.probe) {
+        let Some(d) = r.run.output().and_then(|o| o.machine.as_deref()) else {
+            continue;
+        };
+        recorded += 1;
+        let threads = run.header.side(r.build).points[r.run.point].threads;
+        let asked = u32::try_from(threads).unwrap_or(u32::MAX);
+        if let crate::machine::Contention::Contended { reason, .. } =
+            crate::machine::classify(d, asked)
+        {
+            match reasons.iter_mut().find(|(x, _)| *x == reason) {
+                Some((_, n)) => *n += 1,
+                None => reasons.push((reason, 1)),
+            }
+        }
+    }
+    let contended: usize = reasons.iter().map(|(_, n)| n).sum();
+    (contended > 0).then(|| {
+        let why: Vec<String> = reasons
+            .iter()
+            .map(|(reason, n)| format!("{} {n}", reason.describe()))
+            .collect();
+        format!(
+            "the machine was busy: other tasks contended {contended} of {recorded} processes ({}); a pair shares its moment, so the ratios hold up better than the times",
+            why.join(", ")
+        )
+    })
+}
+
 /// Warnings about the gate as a whole.
 fn notes(run: &AbRun) -> Vec<String> {
     let h = &run.header;
@@ -349,6 +449,7 @@ fn notes(run: &AbRun) -> Vec<String> {
         w.push(format!("the gate stopped early: {stopped}"));
     }
     w.extend(failure_notes(run));
+    w.extend(contention_note(run));
     if !h.environment.optimized {
         w.push(
             "measured by a debug build of tuner: its numbers do not describe release code".into(),
@@ -477,9 +578,15 @@ mod tests {
             o.threads.busy = Some(2);
             o.cpu.timed_ns = o.cpu.timed_ns.map(|t| t * 2);
         }
-        assert_eq!(Metric::Auto.resolve(&run), Metric::Time);
-        assert_eq!(judge(&run, 0.5).metric, Metric::Time);
-        assert_eq!(Metric::Cpu.resolve(&run), Metric::Cpu);
+        assert_eq!(Metric::Auto.resolve(&run, 0), Metric::Time);
+        assert_eq!(Metric::Cpu.resolve(&run, 0), Metric::Cpu);
+        // Per point: the other point's processes ran one thread each.
+        assert_eq!(Metric::Auto.resolve(&run, 1), Metric::Cpu);
+        let r = judge(&run, 0.5);
+        assert_eq!(
+            (r.metric, r.points[0].metric, r.points[1].metric),
+            (Metric::Auto, Metric::Time, Metric::Cpu)
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! that the build speaks this runner's protocol and knows the workload,
 //! and warms the file cache for the binary, so no build pays a cold start
 //! inside a pair), then the pairs in the order of [`super::schedule`],
-//! each process started through the layout path of its pair
-//! ([`super::layout`]) and journaled before the next starts. A time
+//! each process started through the layout path of its pair and on its
+//! point's CPUs ([`super::layout`]) and journaled before the next starts. A time
 //! budget ends the gate between rounds; Ctrl-C ends it between processes.
 
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use anyhow::Context as _;
 
 use super::analysis::values;
 use super::error::AbError;
-use super::layout::Paths;
+use super::layout::{pin_thread, Paths};
 use super::metric::Metric;
 use super::record::{AbHeader, AbRun, PairRecord};
 use super::schedule::{schedule, PairSlot};
@@ -87,6 +87,11 @@ pub(crate) fn run_gate(
         None => gate.pairs(started, session)?,
     };
     let mut run = gate.run;
+    // The runner's thread back on every CPU it had.
+    let layout = &run.header.design.layout;
+    if let (Some(_), Some(allowed)) = (&layout.pinned_within, &layout.allowed) {
+        pin_thread(allowed).context("unpinning the runner")?;
+    }
     run.stopped = stopped_line(&run, &end);
     run.wall_s = started.elapsed().as_secs_f64();
     session.interrupt.set_scratch(None);
@@ -140,7 +145,11 @@ impl Gate<'_> {
         };
         let header = &self.run.header;
         let side = header.side(build);
-        let mut spec = RunSpec::new(&header.plan, &side.points[slot.point], None);
+        let point = &side.points[slot.point];
+        if let Some(cpus) = header.design.layout.cpus_for(point.threads) {
+            pin_thread(&cpus).context("pinning a worker")?;
+        }
+        let mut spec = RunSpec::new(&header.plan, point, None);
         if let Some(command) = &side.command {
             spec.command = Some(command.clone());
         }
@@ -242,9 +251,9 @@ impl Gate<'_> {
         session: &GateSession,
         active: &[bool],
     ) -> anyhow::Result<Vec<usize>> {
-        let metric = session.metric.resolve(&self.run);
         let mut done = Vec::new();
         for point in (0..active.len()).filter(|&p| active[p]) {
+            let metric = session.metric.resolve(&self.run, point);
             let values = values(&self.run.pairs(point), metric);
             if sequential::judge(plan, &values, &session.rule)?.is_some_and(|s| s.stopped) {
                 done.push(point);

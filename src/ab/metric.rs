@@ -14,9 +14,13 @@
 //! CPU time is the work's own time only while one thread does the work
 //! and never waits: it misses time spent blocked (I/O, locks, sleep), and
 //! with more threads it sums them (idle pool threads spinning included).
-//! So `auto` judges CPU time when every process of the gate had at most
-//! one busy thread (the worker's own per-thread CPU accounting, measured
-//! not assumed), and wall time otherwise.
+//! So `auto` chooses per point: CPU time where every process of the point
+//! (both builds) ran one thread that did work — the threads that ran as
+//! the machine record counts them (any OS thread, `std::thread`s joined
+//! inside the window included; the worker's per-thread count of those
+//! alive at the window's edges in older records), measured not assumed —
+//! and wall time otherwise. One choice per gate let a single
+//! multi-threaded point switch every point to wall time.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,26 +34,33 @@ pub(crate) enum Metric {
     Time,
     /// CPU time per operation, all threads.
     Cpu,
-    /// CPU time when every process ran one busy thread, else wall time.
+    /// Per point: CPU time when every process ran one busy thread, else
+    /// wall time.
     #[default]
     Auto,
 }
 
 impl Metric {
-    /// `Auto` decided for `run`; the others as they are.
-    pub(crate) fn resolve(self, run: &AbRun) -> Metric {
+    /// `Auto` decided for point `point` of `run`; the others as they are.
+    pub(crate) fn resolve(self, run: &AbRun, point: usize) -> Metric {
         if self != Metric::Auto {
             return self;
         }
         let mut processes = run
             .records
             .iter()
-            .filter(|r| !r.probe)
-            .filter_map(|r| ProcessMetrics::of(&r.run))
+            .filter(|r| !r.probe && r.run.point == point)
+            .filter_map(|r| Some((r.run.output()?, ProcessMetrics::of(&r.run)?)))
             .peekable();
         let single = processes.peek().is_some()
-            && processes.all(|m| {
-                m.threads.busy.is_some_and(|b| b <= 1) && m.cpu_ns_per_op.is_some_and(|c| c > 0.0)
+            && processes.all(|(o, m)| {
+                let ran = o
+                    .machine
+                    .as_ref()
+                    .and_then(|d| d.threads)
+                    .map(|t| t.ran)
+                    .or(m.threads.busy);
+                ran.is_some_and(|n| n <= 1) && m.cpu_ns_per_op.is_some_and(|c| c > 0.0)
             });
         if single {
             Metric::Cpu
@@ -68,11 +79,22 @@ impl Metric {
         }
     }
 
-    /// The time table's first header.
+    /// The time table's first header; for a gate whose points were
+    /// judged on different figures (`Auto`), each row names its own.
     pub(crate) fn column(self) -> &'static str {
         match self {
             Metric::Cpu => "cpu/op",
-            Metric::Time | Metric::Auto => "time/op",
+            Metric::Time => "time/op",
+            Metric::Auto => "time or cpu/op",
+        }
+    }
+
+    /// The figure's short name, as a mixed gate's rows say it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Metric::Cpu => "cpu",
+            Metric::Time => "time",
+            Metric::Auto => "auto",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! From the command line to a planned gate: the config validated against
 //! the running binary's catalog, both sides' builds and settings checked,
-//! the layout applied to this process (its workers inherit it), and the
-//! header every record of the gate is journaled under.
+//! the layout applied to this process (its workers inherit it) and each
+//! point's CPUs planned, and the header every record of the gate is
+//! journaled under.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -36,7 +37,7 @@ pub(crate) struct AbOptions {
     pub pin: Pin,
 }
 
-/// The gate `opts` asks for, with the layout applied to this thread.
+/// The gate `opts` asks for, with the layout applied to this process.
 pub(crate) fn plan(catalog: &Catalog, opts: &AbOptions) -> Result<AbHeader, Failure> {
     let path = &opts.config;
     let text = std::fs::read_to_string(path)
@@ -90,7 +91,14 @@ pub(crate) fn plan(catalog: &Catalog, opts: &AbOptions) -> Result<AbHeader, Fail
                 })?,
         ),
     };
-    let layout = Layout::apply(opts.layout, opts.pin).map_err(|e| Failure::Usage(e.into()))?;
+    let varying = crate::matrix::varying_axes(&plan.axes);
+    let threads: Vec<(String, usize)> = [&base, &head]
+        .iter()
+        .flat_map(|side| side.points.iter())
+        .map(|p| (p.label(&varying), p.threads))
+        .collect();
+    let layout =
+        Layout::apply(opts.layout, &opts.pin, &threads).map_err(|e| Failure::Usage(e.into()))?;
     let environment = crate::environment::capture(path);
     Ok(AbHeader {
         schema: AB_SCHEMA,

@@ -1,7 +1,9 @@
 //! Rendering an [`AbReport`] as `tuner compare` renders its comparison
 //! (aligned text, a markdown table for pull requests and the step
 //! summary, or JSON), sharing its table and exact-count sections; the time
-//! table has a pair count and the noise figures in place of process counts.
+//! table has a pair count and the noise figures in place of process counts,
+//! and the CPUs each point ran on. Where points were judged on different
+//! figures (`--metric auto`), each row names its own.
 
 use std::fmt::Write as _;
 
@@ -27,7 +29,7 @@ pub(crate) fn render(report: &AbReport, format: OutputFormat) -> String {
     }
 }
 
-const HEADER: [&str; 8] = [
+const HEADER: [&str; 9] = [
     "",
     "base",
     "head",
@@ -36,6 +38,7 @@ const HEADER: [&str; 8] = [
     "p (Holm)",
     "pairs",
     "spread proc/pair",
+    "CPUs",
 ];
 
 fn time_table(report: &AbReport, bold: bool) -> Table {
@@ -45,8 +48,13 @@ fn time_table(report: &AbReport, bold: bool) -> Table {
         header[5] = "z / bound";
     }
     let mut t = Table::new(&header);
+    let mixed = report.metric == crate::ab::Metric::Auto;
     for p in &report.points {
-        t.push(time_row(p, bold));
+        let mut row = time_row(p, bold);
+        if mixed {
+            row[0] = format!("{} ({})", row[0], p.metric.name());
+        }
+        t.push(row);
     }
     if let Some(g) = &report.geomean {
         let mut row = vec![String::new(); HEADER.len()];
@@ -60,10 +68,20 @@ fn time_table(report: &AbReport, bold: bool) -> Table {
 
 fn time_row(p: &AbPoint, bold: bool) -> Vec<String> {
     let dash = || "–".to_string();
+    let cpus = if p.cpus.is_empty() {
+        dash()
+    } else {
+        p.cpus
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
     let (Some(verdict), Some(change)) = (p.verdict(), p.change()) else {
         let mut row = vec![dash(); HEADER.len()];
         row[0] = p.point.clone();
         row[3] = p.notes.join("; ");
+        row[8] = cpus;
         return row;
     };
     let verdict = match verdict {
@@ -93,6 +111,7 @@ fn time_row(p: &AbPoint, bold: bool) -> Vec<String> {
         test,
         p.pairs().to_string(),
         spread,
+        cpus,
     ]
 }
 
@@ -211,7 +230,7 @@ pub(crate) fn markdown(report: &AbReport) -> String {
     }
     let _ = writeln!(out, "**Gate:** {}.\n", gate_line(report));
     let table = time_table(report, true);
-    let right = [false, true, true, false, false, true, true, true];
+    let right = [false, true, true, false, false, true, true, true, false];
     markdown_body(
         &summary_line(report),
         (&table, &right),
@@ -229,8 +248,9 @@ pub(crate) fn markdown(report: &AbReport) -> String {
          sequential gate, its z against the look's bound (α split over the points) with a \
          repeated interval. *faster*/*slower*: significant and beyond the noise band; \
          *equivalent*: the whole interval inside the band. \
-         Spread: robust SD between one build's processes / between the pairs' ratios. Allocations \
-         and bytes per operation are exact counts: any change is real."
+         Spread: robust SD between one build's processes / between the pairs' ratios. CPUs: the \
+         CPUs the point's processes were allowed to run on (`--pin`: as many as its threads). \
+         Allocations and bytes per operation are exact counts: any change is real."
     );
     out
 }

@@ -41,6 +41,8 @@ pub(super) fn header(config: &str, head_set: &[&str]) -> AbHeader {
                 mode: LayoutMode::Paired,
                 aslr_off: true,
                 pin: None,
+                pinned_within: None,
+                allowed: None,
             },
             stopping: None,
         },

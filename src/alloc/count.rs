@@ -8,9 +8,19 @@
 //! the worker flushes pool threads explicitly before reading. The peak of
 //! live bytes is assembled from flushed deltas, so it is exact to within
 //! threads × `FLUSH_BYTES`.
+//!
+//! The same per-thread cells carry two thread hooks ([`set_thread_hooks`]):
+//! one on a thread's first count after each flush (its start, noted once),
+//! one as its cells are dropped at its exit, the last thread-local
+//! destructor any thread that allocated runs. A worker installs the
+//! machine measurement's (`crate::machine`) there, so a window counts
+//! the `std::thread`s a workload spawned and joined inside it; through
+//! function pointers, so the allocator (a foundation) calls into no higher
+//! layer, and a process that installs none (the runner) pays one relaxed
+//! load per flush.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI64, AtomicPtr, AtomicU64, Ordering::Relaxed};
 
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +58,33 @@ impl Pending {
 impl Drop for Pending {
     fn drop(&mut self) {
         self.flush();
+        call(&ON_EXIT);
+    }
+}
+
+/// A hook: a `fn()` as a pointer, null for none.
+type Hook = AtomicPtr<()>;
+
+static ON_START: Hook = AtomicPtr::new(std::ptr::null_mut());
+static ON_EXIT: Hook = AtomicPtr::new(std::ptr::null_mut());
+
+/// Installs `start`, called on a thread's first count after each flush
+/// (so early in its life; it must be cheap and idempotent), and `exit`,
+/// called as the thread's counters are dropped at its end. Neither may
+/// allocate.
+pub(crate) fn set_thread_hooks(start: fn(), exit: fn()) {
+    ON_START.store(start as *mut (), Relaxed);
+    ON_EXIT.store(exit as *mut (), Relaxed);
+}
+
+#[inline]
+fn call(hook: &Hook) {
+    let f = hook.load(Relaxed);
+    if !f.is_null() {
+        // SAFETY: only `set_thread_hooks` stores into the hooks, and it
+        // stores `fn()` pointers.
+        let f: fn() = unsafe { std::mem::transmute::<*mut (), fn()>(f) };
+        f();
     }
 }
 
@@ -69,6 +106,9 @@ fn publish(allocs: u64, bytes: u64, live: i64) {
 #[inline]
 fn record(allocs: u64, bytes: u64, live: i64) {
     let counted = PENDING.try_with(|p| {
+        if p.events.get() == 0 {
+            call(&ON_START);
+        }
         p.allocs.set(p.allocs.get() + allocs);
         p.bytes.set(p.bytes.get() + bytes);
         p.live.set(p.live.get() + live);

@@ -1,6 +1,6 @@
 //! The checks a report prints, counted over what was tried, so each can
-//! fail: whether the named allocator served every process, whether the
-//! pool ran the point's thread count, whether every variant and knob
+//! fail: whether the named allocator served every process, whether as
+//! many threads ran work as the point has threads, whether every variant and knob
 //! setting computed the same output, and which knobs the workload ignores.
 //! For an external command: which library each allocator preloaded, and
 //! which programs a preload cannot reach (the allocator axis has no
@@ -25,8 +25,12 @@ pub struct Checks {
     pub allocator_served: usize,
     /// Processes refused because another allocator served them.
     pub allocator_mismatched: usize,
-    /// Successful processes in which as many pool threads ran work (spent
-    /// ≥ 5% of the sampling window on a CPU) as the point has threads.
+    /// Successful processes in which as many threads ran work as the
+    /// point has threads ([`threads_ran`]): at least as many OS threads
+    /// (any: a pool's, a workload's own `std::thread`s, spawned and
+    /// joined within the window) where the process recorded what the
+    /// machine delivered; exactly as many pool threads in results of
+    /// older tuners.
     pub threads_busy: usize,
     /// Successful processes that could say how many threads ran work.
     pub threads_checked: usize,
@@ -121,8 +125,54 @@ fn command_checks(results: &Results) -> Option<CommandChecks> {
     })
 }
 
+/// How many threads ran work in a process, and how that compares with
+/// the point's thread count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ThreadsRan {
+    /// OS threads that spent ≥ 5% of the window on a CPU (or of the
+    /// process's CPU time, if less), threads that ended inside it
+    /// included (`Delivered.threads.ran`).
+    Os(usize),
+    /// Pool threads (tokio's workers, else rayon's) that did, from
+    /// workers before the machine record: `std::thread`s unseen.
+    Pool(usize),
+}
+
+impl ThreadsRan {
+    /// Whether the point's `threads` ran: at least that many OS threads
+    /// (a driving thread may work beside the pool), or exactly that many
+    /// pool threads.
+    pub(crate) fn matches(self, threads: usize) -> bool {
+        match self {
+            ThreadsRan::Os(n) => n >= threads,
+            ThreadsRan::Pool(n) => n == threads,
+        }
+    }
+}
+
+/// The threads that ran work in `output`'s process; `None` where it
+/// could not tell.
+pub(crate) fn threads_ran(output: &crate::protocol::RunOutput) -> Option<ThreadsRan> {
+    if let Some(t) = output.machine.as_ref().and_then(|m| m.threads) {
+        return Some(ThreadsRan::Os(t.ran as usize));
+    }
+    let t = &output.threads;
+    t.busy_tokio
+        .or(t.busy_rayon)
+        .map(|n| ThreadsRan::Pool(n as usize))
+}
+
 pub(super) fn checks(results: &Results, points: &[PointAnalysis], groups: &[Group]) -> Checks {
     let processes = || points.iter().flat_map(|p| p.processes.iter());
+    // Each successful process's threads, by its place in the run.
+    let ran: std::collections::HashMap<(usize, u32, usize), Option<ThreadsRan>> = results
+        .runs
+        .iter()
+        .filter_map(|r| Some(((r.point, r.process, r.seq), threads_ran(r.output()?))))
+        .collect();
+    let ran_of = |m: &crate::analysis::ProcessMetrics| {
+        ran.get(&(m.point, m.process, m.seq)).copied().flatten()
+    };
     let knobs = results.plan.info.knobs;
     let varying = crate::matrix::varying_axes(&results.plan.axes);
     Checks {
@@ -137,11 +187,9 @@ pub(super) fn checks(results: &Results, points: &[PointAnalysis], groups: &[Grou
             .filter(|f| f.kind == FailureKind::AllocatorMismatch)
             .count(),
         threads_busy: processes()
-            .filter(|m| m.busy_pool_threads() == Some(results.points[m.point].threads))
+            .filter(|m| ran_of(m).is_some_and(|r| r.matches(results.points[m.point].threads)))
             .count(),
-        threads_checked: processes()
-            .filter(|m| m.busy_pool_threads().is_some())
-            .count(),
+        threads_checked: processes().filter(|m| ran_of(m).is_some()).count(),
         digests_differ: groups
             .iter()
             .enumerate()
@@ -165,5 +213,79 @@ pub(super) fn checks(results: &Results, points: &[PointAnalysis], groups: &[Grou
         .map(|(axis, _)| axis)
         .collect(),
         command: command_checks(results),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::{Delivered, Of, Threads};
+    use crate::results::Outcome;
+    use crate::stats::CompareSettings;
+
+    /// A machine record whose threads that ran work are `ran`.
+    fn record(ran: u32) -> Delivered {
+        Delivered {
+            version: 1,
+            of: Of::Process,
+            wall_ns: 1_000_000_000,
+            cpu_ns: 1_000_000_000,
+            voluntary_switches: 0,
+            involuntary_switches: 0,
+            allowed: None,
+            online: 2,
+            threads: Some(Threads {
+                ran,
+                ..Threads::default()
+            }),
+            run_delay_ns: None,
+            machine: None,
+            steal_ns: None,
+            throttle: None,
+            pressure: None,
+            freq_khz: None,
+        }
+    }
+
+    /// lock-scope's report said "in 0 of 210 processes": its threads are
+    /// `std::thread`s, which the pool count does not see.
+    #[test]
+    fn std_threads_are_judged_by_the_os_threads_that_ran() {
+        let mut results = crate::fixtures::results_with(
+            "[experiment]\nworkload = \"selfcheck\"\n[params]\nvariant = \"spin\"\n[matrix]\nthreads = [2]\n",
+            &[vec![100.0, 101.0, 102.0, 103.0]],
+            0,
+        );
+        // Every process: one pool thread busy (the one driving the runs).
+        // Two carry a machine record: 2 and 3 OS threads ran (the spawned
+        // pair, and the driver too); one says 1.
+        for (i, run) in results.runs.iter_mut().enumerate() {
+            let Outcome::Ok(o) = &mut run.outcome else {
+                panic!()
+            };
+            o.threads.busy_rayon = Some(1);
+            o.machine = [Some(record(2)), Some(record(3)), Some(record(1)), None][i]
+                .clone()
+                .map(Box::new);
+        }
+        let a = crate::analysis::Analysis::of(&results, &CompareSettings::default());
+        assert_eq!((a.checks.threads_busy, a.checks.threads_checked), (2, 4));
+        let ran: Vec<Option<ThreadsRan>> = results
+            .runs
+            .iter()
+            .map(|r| threads_ran(r.output().unwrap()))
+            .collect();
+        assert_eq!(
+            ran,
+            [
+                Some(ThreadsRan::Os(2)),
+                Some(ThreadsRan::Os(3)),
+                Some(ThreadsRan::Os(1)),
+                Some(ThreadsRan::Pool(1))
+            ]
+        );
+        // An old record's pool count must match exactly.
+        assert!(ThreadsRan::Pool(2).matches(2) && !ThreadsRan::Pool(3).matches(2));
+        assert!(ThreadsRan::Os(3).matches(2) && !ThreadsRan::Os(1).matches(2));
     }
 }

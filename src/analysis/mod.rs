@@ -11,6 +11,7 @@
 //! contrasts against its picked value; the scaling steps.
 
 mod checks;
+pub(crate) mod delivered;
 mod design;
 mod groups;
 mod knobs;

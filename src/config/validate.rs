@@ -460,7 +460,10 @@ impl Checker<'_> {
             Some(t) => self.selection(axes, t.get_ref(), "report.baseline")?,
         };
         let dir = match r.dir {
-            Some(dir) => self.checked(dir, "report.dir", bounds::check_dir)?,
+            Some(dir) => self.checked(dir, "report.dir", |d| {
+                bounds::check_dir(d)?;
+                usable_dir(Path::new(d))
+            })?,
             None => "reports".into(),
         };
         Ok(ReportSettings {
@@ -695,6 +698,52 @@ fn axis_label(axis: &Axis, v: &Value) -> Option<String> {
     }
 }
 
+/// Whether a run could make its folders under `dir` (relative to the
+/// working directory, as the run resolves it): it is a folder, or the
+/// nearest part of it that exists is one. Only looked at, never created
+/// (a dry run makes nothing); a folder made unusable after this check,
+/// or one the kernel refuses to create (permissions, `/proc`), is the
+/// run's own error when it creates its folder.
+fn usable_dir(dir: &Path) -> std::result::Result<(), String> {
+    let mut at = dir;
+    loop {
+        match std::fs::metadata(at) {
+            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(_) if at == dir => {
+                return Err(format!(
+                    "{} is a file, not a folder: name a folder for the reports",
+                    dir.display()
+                ))
+            }
+            Ok(_) => {
+                return Err(format!(
+                    "{} cannot be created: {} is a file",
+                    dir.display(),
+                    at.display()
+                ))
+            }
+            // Missing, or under a file: look further up.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
+            Err(e) => {
+                return Err(format!(
+                    "{} cannot be used: {}: {e}",
+                    dir.display(),
+                    at.display()
+                ))
+            }
+        }
+        match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => at = p,
+            // Nothing of it exists: it is made in the working directory.
+            _ => return Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -829,6 +878,38 @@ mod tests {
             (plan.name.as_str(), plan.report.dir.to_str()),
             ("run-2.b", Some("/tmp/x"))
         );
+    }
+
+    #[test]
+    fn a_report_dir_that_is_a_file_or_under_one_is_refused_where_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("notes.txt");
+        std::fs::write(&file, "x").unwrap();
+        let at = |dir: &Path| {
+            located(&format!(
+                "{HEAD}[report]\ndir = {:?}\n",
+                dir.display().to_string()
+            ))
+        };
+        let (line, column, key, message) = at(&file);
+        assert_eq!((line, column, key.as_str()), (4, 7, "report.dir"));
+        assert!(
+            message.ends_with("notes.txt is a file, not a folder: name a folder for the reports"),
+            "{message}"
+        );
+        let (_, _, key, message) = at(&file.join("reports/x"));
+        assert_eq!(key, "report.dir");
+        assert!(
+            message.contains("notes.txt/reports/x cannot be created: "),
+            "{message}"
+        );
+        assert!(message.ends_with("notes.txt is a file"), "{message}");
+        // A folder, or one to be made under a folder, is fine; nothing is made.
+        for ok in [tmp.path().to_path_buf(), tmp.path().join("new/deeper")] {
+            let text = format!("{HEAD}[report]\ndir = {:?}\n", ok.display().to_string());
+            assert_eq!(parse(&text).unwrap().report.dir, ok);
+        }
+        assert!(!tmp.path().join("new").exists());
     }
 
     #[test]

@@ -12,6 +12,11 @@
 //! between the two readings is not seen: the kernel keeps its CPU time in
 //! the process's total only. Two small files per thread with std's reads
 //! are simpler than a `/proc` crate.
+//!
+//! The pool counts here (`ThreadCheck`) are kept for what they name; the
+//! threads check reads the machine record's count of every OS thread
+//! that ran (`crate::machine`, threads that ended inside the window
+//! included) wherever a worker recorded one.
 
 use std::time::Instant;
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alloc::{AllocatorName, Evidence};
 use crate::config::{CommandPlan, MeasureSettings, Plan};
+use crate::machine::Delivered;
 use crate::matrix::Point;
 mod command;
 mod profile;
@@ -161,6 +162,12 @@ pub struct RunOutput {
     /// What a run of an external command adds; `None` for tuner's own workloads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Box<CommandFacts>>,
+    /// What the machine delivered over the measured window: the
+    /// sampling window of tuner's own workloads (flushes included), a
+    /// command's timed execution from spawn to `wait4`. Versioned by its
+    /// own `version`; `None` from workers before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Box<Delivered>>,
 }
 
 /// Why a worker process failed, machine-readable.

@@ -92,6 +92,10 @@ pub struct ProfileOutput {
     /// CPU samples in the profile.
     pub cpu_samples: Option<u64>,
     pub heap: Option<HeapStats>,
+    /// What the machine delivered while the collector was on (the
+    /// profiled runs only); `None` from workers before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Box<crate::machine::Delivered>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,8 @@
 //! kills it a little after the spec's timeout, should the runner not have
 //! done so), proves which allocator serves it, builds a rayon pool (and a
 //! tokio runtime) of exactly the point's thread count (`setup`), builds
-//! the workload inside the pool and measures it (`timed`). A spec that
+//! the workload inside the pool and measures it (`timed`), with what the
+//! machine delivered over the samples (`crate::machine`). A spec that
 //! carries a profile request runs a profiling pass instead (`profiled`),
 //! with the same set-up.
 
@@ -32,6 +33,12 @@ use crate::protocol::{RunSpec, PROTOCOL_VERSION};
 const DEADLINE_GRACE: Duration = Duration::from_secs(2);
 
 pub(crate) fn main(catalog: &Catalog) -> ExitCode {
+    // Before any thread starts: every thread's start and end is noted, so
+    // a window counts the threads a workload spawns and joins inside it.
+    crate::alloc::set_thread_hooks(
+        crate::machine::note_thread_start,
+        crate::machine::record_thread_exit,
+    );
     let spec = match read_spec() {
         Ok(spec) => spec,
         Err(Refusal::Protocol(e)) => {

@@ -3,7 +3,9 @@
 //! collector is turned on and the workload runs for the requested duration
 //! in batches of the calibrated size. The batches are timed as samples are,
 //! so their median time per operation, set against the timed runs', is the
-//! collector's overhead.
+//! collector's overhead; what the machine delivered over those runs
+//! (`crate::machine`) says whether that overhead was measured on a quiet
+//! machine.
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +13,7 @@ use anyhow::Context as _;
 use tuner_api::{Catalog, Workload};
 
 use super::setup::Setup;
+use crate::machine::{Scope, Snapshot, Window};
 use crate::measure;
 use crate::profile::{cpu, heap, spans, timeline};
 use crate::protocol::RunSpec;
@@ -59,13 +62,16 @@ pub(super) fn run(
             Pass::Timeline => timeline::MAX_ITERS,
             _ => u64::MAX,
         };
+        let m0 = Snapshot::take(Scope::Process);
         let (iters, ns_per_op) =
             profiled_runs(&mut *workload, warmed.iters, request.duration, max_iters)
                 .context("running the workload")?;
+        let m1 = Snapshot::take(Scope::Process);
         setup.flush_all();
         let mut output = ProfileOutput {
             iters,
             ns_per_op,
+            machine: Some(Box::new(Window::between(&m0, &m1))),
             ..ProfileOutput::default()
         };
         match collector {

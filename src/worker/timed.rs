@@ -1,12 +1,14 @@
 //! A timed run: build the workload inside the pool, warm up, calibrate,
 //! and take the samples between two readings of the counters (allocations,
-//! CPU, each thread's CPU); the process's own peak RSS last of all.
+//! CPU, each thread's CPU, and what the machine delivered: `crate::machine`);
+//! the process's own peak RSS last of all.
 
 use anyhow::Context as _;
 use tuner_api::{Catalog, Workload};
 
 use super::setup::Setup;
 use crate::alloc;
+use crate::machine::{Delivered, Scope, Snapshot, Window};
 use crate::measure;
 use crate::protocol::{
     AllocCounts, CpuUsage, RunOutput, RunSpec, Sample, ThreadCheck, PROTOCOL_VERSION,
@@ -37,6 +39,7 @@ pub(super) fn run(spec: &RunSpec, catalog: &Catalog) -> anyhow::Result<RunOutput
                 .output_digest()
                 .context("reading the output digest")?,
             command: None,
+            machine: Some(Box::new(sampled.delivered)),
         })
     })?;
     // A high-water mark: read last, it covers everything the worker did.
@@ -50,16 +53,20 @@ struct Sampled {
     alloc: AllocCounts,
     cpu: CpuUsage,
     threads: ThreadCheck,
+    delivered: Delivered,
 }
 
 /// Takes the samples between two readings of every counter. Reading the
-/// threads allocates, so it happens outside the allocation window.
+/// threads and the machine allocates, so it happens outside the
+/// allocation window; the machine's window holds the flushes too (a few
+/// ms at most), whose threads are idle at its edges.
 fn sample_counted(
     setup: &Setup,
     workload: &mut dyn Workload,
     spec: &RunSpec,
     iters: u64,
 ) -> anyhow::Result<Sampled> {
+    let m0 = Snapshot::take(Scope::Process);
     let mut samples = Vec::with_capacity(spec.measure.samples as usize);
     let threads_before = measure::thread_times();
     // Flushing allocates a little itself (rayon's broadcast jobs): read
@@ -85,6 +92,8 @@ fn sample_counted(
     };
     setup.flush_all();
     let after = alloc::snapshot();
+    let m1 = Snapshot::take(Scope::Process);
+    let delivered = Window::between(&m0, &m1);
     let threads = thread_check(setup, threads_before, measure::thread_times());
     let alloc = AllocCounts {
         iters: samples.iter().map(|s| s.iters).sum(),
@@ -98,6 +107,7 @@ fn sample_counted(
         alloc,
         cpu,
         threads,
+        delivered,
     })
 }
 

@@ -127,19 +127,22 @@ impl Fitted {
         self.var[i] * self.fit.own_var(i)
     }
 
-    /// `α_i − α_j`; `None` when either point has no values. Its variance
+    /// `α_i − α_j`; `None` when either point has no values or the two
+    /// leave no degrees of freedom to judge it by. Its variance
     /// is each point's own part plus the part through the block effects
     /// (zero in a complete design), taken at the pooled spread.
     pub(crate) fn contrast(&self, i: usize, j: usize) -> Option<Contrast> {
-        (self.has(i) && self.has(j)).then(|| {
-            let (vi, vj) = (self.point_var(i), self.point_var(j));
-            let blocks = self.pooled_var * self.fit.block_term(i, j);
-            Contrast {
-                estimate: self.fit.point[i] - self.fit.point[j],
-                se: (vi + vj + blocks).sqrt(),
-                df: welch(vi, self.df[i], vj, self.df[j]),
-            }
-        })
+        if !(self.has(i) && self.has(j)) {
+            return None;
+        }
+        let (vi, vj) = (self.point_var(i), self.point_var(j));
+        let blocks = self.pooled_var * self.fit.block_term(i, j);
+        let c = Contrast {
+            estimate: self.fit.point[i] - self.fit.point[j],
+            se: (vi + vj + blocks).sqrt(),
+            df: welch(vi, self.df[i], vj, self.df[j]),
+        };
+        (c.df > 0.0 && c.se.is_finite() && c.estimate.is_finite()).then_some(c)
     }
 
     /// The pooled per-process SD on the log scale: the root mean of the
@@ -179,6 +182,11 @@ pub(crate) fn analyse(table: &BlockTable, method: Method) -> Result<Fitted, Stat
     let ols = TwoWay::fit(&y, &ones)?;
     let d = residual_df(&y, &ols);
     let residual_df: f64 = d.iter().sum();
+    if residual_df < 0.5 {
+        return Err(StatsError::empty(
+            "a block design (no residual degrees of freedom: one round, or no point in two)",
+        ));
+    }
     let per_df = |ss: Vec<f64>, scale: f64| -> Vec<f64> {
         ss.iter().zip(&d).map(|(s, d)| s / (d * scale)).collect()
     };

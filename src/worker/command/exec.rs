@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use super::gobench::{self, Line};
 use super::invocation::Invocation;
 use crate::alloc::ENV_VAR;
+use crate::machine::{Delivered, Scope, Snapshot, Window};
 use crate::sys::wait4;
 
 /// What to keep of the command's stdout.
@@ -45,6 +46,8 @@ pub(super) struct Execution {
     pub status: libc::c_int,
     pub rusage: libc::rusage,
     pub stdout: Captured,
+    /// What the machine delivered from spawn to exit.
+    pub delivered: Delivered,
 }
 
 /// A longer stdout line is not a benchmark line (and is not kept whole).
@@ -74,6 +77,7 @@ pub(super) fn run(inv: &Invocation, capture: Capture) -> std::io::Result<Executi
             None => Stdio::null(),
         });
     // No `pre_exec`, so std spawns with posix_spawn, not fork.
+    let m0 = Snapshot::take(Scope::Supervisor);
     let started = Instant::now();
     let mut child = cmd.spawn()?;
     let reader = child
@@ -82,6 +86,8 @@ pub(super) fn run(inv: &Invocation, capture: Capture) -> std::io::Result<Executi
         .map(|out| std::thread::spawn(move || read(out, capture)));
     let (status, rusage) = wait4(child.id() as libc::pid_t)?;
     let wall = started.elapsed();
+    let m1 = Snapshot::take(Scope::Supervisor);
+    let delivered = Window::child(&m0, &m1, &rusage);
     let stdout = match reader {
         Some(r) => r.join().unwrap_or_default(),
         None => Captured::default(),
@@ -91,6 +97,7 @@ pub(super) fn run(inv: &Invocation, capture: Capture) -> std::io::Result<Executi
         status,
         rusage,
         stdout,
+        delivered,
     })
 }
 

@@ -205,6 +205,7 @@ fn output(
         },
         digest: timed.stdout.digest,
         command: Some(Box::new(facts)),
+        machine: Some(Box::new(timed.delivered)),
     })
 }
 

@@ -206,7 +206,7 @@ fn the_record_round_trips_and_stays_small() {
 // threads share the process being measured.
 
 const PROBE_ENV: &str = "TUNER_MACHINE_TEST_PROBE";
-const PROBE_TEST: &str = "measure::machine::delivered::tests::probe_in_child";
+const PROBE_TEST: &str = "machine::delivered::tests::probe_in_child";
 
 /// What the child measured, and the spinners' own thread clocks.
 #[derive(serde::Serialize, serde::Deserialize, Debug)]

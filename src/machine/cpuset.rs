@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// CPU ids in increasing order, without repeats.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct CpuSet(Vec<u32>);
+pub struct CpuSet(Vec<u32>);
 
 impl CpuSet {
     /// The CPUs the calling thread may run on; `None` where

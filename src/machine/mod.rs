@@ -16,10 +16,6 @@
 //! the measurement. The module uses nothing else of the crate, so the
 //! calibration probe (`examples/machine_probe.rs`) compiles it as is.
 
-// Until the worker and the command supervisor call it (issue 19), only
-// the tests and the probe do.
-#![allow(dead_code, unused_imports)]
-
 mod cgroup;
 mod classify;
 mod cpuset;
@@ -30,9 +26,8 @@ mod snapshot;
 
 pub(crate) use classify::{classify, Contention, Figures, Reason, THRESHOLDS};
 pub(crate) use cpuset::CpuSet;
-pub(crate) use delivered::{
-    BusySource, Delivered, MachineCpu, Of, Pressure, Threads, Throttle, Window, BUSY_SHARE,
-    DELIVERED_VERSION,
-};
+#[cfg(test)]
+pub(crate) use delivered::{BusySource, MachineCpu, Of, Threads};
+pub(crate) use delivered::{Delivered, Window};
 pub(crate) use exits::{note_thread_start, record_thread_exit};
 pub(crate) use snapshot::{Scope, Snapshot};

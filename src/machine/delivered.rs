@@ -41,7 +41,7 @@ const UNSEEN_SLACK_NS: u64 = 10_000_000;
 /// Whose window a record covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum Of {
+pub enum Of {
     /// The process itself (a worker timing work in-process).
     Process,
     /// A child a supervisor spawned and waited for (a command).
@@ -50,7 +50,7 @@ pub(crate) enum Of {
 
 /// What the machine delivered over a window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Delivered {
+pub struct Delivered {
     pub version: u32,
     pub of: Of,
     pub wall_ns: u64,
@@ -85,7 +85,7 @@ pub(crate) struct Delivered {
 
 /// The process's threads over the window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Threads {
+pub struct Threads {
     /// Threads that ran work: CPU time in the window ≥ [`BUSY_SHARE`] of
     /// the wall time, whether alive at an edge or recorded as they ended;
     /// CPU no thread accounts for adds the fewest threads that could have
@@ -111,7 +111,7 @@ fn is_zero(n: &u64) -> bool {
 /// Where the machine's busy time came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum BusySource {
+pub enum BusySource {
     /// The cgroup v1 cpuacct root's `usage_percpu` (ns).
     Cpuacct,
     /// `/proc/stat` (USER_HZ ticks).
@@ -120,7 +120,7 @@ pub(crate) enum BusySource {
 
 /// Every task's CPU time on the allowed CPUs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct MachineCpu {
+pub struct MachineCpu {
     pub source: BusySource,
     /// Busy time of the allowed CPUs, this process's own included.
     pub busy_ns: u64,
@@ -133,7 +133,7 @@ pub(crate) struct MachineCpu {
 
 /// cgroup CPU throttling over the window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Throttle {
+pub struct Throttle {
     pub periods: u64,
     pub throttled: u64,
     pub throttled_ns: u64,
@@ -142,7 +142,7 @@ pub(crate) struct Throttle {
 /// Pressure stall time over the window (`/proc/pressure`, µs), the
 /// whole machine's: a point's own oversubscribed threads raise it too.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Pressure {
+pub struct Pressure {
     pub cpu_some_us: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_full_us: Option<u64>,

@@ -48,9 +48,14 @@ enum Command {
         /// from its folder's journal, instead of starting one from a config.
         #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["config", "dry_run", "profile"])]
         resume: Option<PathBuf>,
-        /// Print the matrix and a cost estimate; run nothing.
+        /// Print the matrix, a cost estimate and the smallest change each
+        /// family of comparisons can detect; run nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Run a design that cannot call even a doubling against its
+        /// baseline (refused otherwise).
+        #[arg(long, conflicts_with = "dry_run")]
+        force: bool,
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
@@ -624,6 +629,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
             config,
             resume,
             dry_run,
+            force,
             quiet,
             baseline,
             noise,
@@ -644,6 +650,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
                     (None, config) => RunSource::Config(config.unwrap_or_default()),
                 },
                 dry_run,
+                force,
                 quiet,
                 baseline: baseline.as_deref(),
                 judging: Judging::new(noise, fail_on.into()),

@@ -13,6 +13,7 @@ use anyhow::Context as _;
 use tuner_api::Catalog;
 
 use crate::ab;
+use crate::analysis::power::PlanPower;
 use crate::compare::{self, CompareError, ComparisonReport, FailOn, OutputFormat};
 use crate::config::{self, ProfileKind};
 use crate::console::{errln, out, outln};
@@ -56,6 +57,8 @@ pub(crate) enum RunSource {
 pub(crate) struct RunOptions<'a> {
     pub source: RunSource,
     pub dry_run: bool,
+    /// Run a design [`crate::analysis::power::PlanPower::refusal`] refuses.
+    pub force: bool,
     pub quiet: bool,
     pub baseline: Option<&'a Path>,
     pub judging: Judging,
@@ -102,9 +105,19 @@ pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
             let estimate = Estimate::of(&plan, &points, &text);
             let budget = opts.budget.or(plan.measure.budget);
             let planning = fit_to_budget(&mut plan, &estimate, budget, shard);
+            let previous = crate::estimate::previous(&plan, &text);
+            let power = PlanPower::of(
+                &plan,
+                &points,
+                previous.as_ref().map(|(p, r)| (p.as_path(), r)),
+            );
             if opts.dry_run {
                 out(&crate::catalog::dry_run(&plan, &estimate, shard, &planning));
+                out(&power.describe());
                 return Ok(());
+            }
+            if let Some(why) = power.refusal().filter(|_| !opts.force) {
+                return Err(Failure::Usage(anyhow::anyhow!("{}: {why}", path.display())));
             }
             session.batch.shard = shard;
             session.batch.planning = Some(planning);

@@ -230,7 +230,7 @@ fn overhead_of(earlier: &Results) -> Option<f64> {
 
 /// The newest earlier run with the same config text, else the newest of
 /// the same workload, among the last [`LOOK_BACK`] in the plan's folder.
-fn previous(plan: &Plan, text: &str) -> Option<(PathBuf, Results)> {
+pub(crate) fn previous(plan: &Plan, text: &str) -> Option<(PathBuf, Results)> {
     let folder = plan.report.dir.join(&plan.name);
     let mut runs: Vec<PathBuf> = std::fs::read_dir(&folder)
         .ok()?

@@ -251,7 +251,14 @@ fn dry_run_prints_the_matrix_and_runs_nothing() {
         .stdout(contains(
             "variant=sequential threads=1 allocator=system  (baseline)",
         ))
-        .stdout(contains("36 runs"));
+        .stdout(contains("36 runs"))
+        // What each family can detect, at the stated default spread with
+        // no earlier run: 18 points in one parameter set, 17 against the
+        // baseline.
+        .stdout(contains("2% per process, the default"))
+        .stdout(contains(
+            "each point against its baseline (Dunnett): 17 comparisons",
+        ));
     assert!(!dir.path().join("reports").exists());
 }
 

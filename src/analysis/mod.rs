@@ -18,6 +18,7 @@ mod knobs;
 mod lessons;
 pub(crate) mod metrics;
 mod point;
+pub(crate) mod power;
 
 use serde::Serialize;
 

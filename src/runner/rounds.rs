@@ -1,0 +1,542 @@
+//! Which round runs next, and which points are in it: the fixed design's
+//! `processes` rounds of every point, a contended round run again
+//! (bounded), and an adaptive run's looks (`stats::look`, one state
+//! machine per parameter group, the groups and families the analysis
+//! uses: every point against its group's baseline, α split over the
+//! groups; with racing, every point against its group's best).
+//!
+//! Every decision is a pure function of the journal so far and is
+//! journaled ([`RoundEvent`]) before the round it shapes starts, so a
+//! resumed run replays recorded decisions and never makes one again.
+//! Round `r` runs its points in the order of round `r` of the seeded
+//! schedule (`matrix::round_order`), each at its place `r × points + i`.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+
+use crate::config::Plan;
+use crate::matrix::{self, Shard, Slot};
+use crate::results::{
+    AdaptiveGroup, AdaptiveRun, Ending, Evidence, How, Journal, Look, Rerun, Results, RoundEvent,
+    Rounds, RunRecord, ROUNDS_VERSION,
+};
+use crate::stats::{
+    look, AdaptivePlan, AdaptiveSettings, AdaptiveState, BlockTable, Call, Race, Status,
+    VerdictRule,
+};
+
+/// Share of a round's processes contended beyond which `--require-quiet`
+/// stops the run.
+pub(crate) const BUSY_SHARE: f64 = 0.25;
+
+/// Processes at the start of a run that, all contended, stop a run under
+/// `--require-quiet` before its first round is over.
+pub(crate) const BUSY_FIRST: usize = 3;
+
+/// The re-runs a run allows by default: a quarter of its most rounds,
+/// rounded up.
+pub(crate) fn default_rerun_limit(plan: &Plan) -> u32 {
+    plan.measure.most_processes().div_ceil(4)
+}
+
+/// What a new run records about its rounds before it starts (`None` for
+/// a shard: a shard runs its share of the fixed design). Fails on an
+/// adaptive plan the state machine refuses.
+pub(crate) fn start(
+    plan: &Plan,
+    points: &[matrix::Point],
+    baseline: Option<usize>,
+    shard: Option<Shard>,
+    rerun_limit: u32,
+) -> anyhow::Result<Option<Rounds>> {
+    if shard.is_some() {
+        return Ok(None);
+    }
+    let adaptive = match plan.measure.max_processes {
+        None => None,
+        Some(max) => {
+            let m = &plan.measure;
+            let groups: Vec<AdaptiveGroup> = matrix::param_groups(plan, points, baseline)
+                .into_iter()
+                .map(|g| AdaptiveGroup {
+                    points: g.points,
+                    baseline: g.baseline,
+                })
+                .collect();
+            let run = AdaptiveRun {
+                min_rounds: m.processes,
+                look_every: m.look_every,
+                max_rounds: max,
+                racing: m.racing,
+                groups,
+                looks: Vec::new(),
+                endings: Vec::new(),
+            };
+            for g in &run.groups {
+                group_plan(&run, g).context("planning the adaptive run")?;
+            }
+            Some(run)
+        }
+    };
+    Ok(Some(Rounds {
+        version: ROUNDS_VERSION,
+        rerun_limit,
+        reruns: Vec::new(),
+        adaptive,
+    }))
+}
+
+/// The settings of an adaptive run's state machines.
+fn settings(run: &AdaptiveRun) -> AdaptiveSettings {
+    AdaptiveSettings {
+        min_rounds: run.min_rounds as usize,
+        every: run.look_every as usize,
+        max_rounds: run.max_rounds as usize,
+        racing: run.racing,
+        ..AdaptiveSettings::default()
+    }
+}
+
+/// The plan of one group's state machine (`None`: the group has nothing
+/// to decide: one point, or no baseline and no race).
+fn group_plan(run: &AdaptiveRun, g: &AdaptiveGroup) -> anyhow::Result<Option<AdaptivePlan>> {
+    let local = |id: usize| g.points.iter().position(|&p| p == id);
+    let comparisons: Vec<(usize, usize)> = match g.baseline.and_then(local) {
+        Some(b) => (0..g.points.len())
+            .filter(|&i| i != b)
+            .map(|i| (i, b))
+            .collect(),
+        None => Vec::new(),
+    };
+    if g.points.len() < 2 || (comparisons.is_empty() && !run.racing) {
+        return Ok(None);
+    }
+    let rule = VerdictRule {
+        alpha: VerdictRule::default().alpha / run.groups.len().max(1) as f64,
+        ..VerdictRule::default()
+    };
+    let plan = AdaptivePlan::new(g.points.len(), &comparisons, settings(run), rule)
+        .map_err(|e| anyhow::anyhow!("{e} (an adaptive run needs `processes` of at least 3)"))?;
+    Ok(Some(plan))
+}
+
+/// A round to run: its index and its points in run order, with each
+/// one's place in the schedule.
+pub(super) struct Round {
+    pub index: u32,
+    pub slots: Vec<(usize, Slot)>,
+}
+
+/// Where the run's rounds stand.
+pub(super) struct Control {
+    points: usize,
+    seed: u64,
+    processes: u32,
+    shard: Option<Shard>,
+    /// Rounds kept (not replaced), in order.
+    valid: Vec<u32>,
+    /// The first round not yet finished and decided on.
+    next: u32,
+    /// The points of the next round when it re-runs a contended one.
+    rerun: Option<Vec<usize>>,
+    /// Each adaptive group's state (`None`: nothing to decide).
+    states: Vec<Option<AdaptiveState>>,
+}
+
+impl Control {
+    /// The control of `results` (a new run, or one read back from its
+    /// journal: the finished rounds' recorded decisions are replayed,
+    /// and a decision a kill cut off is made now and journaled).
+    pub(super) fn new(results: &mut Results, journal: &mut Journal) -> anyhow::Result<Control> {
+        let states = match results.adaptive() {
+            Some(run) => {
+                let mut states = Vec::new();
+                for g in &run.groups {
+                    states.push(group_plan(run, g)?.map(|p| p.start()));
+                }
+                states
+            }
+            None => Vec::new(),
+        };
+        let mut control = Control {
+            points: results.points.len(),
+            seed: results.plan.measure.seed,
+            processes: results.plan.measure.processes,
+            shard: results.shard,
+            valid: Vec::new(),
+            next: 0,
+            rerun: None,
+            states,
+        };
+        // Replays the recorded decisions up to the first unfinished round.
+        control.next_round(results, journal)?;
+        Ok(control)
+    }
+
+    /// The round to run now (its slots not yet in the journal), after
+    /// deciding on every round finished since the last call; `None` when
+    /// the run is over.
+    pub(super) fn next_round(
+        &mut self,
+        results: &mut Results,
+        journal: &mut Journal,
+    ) -> anyhow::Result<Option<Round>> {
+        loop {
+            let Some(members) = self.members(results) else {
+                self.end(results, journal)?;
+                return Ok(None);
+            };
+            let r = self.next;
+            let done: Vec<usize> = results
+                .runs
+                .iter()
+                .filter(|x| x.process == r)
+                .map(|x| x.point)
+                .collect();
+            let order = matrix::round_order(self.points, r, self.seed);
+            let slots: Vec<(usize, Slot)> = order
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| members.contains(p) && !done.contains(p))
+                .map(|(i, &point)| (r as usize * self.points + i, Slot { point, process: r }))
+                .collect();
+            if !slots.is_empty() {
+                return Ok(Some(Round { index: r, slots }));
+            }
+            self.decide(r, &members, results, journal)?;
+            self.next += 1;
+        }
+    }
+
+    /// The points of round `self.next`; `None` when no round is left.
+    fn members(&self, results: &Results) -> Option<Vec<usize>> {
+        if let Some(points) = &self.rerun {
+            return Some(points.clone());
+        }
+        let kept = self.valid.len() as u32;
+        let owned = |points: Vec<usize>| -> Vec<usize> {
+            match self.shard {
+                None => points,
+                Some(s) => points
+                    .into_iter()
+                    .filter(|&point| {
+                        s.owns(
+                            Slot {
+                                point,
+                                process: self.next,
+                            },
+                            self.points,
+                        )
+                    })
+                    .collect(),
+            }
+        };
+        let Some(run) = results.adaptive() else {
+            return (kept < self.processes).then(|| owned((0..self.points).collect()));
+        };
+        if kept >= run.max_rounds {
+            return None;
+        }
+        let live = self.live(run, kept);
+        (!live.is_empty()).then_some(live)
+    }
+
+    /// The points still running after `kept` kept rounds.
+    fn live(&self, run: &AdaptiveRun, kept: u32) -> Vec<usize> {
+        let mut live: Vec<usize> = Vec::new();
+        for (g, state) in run.groups.iter().zip(&self.states) {
+            match state {
+                Some(s) => live.extend(s.running().into_iter().map(|i| g.points[i])),
+                None if kept < run.min_rounds => live.extend(&g.points),
+                None => {}
+            }
+        }
+        live.sort_unstable();
+        live
+    }
+
+    /// Decides on finished round `r` of `members`: run it again if it was
+    /// contended (and re-runs are left), else keep it and look if a look
+    /// is due. A recorded decision is replayed, never made again.
+    fn decide(
+        &mut self,
+        r: u32,
+        members: &[usize],
+        results: &mut Results,
+        journal: &mut Journal,
+    ) -> anyhow::Result<()> {
+        let Some(rounds) = results.rounds.as_ref() else {
+            self.valid.push(r);
+            self.rerun = None;
+            return Ok(());
+        };
+        if let Some(x) = rounds.reruns.iter().find(|x| x.round == r) {
+            self.rerun = Some(x.points.clone());
+            return Ok(());
+        }
+        let contended = results
+            .runs
+            .iter()
+            .filter(|x| x.process == r && x.contended.is_some())
+            .count();
+        let recorded_look = rounds
+            .adaptive
+            .as_ref()
+            .is_some_and(|a| a.looks.iter().any(|l| l.after_round == r));
+        if contended > 0 && (rounds.reruns.len() as u32) < rounds.rerun_limit && !recorded_look {
+            let rerun = Rerun {
+                round: r,
+                by: r + 1,
+                points: members.to_vec(),
+                contended,
+            };
+            self.rerun = Some(rerun.points.clone());
+            record(results, journal, RoundEvent::Rerun(rerun))?;
+            return Ok(());
+        }
+        self.rerun = None;
+        self.valid.push(r);
+        if results.adaptive().is_some() {
+            self.look(r, results, journal)?;
+        }
+        Ok(())
+    }
+
+    /// The look due after round `r`, if one is: replayed from the journal
+    /// when it is there, else made on the kept rounds and journaled.
+    fn look(&mut self, r: u32, results: &mut Results, journal: &mut Journal) -> anyhow::Result<()> {
+        let run = results.adaptive().expect("an adaptive run").clone();
+        if let Some(recorded) = run.looks.iter().find(|l| l.after_round == r) {
+            anyhow::ensure!(
+                recorded.states.len() == self.states.len()
+                    && recorded.rounds as usize == self.valid.len(),
+                "the look recorded after round {r} does not fit the run's groups and rounds"
+            );
+            self.states.clone_from(&recorded.states);
+            return Ok(());
+        }
+        let kept = self.valid.len();
+        let before = self.live(&run, kept as u32 - 1);
+        let values = values(&results.runs);
+        let mut looked = false;
+        for (g, state) in run.groups.iter().zip(self.states.iter_mut()) {
+            let Some(s) = state else { continue };
+            if s.next_rounds() != Some(kept) || s.running().is_empty() {
+                continue;
+            }
+            let table = table(&g.points, &self.valid, &values)?;
+            match look(s, &table) {
+                Ok((next, _)) => {
+                    *s = next;
+                    looked = true;
+                }
+                Err(e) => results.warnings.push(format!(
+                    "the look after round {} could not judge the group of point {}: {e}; its points run on",
+                    r + 1,
+                    g.points[0]
+                )),
+            }
+        }
+        let after = self.live(&run, kept as u32);
+        let stopped: Vec<usize> = before.into_iter().filter(|p| !after.contains(p)).collect();
+        if looked || !stopped.is_empty() {
+            let event = RoundEvent::Look(Look {
+                after_round: r,
+                rounds: kept as u32,
+                stopped,
+                states: self.states.clone(),
+            });
+            record(results, journal, event)?;
+        }
+        Ok(())
+    }
+
+    /// An adaptive run's endings, journaled when every point has stopped.
+    fn end(&self, results: &mut Results, journal: &mut Journal) -> anyhow::Result<()> {
+        let Some(run) = results.adaptive() else {
+            return Ok(());
+        };
+        if !run.endings.is_empty() {
+            return Ok(());
+        }
+        let endings = self.endings(results, false);
+        record(results, journal, RoundEvent::Ended { endings })
+    }
+
+    /// Records how each point stood when the run was cut short (a
+    /// signal, the budget, `--fail-fast`, `--require-quiet`): the
+    /// results show it; a resumed run reads its journal, which has none.
+    pub(super) fn stop(&self, results: &mut Results) {
+        let endings = self.endings(results, true);
+        if let Some(a) = results.rounds.as_mut().and_then(|r| r.adaptive.as_mut()) {
+            if a.endings.is_empty() {
+                a.endings = endings;
+            }
+        }
+    }
+
+    /// How each point's run ended (`cut`: the run stopped with points
+    /// still running).
+    pub(super) fn endings(&self, results: &Results, cut: bool) -> Vec<Ending> {
+        let Some(run) = results.adaptive() else {
+            return Vec::new();
+        };
+        let replaced = results.replaced();
+        let mut rounds = vec![0u32; results.points.len()];
+        for x in results
+            .runs
+            .iter()
+            .filter(|x| !replaced.contains_key(&x.process))
+        {
+            rounds[x.point] += 1;
+        }
+        let kept = self.valid.len() as u32;
+        let mut endings: Vec<Ending> = (0..results.points.len())
+            .map(|point| Ending {
+                point,
+                how: How::Nothing,
+                rounds: rounds[point],
+                evidence: None,
+            })
+            .collect();
+        for (g, state) in run.groups.iter().zip(&self.states) {
+            for (i, &point) in g.points.iter().enumerate() {
+                let (how, evidence) = match state {
+                    None if cut && kept < run.min_rounds => (How::Stopped, None),
+                    None => (How::Nothing, None),
+                    Some(s) => ending(s, i, &g.points, kept >= run.max_rounds),
+                };
+                endings[point].how = how;
+                endings[point].evidence = evidence;
+            }
+        }
+        endings
+    }
+}
+
+/// How point `i` of a group ended by its state machine's `s`.
+fn ending(s: &AdaptiveState, i: usize, ids: &[usize], at_most: bool) -> (How, Option<Evidence>) {
+    let evidence = |against: usize, call: &Call| Evidence {
+        against: ids[against],
+        verdict: call.verdict,
+        pct: if call.change.pct.is_finite() {
+            call.change.pct
+        } else {
+            0.0
+        },
+        ci: call
+            .change
+            .ci
+            .filter(|c| c.lo.is_finite() && c.hi.is_finite())
+            .map(|c| (c.lo, c.hi)),
+        z: call.z,
+        critical_z: call.critical_z,
+    };
+    let p = &s.points[i];
+    if p.stopped_at.is_none() {
+        return (if at_most { How::Budget } else { How::Stopped }, None);
+    }
+    if let Race::Dropped { best, call } = &p.race {
+        return (How::Raced, Some(evidence(*best, call)));
+    }
+    let mine: Vec<_> = s
+        .comparisons
+        .iter()
+        .filter(|c| c.head == i || c.base == i)
+        .collect();
+    let other = |c: &crate::stats::ComparisonState| if c.head == i { c.base } else { c.head };
+    if let Some(c) = mine.iter().find(|c| matches!(c.status, Status::Budget(_))) {
+        let Status::Budget(call) = &c.status else {
+            unreachable!()
+        };
+        return (How::Budget, Some(evidence(other(c), call)));
+    }
+    if p.race == Race::Budget {
+        return (How::Budget, None);
+    }
+    if let Some(c) = mine.iter().find(|c| matches!(c.status, Status::Futile(_))) {
+        let Status::Futile(call) = &c.status else {
+            unreachable!()
+        };
+        return (How::Futile, Some(evidence(other(c), call)));
+    }
+    if let Race::Futile { best, call } = &p.race {
+        return (How::Futile, Some(evidence(*best, call)));
+    }
+    // Decided: its own comparison with the baseline, else its race call.
+    let own = mine
+        .iter()
+        .find(|c| c.head == i)
+        .and_then(|c| match &c.status {
+            Status::Decided(call) => Some(evidence(c.base, call)),
+            _ => None,
+        });
+    let raced = match &p.race {
+        Race::Tied { best, call } => Some(evidence(*best, call)),
+        _ => None,
+    };
+    (How::Decided, own.or(raced))
+}
+
+/// Each successful process's value (ns/op, as the analysis takes it) by
+/// point and round.
+fn values(runs: &[RunRecord]) -> HashMap<(usize, u32), f64> {
+    runs.iter()
+        .filter_map(|x| {
+            let m = crate::analysis::ProcessMetrics::of(x)?;
+            (m.ns_per_op.is_finite() && m.ns_per_op > 0.0)
+                .then_some(((x.point, x.process), m.ns_per_op))
+        })
+        .collect()
+}
+
+/// A group's block table: its points × the kept rounds.
+fn table(
+    points: &[usize],
+    kept: &[u32],
+    values: &HashMap<(usize, u32), f64>,
+) -> anyhow::Result<BlockTable> {
+    let rows = points
+        .iter()
+        .map(|&p| kept.iter().map(|&r| values.get(&(p, r)).copied()).collect())
+        .collect();
+    BlockTable::new(rows).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Journals `event` and records it in `results`.
+fn record(results: &mut Results, journal: &mut Journal, event: RoundEvent) -> anyhow::Result<()> {
+    journal
+        .append(&event)
+        .context("appending a decision to the journal")?;
+    results
+        .rounds
+        .as_mut()
+        .expect("a run that decides records its rounds")
+        .apply(event)
+        .map_err(|e| anyhow::anyhow!(e))
+}
+
+/// Whether `--require-quiet` stops the run: the first processes all
+/// contended, or a finished round's contended share above [`BUSY_SHARE`].
+pub(super) fn busy(results: &Results, round: Option<u32>) -> Option<String> {
+    let first: Vec<&RunRecord> = results.runs.iter().take(BUSY_FIRST).collect();
+    if first.len() == BUSY_FIRST && first.iter().all(|x| x.contended.is_some()) {
+        return Some(format!(
+            "the machine is busy: the first {BUSY_FIRST} processes were all contended ({})",
+            first[0].contended.as_deref().unwrap_or_default()
+        ));
+    }
+    let r = round?;
+    let of_round: Vec<&RunRecord> = results.runs.iter().filter(|x| x.process == r).collect();
+    let contended = of_round.iter().filter(|x| x.contended.is_some()).count();
+    let share = contended as f64 / of_round.len().max(1) as f64;
+    (share > BUSY_SHARE).then(|| {
+        format!(
+            "the machine is busy: {contended} of the {} processes of round {} were contended (more than {:.0}%)",
+            of_round.len(),
+            r + 1,
+            BUSY_SHARE * 100.0
+        )
+    })
+}

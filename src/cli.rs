@@ -92,10 +92,11 @@ enum Command {
         #[arg(long)]
         fail_fast: bool,
         /// Run a round again when the machine contended for one of its
-        /// processes (others' CPU, steal, throttling): at most N rounds,
-        /// or off. Default: a quarter of the most processes, rounded up.
-        #[arg(long, value_name = "N|off", value_parser = parse_reruns)]
-        rerun_contended: Option<u32>,
+        /// processes (others' CPU, steal, throttling, run delay its own
+        /// threads do not explain): at most N rounds; auto: a quarter of
+        /// the most processes, rounded up; off: keep contended rounds.
+        #[arg(long, value_name = "N|auto|off", default_value = "off", value_parser = parse_reruns)]
+        rerun_contended: Reruns,
         /// Stop (exit 4) when the machine stays busy: the first 3
         /// processes all contended, or over 25% of a round's.
         #[arg(long)]
@@ -364,13 +365,19 @@ impl From<SplitArg> for SplitBy {
     }
 }
 
-/// `--rerun-contended`: a count of rounds, or `off` (0).
-fn parse_reruns(s: &str) -> Result<u32, String> {
+/// `--rerun-contended`: rounds to run again (`None`: auto).
+#[derive(Clone, Copy, Debug)]
+struct Reruns(Option<u32>);
+
+/// A count of rounds, `auto` or `off` (0).
+fn parse_reruns(s: &str) -> Result<Reruns, String> {
     match s {
-        "off" => Ok(0),
+        "off" => Ok(Reruns(Some(0))),
+        "auto" => Ok(Reruns(None)),
         _ => s
             .parse()
-            .map_err(|_| format!("`{s}` is not a count of rounds or `off`")),
+            .map(|n| Reruns(Some(n)))
+            .map_err(|_| format!("`{s}` is not a count of rounds, `auto` or `off`")),
     }
 }
 
@@ -674,7 +681,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
                 machine,
                 budget,
                 fail_fast,
-                rerun_contended,
+                rerun_contended: rerun_contended.0,
                 require_quiet,
                 html,
                 history,

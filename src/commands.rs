@@ -68,7 +68,7 @@ pub(crate) struct RunOptions<'a> {
     pub budget: Option<Duration>,
     /// Stop after the first failed run.
     pub fail_fast: bool,
-    /// Contended rounds to run again (`--rerun-contended`; `None`: the default).
+    /// Contended rounds to run again (`--rerun-contended`; `None`: auto).
     pub rerun_contended: Option<u32>,
     /// Stop when the machine stays busy (`--require-quiet`, exit 4).
     pub require_quiet: bool,

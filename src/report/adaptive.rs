@@ -64,10 +64,14 @@ pub(super) fn section(out: &mut String, cx: &Context) {
             );
         }
         let limit = r.rounds.as_ref().map_or(0, |x| x.rerun_limit);
-        if reruns.len() as u32 >= limit && contended > 0 {
+        if limit == 0 {
+            out.push_str(
+                "- Re-runs were off (`--rerun-contended`): the contended processes are kept, marked in results.json.\n",
+            );
+        } else if reruns.len() as u32 >= limit && contended > 0 {
             let _ = writeln!(
                 out,
-                "- Re-runs allowed: {limit}; contended processes beyond them are kept (marked in results.json)."
+                "- Re-runs allowed: {limit}, all used; later contended processes are kept, marked in results.json."
             );
         }
         out.push('\n');

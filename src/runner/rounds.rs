@@ -41,7 +41,8 @@ pub(crate) fn default_rerun_limit(plan: &Plan) -> u32 {
 }
 
 /// What a new run records about its rounds before it starts (`None` for
-/// a shard: a shard runs its share of the fixed design). Fails on an
+/// a shard, which runs its share of the fixed design, and for a fixed
+/// design that runs no round again). Fails on an
 /// adaptive plan the state machine refuses.
 pub(crate) fn start(
     plan: &Plan,
@@ -79,6 +80,10 @@ pub(crate) fn start(
             Some(run)
         }
     };
+    if adaptive.is_none() && rerun_limit == 0 {
+        // A fixed design that runs nothing again records as it always did.
+        return Ok(None);
+    }
     Ok(Some(Rounds {
         version: ROUNDS_VERSION,
         rerun_limit,
@@ -539,4 +544,243 @@ pub(super) fn busy(results: &Results, round: Option<u32>) -> Option<String> {
             BUSY_SHARE * 100.0
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::{BusySource, CpuSet, Delivered, MachineCpu, Of, Threads};
+    use crate::results::{Outcome, JOURNAL_FILE};
+    use crate::stats::Verdict;
+
+    /// Three variants of one parameter set: `std` 5× faster than the
+    /// baseline `sequential`, `v3` 2% slower; processes 3 to 12, a look
+    /// every round.
+    const SORTS: &str = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"std\", \"v3\"]\nsize = 1000\n[measure]\nprocesses = 3\nmax_processes = 12\nlook_every = 1\nseed = 4\n[report]\nbaseline = { variant = \"sequential\" }\n";
+
+    /// A point's value in a round: a fixed ±3% wiggle around its level.
+    fn value(point: usize, round: u32) -> f64 {
+        let level = [1000.0, 200.0, 1020.0][point];
+        let wiggle = 0.03 * ((point * 31 + round as usize * 7) as f64 * 0.9).sin();
+        level * wiggle.exp()
+    }
+
+    fn header(config: &str, limit: u32) -> Results {
+        let mut r = crate::fixtures::results(config, &[]);
+        r.rounds = start(&r.plan, &r.points, r.baseline, None, limit).unwrap();
+        r
+    }
+
+    /// Runs `results` to its end with fake processes (`contended` marks
+    /// some), journaling into `dir`; returns the results.
+    fn simulate(
+        mut r: Results,
+        dir: &std::path::Path,
+        contended: impl Fn(usize, u32) -> bool,
+    ) -> Results {
+        let path = dir.join(JOURNAL_FILE);
+        let mut journal = Journal::create(&path, &r).unwrap();
+        let mut control = Control::new(&mut r, &mut journal).unwrap();
+        while let Some(round) = control.next_round(&mut r, &mut journal).unwrap() {
+            for (seq, slot) in round.slots {
+                let mut x = crate::fixtures::record(
+                    slot.point,
+                    slot.process as usize,
+                    seq,
+                    Outcome::Ok(crate::fixtures::output(value(slot.point, slot.process), 1)),
+                );
+                x.contended = contended(slot.point, slot.process).then(|| "others".to_string());
+                journal.append(&x).unwrap();
+                r.runs.push(x);
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn a_large_difference_stops_early_and_the_journal_replays_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = simulate(header(SORTS, 0), dir.path(), |_, _| false);
+        let a = r.adaptive().unwrap();
+        assert_eq!(a.endings.len(), 3);
+        let std = &a.endings[1];
+        assert_eq!(std.how, How::Decided, "{std:?}");
+        let e = std.evidence.as_ref().unwrap();
+        assert_eq!((e.against, e.verdict), (0, Verdict::Faster));
+        assert!((e.pct + 80.0).abs() < 2.0, "{e:?}");
+        // Fewer processes than a fixed design at the most.
+        assert!(r.runs.len() < 3 * 12, "{}", r.runs.len());
+        assert!(std.rounds < 12);
+        // Every run at its place in the schedule of its rounds.
+        let rounds = r.runs.iter().map(|x| x.process).max().unwrap() + 1;
+        let order = matrix::schedule(3, rounds, 4);
+        for x in &r.runs {
+            assert_eq!(
+                order[x.seq],
+                Slot {
+                    point: x.point,
+                    process: x.process
+                }
+            );
+        }
+        // The journal read back holds the same decisions, and a control
+        // made from it replays them without adding any.
+        let path = dir.path().join(JOURNAL_FILE);
+        let mut back = Results::load(&path).unwrap();
+        assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+        assert_eq!(decisions(&back), decisions(&r));
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        let (mut journal, _) = Journal::reopen(&path).unwrap();
+        let mut control = Control::new(&mut back, &mut journal).unwrap();
+        assert!(control
+            .next_round(&mut back, &mut journal)
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap().lines().count(),
+            lines
+        );
+        assert_eq!(decisions(&back), decisions(&r));
+        // Made again from the runs alone, the looks decide the same.
+        let mut bare = back.clone();
+        let run = bare.rounds.as_mut().unwrap().adaptive.as_mut().unwrap();
+        run.looks.clear();
+        run.endings.clear();
+        let other = tempfile::tempdir().unwrap();
+        let mut journal = Journal::create(&other.path().join(JOURNAL_FILE), &bare).unwrap();
+        let mut control = Control::new(&mut bare, &mut journal).unwrap();
+        assert!(control
+            .next_round(&mut bare, &mut journal)
+            .unwrap()
+            .is_none());
+        assert_eq!(decisions(&bare), decisions(&r));
+    }
+
+    /// Every decision of a run: each look's round and stopped points,
+    /// each point's ending and the verdict behind it (the figures read
+    /// back from JSON may differ in the last bit).
+    fn decisions(r: &Results) -> (Vec<(u32, Vec<usize>)>, Vec<(How, u32, Option<Verdict>)>) {
+        let a = r.adaptive().unwrap();
+        (
+            a.looks
+                .iter()
+                .map(|l| (l.after_round, l.stopped.clone()))
+                .collect(),
+            a.endings
+                .iter()
+                .map(|e| (e.how, e.rounds, e.evidence.as_ref().map(|x| x.verdict)))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn a_contended_round_runs_again_within_the_limit() {
+        let fixed = SORTS.replace("max_processes = 12\n", "");
+        let dir = tempfile::tempdir().unwrap();
+        // Rounds 1 and 2 (0-based) contended; one re-run allowed.
+        let r = simulate(header(&fixed, 1), dir.path(), |p, r| {
+            p == 2 && (r == 1 || r == 2)
+        });
+        let rounds = r.rounds.as_ref().unwrap();
+        assert_eq!(
+            rounds.reruns,
+            vec![Rerun {
+                round: 1,
+                by: 2,
+                points: vec![0, 1, 2],
+                contended: 1
+            }]
+        );
+        // Round 2 re-ran round 1 and was contended too, but no re-run was left.
+        assert_eq!(r.runs.len(), 3 * 4);
+        assert_eq!(r.replaced(), [(1, 2)].into_iter().collect());
+        // The analysis keeps 3 rounds a point: 0, 2 and 3.
+        let a = crate::analysis::Analysis::of(&r, &Default::default());
+        let kept: Vec<u32> = a.points[2].processes.iter().map(|m| m.process).collect();
+        assert_eq!(kept, [0, 2, 3]);
+        assert_eq!(a.points[2].missing, 0);
+        // Off: no re-run.
+        let dir = tempfile::tempdir().unwrap();
+        let r = simulate(header(&fixed, 0), dir.path(), |p, r| p == 2 && r == 1);
+        assert_eq!(r.runs.len(), 9);
+        assert!(r.replaced().is_empty());
+    }
+
+    /// A 1 s window on CPUs 0-1 of a 2-CPU machine.
+    fn window(cpu_ms: u64, busy_ms: u64, delay_ms: u64, ran: u32) -> Delivered {
+        Delivered {
+            version: 1,
+            of: Of::Process,
+            wall_ns: 1_000_000_000,
+            cpu_ns: cpu_ms * 1_000_000,
+            voluntary_switches: 0,
+            involuntary_switches: 0,
+            allowed: Some(CpuSet::of([0, 1])),
+            online: 2,
+            threads: Some(Threads {
+                ran,
+                seen: ran + 1,
+                ..Threads::default()
+            }),
+            run_delay_ns: Some(delay_ms * 1_000_000),
+            machine: Some(MachineCpu {
+                source: BusySource::Cpuacct,
+                busy_ns: busy_ms * 1_000_000,
+                observer_ns: 0,
+                resolution_ns: 0,
+            }),
+            steal_ns: Some(0),
+            throttle: None,
+            pressure: None,
+            freq_khz: None,
+        }
+    }
+
+    #[test]
+    fn a_process_is_contended_by_others_not_by_its_own_threads() {
+        let with = |d: Delivered| {
+            let mut out = crate::fixtures::output(100.0, 1);
+            out.machine = Some(Box::new(d));
+            crate::fixtures::record(0, 0, 0, Outcome::Ok(out))
+        };
+        // 8 threads on 2 CPUs, alone: their own waiting is not contention.
+        assert_eq!(
+            super::super::run::contended(&with(window(2000, 2010, 5900, 8)), 8),
+            None
+        );
+        // One thread, and others took 0.9 of the 2 CPUs' second.
+        assert_eq!(
+            super::super::run::contended(&with(window(1000, 1900, 0, 1)), 1).as_deref(),
+            Some("other processes' CPU time (45%)")
+        );
+        // No record (an older worker, a failed process): not contended.
+        let bare = crate::fixtures::record(0, 0, 0, Outcome::Ok(crate::fixtures::output(1.0, 1)));
+        assert_eq!(super::super::run::contended(&bare, 1), None);
+    }
+
+    #[test]
+    fn require_quiet_stops_on_a_busy_start_or_round() {
+        let mut r = header(&SORTS.replace("max_processes = 12\n", ""), 0);
+        let run = |point: usize, process: u32, busy: bool| {
+            let mut x = crate::fixtures::record(
+                point,
+                process as usize,
+                0,
+                Outcome::Ok(crate::fixtures::output(1.0, 1)),
+            );
+            x.contended = busy.then(|| "others".to_string());
+            x
+        };
+        r.runs = vec![run(0, 0, true), run(1, 0, true)];
+        assert_eq!(busy(&r, None), None);
+        r.runs.push(run(2, 0, true));
+        assert!(busy(&r, None).unwrap().contains("first 3 processes"));
+        // One of 3 in a round is over a quarter.
+        r.runs = vec![run(0, 0, false), run(1, 0, true), run(2, 0, false)];
+        assert!(busy(&r, Some(0))
+            .unwrap()
+            .contains("1 of the 3 processes of round 1"));
+        r.runs[1].contended = None;
+        assert_eq!(busy(&r, Some(0)), None);
+    }
 }

@@ -394,8 +394,12 @@ fn expected_s(batch: &Batch, runs: &[RunRecord], slot: matrix::Slot) -> f64 {
 
 /// `stopped by SIGINT (Ctrl-C) after 12 of 36 runs`.
 fn stopped(results: &Results, why: &str) -> String {
-    let total = results.scheduled_total();
     let done = results.runs.len();
+    // An adaptive run, or one with re-run rounds, may run more than the
+    // fixed design's processes before its end.
+    let total = results
+        .scheduled_total()
+        .max(done + usize::from(results.adaptive().is_some()));
     let during = if done == total {
         " (during the profiling passes)"
     } else {

@@ -656,10 +656,12 @@ mod tests {
         assert_eq!(decisions(&bare), decisions(&r));
     }
 
+    type Decisions = (Vec<(u32, Vec<usize>)>, Vec<(How, u32, Option<Verdict>)>);
+
     /// Every decision of a run: each look's round and stopped points,
     /// each point's ending and the verdict behind it (the figures read
     /// back from JSON may differ in the last bit).
-    fn decisions(r: &Results) -> (Vec<(u32, Vec<usize>)>, Vec<(How, u32, Option<Verdict>)>) {
+    fn decisions(r: &Results) -> Decisions {
         let a = r.adaptive().unwrap();
         (
             a.looks

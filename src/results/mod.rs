@@ -81,7 +81,7 @@ pub struct RunRecord {
     /// Why the machine did not deliver what the point asked for over the
     /// process's window (others' CPU, steal, throttling, run delay beyond
     /// its own threads'), when it did not: the process is kept, and its
-    /// round may be run again ([`Results::replaced`]).
+    /// round may be run again (`Results::replaced`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contended: Option<String>,
 }

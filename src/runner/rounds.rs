@@ -65,8 +65,13 @@ pub(crate) fn start(
                     baseline: g.baseline,
                 })
                 .collect();
+            anyhow::ensure!(
+                max >= 3,
+                "an adaptive run needs `max_processes` of at least 3 (it has {max}): a look needs 3 rounds"
+            );
             let run = AdaptiveRun {
-                min_rounds: m.processes,
+                // A look needs 3 rounds (a budget may have planned fewer).
+                min_rounds: m.processes.clamp(3, max),
                 look_every: m.look_every,
                 max_rounds: max,
                 racing: m.racing,

@@ -22,6 +22,7 @@ const EXIT_CODES: &str = "Exit codes:
   1  a run failed (the report is still written), the comparison found what --fail-on names, or another runtime error
   2  usage or config error (bad arguments, unreadable or invalid config or results file, a run folder that cannot be resumed)
   3  the runs cannot be compared (different workloads, no point in common, or builds that speak different worker protocols)
+  4  --require-quiet: the machine stayed busy (what was measured is saved; --resume carries on)
   130, 143  Ctrl-C or SIGTERM stopped the run (what was measured is saved; --resume finishes it)";
 
 #[derive(Parser)]
@@ -95,6 +96,16 @@ enum Command {
         /// Stop at the first failed run (the report is still written).
         #[arg(long)]
         fail_fast: bool,
+        /// Run a round again when the machine contended for one of its
+        /// processes (others' CPU, steal, throttling, run delay its own
+        /// threads do not explain): at most N rounds; auto: a quarter of
+        /// the most processes, rounded up; off: keep contended rounds.
+        #[arg(long, value_name = "N|auto|off", default_value = "off", value_parser = parse_reruns)]
+        rerun_contended: Reruns,
+        /// Stop (exit 4) when the machine stays busy: the first 3
+        /// processes all contended, or over 25% of a round's.
+        #[arg(long)]
+        require_quiet: bool,
         /// Also write report.html: one self-contained page, charts and
         /// flame graphs inline (as `[report] html = true`).
         #[arg(long)]
@@ -356,6 +367,22 @@ impl From<SplitArg> for SplitBy {
             SplitArg::Rounds => SplitBy::Rounds,
             SplitArg::Points => SplitBy::Points,
         }
+    }
+}
+
+/// `--rerun-contended`: rounds to run again (`None`: auto).
+#[derive(Clone, Copy, Debug)]
+struct Reruns(Option<u32>);
+
+/// A count of rounds, `auto` or `off` (0).
+fn parse_reruns(s: &str) -> Result<Reruns, String> {
+    match s {
+        "off" => Ok(Reruns(Some(0))),
+        "auto" => Ok(Reruns(None)),
+        _ => s
+            .parse()
+            .map(|n| Reruns(Some(n)))
+            .map_err(|_| format!("`{s}` is not a count of rounds, `auto` or `off`")),
     }
 }
 
@@ -640,6 +667,8 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
             machine,
             budget,
             fail_fast,
+            rerun_contended,
+            require_quiet,
             html,
             history,
         } => commands::run(
@@ -659,6 +688,8 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
                 machine,
                 budget,
                 fail_fast,
+                rerun_contended: rerun_contended.0,
+                require_quiet,
                 html,
                 history,
             },

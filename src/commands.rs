@@ -71,6 +71,10 @@ pub(crate) struct RunOptions<'a> {
     pub budget: Option<Duration>,
     /// Stop after the first failed run.
     pub fail_fast: bool,
+    /// Contended rounds to run again (`--rerun-contended`; `None`: auto).
+    pub rerun_contended: Option<u32>,
+    /// Stop when the machine stays busy (`--require-quiet`, exit 4).
+    pub require_quiet: bool,
     /// Also write report.html (`--html`).
     pub html: bool,
     /// Add the finished run to this history database (`--history`).
@@ -93,6 +97,8 @@ pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
         batch: Batch {
             machine: opts.machine.clone(),
             fail_fast: opts.fail_fast,
+            rerun_limit: opts.rerun_contended,
+            require_quiet: opts.require_quiet,
             ..Batch::default()
         },
     };
@@ -269,6 +275,12 @@ fn conclude(
             signal,
             resume: Some(format!("tuner run --resume {}", finished.dir.display())),
         });
+    }
+    if let Some(runner::CutShort::Busy(why)) = &finished.cut_short {
+        return Err(Failure::Busy(format!(
+            "{why}; `tuner run --resume {}` carries on when it is quiet",
+            finished.dir.display()
+        )));
     }
     if let Some(cut) = &finished.cut_short {
         let r = &finished.results;

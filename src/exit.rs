@@ -1,7 +1,7 @@
 //! Errors at the edge and the exit codes they map to, in one place:
 //! 0 success; 1 a run failed, a comparison found what `--fail-on` asked to
 //! fail on, or another runtime error; 2 usage or config error; 3 the runs
-//! cannot be compared; 128 + the signal (130 for Ctrl-C, 143 for SIGTERM)
+//! cannot be compared; 4 `--require-quiet` found the machine busy; 128 + the signal (130 for Ctrl-C, 143 for SIGTERM)
 //! when a signal stopped the run.
 
 use crate::compare::CompareError;
@@ -24,6 +24,9 @@ pub(crate) enum Failure {
         resume: Option<String>,
     },
     Other(anyhow::Error),
+    /// `--require-quiet`: the machine stayed busy (exit 4); what was
+    /// measured is saved.
+    Busy(String),
 }
 
 impl Failure {
@@ -32,6 +35,7 @@ impl Failure {
             Failure::Gate(_) | Failure::Other(_) => 1,
             Failure::Config(_) | Failure::Usage(_) => 2,
             Failure::Incomparable(_) => 3,
+            Failure::Busy(_) => 4,
             Failure::Stopped { signal, .. } => (128 + signal).clamp(129, 255) as u8,
         }
     }
@@ -41,6 +45,7 @@ impl Failure {
             Failure::Config(e) => errln(&format!("error: {e}")),
             Failure::Usage(e) | Failure::Other(e) => errln(&format!("error: {e:#}")),
             Failure::Incomparable(e) => errln(&format!("error: {e}")),
+            Failure::Busy(why) => errln(&format!("error: {why}")),
             Failure::Gate(findings) => {
                 errln("error: the comparison fails --fail-on:");
                 for f in findings {

@@ -152,6 +152,7 @@ pub(crate) fn record(point: usize, process: usize, seq: usize, outcome: Outcome)
         max_rss_kib: 1024,
         outcome,
         machine: None,
+        contended: None,
     }
 }
 
@@ -189,6 +190,7 @@ fn assemble(config: &str, runs: impl FnOnce(&[Point]) -> Vec<RunRecord>) -> Resu
         merged: None,
         planning: None,
         elapsed_s: None,
+        rounds: None,
     }
 }
 

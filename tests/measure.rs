@@ -209,6 +209,7 @@ fn cpu_per_op_covers_the_timed_run_not_the_reset() {
         max_rss_kib: 0,
         outcome: tuner::__private::results::Outcome::Ok(out.clone()),
         machine: None,
+        contended: None,
     };
     let metrics = tuner::__private::analysis::ProcessMetrics::of(&record).unwrap();
     assert!((metrics.cpu_ns_per_op.unwrap() / 1e3 - timed_us).abs() < 1e-9);

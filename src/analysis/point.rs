@@ -81,7 +81,12 @@ fn units(processes: &[ProcessMetrics]) -> Vec<(String, f64)> {
 
 impl PointAnalysis {
     pub(super) fn of(results: &Results, id: usize, group: usize) -> PointAnalysis {
-        let runs: Vec<_> = results.runs_of(id).collect();
+        // A contended round run again is replaced by its re-run.
+        let replaced = results.replaced();
+        let runs: Vec<_> = results
+            .runs_of(id)
+            .filter(|r| !replaced.contains_key(&r.process))
+            .collect();
         let processes: Vec<ProcessMetrics> =
             runs.iter().filter_map(|r| ProcessMetrics::of(r)).collect();
         let failures = runs

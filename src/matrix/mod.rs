@@ -172,12 +172,92 @@ pub fn schedule(points: usize, processes: u32, seed: u64) -> Vec<Slot> {
     order
 }
 
+/// The order of round `round` of [`schedule`] (its points, shuffled):
+/// round `r`'s slots sit at places `r × points ..` of the schedule, so an
+/// adaptive run, which runs only some points in a round, keeps every run
+/// at its place in the schedule of as many rounds as it ran.
+pub(crate) fn round_order(points: usize, round: u32, seed: u64) -> Vec<usize> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut order: Vec<usize> = Vec::new();
+    for _ in 0..=round {
+        order = (0..points).collect();
+        order.shuffle(&mut rng);
+    }
+    order
+}
+
 /// The block of `count` contiguous, near-equal blocks of a matrix of
 /// `points` points that `point` falls in (0-based): the split of
 /// `--shard-by points`, which keeps neighbours in matrix order (points
 /// differing only in the last axes) on one machine.
 pub(crate) fn point_block(point: usize, points: usize, count: u32) -> u32 {
     (point as u64 * u64::from(count) / points.max(1) as u64) as u32
+}
+
+/// Points doing the same work (the same values of every varying
+/// parameter axis), and the point of each with the baseline's knob
+/// settings: the groups the analysis compares within
+/// (`analysis::groups`, whose rule this mirrors for the runner, which
+/// must find them before there is an analysis).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ParamGroup {
+    pub points: Vec<usize>,
+    pub baseline: Option<usize>,
+}
+
+/// The parameter groups of `points`, in order of first appearance.
+pub(crate) fn param_groups(
+    plan: &Plan,
+    points: &[Point],
+    baseline: Option<usize>,
+) -> Vec<ParamGroup> {
+    let axes: Vec<&str> = plan
+        .axes
+        .iter()
+        .filter(|a| matches!(a, Axis::Param(..)) && a.len() > 1)
+        .map(Axis::name)
+        .collect();
+    let params = |p: &Point| -> Vec<(String, String)> {
+        p.coords
+            .iter()
+            .filter(|(a, _)| axes.contains(&a.as_str()))
+            .cloned()
+            .collect()
+    };
+    let mut keys: Vec<Vec<(String, String)>> = Vec::new();
+    let mut groups: Vec<ParamGroup> = Vec::new();
+    for p in points {
+        let key = params(p);
+        let i = match keys.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                keys.push(key);
+                groups.push(ParamGroup {
+                    points: Vec::new(),
+                    baseline: None,
+                });
+                groups.len() - 1
+            }
+        };
+        groups[i].points.push(p.id);
+    }
+    if let Some(base) = baseline.and_then(|b| points.get(b)) {
+        for (g, key) in groups.iter_mut().zip(&keys) {
+            let mut selection: Vec<(String, String)> = base
+                .coords
+                .iter()
+                .filter(|(a, _)| !axes.contains(&a.as_str()))
+                .cloned()
+                .collect();
+            selection.extend(key.iter().cloned());
+            g.baseline = g
+                .points
+                .iter()
+                .copied()
+                .find(|&id| points[id].matches(&selection));
+        }
+    }
+    groups
 }
 
 /// The baseline point: the one matching the configured selection, with

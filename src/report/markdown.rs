@@ -62,6 +62,7 @@ impl<'a> Report<'a> {
         super::profiles::charts_section(&mut out, self.charts);
         self.points_table(&mut out);
         self.checks(&mut out);
+        super::adaptive::section(&mut out, self.cx);
         super::profiles::profiles_section(&mut out, self.cx);
         self.background(&mut out);
         self.environment(&mut out);

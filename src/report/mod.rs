@@ -2,6 +2,7 @@
 //! [`Analysis`], which is derived from the results file (and the profiles
 //! it records) and nothing else.
 
+mod adaptive;
 mod answer;
 pub(crate) mod charts;
 mod command;

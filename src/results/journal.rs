@@ -98,6 +98,7 @@ mod tests {
             max_rss_kib: 1,
             outcome: Outcome::Ok(crate::fixtures::output(5.0, 1)),
             machine: None,
+            contended: None,
         }
     }
 

@@ -16,7 +16,7 @@ use std::path::{Component, Path};
 
 use serde::Deserialize;
 
-use super::{Outcome, Results, RunRecord, SCHEMA};
+use super::{Outcome, Results, RoundEvent, RunRecord, SCHEMA};
 use crate::config::Axis;
 use crate::protocol::RunOutput;
 
@@ -161,6 +161,21 @@ fn from_journal(bytes: &[u8]) -> Result<Results, Located> {
     for (n, line) in lines {
         let run = match serde_json::from_slice::<RunRecord>(line) {
             Ok(run) => run,
+            // A decision line (a re-run, a look): journals of older tuners have none.
+            Err(_) if line.starts_with(b"{\"event\"") => {
+                let applied = serde_json::from_slice::<RoundEvent>(line)
+                    .map_err(|e| serde_message(&e))
+                    .and_then(|event| match &mut results.rounds {
+                        Some(rounds) => rounds.apply(event),
+                        None => Err("a decision in a run that records none".into()),
+                    });
+                if let Err(why) = applied {
+                    results
+                        .warnings
+                        .push(format!("journal line {n} is damaged and left out: {why}"));
+                }
+                continue;
+            }
             Err(_) if Some(n) == cut_line => {
                 results.warnings.push(format!(
                     "journal line {n} is a run cut off mid-write (the run was interrupted); it is left out"
@@ -220,7 +235,39 @@ fn check(r: &Results) -> Result<(), String> {
             ));
         }
     }
+    check_rounds(r)?;
     check_profiling(r)
+}
+
+/// Re-runs, groups and endings name points of the run.
+fn check_rounds(r: &Results) -> Result<(), String> {
+    let Some(rounds) = &r.rounds else {
+        return Ok(());
+    };
+    let n = r.points.len();
+    let mut named = rounds.reruns.iter().flat_map(|x| x.points.iter());
+    if let Some(p) = named.find(|&&p| p >= n) {
+        return Err(format!(
+            "`rounds.reruns` name point {p}, but there are only {n} points"
+        ));
+    }
+    if let Some(a) = &rounds.adaptive {
+        let ids = a
+            .groups
+            .iter()
+            .flat_map(|g| g.points.iter().chain(g.baseline.iter()))
+            .chain(a.endings.iter().map(|e| &e.point))
+            .chain(a.looks.iter().flat_map(|l| l.stopped.iter()));
+        if let Some(p) = ids.into_iter().find(|&&p| p >= n) {
+            return Err(format!(
+                "`rounds.adaptive` names point {p}, but there are only {n} points"
+            ));
+        }
+        if a.groups.iter().any(|g| g.points.is_empty()) {
+            return Err("`rounds.adaptive.groups` has an empty group".into());
+        }
+    }
+    Ok(())
 }
 
 fn check_plan(r: &Results) -> Result<(), String> {

@@ -7,6 +7,7 @@ mod journal;
 mod load;
 mod merge_info;
 mod planning;
+mod rounds;
 
 use std::io;
 use std::path::Path;
@@ -28,6 +29,8 @@ pub(crate) const RESULTS_FILE: &str = "results.json";
 pub use load::Form;
 pub(crate) use merge_info::{MergeInfo, MergeSource};
 pub use planning::Planning;
+pub(crate) use rounds::{AdaptiveGroup, AdaptiveRun, Ending, Evidence, How, Look, Rerun, Rounds};
+pub(crate) use rounds::{RoundEvent, ROUNDS_VERSION};
 
 /// The slots of `plan`'s schedule (of a matrix of `points` points) that
 /// `shard` runs (all of them without one), with their places in it.
@@ -75,6 +78,12 @@ pub struct RunRecord {
     /// (`None`: the results' own [`Results::machine`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<String>,
+    /// Why the machine did not deliver what the point asked for over the
+    /// process's window (others' CPU, steal, throttling, run delay beyond
+    /// its own threads'), when it did not: the process is kept, and its
+    /// round may be run again (`Results::replaced`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contended: Option<String>,
 }
 
 impl RunRecord {
@@ -134,6 +143,10 @@ pub struct Results {
     /// session's, for a resumed run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elapsed_s: Option<f64>,
+    /// Rounds run again because the machine contended for them, and an
+    /// adaptive run's looks and endings (`None`: older tuners, shards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rounds: Option<Rounds>,
 }
 
 impl Results {
@@ -151,7 +164,7 @@ impl Results {
     pub fn scheduled_of(&self, point: usize) -> u32 {
         let processes = self.plan.measure.processes;
         match self.shard {
-            None => processes,
+            None => processes + self.extra_rounds_of(point, processes),
             Some(s) => s.processes_of(point, self.points.len(), processes),
         }
     }

@@ -106,3 +106,15 @@ impl Progress {
         }
     }
 }
+
+impl Progress {
+    /// Raises the total to `total` (an adaptive run's, or a re-run round's).
+    pub(crate) fn grow(&mut self, total: usize) {
+        if total > self.total {
+            self.total = total;
+            if let Some(bar) = &self.bar {
+                bar.set_length(total as u64);
+            }
+        }
+    }
+}

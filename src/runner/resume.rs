@@ -88,11 +88,16 @@ fn check_schedule(results: &Results) -> anyhow::Result<()> {
         matrix::expand(plan) == results.points,
         "its points are not the matrix of its plan"
     );
-    let order = matrix::schedule(
-        results.points.len(),
-        plan.measure.processes,
-        plan.measure.seed,
-    );
+    // Re-runs and adaptive rounds go past `processes`: round `r` sits at
+    // `r × points ..` of the schedule, whatever the rounds before held.
+    let rounds = results
+        .runs
+        .iter()
+        .map(|r| r.process + 1)
+        .max()
+        .unwrap_or(0)
+        .max(plan.measure.processes);
+    let order = matrix::schedule(results.points.len(), rounds, plan.measure.seed);
     let mut seen = HashSet::new();
     for run in &results.runs {
         let slot = Slot {
@@ -135,6 +140,7 @@ mod tests {
             max_rss_kib: 1,
             outcome: crate::results::Outcome::Ok(crate::fixtures::output(1.0, 1)),
             machine: None,
+            contended: None,
         }
     }
 

@@ -11,7 +11,6 @@
 //! run. Both end the run as a signal does: what was measured is saved,
 //! the results say why they are short, and `--resume` can finish them.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -19,6 +18,7 @@ use anyhow::Context as _;
 
 use super::interrupt::{signal_name, Interrupt};
 use super::progress::{Progress, ProgressMode};
+use super::rounds::{self, Control};
 use super::scratch::ScratchRoot;
 use super::spawn::{execute, Launcher, WorkerExe};
 use crate::config::Plan;
@@ -61,6 +61,11 @@ pub(crate) struct Batch {
     pub deadline: Option<(Instant, Duration)>,
     /// Stop after the first failed run.
     pub fail_fast: bool,
+    /// Contended rounds a run may run again (`None`: a quarter of its
+    /// most rounds; `Some(0)`: none).
+    pub rerun_limit: Option<u32>,
+    /// Stop when the machine stays busy (`--require-quiet`).
+    pub require_quiet: bool,
 }
 
 /// Why a run ended before its schedule did, other than a signal.
@@ -70,6 +75,8 @@ pub(crate) enum CutShort {
     Budget(Duration),
     /// A run failed and `--fail-fast` was given.
     FailFast,
+    /// The machine stayed busy and `--require-quiet` was given.
+    Busy(String),
 }
 
 /// Runs every point of `plan`, then its profiling passes, and writes
@@ -123,7 +130,21 @@ pub(crate) fn run(
         merged: None,
         planning: session.batch.planning.clone(),
         elapsed_s: None,
+        rounds: None,
     };
+    let mut results = results;
+    let limit = session
+        .batch
+        .rerun_limit
+        .unwrap_or_else(|| rounds::default_rerun_limit(plan));
+    results.rounds = rounds::start(
+        plan,
+        &results.points,
+        results.baseline,
+        session.batch.shard,
+        limit,
+    )
+    .with_context(|| config_path.display().to_string())?;
     let journal_path = dir.join(JOURNAL_FILE);
     let journal = Journal::create(&journal_path, &results)
         .with_context(|| format!("creating {}", journal_path.display()))?;
@@ -199,6 +220,7 @@ impl std::fmt::Display for CutShort {
                 humantime::format_duration(*budget)
             ),
             CutShort::FailFast => write!(f, "stopped at the first failed run (--fail-fast)"),
+            CutShort::Busy(why) => write!(f, "stopped by --require-quiet: {why}"),
         }
     }
 }
@@ -233,9 +255,10 @@ fn profiles_here(results: &Results, batch: &Batch) -> bool {
     }
 }
 
-/// Runs, in schedule order, every slot of the run's share that the
-/// journal lacks, until a signal, the deadline or a failure (with
-/// `--fail-fast`) stops it.
+/// Runs round after round (`rounds::Control` says which points each
+/// holds) every slot of the run's share that the journal lacks, until the
+/// rounds end, or a signal, the deadline, a failure (with `--fail-fast`)
+/// or a busy machine (with `--require-quiet`) stops it.
 fn timed_runs(
     results: &mut Results,
     (journal, dir): (&mut Journal, &Path),
@@ -244,48 +267,110 @@ fn timed_runs(
     elsewhere: Option<&str>,
 ) -> anyhow::Result<Timed> {
     let plan = results.plan.clone();
-    let done: HashSet<(usize, u32)> = results.runs.iter().map(|r| (r.point, r.process)).collect();
-    let share = results.scheduled();
+    let in_journal = |e: anyhow::Error| e.context(format!("{}", dir.join(JOURNAL_FILE).display()));
+    let mut control = Control::new(results, journal).map_err(in_journal)?;
     let varying = matrix::varying_axes(&plan.axes);
-    let mut progress = Progress::new(session.mode, share.len());
-    progress.skip(done.len());
-    let todo = share
-        .iter()
-        .filter(|(_, s)| !done.contains(&(s.point, s.process)));
-    for &(seq, slot) in todo {
+    let mut progress = Progress::new(session.mode, results.scheduled_total());
+    progress.skip(results.runs.len());
+    let result = loop {
+        let Some(round) = control.next_round(results, journal).map_err(in_journal)? else {
+            break Timed::All;
+        };
+        progress.grow(results.runs.len() + round.slots.len());
+        if let Some(cut) = run_round(
+            results,
+            journal,
+            (&round, &varying),
+            launcher,
+            session,
+            elsewhere,
+            &mut progress,
+        )? {
+            break cut;
+        }
+        if session.batch.require_quiet {
+            if let Some(why) = rounds::busy(results, Some(round.index)) {
+                break Timed::Cut(CutShort::Busy(why));
+            }
+        }
+    };
+    progress.finish();
+    if result != Timed::All {
+        control.stop(results);
+    }
+    Ok(result)
+}
+
+/// Runs the slots of `round`; what stopped it, if something did.
+fn run_round(
+    results: &mut Results,
+    journal: &mut Journal,
+    (round, varying): (&rounds::Round, &[&str]),
+    launcher: &Launcher,
+    session: &Session,
+    elsewhere: Option<&str>,
+    progress: &mut Progress,
+) -> anyhow::Result<Option<Timed>> {
+    let plan = &results.plan;
+    for &(seq, slot) in &round.slots {
         if let Some((deadline, budget)) = session.batch.deadline {
             let expected = expected_s(&session.batch, &results.runs, slot);
             if Instant::now() + Duration::from_secs_f64(expected) > deadline {
-                progress.finish();
-                return Ok(Timed::Cut(CutShort::Budget(budget)));
+                return Ok(Some(Timed::Cut(CutShort::Budget(budget))));
             }
         }
         let point = &results.points[slot.point];
-        let label = point.label(&varying);
+        let label = point.label(varying);
         progress.starting(&label);
-        let spec = RunSpec::new(&plan, point, None);
+        let spec = RunSpec::new(plan, point, None);
         let record = match launcher.interrupt.signal() {
             None => execute(launcher, spec, slot.process, seq),
             Some(_) => None,
         };
         let Some(mut record) = record else {
-            progress.finish();
-            return Ok(Timed::Signal);
+            return Ok(Some(Timed::Signal));
         };
         record.machine = elsewhere.map(str::to_string);
+        record.contended = contended(&record, point.threads);
         journal
             .append(&record)
-            .with_context(|| format!("appending to {}", dir.join(JOURNAL_FILE).display()))?;
+            .context("appending to the journal")?;
         progress.finished(&label, &record);
         let failed = record.output().is_none();
         results.runs.push(record);
         if failed && session.batch.fail_fast {
-            progress.finish();
-            return Ok(Timed::Cut(CutShort::FailFast));
+            return Ok(Some(Timed::Cut(CutShort::FailFast)));
+        }
+        if session.batch.require_quiet {
+            if let Some(why) = rounds::busy(results, None) {
+                return Ok(Some(Timed::Cut(CutShort::Busy(why))));
+            }
         }
     }
-    progress.finish();
-    Ok(Timed::All)
+    Ok(None)
+}
+
+/// Why the machine contended for `record`'s window, if it did: the
+/// classifier's rule (`machine::classify`), which counts only other
+/// tasks' demand, for a point that asked for `threads` threads.
+pub(super) fn contended(record: &RunRecord, threads: usize) -> Option<String> {
+    let delivered = record.output()?.machine.as_deref()?;
+    let asked = u32::try_from(threads).unwrap_or(u32::MAX).max(1);
+    match crate::machine::classify(delivered, asked) {
+        crate::machine::Contention::Quiet => None,
+        crate::machine::Contention::Contended { reason, figures } => {
+            let share = match reason {
+                crate::machine::Reason::Throttled => figures.throttled_share,
+                crate::machine::Reason::Steal => figures.steal_share,
+                crate::machine::Reason::OthersCpu => figures.others_cpu_share,
+                crate::machine::Reason::RunDelay => figures.unexplained_delay,
+            };
+            Some(match share {
+                Some(s) => format!("{} ({:.0}%)", reason.describe(), s * 100.0),
+                None => reason.describe().to_string(),
+            })
+        }
+    }
 }
 
 /// Seconds the run of `slot` is expected to take: the estimate, or what
@@ -309,8 +394,12 @@ fn expected_s(batch: &Batch, runs: &[RunRecord], slot: matrix::Slot) -> f64 {
 
 /// `stopped by SIGINT (Ctrl-C) after 12 of 36 runs`.
 fn stopped(results: &Results, why: &str) -> String {
-    let total = results.scheduled_total();
     let done = results.runs.len();
+    // An adaptive run, or one with re-run rounds, may run more than the
+    // fixed design's processes before its end.
+    let total = results
+        .scheduled_total()
+        .max(done + usize::from(results.adaptive().is_some()));
     let during = if done == total {
         " (during the profiling passes)"
     } else {

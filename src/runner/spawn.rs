@@ -60,6 +60,7 @@ pub(crate) fn execute(
         max_rss_kib,
         outcome,
         machine: None,
+        contended: None,
     };
     match launch(launcher, &mut spec, &format!("run-{seq}")) {
         Launch::Ended(ended) => {

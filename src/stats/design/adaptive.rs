@@ -408,11 +408,13 @@ impl Look<'_> {
         let z = z_of_t(c.estimate / c.se, c.df);
         let half = t_of_z(critical, c.df) * c.se;
         let level = 2.0 * Normal::standard().cdf(critical) - 1.0;
+        // Finite, so a journaled state reads back (JSON has no infinity).
+        let pct = |x: f64| to_pct(x).clamp(-100.0, f64::MAX);
         let change = Change {
-            pct: to_pct(c.estimate),
+            pct: pct(c.estimate),
             ci: Some(Interval {
-                lo: to_pct(c.estimate - half),
-                hi: to_pct(c.estimate + half),
+                lo: pct(c.estimate - half),
+                hi: pct(c.estimate + half),
                 level,
                 nominal: level,
             }),

@@ -103,15 +103,20 @@ fn a_run_killed_after_a_look_resumes_to_the_same_decisions() {
     let cfg = config(dir.path(), "sleeps.toml", CLOSE);
     let mut child = tuner_cmd(dir.path()).arg("run").arg(&cfg).spawn().unwrap();
     // Kill it once the first look is journaled.
+    let journaled = || {
+        let parent = dir.path().join("reports/sleeps");
+        parent
+            .is_dir()
+            .then(|| run_dir(dir.path(), "sleeps"))
+            .filter(|run| !looks(run).is_empty())
+    };
     let run = loop {
-        if dir.path().join("reports/sleeps").is_dir() {
-            let run = run_dir(dir.path(), "sleeps");
-            if !looks(&run).is_empty() {
-                break Some(run);
-            }
+        if let Some(run) = journaled() {
+            break Some(run);
         }
+        // A run that ended between the two checks: its looks are there.
         if child.try_wait().unwrap().is_some() {
-            break None;
+            break journaled();
         }
         std::thread::sleep(Duration::from_millis(1));
     };

@@ -182,9 +182,12 @@ impl Results {
     }
 
     /// Writes the results to `path` atomically: a reader (or a kill)
-    /// sees the old file or the new one, never a truncated one.
+    /// sees the old file or the new one, never a truncated one. Compact,
+    /// one line (pretty-printed files are half whitespace; `jq .` shows
+    /// them laid out), ending in a newline.
     pub fn save(&self, path: &Path) -> io::Result<()> {
-        let json = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        let mut json = serde_json::to_string(self).map_err(io::Error::other)?;
+        json.push('\n');
         crate::fsio::write_atomic(path, json)
     }
 }

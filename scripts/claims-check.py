@@ -256,7 +256,7 @@ def check(results_path, problems):
     lessons_md = md.split("## Lessons", 1)[1].split("\n## ", 1)[0] if "## Lessons" in md else ""
     expect = None
     for line in lessons_md.splitlines():
-        m = re.match(r"- \*.*\* — expects .* (faster than|slower than|as fast as|not faster than) ", line)
+        m = re.match(r"- \*.*\* — expects .*? (not faster than|faster than|slower than|as fast as) ", line)
         if m:
             expect = {"faster than": "faster", "slower than": "slower", "as fast as": "tie",
                       "not faster than": "not faster"}[m.group(1)]

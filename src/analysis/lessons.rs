@@ -255,7 +255,7 @@ mod tests {
         let gomaxprocs = |r: &Results| {
             declared(r)
                 .into_iter()
-                .find(|l| l.claim.contains("GOMAXPROCS"))
+                .find(|l| l.head.contains(&("threads".to_string(), "8".to_string())))
                 .unwrap()
         };
         let shipped = gomaxprocs(&r);
@@ -264,7 +264,7 @@ mod tests {
         // An old record: a tie expected, no source.
         for l in &mut r.plan.info.lessons {
             l.source = LessonSource::Unrecorded;
-            if l.claim.contains("GOMAXPROCS") {
+            if l.head.contains(&("threads".to_string(), "8".to_string())) {
                 l.expect = Expect::Tie;
             }
         }
@@ -286,7 +286,7 @@ mod tests {
         let f = a
             .lessons
             .iter()
-            .find(|f| f.lesson.claim.contains("GOMAXPROCS"))
+            .find(|f| f.lesson.expect == Expect::NoFaster)
             .unwrap();
         assert_eq!(f.overall(), Some(Judgement::Holds));
     }

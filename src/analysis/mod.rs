@@ -23,7 +23,7 @@ use serde::Serialize;
 
 pub(crate) use checks::{Checks, CommandChecks, ProgramCheck};
 pub(crate) use groups::{BaselineState, Group, MachineBlocks};
-pub(crate) use knobs::{ratio_of, AxisFinding, AxisKind, Contrast, Scaling, ValueFinding};
+pub(crate) use knobs::{ratio_of, AxisFinding, AxisKind, Contrast, Front, Scaling, ValueFinding};
 pub use lessons::lesson_pairs;
 pub(crate) use lessons::{Judgement, LessonFinding, LessonPair};
 pub use metrics::ProcessMetrics;

@@ -97,11 +97,21 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
         let tied: Vec<String> = g
             .ties
             .iter()
+            .take(LISTED)
             .map(|(id, c)| format!("{} ({})", md_text(&cx.knob_label(*id)), c.change))
             .collect();
+        let more = if g.ties.len() > LISTED {
+            format!(
+                "; and {} more (the table of all points, `results.json`)",
+                g.ties.len() - LISTED
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  Not shown slower than it, so tied for fastest: {}.",
+            "  Not shown slower than it, so tied for fastest ({}): {}{more}.",
+            g.ties.len(),
             tied.join("; ")
         );
     }
@@ -155,7 +165,7 @@ fn axis(out: &mut String, cx: &Context, f: &AxisFinding) {
             if f.settled && !f.front.as_ref().is_some_and(|fr| fr.trades()) =>
         {
             format!(
-                "- **{}**: pick **{}** (no other value is shown faster than it in any of {}).",
+                "- **{}**: pick **{}** (no other value is shown faster than it across {}).",
                 md_text(&f.axis),
                 md_text(&f.pick),
                 plural(

@@ -76,12 +76,14 @@ fn lesson(out: &mut String, cx: &Context, f: &LessonFinding) {
         LessonSource::Workshop { section, quote } => {
             format!("the workshop, *{}*: “{}”", md_text(section), md_text(quote))
         }
-        LessonSource::Own => "tuner's own addition, not the workshop's".to_string(),
-        LessonSource::Unrecorded => "not recorded by the tuner that made these results".to_string(),
+        LessonSource::Own => "tuner's own addition, not the workshop's.".to_string(),
+        LessonSource::Unrecorded => {
+            "not recorded by the tuner that made these results.".to_string()
+        }
     };
     let _ = writeln!(
         out,
-        "- *{}* — expects {} {expect} {}.\n  Source: {source}.",
+        "- *{}* — expects {} {expect} {}.\n  Source: {source}",
         md_text(&l.claim),
         side(&l.head),
         side(&l.base)

@@ -335,7 +335,11 @@ impl<'a> Report<'a> {
         };
         let change_level = Some(nominal);
         let header = |level: f64| format!("{:.1}% CI", level * 100.0).replace(".0%", "%");
-        let time_header = format!("time/op [{}¹]", header(nominal));
+        let time_header = format!(
+            "time/op [{}{}]",
+            header(nominal),
+            if reached.is_empty() { "" } else { "¹" }
+        );
         let change_header = format!("vs baseline [{}]", header(nominal));
         let axis_headers: Vec<String> = axes.iter().map(|a| md_cell(a).into_owned()).collect();
         let mut headers: Vec<&str> = axis_headers.iter().map(String::as_str).collect();
@@ -629,7 +633,11 @@ impl<'a> Report<'a> {
     fn background(&self, out: &mut String) {
         let notes = &self.cx.results.plan.info.notes;
         if !notes.is_empty() {
-            let _ = writeln!(out, "## Background\n\n{notes}\n");
+            let _ = writeln!(
+                out,
+                "## Background\n\n*The experiment's notes: explanations, not figures this run measured; \
+                 where they give figures, they say whose.*\n\n{notes}\n"
+            );
         }
     }
 

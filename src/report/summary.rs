@@ -130,7 +130,9 @@ fn axes(lines: &mut Vec<String>, cx: &Context) {
     }
     lines.push("- Picks by axis (a value is the pick only where no other value is shown faster at any setting):".into());
     for f in shown.iter().take(LISTED_AXES) {
-        lines.push(format!("  - {}", axis_line(f)));
+        let (line, memory) = axis_lines(f);
+        lines.push(format!("  - {line}"));
+        lines.extend(memory.map(|m| format!("    {m}")));
     }
     if shown.len() > LISTED_AXES {
         lines.push(format!(
@@ -143,58 +145,40 @@ fn axes(lines: &mut Vec<String>, cx: &Context) {
 /// `variant: **std** (4 settings)`, `variant: depends — par_sort at
 /// distinct=1000; hash at distinct=100000`, or the Pareto front.
 pub(crate) fn axis_line(f: &AxisFinding) -> String {
-    let axis = md_text(&f.axis).into_owned();
-    if let Some(front) = f.front.as_ref().filter(|fr| fr.trades()) {
-        // Per value on some front: the settings it is on and its memory range.
-        let mut values: Vec<(String, usize, f64, f64)> = Vec::new();
-        for (_, cells) in &front.settings {
-            for (v, _, m) in cells {
-                match values.iter_mut().find(|x| x.0 == *v) {
-                    Some(x) => {
-                        x.1 += 1;
-                        x.2 = x.2.min(*m);
-                        x.3 = x.3.max(*m);
-                    }
-                    None => values.push((v.clone(), 1, *m, *m)),
-                }
-            }
-        }
-        let parts: Vec<String> = values
-            .iter()
-            .map(|(v, n, lo, hi)| {
-                let range = if (hi - lo).abs() < 1.0 {
-                    bytes(*lo)
-                } else {
-                    format!("{}–{}", bytes(*lo), bytes(*hi))
-                };
-                format!("{} ({n}×, {range})", md_text(v))
-            })
-            .collect();
-        return format!(
-            "{axis}: no single pick, time vs {} (by medians; a slower value counts below 80% of the memory): {}",
-            front.memory,
-            parts.join("; ")
-        );
+    match axis_lines(f) {
+        (line, Some(memory)) => format!("{line} {memory}"),
+        (line, None) => line,
     }
-    if f.settled {
-        return format!(
-            "{axis}: **{}** (no other value shown faster in {} setting{})",
+}
+
+/// The axis's line and, where memory trades against time, a second line
+/// with the trade.
+fn axis_lines(f: &AxisFinding) -> (String, Option<String>) {
+    let axis = md_text(&f.axis).into_owned();
+    let time = if f.settled {
+        format!(
+            "**{}** by time (none shown faster in {} setting{})",
             md_text(&f.pick),
             f.settings,
             if f.settings == 1 { "" } else { "s" }
-        );
+        )
+    } else {
+        depends(f)
+    };
+    match f.front.as_ref().filter(|fr| fr.trades()) {
+        Some(front) => (
+            format!("{axis}: {time}; slower values hold less memory:"),
+            Some(trades(&f.axis, front)),
+        ),
+        None => (format!("{axis}: {time}"), None),
     }
+}
+
+/// `depends on the setting — par_sort at distinct=1000; hash at distinct=100000`.
+fn depends(f: &AxisFinding) -> String {
     let mut by_value: Vec<(String, Vec<String>)> = Vec::new();
     for (setting, value) in &f.by_setting {
-        let label = if setting.is_empty() {
-            "(all)".to_string()
-        } else {
-            setting
-                .iter()
-                .map(|(a, v)| format!("{a}={v}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let label = setting_label(setting);
         match by_value.iter_mut().find(|(v, _)| v == value) {
             Some((_, s)) => s.push(label),
             None => by_value.push((value.clone(), vec![label])),
@@ -208,10 +192,51 @@ pub(crate) fn axis_line(f: &AxisFinding) -> String {
             } else {
                 format!("{} settings, e.g. {}", settings.len(), settings[0])
             };
-            format!("{} at {}", md_text(v), md_text(&at))
+            format!("**{}** at {}", md_text(v), md_text(&at))
         })
         .collect();
-    format!("{axis}: depends on the setting — {}", parts.join("; "))
+    format!("depends on the setting — {}", parts.join("; "))
+}
+
+fn setting_label(setting: &[(String, String)]) -> String {
+    if setting.is_empty() {
+        "(all)".to_string()
+    } else {
+        setting
+            .iter()
+            .map(|(a, v)| format!("{a}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// `peak RSS at variant=v3: off 76.7 MiB; 100 20.1 MiB (and 6 more settings)`:
+/// the first trading settings, the fastest value first.
+fn trades(axis: &str, front: &crate::analysis::Front) -> String {
+    let trading: Vec<&(Vec<(String, String)>, Vec<(String, f64, f64)>)> =
+        front.settings.iter().filter(|(_, f)| f.len() > 1).collect();
+    let parts: Vec<String> = trading
+        .iter()
+        .take(2)
+        .map(|(setting, cells)| {
+            let cells: Vec<String> = cells
+                .iter()
+                .map(|(v, _, m)| format!("{} {}", md_text(&format!("{axis}={v}")), bytes(*m)))
+                .collect();
+            let at = if setting.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", md_text(&setting_label(setting)))
+            };
+            format!("{at}: {}", cells.join(", "))
+        })
+        .collect();
+    let more = if trading.len() > 2 {
+        format!(" (and {} more settings)", trading.len() - 2)
+    } else {
+        String::new()
+    };
+    format!("{}{}{more}", front.memory, parts.join(";"))
 }
 
 fn lessons(lines: &mut Vec<String>, cx: &Context) {
@@ -352,4 +377,106 @@ fn cpus_by_threads(d: &[PointDelivered]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::Analysis;
+    use crate::machine::{BusySource, CpuSet, Delivered, MachineCpu, Of, Threads};
+    use crate::results::Outcome;
+    use crate::stats::CompareSettings;
+
+    /// A 1 s window on CPUs 0-1 of a 2-CPU machine: `cpu_ms` own CPU,
+    /// `busy_ms` every task's busy time, `ran` threads that ran work.
+    fn window(cpu_ms: u64, busy_ms: u64, ran: u32) -> Delivered {
+        Delivered {
+            version: 1,
+            of: Of::Process,
+            wall_ns: 1_000_000_000,
+            cpu_ns: cpu_ms * 1_000_000,
+            voluntary_switches: 0,
+            involuntary_switches: 0,
+            allowed: Some(CpuSet::of([0, 1])),
+            online: 2,
+            threads: Some(Threads {
+                ran,
+                seen: ran + 1,
+                ..Threads::default()
+            }),
+            run_delay_ns: Some(0),
+            machine: Some(MachineCpu {
+                source: BusySource::Cpuacct,
+                busy_ns: busy_ms * 1_000_000,
+                observer_ns: 0,
+                resolution_ns: 0,
+            }),
+            steal_ns: Some(0),
+            throttle: None,
+            pressure: None,
+            freq_khz: None,
+        }
+    }
+
+    /// v3 on 1 and 2 threads; the 2-thread processes shared 2 CPUs with a
+    /// neighbour loop (left 1.33 CPUs): the summary says so, and the
+    /// thread step reads confounded, not a verdict.
+    #[test]
+    fn a_starved_two_thread_point_is_confounded_and_the_summary_says_what_the_machine_delivered() {
+        let config = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = \"v3\"\n[matrix]\nthreads = [1, 2]\n[measure]\nprocesses = 8\n";
+        let mut r =
+            crate::fixtures::results_by(config, |p| if p.threads == 2 { 6e6 } else { 1e7 }, |_| 1);
+        let threads: Vec<usize> = r.points.iter().map(|p| p.threads).collect();
+        for run in &mut r.runs {
+            if let Outcome::Ok(o) = &mut run.outcome {
+                o.machine = Some(Box::new(if threads[run.point] == 2 {
+                    window(1333, 2000, 2)
+                } else {
+                    window(1000, 1020, 1)
+                }));
+            }
+        }
+        let a = Analysis::of(&r, &CompareSettings::default());
+        let cx = super::super::Context::new(&r, &a);
+        let md = super::super::markdown::Report::new(&cx).render();
+        let summary = md
+            .split("## Summary")
+            .nth(1)
+            .unwrap()
+            .split("\n## ")
+            .next()
+            .unwrap();
+        assert!(
+            summary
+                .contains("- Machine: 8 of 16 processes contended (other processes' CPU time 8)"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("by threads asked: 1 thread 1.00; 2 threads 1.33."),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("⚠ 1 point(s) did not get the CPUs"),
+            "{summary}"
+        );
+        let threads = md.split("### Threads").nth(1).unwrap();
+        assert!(
+            threads.contains(
+                "⚠ confounded: 2 threads: it could use 2.0 CPUs; other processes left it 1.33"
+            ),
+            "{threads}"
+        );
+        assert!(threads.contains("No setting is shown slower"), "{threads}");
+        for line in summary.lines() {
+            assert!(line.chars().count() <= super::MAX_COLUMNS, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_cut_without_leaving_bold_open() {
+        let long = format!("- **{}**", "x".repeat(200));
+        let cut = super::fit(&long);
+        assert_eq!(cut, "-…");
+        let plain = "y".repeat(170);
+        assert_eq!(super::fit(&plain).chars().count(), super::MAX_COLUMNS);
+    }
 }

@@ -82,8 +82,11 @@ pub struct Front {
     pub memory: &'static str,
     /// Per setting, the front's values with (median ns, memory bytes),
     /// fastest first.
-    pub settings: Vec<(Setting, Vec<(String, f64, f64)>)>,
+    pub settings: Vec<(Setting, Vec<FrontValue>)>,
 }
+
+/// A value on a front: its name, median ns and memory in bytes.
+pub(crate) type FrontValue = (String, f64, f64);
 
 impl Front {
     /// Whether any setting's front has more than one value: time and

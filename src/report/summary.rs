@@ -213,8 +213,7 @@ fn setting_label(setting: &[(String, String)]) -> String {
 /// `peak RSS at variant=v3: off 76.7 MiB; 100 20.1 MiB (and 6 more settings)`:
 /// the first trading settings, the fastest value first.
 fn trades(axis: &str, front: &crate::analysis::Front) -> String {
-    let trading: Vec<&(Vec<(String, String)>, Vec<(String, f64, f64)>)> =
-        front.settings.iter().filter(|(_, f)| f.len() > 1).collect();
+    let trading: Vec<_> = front.settings.iter().filter(|(_, f)| f.len() > 1).collect();
     let parts: Vec<String> = trading
         .iter()
         .take(2)

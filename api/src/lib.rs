@@ -469,33 +469,53 @@ pub type Selection = &'static [(&'static str, &'static str)];
 ///
 /// For each pair the report computes the change of head's time per
 /// operation against base's, with its interval and verdict (faster,
-/// slower, equivalent, inconclusive), and judges the lesson against
-/// [`Lesson::expect`]:
+/// slower, equivalent, not shown), and judges the lesson by what
+/// [`Lesson::expect`] claims, direction-aware:
 ///
-/// - *holds*: the verdict is the expected change, or equivalent when
-///   [`Expect::Tie`] is expected;
-/// - *reversed*: the verdict is the opposite change, or any change (faster
-///   or slower) when a tie is expected;
-/// - *tie*: otherwise — equivalent or inconclusive where a change was
-///   expected, inconclusive where a tie was.
+/// | expect | holds | reversed | otherwise |
+/// |---|---|---|---|
+/// | [`Expect::Faster`] | faster | slower | equivalent: *no gain*; not shown: *not shown* |
+/// | [`Expect::Slower`] | slower | faster | equivalent: *no gain*; not shown: *not shown* |
+/// | [`Expect::Tie`] ("as fast as") | equivalent | faster or slower | *not shown* |
+/// | [`Expect::NoFaster`] ("does not help") | slower or equivalent | faster | *not shown* |
 ///
-/// The report shows [`Lesson::rust_note`] whenever a lesson does not hold.
+/// A lesson says where its claim comes from ([`Lesson::source`]): a
+/// section of the workshop it quotes ([`Lesson::workshop`]) or the
+/// experiment's own addition (the default), so a report never presents
+/// tuner's claim as the workshop's. The report shows
+/// [`Lesson::rust_note`] whenever a lesson does not hold, labelled as a
+/// hypothesis: it explains, it was not measured by the run.
 /// A run whose matrix lacks either side of a pair (a smaller config of the
 /// same workload) simply has no judgement for that lesson.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Lesson {
-    /// The workshop's claim in one line, in its own terms.
+    /// The claim in one line.
     pub claim: &'static str,
     /// The point the claim starts from.
     pub base: Selection,
     /// The point the claim says differs from `base`, and how.
     pub head: Selection,
-    /// What the workshop expects of head against base.
+    /// What the claim expects of head against base.
     pub expect: Expect,
     /// Why a Rust port may not bear the claim out, shown when the result
     /// differs from `expect` (`None`: nothing Rust-specific to say).
     pub rust_note: Option<&'static str>,
+    /// Where the claim comes from.
+    pub source: Source,
+}
+
+/// Where a [`Lesson`]'s claim comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The experiment's own addition: not a claim of the workshop.
+    Own,
+    /// The workshop: the section it is in and its words, quoted.
+    Workshop {
+        section: &'static str,
+        quote: &'static str,
+    },
 }
 
 /// What a [`Lesson`] expects of its head point against its base.
@@ -506,8 +526,12 @@ pub enum Expect {
     Faster,
     /// Head takes more time per operation than base.
     Slower,
-    /// Neither differs from the other beyond the noise band.
+    /// "As fast as": neither differs from the other beyond the noise band
+    /// (holds only when shown equivalent).
     Tie,
+    /// "Does not help", "gains nothing": head is not faster than base
+    /// (holds when slower or shown equivalent).
+    NoFaster,
 }
 
 impl Lesson {
@@ -524,7 +548,15 @@ impl Lesson {
             head,
             expect,
             rust_note: None,
+            source: Source::Own,
         }
+    }
+
+    /// This lesson, quoting the workshop: the `section` its claim is in
+    /// and the workshop's own words.
+    pub const fn workshop(mut self, section: &'static str, quote: &'static str) -> Lesson {
+        self.source = Source::Workshop { section, quote };
+        self
     }
 
     /// This lesson, with why a Rust port may not bear it out.
@@ -726,7 +758,8 @@ mod tests {
         &[("threads", "2")],
         Expect::Faster,
     )
-    .rust_note("threads help")]);
+    .rust_note("threads help")
+    .workshop("GOMAXPROCS", "a is fast")]);
 
     #[test]
     fn const_constructors_build_what_they_name() {
@@ -749,6 +782,13 @@ mod tests {
         );
         assert_eq!(INFO.lessons[0].rust_note, Some("threads help"));
         assert_eq!(INFO.lessons[0].expect, Expect::Faster);
+        assert_eq!(
+            INFO.lessons[0].source,
+            Source::Workshop {
+                section: "GOMAXPROCS",
+                quote: "a is fast"
+            }
+        );
         let ctx = Context::new(2, Buffering::Line, "/tmp/x");
         assert_eq!((ctx.threads, ctx.buffering), (2, Buffering::Line));
         assert!(ctx.tokio.is_none());

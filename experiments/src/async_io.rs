@@ -54,6 +54,10 @@ pub fn bench() -> Bench {
                 &[("variant", "join_set")],
                 Expect::Faster,
             )
+            .workshop(
+                "GOMAXPROCS",
+                "Threads typically take up more resources than goroutines - a minimum thread stack typically is upwards of 1MB.",
+            )
             .rust_note(
                 "with timer waits, tokio's 1 ms timer wheel rounds each 1 ms wait up to 1-2 ms \
 while std::thread::sleep overshoots by ~50 µs, so with few requests the timer decides, \

@@ -38,8 +38,8 @@ const SHELF: &[(&str, &str)] = &[
 ];
 
 const NOTES: &str = "The Rust twist: with no collector to relieve, the four small \
-allocations `fresh` makes per book cost about what serializing one short JSON line does, \
-or less, so a pool can save only that much; and unbuffered, each line's write syscall \
+allocations `fresh` makes per book should cost about what serializing one short JSON line \
+does, or less (a hypothesis; the table shows the times), so a pool can save only that much; and unbuffered, each line's write syscall \
 dwarfs both. The buffering axis decides whether the pool's saving can show at all.";
 
 /// The `book` experiment: each run writes `books` books into the sink file
@@ -56,6 +56,10 @@ pub fn bench() -> Bench {
                 &[("variant", "fresh")],
                 &[("variant", "pool")],
                 Expect::Faster,
+            )
+            .workshop(
+                "Exercise: sync.Pool",
+                "Use sync.Pool to reduce allocations prior to writing.",
             )
             .rust_note(
                 "four small allocations per book are cheap next to serializing it, and unbuffered \

@@ -38,12 +38,20 @@ pub fn bench() -> Bench {
             &[("variant", "per_call")],
             &[("variant", "eager")],
             Expect::Faster,
+        )
+        .workshop(
+            "sync.Once for Lazy Initialization",
+            "In version 1, we are re-parsing the template each time, which is unnecessary.",
         ))
         .lesson(Lesson::new(
             "sync.Once loads lazily, on first use, and then costs no more than loading eagerly",
             &[("variant", "eager")],
             &[("variant", "once")],
             Expect::Tie,
+        )
+        .workshop(
+            "sync.Once for Lazy Initialization",
+            "You can see that in our very simple program, the difference is not much.",
         ));
     let calls = bench.param_in(
         "calls",

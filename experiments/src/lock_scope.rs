@@ -71,7 +71,8 @@ const NOTES: &str = "Every variant makes the same number of device writes (one p
 counted in the tests), so the table compares only what is held while the work and the I/O \
 happen. With one thread nothing waits for a lock and the variants tie; the threads axis \
 shows the contention. The simulated latency is a sleep, which overshoots by the kernel's \
-timer slack (~50 µs), so a 20 µs device takes ~70 µs per write. At `io_latency_us = 0` the \
+timer slack, so a 20 µs device takes longer per write than 20 µs (how much depends on the \
+kernel: a hypothesis this run's times per write can check). At `io_latency_us = 0` the \
 writes still serialize inside the kernel (ext4 takes the file's inode lock for a write), so \
 moving the write out of the Mutex buys little there; the heavy work is what then decides.\n\n\
 The Rust twist: the borrow checker makes \"what does the lock protect\" explicit (here a \

@@ -39,8 +39,8 @@ const NOTES: &str = "The Rust twist: growth goes through `realloc`, and whether 
 copies is the allocator's business. Filling 100,000 u64s from empty takes 15 growths; \
 under glibc all but one of them grew the block in place once the heap was warm (the \
 vector sits at the top of the heap, which `realloc` simply extends), while under mimalloc \
-all 15 moved and copied the contents (counted by watching the pointer change in a \
-separate program). So `push` without capacity is nearly free under glibc and costs a \
+all 15 moved and copied the contents (counted once by watching the pointer change in a \
+separate program, not by this run: a hypothesis here). So `push` without capacity is nearly free under glibc and costs a \
 copy of everything so far per growth under mimalloc. A `Vec` dropped at the end of a \
 round is freed at once, not left to a collector.";
 
@@ -73,8 +73,8 @@ copying, so growth from empty costs little there",
             .rust_note(
                 "one allocation per round costs about a microsecond against tens of \
 microseconds of filling the vector: reuse saves the allocation (exactly 0 per operation), \
-not measurable time. The few percent by which reuse trailed with_capacity on an AMD EPYC \
-have another cause, since reuse makes no allocation at all",
+not measurable time; a difference between reuse and with_capacity would have another \
+cause, since reuse makes no allocation at all",
             ),
         );
     let length = bench.param_in(

@@ -219,7 +219,6 @@ pub(crate) fn point(point: usize, threads: usize, records: &[&Delivered]) -> Poi
 
 /// Every point of `results`, by point id: what the machine delivered to
 /// its successful processes (none recorded: results of older tuners).
-#[allow(dead_code)] // the run's report reads it (issue 19, wired by the lead)
 pub(crate) fn delivered(results: &Results) -> Vec<PointDelivered> {
     results
         .points
@@ -239,7 +238,6 @@ pub(crate) fn delivered(results: &Results) -> Vec<PointDelivered> {
 
 /// Whether a comparison of two points along the threads axis is an
 /// answer: `None` when both got their CPUs, else the first one's reason.
-#[allow(dead_code)] // the run's report reads it (issue 19, wired by the lead)
 pub(crate) fn thread_comparison_confounded<'a>(
     a: &'a PointDelivered,
     b: &'a PointDelivered,

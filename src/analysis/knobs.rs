@@ -1,7 +1,14 @@
-//! What each axis teaches: for every axis with more than one value, which
-//! value to pick (the one fastest in the most settings of the other axes),
-//! and, for every other value, the settings where it is slower, faster or
-//! statistically tied with the pick; and, for the threads axis, the speed-up
+//! What each axis teaches: for every axis with more than one value, the
+//! reference value (the one closest to the fastest across the settings of
+//! the other axes) and, for every other value, the settings where it is
+//! slower, faster or statistically tied with it. The reference is *the
+//! pick* only when no other value is shown faster than it at any setting
+//! ([`AxisFinding::settled`]); otherwise the pick depends on the setting
+//! ([`AxisFinding::by_setting`]: at each, the value shown faster than the
+//! reference with the lowest median, else the reference). Where memory
+//! was measured, each setting's time × memory Pareto front
+//! ([`AxisFinding::front`]) says which values trade time for memory;
+//! and, for the threads axis, the speed-up
 //! and parallel efficiency of each setting against its own fewest-threads
 //! run. Each axis's comparisons form one Holm family, as do the scaling
 //! comparisons; the report names each family and its size.
@@ -59,6 +66,34 @@ pub struct AxisFinding {
     pub settings: usize,
     pub others: Vec<ValueFinding>,
     pub family: Family,
+    /// No other value is shown faster than `pick` at any setting.
+    pub settled: bool,
+    /// The value to pick at each setting of the other axes (see the module docs).
+    pub by_setting: Vec<(Setting, String)>,
+    /// Per setting, the values no other value beats on both median time and
+    /// peak memory (`None` where memory was not measured for every point).
+    pub front: Option<Front>,
+}
+
+/// The time × memory Pareto front of an axis (see [`AxisFinding::front`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Front {
+    /// What memory is: "peak RSS" or "peak live heap".
+    pub memory: &'static str,
+    /// Per setting, the front's values with (median ns, memory bytes),
+    /// fastest first.
+    pub settings: Vec<(Setting, Vec<FrontValue>)>,
+}
+
+/// A value on a front: its name, median ns and memory in bytes.
+pub(crate) type FrontValue = (String, f64, f64);
+
+impl Front {
+    /// Whether any setting's front has more than one value: time and
+    /// memory disagree on the pick somewhere.
+    pub fn trades(&self) -> bool {
+        self.settings.iter().any(|(_, f)| f.len() > 1)
+    }
 }
 
 /// A speed-up with its interval.
@@ -226,6 +261,32 @@ fn axis_finding(
         }
     }
     others.retain(|f| !(f.slower.is_empty() && f.faster.is_empty() && f.tied.is_empty()));
+    let settled = others.iter().all(|f| f.faster.is_empty());
+    let by_setting: Vec<(Setting, String)> = along
+        .iter()
+        .filter(|s| {
+            s.points
+                .iter()
+                .any(|&id| value_of(results, id, name) == pick)
+        })
+        .map(|s| {
+            let best = others
+                .iter()
+                .flat_map(|f| f.faster.iter())
+                .filter(|c| c.setting == s.setting)
+                .min_by(|a, b| {
+                    points[a.head]
+                        .median_ns()
+                        .total_cmp(&points[b.head].median_ns())
+                })
+                .map_or_else(
+                    || pick.clone(),
+                    |c| value_of(results, c.head, name).to_string(),
+                );
+            (s.setting.clone(), best)
+        })
+        .collect();
+    let front = front(results, points, name, &along);
     Some(AxisFinding {
         axis: name.to_string(),
         kind: match axis {
@@ -237,7 +298,71 @@ fn axis_finding(
         settings: settings_with_pick,
         others,
         family,
+        settled,
+        by_setting,
+        front,
     })
+}
+
+/// A value holds meaningfully less memory than another below this share
+/// of it: peak RSS moves by a few MiB between allocators and processes,
+/// which is no trade.
+const LESS_MEMORY: f64 = 0.8;
+
+/// Each setting's time × memory Pareto front by medians: the fastest
+/// value, then each slower value that holds less than [`LESS_MEMORY`] of
+/// the least memory of every faster value on the front. Memory is peak RSS
+/// where every point has it, else peak live heap; `None` without either.
+fn front(
+    results: &Results,
+    points: &[PointAnalysis],
+    axis: &str,
+    along: &[Slice],
+) -> Option<Front> {
+    let all = || {
+        along
+            .iter()
+            .flat_map(|s| s.points.iter().map(|&id| &points[id]))
+    };
+    let (memory, of): (&'static str, fn(&PointAnalysis) -> Option<f64>) =
+        if all().all(|p| p.peak_rss_bytes.is_some()) {
+            ("peak RSS", |p| p.peak_rss_bytes)
+        } else if all().all(|p| p.peak_live_bytes.is_some()) {
+            ("peak live heap", |p| p.peak_live_bytes)
+        } else {
+            return None;
+        };
+    if along.is_empty() {
+        return None;
+    }
+    let settings = along
+        .iter()
+        .map(|s| {
+            let cells: Vec<(String, f64, f64)> = s
+                .points
+                .iter()
+                .map(|&id| {
+                    let p = &points[id];
+                    (
+                        value_of(results, id, axis).to_string(),
+                        p.median_ns(),
+                        of(p).unwrap_or(0.0),
+                    )
+                })
+                .collect();
+            let mut by_time = cells;
+            by_time.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let mut on: Vec<(String, f64, f64)> = Vec::new();
+            for cell in by_time {
+                let least = on.iter().map(|c| c.2).fold(f64::INFINITY, f64::min);
+                if cell.2 < LESS_MEMORY * least {
+                    on.push(cell);
+                }
+            }
+            (s.setting.clone(), on)
+        })
+        .collect();
+    Some(Front { memory, settings })
 }
 
 /// The value closest to the fastest across the settings: the lowest mean,

@@ -17,6 +17,7 @@ mod validate;
 pub(crate) use command::{render, resolve};
 pub(crate) use command::{CommandPlan, Metrics, Program};
 pub(crate) use error::ConfigError;
+pub(crate) use plan::LessonSource;
 pub(crate) use plan::{Axis, Plan, ProfileKind, ProfiledPoints, PROCESS_START_S};
 pub use plan::{LessonInfo, MeasureSettings};
 pub(crate) use read::read;

@@ -298,6 +298,40 @@ pub struct LessonInfo {
     pub expect: Expect,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rust_note: Option<String>,
+    /// Where the claim comes from (unrecorded in results of older tuners).
+    #[serde(default, skip_serializing_if = "LessonSource::is_unrecorded")]
+    pub source: LessonSource,
+}
+
+/// A [`tuner_api::Source`], owned so a results file carries it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum LessonSource {
+    /// Results of a tuner that did not record where a claim came from.
+    #[default]
+    Unrecorded,
+    /// The experiment's own addition, not the workshop's.
+    Own,
+    /// A section of the workshop, quoted.
+    Workshop { section: String, quote: String },
+}
+
+impl LessonSource {
+    pub fn is_unrecorded(&self) -> bool {
+        *self == LessonSource::Unrecorded
+    }
+}
+
+impl From<tuner_api::Source> for LessonSource {
+    fn from(source: tuner_api::Source) -> LessonSource {
+        match source {
+            tuner_api::Source::Own => LessonSource::Own,
+            tuner_api::Source::Workshop { section, quote } => LessonSource::Workshop {
+                section: section.to_string(),
+                quote: quote.to_string(),
+            },
+        }
+    }
 }
 
 impl From<&Lesson> for LessonInfo {
@@ -314,6 +348,7 @@ impl From<&Lesson> for LessonInfo {
             head: owned(head),
             expect: lesson.expect,
             rust_note: lesson.rust_note.map(str::to_string),
+            source: lesson.source.into(),
         }
     }
 }

@@ -59,7 +59,7 @@ pub(super) fn section(out: &mut String, cx: &Context) {
     if !a.axes.is_empty() {
         let _ = writeln!(out, "### Axis by axis\n");
         for f in &a.axes {
-            axis(out, f);
+            axis(out, cx, f);
         }
         let _ = writeln!(out);
     }
@@ -81,7 +81,7 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
         duration_ns(f.median_ns())
     );
     if let Some(ci) = f.time.as_ref().and_then(|t| t.ci) {
-        let _ = write!(out, " {}", super::format::interval(&ci, None, duration_ns));
+        let _ = write!(out, " [{}, {}]", duration_ns(ci.lo), duration_ns(ci.hi));
     }
     let _ = writeln!(out, ".");
     if g.ties.is_empty() {
@@ -97,11 +97,21 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
         let tied: Vec<String> = g
             .ties
             .iter()
+            .take(LISTED)
             .map(|(id, c)| format!("{} ({})", md_text(&cx.knob_label(*id)), c.change))
             .collect();
+        let more = if g.ties.len() > LISTED {
+            format!(
+                "; and {} more (the table of all points, `results.json`)",
+                g.ties.len() - LISTED
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  Not shown slower than it, so tied for fastest: {}.",
+            "  Not shown slower than it, so tied for fastest ({}): {}{more}.",
+            g.ties.len(),
             tied.join("; ")
         );
     }
@@ -149,11 +159,25 @@ fn params_prefix(g: &Group) -> String {
     }
 }
 
-fn axis(out: &mut String, f: &AxisFinding) {
+fn axis(out: &mut String, cx: &Context, f: &AxisFinding) {
     let lead = match f.kind {
+        AxisKind::Knob | AxisKind::Variant
+            if f.settled && !f.front.as_ref().is_some_and(|fr| fr.trades()) =>
+        {
+            format!(
+                "- **{}**: pick **{}** (no other value is shown faster than it across {}).",
+                md_text(&f.axis),
+                md_text(&f.pick),
+                plural(
+                    f.settings,
+                    "setting of the other axes",
+                    "settings of the other axes"
+                )
+            )
+        }
         AxisKind::Knob | AxisKind::Variant => format!(
-            "- **{}**: pick **{}** (closest to the fastest across {}).",
-            md_text(&f.axis),
+            "- {}. Against **{}** (closest to the fastest across {}):",
+            super::summary::axis_line(f),
             md_text(&f.pick),
             plural(
                 f.settings,
@@ -168,7 +192,7 @@ fn axis(out: &mut String, f: &AxisFinding) {
         ),
     };
     let _ = write!(out, "{lead}");
-    let parts: Vec<String> = f.others.iter().map(|v| value(&f.axis, v)).collect();
+    let parts: Vec<String> = f.others.iter().map(|v| value(cx, &f.axis, v)).collect();
     if parts.is_empty() {
         let _ = writeln!(out, " No other value could be compared with it.");
     } else {
@@ -176,10 +200,30 @@ fn axis(out: &mut String, f: &AxisFinding) {
     }
 }
 
-/// `jemalloc: slower in 8 of 8 settings, by +6.6% to +10.4% (…)`.
-fn value(axis: &str, v: &ValueFinding) -> String {
+/// `jemalloc: slower in 8 of 8 settings, by +6.6% to +10.4% (…)`; a
+/// thread contrast whose points did not get their CPUs is counted as
+/// confounded, not as a verdict.
+fn value(cx: &Context, axis: &str, v: &ValueFinding) -> String {
     let total = v.slower.len() + v.faster.len() + v.tied.len();
+    let answer = |c: &&Contrast| cx.confounded(c.base, c.head).is_none();
+    let confounded = total
+        - [&v.slower, &v.faster, &v.tied]
+            .iter()
+            .map(|cs| cs.iter().filter(answer).count())
+            .sum::<usize>();
+    let keep = |cs: &[Contrast]| -> Vec<Contrast> { cs.iter().filter(answer).cloned().collect() };
+    let v = &ValueFinding {
+        value: v.value.clone(),
+        slower: keep(&v.slower),
+        faster: keep(&v.faster),
+        tied: keep(&v.tied),
+    };
     let mut parts = Vec::new();
+    if confounded > 0 {
+        parts.push(format!(
+            "⚠ confounded in {confounded} of {total} (the CPUs its threads could use were not delivered)"
+        ));
+    }
     if !v.slower.is_empty() {
         parts.push(format!(
             "slower in {} of {total} {}",
@@ -272,6 +316,7 @@ fn scaling(out: &mut String, cx: &Context) {
                 .steps
                 .iter()
                 .filter(|t| t.comparison.verdict == crate::stats::Verdict::Slower)
+                .filter(|t| cx.confounded(s.base, t.point).is_none())
                 .map(|t| format!("{} threads {}", t.threads, t.comparison.change))
                 .collect();
             (!worse.is_empty())
@@ -305,7 +350,8 @@ fn scaling(out: &mut String, cx: &Context) {
     }
     let _ = writeln!(
         out,
-        "Speed-up over the same setting's fewest-threads run (time ÷ time, with its 95% interval), parallel efficiency (speed-up ÷ thread ratio) and verdict; one family of {} declared steps (Bonferroni).\n",
+        "Speed-up over the same setting's fewest-threads run (time ÷ time, with its {:.0}% interval), parallel efficiency (speed-up ÷ thread ratio) and verdict; one family of {} declared steps (Bonferroni). A step whose processes did not get the CPUs their threads could use reads *confounded*, not a verdict.\n",
+        a.settings.confidence * 100.0,
         a.families.scaling.size
     );
     let header: Vec<String> = counts.iter().map(|t| format!("{t} threads")).collect();
@@ -316,6 +362,11 @@ fn scaling(out: &mut String, cx: &Context) {
         let cells: Vec<String> = counts
             .iter()
             .map(|t| match s.steps.iter().find(|x| x.threads == *t) {
+                Some(step) if cx.confounded(s.base, step.point).is_some() => format!(
+                    "{} ⚠ confounded: {}",
+                    step.speedup.map(|r| ratio(r.estimate)).unwrap_or_default(),
+                    cx.confounded(s.base, step.point).unwrap_or_default()
+                ),
                 Some(step) => match (step.speedup, step.efficiency) {
                     (Some(r), Some(e)) => format!(
                         "{} [{}, {}], eff. {:.2} [{:.2}, {:.2}] {}",

@@ -1,8 +1,11 @@
-//! The report's "Lessons" section: each lesson the workshop teaches and
-//! the experiment declares, the comparison it is about at every setting of
-//! the axes it holds equal, with interval and verdict, and whether it
-//! holds, is reversed or is a tie in Rust on this machine — computed from
-//! this run's numbers (`crate::analysis`), never canned.
+//! The report's "Lessons" section: each lesson the experiment declares,
+//! quoted from the workshop (with its section) or labelled as the
+//! experiment's own addition, the comparison it is about at every setting
+//! of the axes it holds equal, with interval and verdict, and whether it
+//! holds, is reversed, gains nothing or is not shown in Rust on this
+//! machine by the direction-aware rule of `crate::analysis` — computed
+//! from this run's numbers, never canned. A lesson's note on why Rust may
+//! differ is labelled a hypothesis: the run did not measure it.
 
 use std::fmt::Write as _;
 
@@ -10,6 +13,7 @@ use super::escape::md_text;
 use super::format::duration_ns;
 use super::Context;
 use crate::analysis::{Judgement, LessonFinding, LessonPair};
+use crate::config::LessonSource;
 
 /// Pairs listed one by one up to this many; beyond, they are counted.
 const LISTED_PAIRS: usize = 6;
@@ -25,8 +29,10 @@ pub(super) fn section(out: &mut String, cx: &Context) {
     if !judged.is_empty() {
         let _ = writeln!(
             out,
-            "What the Go workshop claims, checked against this run: each comparison with its interval and verdict \
-             (one family of {} declared comparisons, Bonferroni), and whether the lesson holds, is reversed or is a tie here.\n",
+            "Each claim checked against this run: each comparison with its interval and verdict \
+             (one family of {} declared comparisons, Bonferroni), and whether the claim holds, is reversed, gains nothing \
+             (a change claimed, the two shown equivalent) or is not shown here. \"Does not help\" holds when slower or equivalent; \
+             \"as fast as\" only when shown equivalent.\n",
             a.families.lessons.size
         );
     }
@@ -64,10 +70,20 @@ fn lesson(out: &mut String, cx: &Context, f: &LessonFinding) {
         tuner_api::Expect::Faster => "faster than",
         tuner_api::Expect::Slower => "slower than",
         tuner_api::Expect::Tie => "as fast as",
+        tuner_api::Expect::NoFaster => "not faster than",
+    };
+    let source = match &l.source {
+        LessonSource::Workshop { section, quote } => {
+            format!("the workshop, *{}*: “{}”", md_text(section), md_text(quote))
+        }
+        LessonSource::Own => "tuner's own addition, not the workshop's.".to_string(),
+        LessonSource::Unrecorded => {
+            "not recorded by the tuner that made these results.".to_string()
+        }
     };
     let _ = writeln!(
         out,
-        "- *{}* — expects {} {expect} {}.",
+        "- *{}* — expects {} {expect} {}.\n  Source: {source}",
         md_text(&l.claim),
         side(&l.head),
         side(&l.base)
@@ -77,10 +93,11 @@ fn lesson(out: &mut String, cx: &Context, f: &LessonFinding) {
         None => {
             let count = |j: Judgement| f.pairs.iter().filter(|p| p.judgement == j).count();
             format!(
-                "**mixed**: holds in {}, reversed in {}, a tie in {} of {} settings",
+                "**mixed**: holds in {}, reversed in {}, no gain in {}, not shown in {} of {} settings",
                 count(Judgement::Holds),
                 count(Judgement::Reversed),
-                count(Judgement::Tie),
+                count(Judgement::NoGain),
+                count(Judgement::NotShown),
                 f.pairs.len()
             )
         }
@@ -98,7 +115,11 @@ fn lesson(out: &mut String, cx: &Context, f: &LessonFinding) {
     }
     if f.overall() != Some(Judgement::Holds) {
         if let Some(note) = &l.rust_note {
-            let _ = writeln!(out, "  Why Rust may differ: {}.", md_text(note));
+            let _ = writeln!(
+                out,
+                "  Why Rust may differ (a hypothesis, not measured by this run): {}.",
+                md_text(note)
+            );
         }
     }
 }
@@ -110,12 +131,15 @@ fn pair(cx: &Context, p: &LessonPair) -> String {
     } else {
         format!("at {}: ", side(&p.setting))
     };
+    let judged = match cx.confounded(p.base, p.head) {
+        Some(why) => format!("⚠ confounded ({why}), not judged"),
+        None => p.judgement.name().to_string(),
+    };
     format!(
-        "{setting}{} → {} per op, {} {} — {}",
+        "{setting}{} → {} per op, {} {} — {judged}",
         duration_ns(a.points[p.base].median_ns()),
         duration_ns(a.points[p.head].median_ns()),
         p.comparison.change,
         p.comparison.verdict,
-        p.judgement.name()
     )
 }

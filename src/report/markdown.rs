@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use super::charts::Chart;
 use super::escape::{md_cell, md_code, md_fence, md_text};
-use super::format::{achieved, bytes, common_level, count, duration_ns, exact, interval, ratio};
+use super::format::{achieved, bytes, count, duration_ns, exact, ratio};
 use super::Context;
 use crate::analysis::{BaselineState, PointAnalysis};
 use crate::config::Axis;
@@ -55,6 +55,7 @@ impl<'a> Report<'a> {
     pub(super) fn render(&self) -> String {
         let mut out = String::new();
         self.header(&mut out);
+        super::summary::section(&mut out, self.cx);
         super::answer::section(&mut out, self.cx);
         super::lessons::section(&mut out, self.cx);
         super::command::allocator_note(&mut out, self.cx);
@@ -321,14 +322,26 @@ impl<'a> Report<'a> {
         }
         let axes = &self.cx.varying;
         let points = || listed.iter().map(|&id| &a.points[id]);
-        let time_level = common_level(points().filter_map(|p| p.time.as_ref()?.ci));
-        let change_level = common_level(points().filter_map(|p| p.vs_baseline.as_ref()?.change.ci));
-        let header = |level: Option<f64>| {
-            format!("{:.1}% CI", level.unwrap_or(nominal) * 100.0).replace(".0%", "%")
+        // One level per report: the nominal one. A median's interval from
+        // order statistics covers at least it; the levels it reaches are
+        // footnoted under the table.
+        let reached: Vec<f64> = {
+            let mut l: Vec<f64> = points()
+                .filter_map(|p| p.time.as_ref()?.ci)
+                .map(|ci| (ci.level * 1000.0).round() / 10.0)
+                .collect();
+            l.sort_by(f64::total_cmp);
+            l.dedup();
+            l
         };
-        // Cells note their level only where the column's levels differ.
-        let time_header = format!("time/op [{}]", header(time_level));
-        let change_header = format!("vs baseline [{}]", header(change_level));
+        let change_level = Some(nominal);
+        let header = |level: f64| format!("{:.1}% CI", level * 100.0).replace(".0%", "%");
+        let time_header = format!(
+            "time/op [{}{}]",
+            header(nominal),
+            if reached.is_empty() { "" } else { "¹" }
+        );
+        let change_header = format!("vs baseline [{}]", header(nominal));
         let axis_headers: Vec<String> = axes.iter().map(|a| md_cell(a).into_owned()).collect();
         let mut headers: Vec<&str> = axis_headers.iter().map(String::as_str).collect();
         headers.extend([
@@ -351,9 +364,10 @@ impl<'a> Report<'a> {
                 None => "–".into(),
                 Some(t) => match t.ci {
                     Some(ci) => format!(
-                        "{} {}",
+                        "{} [{}, {}]",
                         duration_ns(t.median),
-                        interval(&ci, time_level, duration_ns)
+                        duration_ns(ci.lo),
+                        duration_ns(ci.hi)
                     ),
                     None => duration_ns(t.median),
                 },
@@ -397,6 +411,16 @@ impl<'a> Report<'a> {
         }
         table.markdown(&right, out);
         let _ = writeln!(out);
+        if !reached.is_empty() {
+            let levels: Vec<String> = reached.iter().map(|l| format!("{l:.1}%")).collect();
+            let _ = writeln!(
+                out,
+                "¹ A median's distribution-free interval from order statistics covers at least {}; with these process counts it reaches {} \
+                 (none below 6 processes).\n",
+                header(nominal).replace(" CI", ""),
+                levels.join(", ")
+            );
+        }
         super::command::units_table(out, self.cx, &listed);
         self.details_table(out, &listed);
         for &id in &listed {
@@ -610,7 +634,11 @@ impl<'a> Report<'a> {
     fn background(&self, out: &mut String) {
         let notes = &self.cx.results.plan.info.notes;
         if !notes.is_empty() {
-            let _ = writeln!(out, "## Background\n\n{notes}\n");
+            let _ = writeln!(
+                out,
+                "## Background\n\n*The experiment's notes: explanations, not figures this run measured; \
+                 where they give figures, they say whose.*\n\n{notes}\n"
+            );
         }
     }
 
@@ -665,7 +693,7 @@ impl<'a> Report<'a> {
              Each point ran in {} separate processes, in rounds: a round runs one process of every point in a shuffled order, \
              so every point meets the machine's state of that moment once per round and a round is a block. \
              A process's value is the median of its samples' time per operation; a point's time is the median across its processes \
-             with a distribution-free {:.0}% confidence interval from order statistics (its achieved level in brackets when it differs; none below 6 processes). \
+             with a distribution-free confidence interval from order statistics that covers at least the report's one nominal level, {:.0}% (the levels it reaches are footnoted under the table; none below 6 processes). Every interval in this report is stated at that level. \
              Points with the same workload parameters do the same work and are compared only with each other; each such set has its own baseline \
              (the configured baseline's knob settings). Comparisons use the block design: a two-way model of log time (point + round), \
              fitted robustly (Huber) with each point's own spread, so a slow round or a slow process neither reads as a change nor hides one. \

@@ -12,6 +12,7 @@ pub(crate) mod html;
 mod lessons;
 mod markdown;
 mod profiles;
+pub(crate) mod summary;
 mod write;
 
 pub use write::{render, write};
@@ -31,6 +32,8 @@ pub(crate) struct Context<'a> {
     /// The varying axes that are not workload parameters: a point's name
     /// within its parameter group.
     knob_axes: Vec<&'a str>,
+    /// What the machine delivered to each point, by point id.
+    pub delivered: Vec<crate::analysis::delivered::PointDelivered>,
 }
 
 impl<'a> Context<'a> {
@@ -53,7 +56,28 @@ impl<'a> Context<'a> {
             analysis,
             varying,
             knob_axes,
+            delivered: crate::analysis::delivered::delivered(results),
         }
+    }
+
+    /// Why a comparison of `base` and `head` is no answer, when they differ
+    /// in threads and one of them did not get the CPUs its threads could
+    /// use (`analysis::delivered`'s rule): the reason, else `None`.
+    pub(crate) fn confounded(&self, base: usize, head: usize) -> Option<String> {
+        let p = &self.results.points;
+        if p[base].threads == p[head].threads {
+            return None;
+        }
+        let (a, b) = (self.delivered.get(base)?, self.delivered.get(head)?);
+        crate::analysis::delivered::thread_comparison_confounded(a, b)
+            .map(|(d, c)| format!("{} threads: {}", d.threads, c.describe()))
+    }
+
+    /// ` — ⚠ confounded (…)` for [`Context::confounded`] comparisons, else empty.
+    pub(crate) fn confounded_note(&self, base: usize, head: usize) -> String {
+        self.confounded(base, head)
+            .map(|why| format!(" — ⚠ *confounded*: {why}"))
+            .unwrap_or_default()
     }
 
     /// `variant=v3 threads=2`: every varying axis.

@@ -90,48 +90,28 @@ fn params_of(point: &Point, axes: &[&str]) -> Vec<(String, String)> {
 /// Groups in order of first appearance, and each point's group index.
 pub(super) fn assign(results: &Results) -> (Vec<Group>, Vec<usize>) {
     let axes = param_axes(results);
-    let mut groups: Vec<Group> = Vec::new();
-    let mut of_point = Vec::with_capacity(results.points.len());
-    for p in &results.points {
-        let params = params_of(p, &axes);
-        let index = match groups.iter().position(|g| g.params == params) {
-            Some(i) => i,
-            None => {
-                groups.push(Group {
-                    params,
-                    points: Vec::new(),
-                    baseline: None,
-                    baseline_state: BaselineState::Absent,
-                    fastest: None,
-                    ties: Vec::new(),
-                    spread: None,
-                    detectable_pct: None,
-                });
-                groups.len() - 1
+    let mut of_point = vec![0; results.points.len()];
+    // One rule for the runner's looks and the analysis: `matrix::param_groups`.
+    let groups = crate::matrix::param_groups(&results.plan, &results.points, results.baseline)
+        .into_iter()
+        .enumerate()
+        .map(|(index, g)| {
+            for &id in &g.points {
+                of_point[id] = index;
             }
-        };
-        groups[index].points.push(p.id);
-        of_point.push(index);
-    }
-    (groups, of_point)
-}
-
-/// The point of `group` with the configured baseline's knob settings.
-fn group_baseline(results: &Results, group: &Group) -> Option<usize> {
-    let base = &results.points[results.baseline?];
-    let axes = param_axes(results);
-    let mut selection: Vec<(String, String)> = base
-        .coords
-        .iter()
-        .filter(|(a, _)| !axes.contains(&a.as_str()))
-        .cloned()
+            Group {
+                params: params_of(&results.points[g.points[0]], &axes),
+                points: g.points,
+                baseline: g.baseline,
+                baseline_state: BaselineState::Absent,
+                fastest: None,
+                ties: Vec::new(),
+                spread: None,
+                detectable_pct: None,
+            }
+        })
         .collect();
-    selection.extend(group.params.iter().cloned());
-    group
-        .points
-        .iter()
-        .copied()
-        .find(|&id| results.points[id].matches(&selection))
+    (groups, of_point)
 }
 
 /// Sets each group's baseline, compares every point with its group's
@@ -152,7 +132,6 @@ pub(super) fn compare(
     let (mut vs_baseline, mut ties) = (Vec::new(), 0);
     let mut blocks = Vec::new();
     for g in groups.iter_mut() {
-        g.baseline = group_baseline(results, g);
         g.baseline_state = match g.baseline {
             None => BaselineState::Absent,
             Some(b) if points[b].succeeded() > 0 => BaselineState::Measured,

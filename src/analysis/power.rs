@@ -9,7 +9,6 @@
 //! (`Group::detectable_pct`), so the dry run's figure and the report's
 //! differ only by the spread they rest on.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -96,8 +95,8 @@ impl PlanPower {
     /// The power of `plan` over `points` at a given spread.
     fn at(plan: &Plan, points: &[Point], spread: f64, spread_source: String) -> PlanPower {
         let settings = CompareSettings::default();
-        let sets = parameter_sets(plan, points);
-        let largest = sets.values().copied().max().unwrap_or(0);
+        let sets = crate::matrix::param_groups(plan, points, None);
+        let largest = sets.iter().map(|g| g.points.len()).max().unwrap_or(0);
         let groups = sets.len().max(1);
         let alpha = settings.rule.alpha / groups as f64;
         let mut families = vec![
@@ -250,27 +249,6 @@ fn measured_spread(results: &Results, settings: &CompareSettings) -> Option<f64>
     let mut spreads: Vec<f64> = analysis.groups.iter().filter_map(|g| g.spread).collect();
     spreads.sort_by(f64::total_cmp);
     spreads.get(spreads.len() / 2).copied()
-}
-
-/// Points per parameter set (the values of the varying parameter axes).
-fn parameter_sets(plan: &Plan, points: &[Point]) -> BTreeMap<Vec<String>, usize> {
-    let params: Vec<&str> = plan
-        .axes
-        .iter()
-        .filter(|a| matches!(a, Axis::Param(..)) && a.len() > 1)
-        .map(Axis::name)
-        .collect();
-    let mut sets = BTreeMap::new();
-    for p in points {
-        let key: Vec<String> = p
-            .coords
-            .iter()
-            .filter(|(a, _)| params.contains(&a.as_str()))
-            .map(|(_, v)| v.clone())
-            .collect();
-        *sets.entry(key).or_insert(0) += 1;
-    }
-    sets
 }
 
 #[cfg(test)]

@@ -196,9 +196,8 @@ pub(crate) fn point_block(point: usize, points: usize, count: u32) -> u32 {
 
 /// Points doing the same work (the same values of every varying
 /// parameter axis), and the point of each with the baseline's knob
-/// settings: the groups the analysis compares within
-/// (`analysis::groups`, whose rule this mirrors for the runner, which
-/// must find them before there is an analysis).
+/// settings: the groups the analysis compares within (`analysis::groups`)
+/// and the runner looks at before there is an analysis — one rule for both.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ParamGroup {
     pub points: Vec<usize>,

@@ -583,7 +583,7 @@ fn a_command_dies_with_its_runner() {
 #[test]
 fn the_example_command_configs_are_valid_or_lack_only_their_built_program() {
     let paths = common::committed_configs("configs/commands");
-    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert_eq!(paths.len(), 4, "{paths:?}");
     for path in paths {
         let text = std::fs::read_to_string(&path).unwrap();
         common::assert_documented(&path, &text, "configs/commands");

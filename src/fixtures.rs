@@ -5,6 +5,8 @@ use std::path::Path;
 
 use crate::alloc::{AllocatorName, Evidence};
 use crate::environment::Environment;
+#[cfg(test)]
+use crate::machine::{BusySource, CpuSet, Delivered, MachineCpu, Of, Threads};
 use crate::matrix::Point;
 use crate::protocol::{AllocCounts, CpuUsage, RunOutput, Sample, ThreadCheck, PROTOCOL_VERSION};
 use crate::results::{Outcome, Results, RunRecord, SCHEMA};
@@ -214,3 +216,36 @@ pub(crate) fn point(id: usize, coords: &[(&str, &str)]) -> Point {
 
 /// Two mergesort variants, threshold pinned to 64.
 pub(crate) const TINY: &str = "[experiment]\nname = \"tiny\"\nworkload = \"mergesort\"\n[params]\nvariant = [\"sequential\", \"v3\"]\nthreshold = 64\n[matrix]\nthreads = [1]\nallocator = [\"system\"]\n";
+
+/// What the machine delivered over a 1 s window on CPUs 0-1 of a 2-CPU
+/// machine: `cpu_ms` of the process's own CPU, `busy_ms` of every task's
+/// busy time, `delay_ms` of run delay, `ran` threads that ran work.
+#[cfg(test)]
+pub(crate) fn delivered_window(cpu_ms: u64, busy_ms: u64, delay_ms: u64, ran: u32) -> Delivered {
+    Delivered {
+        version: 1,
+        of: Of::Process,
+        wall_ns: 1_000_000_000,
+        cpu_ns: cpu_ms * 1_000_000,
+        voluntary_switches: 0,
+        involuntary_switches: 0,
+        allowed: Some(CpuSet::of([0, 1])),
+        online: 2,
+        threads: Some(Threads {
+            ran,
+            seen: ran + 1,
+            ..Threads::default()
+        }),
+        run_delay_ns: Some(delay_ms * 1_000_000),
+        machine: Some(MachineCpu {
+            source: BusySource::Cpuacct,
+            busy_ns: busy_ms * 1_000_000,
+            observer_ns: 0,
+            resolution_ns: 0,
+        }),
+        steal_ns: Some(0),
+        throttle: None,
+        pressure: None,
+        freq_khz: None,
+    }
+}

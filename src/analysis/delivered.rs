@@ -250,45 +250,15 @@ pub(crate) fn thread_comparison_confounded<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::{BusySource, MachineCpu, Of, Threads};
-
-    /// A 1 s window on CPUs 0-1 of a 2-CPU machine: `cpu_ms` own CPU,
-    /// `busy_ms` every task's busy time, `ran` threads that ran work.
-    fn window(cpu_ms: u64, busy_ms: u64, ran: u32) -> Delivered {
-        Delivered {
-            version: 1,
-            of: Of::Process,
-            wall_ns: 1_000_000_000,
-            cpu_ns: cpu_ms * 1_000_000,
-            voluntary_switches: 0,
-            involuntary_switches: 0,
-            allowed: Some(CpuSet::of([0, 1])),
-            online: 2,
-            threads: Some(Threads {
-                ran,
-                seen: ran + 1,
-                ..Threads::default()
-            }),
-            run_delay_ns: Some(0),
-            machine: Some(MachineCpu {
-                source: BusySource::Cpuacct,
-                busy_ns: busy_ms * 1_000_000,
-                observer_ns: 0,
-                resolution_ns: 0,
-            }),
-            steal_ns: Some(0),
-            throttle: None,
-            pressure: None,
-            freq_khz: None,
-        }
-    }
+    use crate::fixtures::delivered_window;
+    use crate::machine::Of;
 
     #[test]
     fn a_quiet_two_thread_point_got_its_cpus_though_it_used_fewer() {
         // Merge sort v3 at 2 threads: 1.6 CPUs used (a serial top-level
         // merge), others 2% of the capacity.
         let quiet: Vec<Delivered> = (0..5)
-            .map(|i| window(1600 + i * 10, 1640 + i * 10, 2))
+            .map(|i| delivered_window(1600 + i * 10, 1640 + i * 10, 0, 2))
             .collect();
         let p = point(3, 2, &quiet.iter().collect::<Vec<_>>());
         assert_eq!(
@@ -305,7 +275,7 @@ mod tests {
     fn a_neighbour_loop_confounds_a_two_thread_point_but_not_a_one_thread_one() {
         // One neighbour loop among 2 own threads on 2 CPUs: each of the
         // three gets 2/3 of a CPU, so the point is left 1.33.
-        let shared: Vec<Delivered> = (0..3).map(|_| window(1333, 2000, 2)).collect();
+        let shared: Vec<Delivered> = (0..3).map(|_| delivered_window(1333, 2000, 0, 2)).collect();
         let p = point(0, 2, &shared.iter().collect::<Vec<_>>());
         assert_eq!((p.short, p.contended), (3, 3));
         assert_eq!(p.reasons, [(Reason::OthersCpu, 3)]);
@@ -321,7 +291,7 @@ mod tests {
         // A 1-thread point beside the same loop still had a CPU: it is
         // contended (others took 50% of the capacity) but got what it
         // could use.
-        let single: Vec<Delivered> = (0..3).map(|_| window(1000, 2000, 1)).collect();
+        let single: Vec<Delivered> = (0..3).map(|_| delivered_window(1000, 2000, 0, 1)).collect();
         let p = point(1, 1, &single.iter().collect::<Vec<_>>());
         assert_eq!((p.contended, p.short, p.confounded), (3, 0, None));
     }
@@ -330,11 +300,14 @@ mod tests {
     fn a_pool_left_idle_wants_one_cpu_and_the_median_process_decides() {
         // A sequential variant at 4 threads: one thread ran work, and a
         // neighbour took the other CPU: it still had its one.
-        let seq = window(1000, 2000, 1);
+        let seq = delivered_window(1000, 2000, 0, 1);
         let p = point(0, 4, &[&seq]);
         assert_eq!((p.cpus_wanted, p.confounded), (Some(1.0), None));
         // Two of five processes short: the median process was not.
-        let (good, bad) = (window(1900, 1950, 2), window(1300, 2000, 2));
+        let (good, bad) = (
+            delivered_window(1900, 1950, 0, 2),
+            delivered_window(1300, 2000, 0, 2),
+        );
         let p = point(0, 2, &[&good, &bad, &good, &bad, &good]);
         assert_eq!((p.short, p.confounded), (2, None));
         let p = point(0, 2, &[&good, &bad, &bad, &good]);
@@ -343,7 +316,7 @@ mod tests {
 
     #[test]
     fn pinned_narrower_than_its_threads_is_confounded_however_quiet() {
-        let mut pinned = window(1000, 1000, 2);
+        let mut pinned = delivered_window(1000, 1000, 0, 2);
         pinned.allowed = Some(CpuSet::of([1]));
         let p = point(0, 2, &[&pinned, &pinned]);
         assert_eq!(p.pinned_short, 2);
@@ -359,13 +332,13 @@ mod tests {
             "2 threads were pinned to 1 CPU"
         );
         // More threads than the machine has CPUs is not a pin.
-        let p = point(0, 8, &[&window(1950, 1990, 8)]);
+        let p = point(0, 8, &[&delivered_window(1950, 1990, 0, 8)]);
         assert_eq!((p.pinned_short, p.confounded), (0, None));
     }
 
     #[test]
     fn without_others_cpu_run_delay_decides_and_a_commands_record_has_no_threads() {
-        let mut waited = window(900, 0, 1);
+        let mut waited = delivered_window(900, 0, 0, 1);
         waited.machine = None;
         waited.run_delay_ns = Some(400_000_000);
         let p = point(0, 1, &[&waited]);
@@ -374,7 +347,7 @@ mod tests {
             (None, Some(Confounded::Waited))
         );
         // A command: no threads, so it wants min(asked, allowed).
-        let mut child = window(1200, 2000, 0);
+        let mut child = delivered_window(1200, 2000, 0, 0);
         child.of = Of::Child;
         child.threads = None;
         child.run_delay_ns = None;

@@ -161,44 +161,14 @@ pub(crate) fn classify(d: &Delivered, asked_threads: u32) -> Contention {
 
 #[cfg(test)]
 mod tests {
-    use super::super::cpuset::CpuSet;
-    use super::super::delivered::{BusySource, MachineCpu, Of, Threads, Throttle};
+    use super::super::delivered::{BusySource, MachineCpu, Throttle};
     use super::*;
-
-    /// A 1 s window on CPUs 0-1 of a 2-CPU machine.
-    fn window(cpu_ms: u64, busy_ms: u64, delay_ms: u64, ran: u32) -> Delivered {
-        Delivered {
-            version: 1,
-            of: Of::Process,
-            wall_ns: 1_000_000_000,
-            cpu_ns: cpu_ms * 1_000_000,
-            voluntary_switches: 0,
-            involuntary_switches: 0,
-            allowed: Some(CpuSet::of([0, 1])),
-            online: 2,
-            threads: Some(Threads {
-                ran,
-                seen: ran + 1,
-                ..Threads::default()
-            }),
-            run_delay_ns: Some(delay_ms * 1_000_000),
-            machine: Some(MachineCpu {
-                source: BusySource::Cpuacct,
-                busy_ns: busy_ms * 1_000_000,
-                observer_ns: 0,
-                resolution_ns: 0,
-            }),
-            steal_ns: Some(0),
-            throttle: None,
-            pressure: None,
-            freq_khz: None,
-        }
-    }
+    use crate::fixtures::delivered_window;
 
     #[test]
     fn eight_threads_on_two_cpus_alone_are_quiet() {
         // 8 runnable threads on 2 CPUs: 2 CPUs of work, 6 threads waiting.
-        let alone = window(2000, 2010, 5900, 8);
+        let alone = delivered_window(2000, 2010, 5900, 8);
         let f = Figures::of(&alone, 8);
         assert!((f.others_cpu_share.unwrap() - 0.005).abs() < 1e-9, "{f:?}");
         assert_eq!(f.unexplained_delay, Some(0.0), "6 s of delay explained");
@@ -208,7 +178,7 @@ mod tests {
     #[test]
     fn a_neighbour_taking_cpu_is_flagged_by_others_time() {
         // One neighbour loop among 8 threads: it gets ~0.2 CPU.
-        let shared = window(1790, 2000, 6200, 8);
+        let shared = delivered_window(1790, 2000, 6200, 8);
         match classify(&shared, 8) {
             Contention::Contended { reason, figures } => {
                 assert_eq!(reason, Reason::OthersCpu);
@@ -218,14 +188,14 @@ mod tests {
         }
         // Delay beyond the explanation, with others' time out of sight
         // (the source missing): flagged by run delay.
-        let mut unseen = window(900, 0, 400, 1);
+        let mut unseen = delivered_window(900, 0, 400, 1);
         unseen.machine = None;
         let f = Figures::of(&unseen, 1);
         assert_eq!(f.unexplained_delay, Some(0.4));
         assert_eq!(f.reason(&THRESHOLDS), Some(Reason::RunDelay));
         // 8 threads that waited 0.6 s beyond their own explanation: each
         // waited 7.5% of the time for others, under the limit.
-        let mut eight = window(2000, 0, 6600, 8);
+        let mut eight = delivered_window(2000, 0, 6600, 8);
         eight.machine = None;
         let f = Figures::of(&eight, 8);
         assert!((f.unexplained_delay.unwrap() - 0.075).abs() < 1e-9, "{f:?}");
@@ -235,14 +205,14 @@ mod tests {
     #[test]
     fn asked_threads_explain_delay_the_threads_seen_do_not() {
         // 2 threads seen busy, 4 asked: 1 s of CPU explains 1 s of delay.
-        let d = window(1000, 1000, 1000, 2);
+        let d = delivered_window(1000, 1000, 1000, 2);
         assert_eq!(Figures::of(&d, 4).unexplained_delay, Some(0.0));
         assert_eq!(Figures::of(&d, 2).unexplained_delay, Some(0.5));
     }
 
     #[test]
     fn throttling_and_steal_come_first() {
-        let mut d = window(1000, 1900, 0, 1);
+        let mut d = delivered_window(1000, 1900, 0, 1);
         d.throttle = Some(Throttle {
             periods: 10,
             throttled: 5,
@@ -266,7 +236,7 @@ mod tests {
 
     #[test]
     fn quantization_is_taken_off_others_time() {
-        let mut d = window(500, 800, 0, 1);
+        let mut d = delivered_window(500, 800, 0, 1);
         d.machine = Some(MachineCpu {
             source: BusySource::ProcStat,
             busy_ns: 800_000_000,
@@ -279,7 +249,7 @@ mod tests {
 
     #[test]
     fn the_verdict_serializes_flat() {
-        let json = serde_json::to_value(classify(&window(1000, 1900, 0, 1), 1)).unwrap();
+        let json = serde_json::to_value(classify(&delivered_window(1000, 1900, 0, 1), 1)).unwrap();
         assert_eq!(json["contention"], "contended");
         assert_eq!(json["reason"], "others_cpu");
         assert_eq!(json["others_cpu_share"], 0.45);

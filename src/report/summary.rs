@@ -381,40 +381,9 @@ fn cpus_by_threads(d: &[PointDelivered]) -> String {
 #[cfg(test)]
 mod tests {
     use crate::analysis::Analysis;
-    use crate::machine::{BusySource, CpuSet, Delivered, MachineCpu, Of, Threads};
+    use crate::fixtures::delivered_window;
     use crate::results::Outcome;
     use crate::stats::CompareSettings;
-
-    /// A 1 s window on CPUs 0-1 of a 2-CPU machine: `cpu_ms` own CPU,
-    /// `busy_ms` every task's busy time, `ran` threads that ran work.
-    fn window(cpu_ms: u64, busy_ms: u64, ran: u32) -> Delivered {
-        Delivered {
-            version: 1,
-            of: Of::Process,
-            wall_ns: 1_000_000_000,
-            cpu_ns: cpu_ms * 1_000_000,
-            voluntary_switches: 0,
-            involuntary_switches: 0,
-            allowed: Some(CpuSet::of([0, 1])),
-            online: 2,
-            threads: Some(Threads {
-                ran,
-                seen: ran + 1,
-                ..Threads::default()
-            }),
-            run_delay_ns: Some(0),
-            machine: Some(MachineCpu {
-                source: BusySource::Cpuacct,
-                busy_ns: busy_ms * 1_000_000,
-                observer_ns: 0,
-                resolution_ns: 0,
-            }),
-            steal_ns: Some(0),
-            throttle: None,
-            pressure: None,
-            freq_khz: None,
-        }
-    }
 
     /// v3 on 1 and 2 threads; the 2-thread processes shared 2 CPUs with a
     /// neighbour loop (left 1.33 CPUs): the summary says so, and the
@@ -428,9 +397,9 @@ mod tests {
         for run in &mut r.runs {
             if let Outcome::Ok(o) = &mut run.outcome {
                 o.machine = Some(Box::new(if threads[run.point] == 2 {
-                    window(1333, 2000, 2)
+                    delivered_window(1333, 2000, 0, 2)
                 } else {
-                    window(1000, 1020, 1)
+                    delivered_window(1000, 1020, 0, 1)
                 }));
             }
         }

@@ -554,7 +554,8 @@ pub(super) fn busy(results: &Results, round: Option<u32>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::{BusySource, CpuSet, Delivered, MachineCpu, Of, Threads};
+    use crate::fixtures::delivered_window;
+    use crate::machine::Delivered;
     use crate::results::{Outcome, JOURNAL_FILE};
     use crate::stats::Verdict;
 
@@ -713,36 +714,6 @@ mod tests {
         assert!(r.replaced().is_empty());
     }
 
-    /// A 1 s window on CPUs 0-1 of a 2-CPU machine.
-    fn window(cpu_ms: u64, busy_ms: u64, delay_ms: u64, ran: u32) -> Delivered {
-        Delivered {
-            version: 1,
-            of: Of::Process,
-            wall_ns: 1_000_000_000,
-            cpu_ns: cpu_ms * 1_000_000,
-            voluntary_switches: 0,
-            involuntary_switches: 0,
-            allowed: Some(CpuSet::of([0, 1])),
-            online: 2,
-            threads: Some(Threads {
-                ran,
-                seen: ran + 1,
-                ..Threads::default()
-            }),
-            run_delay_ns: Some(delay_ms * 1_000_000),
-            machine: Some(MachineCpu {
-                source: BusySource::Cpuacct,
-                busy_ns: busy_ms * 1_000_000,
-                observer_ns: 0,
-                resolution_ns: 0,
-            }),
-            steal_ns: Some(0),
-            throttle: None,
-            pressure: None,
-            freq_khz: None,
-        }
-    }
-
     #[test]
     fn a_process_is_contended_by_others_not_by_its_own_threads() {
         let with = |d: Delivered| {
@@ -752,12 +723,12 @@ mod tests {
         };
         // 8 threads on 2 CPUs, alone: their own waiting is not contention.
         assert_eq!(
-            super::super::run::contended(&with(window(2000, 2010, 5900, 8)), 8),
+            super::super::run::contended(&with(delivered_window(2000, 2010, 5900, 8)), 8),
             None
         );
         // One thread, and others took 0.9 of the 2 CPUs' second.
         assert_eq!(
-            super::super::run::contended(&with(window(1000, 1900, 0, 1)), 1).as_deref(),
+            super::super::run::contended(&with(delivered_window(1000, 1900, 0, 1)), 1).as_deref(),
             Some("other processes' CPU time (45%)")
         );
         // No record (an older worker, a failed process): not contended.

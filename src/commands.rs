@@ -108,10 +108,10 @@ pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
             same_workload(base.as_ref(), &plan)?;
             let shard = resolve_shard(opts, &mut plan, &text)?;
             let points = crate::matrix::expand(&plan);
-            let estimate = Estimate::of(&plan, &points, &text);
+            let previous = crate::estimate::previous(&plan, &text);
+            let estimate = Estimate::with_previous(&plan, &points, &text, previous.as_ref());
             let budget = opts.budget.or(plan.measure.budget);
             let planning = fit_to_budget(&mut plan, &estimate, budget, shard);
-            let previous = crate::estimate::previous(&plan, &text);
             let power = PlanPower::of(
                 &plan,
                 &points,

@@ -55,6 +55,17 @@ impl Estimate {
     /// The estimate for `plan` (whose config is `text`), from the newest
     /// fitting run in its report folder, or the floor.
     pub fn of(plan: &Plan, points: &[Point], text: &str) -> Estimate {
+        Estimate::with_previous(plan, points, text, previous(plan, text).as_ref())
+    }
+
+    /// The estimate from `previous`, the run [`previous`] found (read
+    /// once by a caller that needs it for more than the estimate).
+    pub(crate) fn with_previous(
+        plan: &Plan,
+        points: &[Point],
+        text: &str,
+        previous: Option<&(PathBuf, Results)>,
+    ) -> Estimate {
         let floor = floor_s(&plan.measure);
         let passes = crate::protocol::profile_passes(plan).len();
         let pass_floor = PROCESS_START_S
@@ -66,8 +77,8 @@ impl Estimate {
             profiling: (points.len() * passes) as f64 * pass_floor,
             source: Source::Floor,
         };
-        if let Some((path, earlier)) = previous(plan, text) {
-            estimate.learn(plan, points, &earlier, path, text);
+        if let Some((path, earlier)) = previous {
+            estimate.learn(plan, points, earlier, path.clone(), text);
         }
         estimate
     }

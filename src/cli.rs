@@ -15,6 +15,7 @@ use crate::commands::{self, AbCommand, Judging, RunOptions, RunSource};
 use crate::compare::{FailOn, OutputFormat};
 use crate::config::ProfileKind;
 use crate::export::ExportFormat;
+use crate::runner::Confirm;
 use crate::shards::{ShardArg, SplitBy};
 
 const EXIT_CODES: &str = "Exit codes:
@@ -102,6 +103,13 @@ enum Command {
         /// the most processes, rounded up; off: keep contended rounds.
         #[arg(long, value_name = "N|auto|off", default_value = "off", value_parser = parse_reruns)]
         rerun_contended: Reruns,
+        /// Run the main parameter set's pick and its baseline again in N
+        /// fresh adjacent pairs after the rounds, and make their paired
+        /// change the headline; auto: 10 pairs when an adaptive run
+        /// stopped a point early (its pick is chosen on the processes that
+        /// measure it), else none; off: none.
+        #[arg(long, value_name = "N|auto|off", default_value = "auto", value_parser = parse_confirm)]
+        confirm: Confirm,
         /// Stop (exit 4) when the machine stays busy: the first 3
         /// processes all contended, or over 25% of a round's.
         #[arg(long)]
@@ -383,6 +391,18 @@ fn parse_reruns(s: &str) -> Result<Reruns, String> {
             .parse()
             .map(|n| Reruns(Some(n)))
             .map_err(|_| format!("`{s}` is not a count of rounds, `auto` or `off`")),
+    }
+}
+
+/// A count of pairs, `auto` or `off`.
+fn parse_confirm(s: &str) -> Result<Confirm, String> {
+    match s {
+        "off" | "0" => Ok(Confirm::Off),
+        "auto" => Ok(Confirm::Auto),
+        _ => s
+            .parse()
+            .map(Confirm::Pairs)
+            .map_err(|_| format!("`{s}` is not a count of pairs, `auto` or `off`")),
     }
 }
 
@@ -668,6 +688,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
             budget,
             fail_fast,
             rerun_contended,
+            confirm,
             require_quiet,
             html,
             history,
@@ -689,6 +710,7 @@ pub(crate) fn main_from(catalog: &Catalog, args: impl IntoIterator<Item = OsStri
                 budget,
                 fail_fast,
                 rerun_contended: rerun_contended.0,
+                confirm,
                 require_quiet,
                 html,
                 history,

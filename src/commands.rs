@@ -73,6 +73,8 @@ pub(crate) struct RunOptions<'a> {
     pub fail_fast: bool,
     /// Contended rounds to run again (`--rerun-contended`; `None`: auto).
     pub rerun_contended: Option<u32>,
+    /// Confirm the pick in fresh pairs (`--confirm`).
+    pub confirm: crate::runner::Confirm,
     /// Stop when the machine stays busy (`--require-quiet`, exit 4).
     pub require_quiet: bool,
     /// Also write report.html (`--html`).
@@ -98,6 +100,7 @@ pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
             machine: opts.machine.clone(),
             fail_fast: opts.fail_fast,
             rerun_limit: opts.rerun_contended,
+            confirm: opts.confirm,
             require_quiet: opts.require_quiet,
             ..Batch::default()
         },

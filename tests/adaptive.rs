@@ -152,3 +152,74 @@ fn a_run_killed_after_a_look_resumes_to_the_same_decisions() {
     assert_eq!(adaptive["endings"].as_array().unwrap().len(), 2);
     assert!(r.get("interrupted").is_none());
 }
+
+/// A run that stopped its points early confirms its pick: with the slow
+/// variant first (the baseline), the fast one is the pick, and it runs again
+/// against the baseline in fresh adjacent pairs whose change heads the
+/// report (`--confirm auto`, the default).
+#[test]
+fn a_run_that_stopped_early_confirms_its_pick_in_fresh_pairs() {
+    let dir = sandbox();
+    // The baseline is the first variant: the slow one.
+    let body = SLEEPS.replace(
+        "short = [\"sleep\", \"0.004\"]\nlong = [\"sleep\", \"0.012\"]",
+        "long = [\"sleep\", \"0.012\"]\nshort = [\"sleep\", \"0.004\"]",
+    );
+    assert_ne!(body, SLEEPS);
+    let cfg = config(dir.path(), "sleeps.toml", &body);
+    let status = tuner_cmd(dir.path()).arg("run").arg(&cfg).status().unwrap();
+    assert!(status.success(), "{status}");
+    let run = run_dir(dir.path(), "sleeps");
+    let r = results(&run);
+    let c = &r["rounds"]["confirmation"];
+    assert_eq!(
+        (c["pick"].as_u64(), c["baseline"].as_u64()),
+        (Some(1), Some(0)),
+        "{c}"
+    );
+    assert_eq!(c["pairs"], 10);
+    let runs = c["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 20);
+    // Each pair is one process of each side, one right after the other,
+    // after every timed run.
+    let timed = r["runs"].as_array().unwrap().len() as u64;
+    for pair in runs.chunks(2) {
+        let points: Vec<u64> = pair
+            .iter()
+            .map(|p| p["record"]["point"].as_u64().unwrap())
+            .collect();
+        let seqs: Vec<u64> = pair
+            .iter()
+            .map(|p| p["record"]["seq"].as_u64().unwrap())
+            .collect();
+        assert_eq!(pair[0]["pair"], pair[1]["pair"]);
+        assert!(points.contains(&0) && points.contains(&1), "{points:?}");
+        assert_eq!(seqs[1], seqs[0] + 1);
+        assert!(seqs[0] >= timed);
+    }
+    // Both orders are drawn.
+    let firsts: Vec<u64> = runs
+        .iter()
+        .step_by(2)
+        .map(|p| p["record"]["point"].as_u64().unwrap())
+        .collect();
+    assert!(firsts.contains(&0) && firsts.contains(&1), "{firsts:?}");
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(
+        report.contains("Confirmed in 10 of 10 fresh pairs"),
+        "{report}"
+    );
+    assert!(report.contains("fresh pairs, **faster**"), "{report}");
+
+    // --confirm off runs none.
+    let dir = sandbox();
+    let cfg = config(dir.path(), "sleeps.toml", &body);
+    let status = tuner_cmd(dir.path())
+        .args(["run", "--confirm", "off"])
+        .arg(&cfg)
+        .status()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let r = results(&run_dir(dir.path(), "sleeps"));
+    assert!(r["rounds"].get("confirmation").is_none(), "{}", r["rounds"]);
+}

@@ -153,11 +153,13 @@ fn samples_last_the_minimum_and_calibration_agrees_across_processes() {
     let samples: Vec<&[Sample]> = outputs.iter().map(|o| o.samples.as_slice()).collect();
     // One process may be starved through its whole warm-up by other load
     // on the machine (its samples then run long, which is harmless): the
-    // other four agree closely.
+    // other four agree within 2× — the bug was 4.5×; a shared VM's CPU
+    // speed alone moved between processes by 1.65× (2.7M against 4.5M
+    // iterations in 10 ms, 2026-12-07).
     let mut first: Vec<u64> = samples.iter().map(|s| s[0].iters).collect();
     first.sort_unstable();
     assert!(
-        first[4] as f64 / first[1] as f64 <= 1.5,
+        first[4] as f64 / first[1] as f64 <= 2.0,
         "calibrated iterations per sample: {first:?}"
     );
     for (o, s) in outputs.iter().zip(&samples) {

@@ -301,7 +301,7 @@ name = "slow"
 workload = "selfcheck"
 [params]
 variant = "spin"
-steps = 3000000
+steps = 12000000
 [matrix]
 allocator = ["system", "mimalloc"]
 [measure]

@@ -11,6 +11,7 @@
 //! contrasts against its picked value; the scaling steps.
 
 mod checks;
+mod confirm;
 pub(crate) mod delivered;
 mod design;
 mod groups;
@@ -23,6 +24,7 @@ pub(crate) mod power;
 use serde::Serialize;
 
 pub(crate) use checks::{Checks, CommandChecks, ProgramCheck};
+pub(crate) use confirm::Confirmed;
 pub(crate) use groups::{BaselineState, Group, MachineBlocks};
 pub(crate) use knobs::{ratio_of, AxisFinding, AxisKind, Contrast, Front, Scaling, ValueFinding};
 pub use lessons::lesson_pairs;
@@ -63,6 +65,8 @@ pub struct Analysis {
     pub lessons: Vec<LessonFinding>,
     pub families: Families,
     pub checks: Checks,
+    /// The pick against its baseline in fresh pairs (`--confirm`).
+    pub(crate) confirmed: Option<Confirmed>,
 }
 
 impl Analysis {
@@ -92,6 +96,7 @@ impl Analysis {
             axes,
             scaling,
             checks,
+            confirmed: confirm::confirmed(results, settings),
         }
     }
 

@@ -83,7 +83,12 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
     if let Some(ci) = f.time.as_ref().and_then(|t| t.ci) {
         let _ = write!(out, " [{}, {}]", duration_ns(ci.lo), duration_ns(ci.hi));
     }
-    let _ = writeln!(out, ".");
+    let beyond = cx.beyond_cpus(cx.results.points[fastest].threads);
+    let _ = writeln!(
+        out,
+        "{}.",
+        beyond.map(|n| format!(" — {n}")).unwrap_or_default()
+    );
     if g.ties.is_empty() {
         if g.points
             .iter()
@@ -129,6 +134,7 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
                     change(c)
                 );
             }
+            confirmation(out, cx, b, fastest);
         }
         (Some(b), _) => {
             let _ = writeln!(
@@ -144,6 +150,40 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
             );
         }
     }
+}
+
+/// `Confirmed in 10 fresh pairs …`: the pick against the baseline in the
+/// pairs run after the rounds (`--confirm`), with why it could not be
+/// judged when it could not.
+fn confirmation(out: &mut String, cx: &Context, baseline: usize, pick: usize) {
+    let Some(c) = cx.analysis.confirmed.as_ref() else {
+        return;
+    };
+    if (c.baseline, c.pick) != (baseline, pick) {
+        return;
+    }
+    let contended = match c.contended {
+        0 => String::new(),
+        n => format!(" ⚠ {n} of their processes were contended by the machine."),
+    };
+    let _ = match &c.comparison {
+        Ok(cmp) => writeln!(
+            out,
+            "  Confirmed in {} of {} fresh pairs (the pick and the baseline one after the other, the order drawn per pair; \
+             the Hodges-Lehmann change of the per-pair ratios and the signed-rank test, a family of one): \
+             {}, {}.{contended} The rounds chose the pick on the processes that measured it, which flatters it; \
+             this is the figure to quote.",
+            c.pairs,
+            c.asked,
+            cmp.change,
+            cmp.explain()
+        ),
+        Err(why) => writeln!(
+            out,
+            "  ⚠ The confirmation in {} of {} fresh pairs could not be judged: {why}.",
+            c.pairs, c.asked
+        ),
+    };
 }
 
 fn params_prefix(g: &Group) -> String {

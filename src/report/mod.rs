@@ -80,6 +80,19 @@ impl<'a> Context<'a> {
             .unwrap_or_default()
     }
 
+    /// `⚠ 8 threads on 2 CPUs: …` when a point's threads outnumber the
+    /// CPUs this run had (`environment.cores`): its time is of threads
+    /// sharing fewer CPUs, which says nothing of a machine with one each.
+    pub(crate) fn beyond_cpus(&self, threads: usize) -> Option<String> {
+        let cores = self.results.environment.cores;
+        (threads > cores.max(1)).then(|| {
+            format!(
+                "⚠ {threads} threads on {cores} CPU{}: not transferable to a bigger machine",
+                if cores == 1 { "" } else { "s" }
+            )
+        })
+    }
+
     /// `variant=v3 threads=2`: every varying axis.
     pub(crate) fn label(&self, point: usize) -> String {
         self.results.points[point].label(&self.varying)

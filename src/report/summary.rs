@@ -82,23 +82,36 @@ fn picks(lines: &mut Vec<String>, cx: &Context) {
         };
         let name = md_text(&cx.knob_label(fastest)).into_owned();
         let time = duration_ns(a.points[fastest].median_ns());
-        let against = match (g.baseline, g.baseline_state, &a.points[fastest].vs_baseline) {
-            (Some(b), BaselineState::Measured, _) if b == fastest => {
+        let fresh = g.baseline.and_then(|b| confirmed(cx, b, fastest));
+        let vs_baseline = &a.points[fastest].vs_baseline;
+        let against = match (g.baseline, g.baseline_state, vs_baseline, fresh) {
+            (Some(b), BaselineState::Measured, _, _) if b == fastest => {
                 " — the baseline itself".to_string()
             }
-            (Some(_), BaselineState::Measured, Some(c)) => format!(
+            (Some(b), BaselineState::Measured, Some(c), Some((pairs, cmp))) => format!(
+                ": {} against the baseline in {pairs} fresh pairs, **{}** (the rounds: {:+.1}%){}",
+                cmp.change,
+                cmp.verdict,
+                c.change.pct,
+                cx.confounded_note(b, fastest)
+            ),
+            (Some(b), BaselineState::Measured, Some(c), None) => format!(
                 ": {} against the baseline, **{}**{}",
                 c.change,
                 c.verdict,
-                cx.confounded_note(g.baseline.unwrap_or(fastest), fastest)
+                cx.confounded_note(b, fastest)
             ),
-            (Some(_), _, _) => ": its baseline failed".into(),
+            (Some(_), ..) => ": its baseline failed".into(),
             _ => String::new(),
         };
         lines.push(format!(
             "- Fastest {prefix}**{}**{tied} at {time}/op{against}.",
             name_or_all(&name)
         ));
+        lines.extend(
+            cx.beyond_cpus(cx.results.points[fastest].threads)
+                .map(|note| format!("  {note}.")),
+        );
     }
     if a.groups.len() > LISTED_SETS {
         lines.push(format!(
@@ -106,6 +119,18 @@ fn picks(lines: &mut Vec<String>, cx: &Context) {
             a.groups.len() - LISTED_SETS
         ));
     }
+}
+
+/// The confirmation's pairs and comparison when it measured `pick`
+/// against `baseline` (`--confirm`).
+pub(super) fn confirmed(
+    cx: &Context,
+    baseline: usize,
+    pick: usize,
+) -> Option<(usize, crate::stats::PairedComparison)> {
+    let c = cx.analysis.confirmed.as_ref()?;
+    let cmp = c.comparison.as_ref().ok()?;
+    (c.baseline == baseline && c.pick == pick).then(|| (c.pairs, cmp.clone()))
 }
 
 fn name_or_all(name: &str) -> &str {
@@ -131,7 +156,12 @@ fn axes(lines: &mut Vec<String>, cx: &Context) {
     lines.push("- Picks by axis (a value is the pick only where no other value is shown faster at any setting):".into());
     for f in shown.iter().take(LISTED_AXES) {
         let (line, memory) = axis_lines(f);
-        lines.push(format!("  - {line}"));
+        let beyond = match f.pick.parse() {
+            Ok(threads) if f.axis == "threads" && f.settled => cx.beyond_cpus(threads),
+            _ => None,
+        };
+        let beyond = beyond.map(|note| format!(" — {note}")).unwrap_or_default();
+        lines.push(format!("  - {line}{beyond}"));
         lines.extend(memory.map(|m| format!("    {m}")));
     }
     if shown.len() > LISTED_AXES {
@@ -384,6 +414,37 @@ mod tests {
     use crate::fixtures::delivered_window;
     use crate::results::Outcome;
     use crate::stats::CompareSettings;
+
+    /// A pick with more threads than the machine's CPUs is flagged: its
+    /// time is of threads sharing CPUs, not of a machine with one per thread.
+    #[test]
+    fn a_pick_with_more_threads_than_cpus_is_not_transferable() {
+        let config = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = \"v3\"\n[matrix]\nthreads = [1, 2, 8]\n[measure]\nprocesses = 6\n";
+        let mut r = crate::fixtures::results_by(config, |p| 1e7 / p.threads as f64, |_| 1);
+        let summary = |r: &crate::results::Results| {
+            let a = Analysis::of(r, &CompareSettings::default());
+            let cx = super::super::Context::new(r, &a);
+            let md = super::super::markdown::Report::new(&cx).render();
+            md.split("## Summary")
+                .nth(1)
+                .unwrap()
+                .split("\n## ")
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        r.environment.cores = 2;
+        let two = summary(&r);
+        let note = "⚠ 8 threads on 2 CPUs: not transferable to a bigger machine";
+        assert!(two.contains("**threads=8** at 1.25 ms/op"), "{two}");
+        assert_eq!(
+            two.matches(note).count(),
+            2,
+            "the pick and the threads axis: {two}"
+        );
+        r.environment.cores = 8;
+        assert!(!summary(&r).contains("not transferable"));
+    }
 
     /// v3 on 1 and 2 threads; the 2-thread processes shared 2 CPUs with a
     /// neighbour loop (left 1.33 CPUs): the summary says so, and the

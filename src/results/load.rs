@@ -16,7 +16,7 @@ use std::path::{Component, Path};
 
 use serde::Deserialize;
 
-use super::{Outcome, Results, RoundEvent, RunRecord, SCHEMA};
+use super::{Outcome, Results, RoundEvent, Rounds, RunRecord, SCHEMA};
 use crate::config::Axis;
 use crate::protocol::RunOutput;
 
@@ -165,9 +165,15 @@ fn from_journal(bytes: &[u8]) -> Result<Results, Located> {
             Err(_) if line.starts_with(b"{\"event\"") => {
                 let applied = serde_json::from_slice::<RoundEvent>(line)
                     .map_err(|e| serde_message(&e))
-                    .and_then(|event| match &mut results.rounds {
-                        Some(rounds) => rounds.apply(event),
-                        None => Err("a decision in a run that records none".into()),
+                    .and_then(|event| {
+                        // A fixed design records rounds only once it confirms its pick.
+                        if matches!(event, RoundEvent::Confirm(_)) {
+                            results.rounds.get_or_insert_with(Rounds::fixed);
+                        }
+                        match &mut results.rounds {
+                            Some(rounds) => rounds.apply(event),
+                            None => Err("a decision in a run that records none".into()),
+                        }
                     });
                 if let Err(why) = applied {
                     results
@@ -265,6 +271,24 @@ fn check_rounds(r: &Results) -> Result<(), String> {
         }
         if a.groups.iter().any(|g| g.points.is_empty()) {
             return Err("`rounds.adaptive.groups` has an empty group".into());
+        }
+    }
+    if let Some(c) = &rounds.confirmation {
+        if c.pick >= n || c.baseline >= n || c.pick == c.baseline {
+            return Err(format!(
+                "`rounds.confirmation` compares points {} and {} of {n}",
+                c.pick, c.baseline
+            ));
+        }
+        if let Some(r) = c
+            .runs
+            .iter()
+            .find(|r| ![c.pick, c.baseline].contains(&r.record.point))
+        {
+            return Err(format!(
+                "`rounds.confirmation.runs` has point {}, neither its pick nor its baseline",
+                r.record.point
+            ));
         }
     }
     Ok(())
@@ -502,6 +526,46 @@ mod tests {
         let from_journal = load_journal(&journal(&r)).unwrap();
         assert_eq!(from_journal.runs, r.runs);
         assert!(from_journal.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_fixed_run_confirming_its_pick_replays_from_its_journal() {
+        use crate::results::{Confirmation, PairedRun};
+        let r = results();
+        let start = Confirmation {
+            pick: 0,
+            baseline: 1,
+            pairs: 2,
+            runs: Vec::new(),
+        };
+        let paired = |pair: u32, run: &RunRecord| PairedRun {
+            pair,
+            record: RunRecord {
+                seq: 10 + run.seq,
+                ..run.clone()
+            },
+        };
+        let events = [
+            RoundEvent::Confirm(start.clone()),
+            RoundEvent::Paired(Box::new(paired(0, r.runs_of(1).next().unwrap()))),
+            RoundEvent::Paired(Box::new(paired(0, r.runs_of(0).next().unwrap()))),
+        ];
+        let mut text = journal(&r);
+        for e in &events {
+            text += &(serde_json::to_string(e).unwrap() + "\n");
+        }
+        let back = load_journal(&text).unwrap();
+        assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+        assert_eq!(back.runs, r.runs);
+        let c = back.confirmation().unwrap();
+        assert_eq!(c.runs.len(), 2);
+        assert_eq!(c.complete_pairs().len(), 1);
+        // The results file keeps it, and refuses one naming another point.
+        assert_eq!(load_json(&json_of(&back)).unwrap().confirmation(), Some(c));
+        let mut v = json_of(&back);
+        v["rounds"]["confirmation"]["runs"][0]["record"]["point"] = json!(5);
+        let e = load_json(&v).unwrap_err().to_string();
+        assert!(e.contains("neither its pick nor its baseline"), "{e}");
     }
 
     #[test]

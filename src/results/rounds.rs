@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::RunRecord;
 use crate::stats::{AdaptiveState, Verdict};
 
 /// The version of [`Rounds`]' layout in results.
@@ -26,6 +27,52 @@ pub(crate) struct Rounds {
     /// Set in adaptive runs (`max_processes`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adaptive: Option<AdaptiveRun>,
+    /// The pick measured again against the baseline after the rounds
+    /// (`tuner run --confirm`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<Confirmation>,
+}
+
+/// The main parameter set's pick run again against its baseline in fresh
+/// processes, one of each in adjacent pairs, the order drawn per pair:
+/// early stopping and racing make the pick look better than it is (the
+/// winner's curse), and these processes took no part in choosing it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Confirmation {
+    pub pick: usize,
+    pub baseline: usize,
+    /// Pairs asked for.
+    pub pairs: u32,
+    /// Each finished process of a pair, in the order run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<PairedRun>,
+}
+
+/// One process of a confirmation pair (`record.point` says which side).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PairedRun {
+    pub pair: u32,
+    pub record: RunRecord,
+}
+
+impl Confirmation {
+    /// The `(baseline, pick)` records of each pair with both processes
+    /// finished, in pair order.
+    pub(crate) fn complete_pairs(&self) -> Vec<(&RunRecord, &RunRecord)> {
+        let mut pairs: BTreeMap<u32, (Option<&RunRecord>, Option<&RunRecord>)> = BTreeMap::new();
+        for r in &self.runs {
+            let slot = pairs.entry(r.pair).or_default();
+            if r.record.point == self.baseline {
+                slot.0 = Some(&r.record);
+            } else if r.record.point == self.pick {
+                slot.1 = Some(&r.record);
+            }
+        }
+        pairs
+            .into_values()
+            .filter_map(|(b, p)| Some((b?, p?)))
+            .collect()
+    }
 }
 
 /// Round `round` had contended processes and was run again as round `by`.
@@ -133,9 +180,24 @@ pub(crate) enum RoundEvent {
     Ended {
         endings: Vec<Ending>,
     },
+    /// A confirmation of the pick begins (no runs yet).
+    Confirm(Confirmation),
+    /// One process of a confirmation pair finished.
+    Paired(Box<PairedRun>),
 }
 
 impl Rounds {
+    /// The rounds of a fixed design that runs nothing again.
+    pub(crate) fn fixed() -> Rounds {
+        Rounds {
+            version: ROUNDS_VERSION,
+            rerun_limit: 0,
+            reruns: Vec::new(),
+            adaptive: None,
+            confirmation: None,
+        }
+    }
+
     /// Records `event` (a journal line read back, or a decision made).
     pub(crate) fn apply(&mut self, event: RoundEvent) -> Result<(), String> {
         match event {
@@ -147,6 +209,12 @@ impl Rounds {
             RoundEvent::Ended { endings } => match &mut self.adaptive {
                 Some(a) => a.endings = endings,
                 None => return Err("endings in a run that is not adaptive".into()),
+            },
+            RoundEvent::Confirm(c) => self.confirmation = Some(c),
+            RoundEvent::Paired(run) => match &mut self.confirmation {
+                Some(c) if [c.pick, c.baseline].contains(&run.record.point) => c.runs.push(*run),
+                Some(_) => return Err("a confirmation run of another point".into()),
+                None => return Err("a confirmation run before its start".into()),
             },
         }
         Ok(())
@@ -177,6 +245,11 @@ impl super::Results {
             .as_ref()
             .map(Rounds::replaced)
             .unwrap_or_default()
+    }
+
+    /// The confirmation of the pick, if one was run.
+    pub(crate) fn confirmation(&self) -> Option<&Confirmation> {
+        self.rounds.as_ref()?.confirmation.as_ref()
     }
 
     /// The adaptive run's record, if the run was adaptive.

@@ -10,6 +10,7 @@ mod capture;
 mod child;
 mod classify;
 mod command_outcome;
+mod confirm;
 mod interrupt;
 mod profiles;
 mod progress;
@@ -19,6 +20,7 @@ mod run;
 mod scratch;
 mod spawn;
 
+pub(crate) use confirm::Confirm;
 pub(crate) use interrupt::Interrupt;
 pub(crate) use progress::Progress;
 pub(crate) use progress::ProgressMode;

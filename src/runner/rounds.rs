@@ -94,6 +94,7 @@ pub(crate) fn start(
         rerun_limit,
         reruns: Vec::new(),
         adaptive,
+        confirmation: None,
     }))
 }
 

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
+use super::confirm::Confirm;
 use super::interrupt::{signal_name, Interrupt};
 use super::progress::{Progress, ProgressMode};
 use super::rounds::{self, Control};
@@ -66,6 +67,8 @@ pub(crate) struct Batch {
     pub rerun_limit: Option<u32>,
     /// Stop when the machine stays busy (`--require-quiet`).
     pub require_quiet: bool,
+    /// Confirm the pick against the baseline in fresh pairs (`--confirm`).
+    pub confirm: Confirm,
 }
 
 /// Why a run ended before its schedule did, other than a signal.
@@ -179,6 +182,16 @@ pub(super) fn carry_on(
         elsewhere.as_deref(),
     )?;
     let mut complete = timed == Timed::All;
+    if complete {
+        complete = super::confirm::run(
+            &mut results,
+            &mut journal,
+            &launcher,
+            session.mode,
+            session.batch.confirm,
+        )
+        .with_context(|| format!("{}", dir.join(JOURNAL_FILE).display()))?;
+    }
     if complete && profiles_here(&results, &session.batch) {
         // Profiles come from processes of their own, after every timed run.
         let (profiling, all) = super::profiles::run(&results, &dir, &launcher, session.mode);

@@ -1,0 +1,162 @@
+//! Confirming the pick (`tuner run --confirm`): after the rounds, the
+//! main parameter set's fastest point and its baseline run again in fresh
+//! processes, one of each in adjacent pairs with the order drawn per
+//! pair, as `tuner ab` runs a gate. Early stopping and racing choose the
+//! pick on the same processes that then measure it, which flatters it;
+//! these pairs took no part in the choice, so their paired change is the
+//! figure to trust. Every process is journaled, so `--resume` carries a
+//! confirmation on from its last whole pair.
+
+use rand::{Rng as _, SeedableRng as _};
+use rand_chacha::ChaCha8Rng;
+
+use super::progress::{Progress, ProgressMode};
+use super::spawn::{execute, Launcher};
+use crate::analysis::{Analysis, BaselineState};
+use crate::matrix;
+use crate::protocol::RunSpec;
+use crate::results::{Confirmation, How, Journal, PairedRun, Results, RoundEvent, Rounds};
+
+/// Pairs `--confirm auto` runs when a run stopped points early: enough
+/// for the signed-rank test's smallest p (2/2¹⁰ ≈ 0.002) to sit well
+/// below 5%, a few seconds for most points.
+pub(crate) const AUTO_PAIRS: u32 = 10;
+
+/// `--confirm`: pairs to run, `auto` or `off`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) enum Confirm {
+    /// [`AUTO_PAIRS`] when an adaptive run stopped a point before its
+    /// most rounds, else none.
+    #[default]
+    Auto,
+    Off,
+    Pairs(u32),
+}
+
+impl Confirm {
+    /// Pairs to run for `results`, before any has run.
+    fn pairs(self, results: &Results) -> u32 {
+        match self {
+            Confirm::Off => 0,
+            Confirm::Pairs(n) => n,
+            Confirm::Auto if stopped_early(results) => AUTO_PAIRS,
+            Confirm::Auto => 0,
+        }
+    }
+}
+
+/// Whether an adaptive run ended some point before its most rounds.
+fn stopped_early(results: &Results) -> bool {
+    results.adaptive().is_some_and(|a| {
+        a.endings.iter().any(|e| {
+            matches!(e.how, How::Decided | How::Raced | How::Futile) && e.rounds < a.max_rounds
+        })
+    })
+}
+
+/// Runs the confirmation `confirm` asks for (or carries on the one the
+/// journal began); `false` when a signal stopped it.
+pub(super) fn run(
+    results: &mut Results,
+    journal: &mut Journal,
+    launcher: &Launcher,
+    mode: ProgressMode,
+    confirm: Confirm,
+) -> anyhow::Result<bool> {
+    if results.shard.is_some() {
+        return Ok(true);
+    }
+    if results.confirmation().is_none() {
+        let pairs = confirm.pairs(results);
+        if pairs == 0 {
+            return Ok(true);
+        }
+        let Some((pick, baseline)) = pick_and_baseline(results) else {
+            if confirm != Confirm::Auto {
+                crate::console::errln(
+                    "--confirm: nothing to confirm (the pick is the baseline, or either failed)",
+                );
+            }
+            return Ok(true);
+        };
+        let start = Confirmation {
+            pick,
+            baseline,
+            pairs,
+            runs: Vec::new(),
+        };
+        journal.append(&RoundEvent::Confirm(start.clone()))?;
+        results
+            .rounds
+            .get_or_insert_with(Rounds::fixed)
+            .confirmation = Some(start);
+    }
+    pairs(results, journal, launcher, mode)
+}
+
+/// The main parameter set's fastest point and its measured baseline,
+/// when they differ.
+fn pick_and_baseline(results: &Results) -> Option<(usize, usize)> {
+    let analysis = Analysis::of(results, &Default::default());
+    let g = analysis.main_group()?;
+    let (pick, baseline) = (g.fastest?, g.baseline?);
+    (g.baseline_state == BaselineState::Measured && pick != baseline).then_some((pick, baseline))
+}
+
+/// Runs the pairs the confirmation lacks. A failed process leaves its
+/// pair incomplete and another pair is run, up to twice the pairs asked.
+fn pairs(
+    results: &mut Results,
+    journal: &mut Journal,
+    launcher: &Launcher,
+    mode: ProgressMode,
+) -> anyhow::Result<bool> {
+    let Some(c) = results.confirmation().cloned() else {
+        return Ok(true);
+    };
+    let varying = matrix::varying_axes(&results.plan.axes);
+    let done = c.complete_pairs().len() as u32;
+    let mut next = c.runs.iter().map(|r| r.pair + 1).max().unwrap_or(0);
+    let mut progress = Progress::new(mode, 2 * (c.pairs.saturating_sub(done)) as usize);
+    let mut complete = done;
+    while complete < c.pairs && next < 2 * c.pairs {
+        let mut rng = ChaCha8Rng::seed_from_u64(results.plan.measure.seed ^ u64::from(next));
+        let order = if rng.gen_bool(0.5) {
+            [c.pick, c.baseline]
+        } else {
+            [c.baseline, c.pick]
+        };
+        let mut whole = true;
+        for point in order {
+            let p = &results.points[point];
+            let label = format!("{} [confirm {}/{}]", p.label(&varying), next + 1, c.pairs);
+            progress.starting(&label);
+            let seq = results.runs.len() + results.confirmation().map_or(0, |c| c.runs.len());
+            let spec = RunSpec::new(&results.plan, p, None);
+            let record = match launcher.interrupt.signal() {
+                None => execute(launcher, spec, next, seq),
+                Some(_) => None,
+            };
+            let Some(mut record) = record else {
+                progress.finish();
+                return Ok(false);
+            };
+            record.contended = super::run::contended(&record, p.threads);
+            progress.finished(&label, &record);
+            whole &= record.output().is_some();
+            let run = PairedRun { pair: next, record };
+            journal.append(&RoundEvent::Paired(Box::new(run.clone())))?;
+            if let Some(c) = results
+                .rounds
+                .as_mut()
+                .and_then(|r| r.confirmation.as_mut())
+            {
+                c.runs.push(run);
+            }
+        }
+        complete += u32::from(whole);
+        next += 1;
+    }
+    progress.finish();
+    Ok(true)
+}

@@ -200,7 +200,12 @@ fn params_prefix(g: &Group) -> String {
 }
 
 fn axis(out: &mut String, cx: &Context, f: &AxisFinding) {
+    let (confounded, total) = cx.confounded_of(f);
     let lead = match f.kind {
+        _ if confounded > 0 && confounded == total => format!(
+            "- **{}**: no pick, every comparison is confounded.",
+            md_text(&f.axis)
+        ),
         AxisKind::Knob | AxisKind::Variant
             if f.settled && !f.front.as_ref().is_some_and(|fr| fr.trades()) =>
         {

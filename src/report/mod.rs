@@ -80,6 +80,19 @@ impl<'a> Context<'a> {
             .unwrap_or_default()
     }
 
+    /// How many of an axis's comparisons are [`Context::confounded`], of
+    /// how many.
+    pub(crate) fn confounded_of(&self, f: &crate::analysis::AxisFinding) -> (usize, usize) {
+        let contrasts = f
+            .others
+            .iter()
+            .flat_map(|v| v.slower.iter().chain(&v.faster).chain(&v.tied));
+        contrasts.fold((0, 0), |(c, t), x| {
+            let hit = self.confounded(x.base, x.head).is_some();
+            (c + usize::from(hit), t + 1)
+        })
+    }
+
     /// `⚠ 8 threads on 2 CPUs: …` when a point's threads outnumber the
     /// CPUs this run had (`environment.cores`): its time is of threads
     /// sharing fewer CPUs, which says nothing of a machine with one each.

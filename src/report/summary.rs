@@ -155,12 +155,23 @@ fn axes(lines: &mut Vec<String>, cx: &Context) {
     }
     lines.push("- Picks by axis (a value is the pick only where no other value is shown faster at any setting):".into());
     for f in shown.iter().take(LISTED_AXES) {
+        let (confounded, total) = cx.confounded_of(f);
+        if confounded > 0 && confounded == total {
+            lines.push(format!(
+                "  - {}: no pick — ⚠ all {total} comparisons *confounded* (threads not given their CPUs)",
+                md_text(&f.axis)
+            ));
+            continue;
+        }
         let (line, memory) = axis_lines(f);
         let beyond = match f.pick.parse() {
             Ok(threads) if f.axis == "threads" && f.settled => cx.beyond_cpus(threads),
             _ => None,
         };
-        let beyond = beyond.map(|note| format!(" — {note}")).unwrap_or_default();
+        let beyond = match confounded {
+            0 => beyond.map(|note| format!(" — {note}")).unwrap_or_default(),
+            n => format!(" — ⚠ {n} of {total} comparisons *confounded*"),
+        };
         lines.push(format!("  - {line}{beyond}"));
         lines.extend(memory.map(|m| format!("    {m}")));
     }
@@ -485,6 +496,11 @@ mod tests {
         );
         assert!(
             summary.contains("⚠ 1 point(s) did not get the CPUs"),
+            "{summary}"
+        );
+        // No thread count is picked on confounded comparisons.
+        assert!(
+            summary.contains("  - threads: no pick — ⚠ all 1 comparisons *confounded*"),
             "{summary}"
         );
         let threads = md.split("### Threads").nth(1).unwrap();

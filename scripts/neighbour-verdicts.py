@@ -119,7 +119,9 @@ def windows(landed):
 def verdicts(run_dir):
     """Point label → verdict against the baseline, from the All points table."""
     text = open(os.path.join(run_dir, "report.md")).read()
-    table = text.split("## All points", 1)[1].split("\n## ", 1)[0]
+    section = text.split("## All points", 1)[1].split("\n## ", 1)[0]
+    # The section's first table only (the second holds memory, not verdicts).
+    table = section.lstrip("\n").split("\n\n", 1)[0]
     rows = [r for r in table.splitlines() if r.startswith("|") and not r.startswith("|---")]
     header = [c.strip() for c in rows[0].strip("|").split("|")]
     col = next(i for i, h in enumerate(header) if h.startswith("vs baseline"))

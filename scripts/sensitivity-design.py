@@ -26,6 +26,7 @@ every run's folder under `<out>/runs`.
 """
 
 import argparse
+import json
 import math
 import os
 import re
@@ -49,8 +50,12 @@ def wilson(k, n, z=1.96):
     return (max(0.0, c - h), min(1.0, c + h))
 
 
-def config_text(out, aa):
+def config_text(out, aa, adaptive=None):
     text = CONFIG.read_text()
+    if adaptive:
+        least, most, every = adaptive
+        text += (f"\n[measure]\nprocesses = {least}\nmax_processes = {most}\n"
+                 f"look_every = {every}\n")
     text = text.replace('cwd = "../../examples/commands/spin"', f'cwd = "{SPIN}"')
     text = text.replace('dir = "reports/commands"', f'dir = "{out / "runs"}"')
     if aa:
@@ -86,14 +91,21 @@ def verdicts(report):
     return out
 
 
+PROCESSES = []  # timed processes of each run, in order
+
+
 def run(cfg, out):
     before = set((out / "runs").rglob("report.md"))
-    subprocess.run([str(TUNER), "run", str(cfg), "--quiet"], check=False,
+    # The confirmation's pairs (after an adaptive run) are not the table's verdicts.
+    subprocess.run([str(TUNER), "run", str(cfg), "--quiet", "--confirm", "off"], check=False,
                    stdout=subprocess.DEVNULL)
     after = set((out / "runs").rglob("report.md")) - before
     if len(after) != 1:
         sys.exit(f"expected one new report, found {len(after)}")
-    return verdicts(after.pop())
+    report = after.pop()
+    results = json.loads((report.parent / "results.json").read_text())
+    PROCESSES.append(len(results["runs"]))
+    return verdicts(report)
 
 
 def main():
@@ -101,14 +113,17 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--aa-runs", type=int, default=40)
     ap.add_argument("--out", type=Path, default=Path("/tmp/sensitivity-design"))
+    ap.add_argument("--adaptive", metavar="LEAST,MOST,EVERY",
+                    help="run adaptively: processes, max_processes, look_every (default: the fixed 7)")
     args = ap.parse_args()
+    adaptive = tuple(int(x) for x in args.adaptive.split(",")) if args.adaptive else None
     if not (SPIN / "spin").exists():
         subprocess.run(["cc", "-O2", "-o", str(SPIN / "spin"), str(SPIN / "spin.c")], check=True)
     args.out.mkdir(parents=True, exist_ok=True)
     cfgs = {}
     for aa in (False, True):
         path = args.out / ("aa.toml" if aa else "changes.toml")
-        path.write_text(config_text(args.out, aa))
+        path.write_text(config_text(args.out, aa, adaptive))
         cfgs[aa] = path
     # Interleave the two kinds of runs so drift touches both alike.
     called = {c: [0, 0] for c in (0, 2, 5, 10)}
@@ -149,6 +164,10 @@ def main():
         f"(family-wise false alarm): {aa_alarm_runs} = {aa_alarm_runs / max(args.aa_runs, 1):.1%} "
         f"[{lo:.1%}, {hi:.1%}]; calls {aa_calls} of {aa_comparisons} comparisons.\n"
     )
+    design = (f"adaptive: processes {adaptive[0]}, max_processes {adaptive[1]}, look_every {adaptive[2]}"
+              if adaptive else "fixed: 7 processes a point (the default)")
+    table += (f"\nDesign {design}; timed processes a run: {min(PROCESSES)}–{max(PROCESSES)} "
+              f"(mean {sum(PROCESSES) / len(PROCESSES):.0f}; the fixed design runs 168).\n")
     (args.out / "sensitivity-design.md").write_text(table)
     print(table)
 

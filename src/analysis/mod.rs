@@ -1,7 +1,8 @@
 //! One analysis of a run, computed once: per-process figures
 //! ([`metrics`]), per-point summaries (`point`), parameter groups with
 //! their baselines, fastest points and ties (`groups`), what each axis
-//! teaches and how threads scale (`knobs`), and the checks (`checks`).
+//! teaches and how threads scale (`knobs`), the checks (`checks`), and
+//! the pick's confirmation in fresh pairs (`confirm`).
 //! The report, its conclusions and charts, `compare` and `export` only
 //! format what is here; none of them derives a figure of its own.
 //!

@@ -3,8 +3,9 @@
 //! Workers die with the runner, never outlive their timeout, and leave no
 //! scratch files (`child`, `scratch`); Ctrl-C saves what was measured
 //! (`interrupt`) and `--resume` carries a stopped run on ([`resume()`]).
-//! A [`Batch`] narrows a run to a shard and bounds it by a budget or the
-//! first failure.
+//! The rounds may stop points early (`rounds`), and the pick may then be
+//! confirmed in fresh pairs (`confirm`). A [`Batch`] narrows a run to a
+//! shard and bounds it by a budget or the first failure.
 
 mod capture;
 mod child;

@@ -1,6 +1,7 @@
 //! Running a whole plan: make the run folder (never one that exists),
 //! expand, schedule, execute each slot in its own process, journal each
-//! result before the next starts, run the profiling passes, then save the
+//! result before the next starts, confirm the pick in fresh pairs when
+//! asked (`super::confirm`), run the profiling passes, then save the
 //! results (the caller renders the report from them). A run stopped by a
 //! signal saves what it has and says so; [`super::resume`] carries it on.
 //!
@@ -154,7 +155,8 @@ pub(crate) fn run(
     carry_on(results, dir, journal, session)
 }
 
-/// Runs what the journal lacks, then the profiling passes, and saves.
+/// Runs what the journal lacks, then the confirmation and the profiling
+/// passes, and saves.
 pub(super) fn carry_on(
     mut results: Results,
     dir: PathBuf,

@@ -206,7 +206,7 @@ fn a_run_that_stopped_early_confirms_its_pick_in_fresh_pairs() {
     assert!(firsts.contains(&0) && firsts.contains(&1), "{firsts:?}");
     let report = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert!(
-        report.contains("Confirmed in 10 of 10 fresh pairs"),
+        report.contains("Measured again in 10 of 10 fresh pairs"),
         "{report}"
     );
     assert!(report.contains("fresh pairs, **faster**"), "{report}");
@@ -222,4 +222,41 @@ fn a_run_that_stopped_early_confirms_its_pick_in_fresh_pairs() {
     assert!(status.success(), "{status}");
     let r = results(&run_dir(dir.path(), "sleeps"));
     assert!(r["rounds"].get("confirmation").is_none(), "{}", r["rounds"]);
+}
+
+/// The confirmation keeps to `--budget`: no pair starts that would end
+/// past it, the run is not cut short for it, and the report says how
+/// many of the pairs asked for ran.
+#[test]
+fn the_confirmation_keeps_to_the_budget() {
+    let dir = sandbox();
+    let body = r#"
+[experiment]
+name = "sleeps"
+[command.variants]
+long = ["sleep", "0.15"]
+short = ["sleep", "0.05"]
+[measure]
+processes = 3
+"#;
+    let cfg = config(dir.path(), "sleeps.toml", body);
+    let status = tuner_cmd(dir.path())
+        .args(["run", "--confirm", "10", "--budget", "2s"])
+        .arg(&cfg)
+        .status()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let run = run_dir(dir.path(), "sleeps");
+    let r = results(&run);
+    assert_eq!(r["runs"].as_array().unwrap().len(), 6, "the rounds all ran");
+    assert!(r.get("interrupted").is_none());
+    // Six rounds' processes take about 0.6 s; a pair about 0.2 s more.
+    let paired = r["rounds"]["confirmation"]["runs"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!((2..20).contains(&paired), "{paired} processes of 10 pairs");
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    let ran = format!("Measured again in {} of 10 fresh pairs", paired / 2);
+    assert!(report.contains(&ran), "{report}");
 }

@@ -152,7 +152,7 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
     }
 }
 
-/// `Confirmed in 10 fresh pairs …`: the pick against the baseline in the
+/// `Measured again in 10 of 10 fresh pairs …`: the pick against the baseline in the
 /// pairs run after the rounds (`--confirm`), with why it could not be
 /// judged when it could not.
 fn confirmation(out: &mut String, cx: &Context, baseline: usize, pick: usize) {
@@ -169,7 +169,7 @@ fn confirmation(out: &mut String, cx: &Context, baseline: usize, pick: usize) {
     let _ = match &c.comparison {
         Ok(cmp) => writeln!(
             out,
-            "  Confirmed in {} of {} fresh pairs (the pick and the baseline one after the other, the order drawn per pair; \
+            "  Measured again in {} of {} fresh pairs (the pick and the baseline one after the other, the order drawn per pair; \
              the Hodges-Lehmann change of the per-pair ratios and the signed-rank test, a family of one): \
              {}, {}.{contended} The rounds chose the pick on the processes that measured it, which flatters it; \
              this is the figure to quote.",

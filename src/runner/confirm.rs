@@ -10,7 +10,8 @@
 use rand::{Rng as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
 
-use super::progress::{Progress, ProgressMode};
+use super::progress::Progress;
+use super::run::{expected_s, Session};
 use super::spawn::{execute, Launcher};
 use crate::analysis::{Analysis, BaselineState};
 use crate::matrix;
@@ -54,15 +55,15 @@ fn stopped_early(results: &Results) -> bool {
     })
 }
 
-/// Runs the confirmation `confirm` asks for (or carries on the one the
+/// Runs the confirmation the session asks for (or carries on the one the
 /// journal began); `false` when a signal stopped it.
 pub(super) fn run(
     results: &mut Results,
     journal: &mut Journal,
     launcher: &Launcher,
-    mode: ProgressMode,
-    confirm: Confirm,
+    session: &Session,
 ) -> anyhow::Result<bool> {
+    let confirm = session.batch.confirm;
     if results.shard.is_some() {
         return Ok(true);
     }
@@ -91,7 +92,7 @@ pub(super) fn run(
             .get_or_insert_with(Rounds::fixed)
             .confirmation = Some(start);
     }
-    pairs(results, journal, launcher, mode)
+    pairs(results, journal, launcher, session)
 }
 
 /// The main parameter set's fastest point and its measured baseline,
@@ -104,12 +105,14 @@ fn pick_and_baseline(results: &Results) -> Option<(usize, usize)> {
 }
 
 /// Runs the pairs the confirmation lacks. A failed process leaves its
-/// pair incomplete and another pair is run, up to twice the pairs asked.
+/// pair incomplete and another pair is run, up to twice the pairs asked;
+/// no pair starts that would end past `--budget` (the report then says
+/// how many of the pairs ran).
 fn pairs(
     results: &mut Results,
     journal: &mut Journal,
     launcher: &Launcher,
-    mode: ProgressMode,
+    session: &Session,
 ) -> anyhow::Result<bool> {
     let Some(c) = results.confirmation().cloned() else {
         return Ok(true);
@@ -117,9 +120,16 @@ fn pairs(
     let varying = matrix::varying_axes(&results.plan.axes);
     let done = c.complete_pairs().len() as u32;
     let mut next = c.runs.iter().map(|r| r.pair + 1).max().unwrap_or(0);
-    let mut progress = Progress::new(mode, 2 * (c.pairs.saturating_sub(done)) as usize);
+    let mut progress = Progress::new(session.mode, 2 * (c.pairs.saturating_sub(done)) as usize);
     let mut complete = done;
     while complete < c.pairs && next < 2 * c.pairs {
+        if !fits(results, session, [c.pick, c.baseline]) {
+            crate::console::errln(&format!(
+                "the confirmation's pairs past {complete} of {} do not fit in the budget: not run",
+                c.pairs
+            ));
+            break;
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(results.plan.measure.seed ^ u64::from(next));
         let order = if rng.gen_bool(0.5) {
             [c.pick, c.baseline]
@@ -159,4 +169,17 @@ fn pairs(
     }
     progress.finish();
     Ok(true)
+}
+
+/// Whether a pair of `points` would end before `--budget`'s deadline.
+fn fits(results: &Results, session: &Session, points: [usize; 2]) -> bool {
+    let Some((deadline, _)) = session.batch.deadline else {
+        return true;
+    };
+    let slot = |point| matrix::Slot { point, process: 0 };
+    let pair: f64 = points
+        .iter()
+        .map(|&p| expected_s(&session.batch, &results.runs, slot(p)))
+        .sum();
+    std::time::Instant::now() + std::time::Duration::from_secs_f64(pair) <= deadline
 }

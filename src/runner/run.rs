@@ -185,14 +185,8 @@ pub(super) fn carry_on(
     )?;
     let mut complete = timed == Timed::All;
     if complete {
-        complete = super::confirm::run(
-            &mut results,
-            &mut journal,
-            &launcher,
-            session.mode,
-            session.batch.confirm,
-        )
-        .with_context(|| format!("{}", dir.join(JOURNAL_FILE).display()))?;
+        complete = super::confirm::run(&mut results, &mut journal, &launcher, session)
+            .with_context(|| format!("{}", dir.join(JOURNAL_FILE).display()))?;
     }
     if complete && profiles_here(&results, &session.batch) {
         // Profiles come from processes of their own, after every timed run.
@@ -391,7 +385,7 @@ pub(super) fn contended(record: &RunRecord, threads: usize) -> Option<String> {
 /// Seconds the run of `slot` is expected to take: the estimate, or what
 /// the point's runs so far took when that is more (an estimate from the
 /// floor knows nothing of slow operations).
-fn expected_s(batch: &Batch, runs: &[RunRecord], slot: matrix::Slot) -> f64 {
+pub(super) fn expected_s(batch: &Batch, runs: &[RunRecord], slot: matrix::Slot) -> f64 {
     let estimated = batch.estimate.as_ref().map_or(0.0, |e| e.slot_s(slot));
     let seen: Vec<f64> = runs
         .iter()

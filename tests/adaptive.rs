@@ -209,7 +209,10 @@ fn a_run_that_stopped_early_confirms_its_pick_in_fresh_pairs() {
         report.contains("Measured again in 10 of 10 fresh pairs"),
         "{report}"
     );
-    assert!(report.contains("fresh pairs, **faster**"), "{report}");
+    assert!(
+        report.contains(" faster** in 10 fresh pairs run after the rounds"),
+        "{report}"
+    );
 
     // --confirm off runs none.
     let dir = sandbox();

@@ -88,8 +88,9 @@ fn picks(lines: &mut Vec<String>, cx: &Context) {
             (Some(b), BaselineState::Measured, _, _) if b == fastest => {
                 " — the baseline itself".to_string()
             }
+            // The confirmation is the headline, on a line of its own.
             (Some(b), BaselineState::Measured, Some(c), Some((pairs, cmp))) => format!(
-                ": {} against the baseline in {pairs} fresh pairs, **{}** (the rounds: {:+.1}%){}",
+                "; against the baseline:\n  **{} {}** in {pairs} fresh pairs run after the rounds (the rounds that chose it: {:+.1}%){}",
                 cmp.change,
                 cmp.verdict,
                 c.change.pct,
@@ -104,10 +105,11 @@ fn picks(lines: &mut Vec<String>, cx: &Context) {
             (Some(_), ..) => ": its baseline failed".into(),
             _ => String::new(),
         };
-        lines.push(format!(
+        let line = format!(
             "- Fastest {prefix}**{}**{tied} at {time}/op{against}.",
             name_or_all(&name)
-        ));
+        );
+        lines.extend(line.lines().map(str::to_string));
         lines.extend(
             cx.beyond_cpus(cx.results.points[fastest].threads)
                 .map(|note| format!("  {note}.")),

@@ -345,7 +345,12 @@ fn threads(
     t.unseen_cpu_ns = own_cpu_ns.saturating_sub(accounted);
     let unseen_floor = ((wall_ns as f64 * BUSY_SHARE) as u64).max(UNSEEN_SLACK_NS);
     if t.unseen_cpu_ns >= unseen_floor {
-        t.ran += t.unseen_cpu_ns.div_ceil(wall_ns.max(1)) as u32;
+        // Less the slack: a running thread's schedstat lags its rusage
+        // share by up to a tick, so one spinner whose readings lagged can
+        // leave 1.01 windows unseen (307.8 ms in a 304.3 ms window,
+        // measured): that is one thread, not two.
+        let spent = t.unseen_cpu_ns.saturating_sub(UNSEEN_SLACK_NS).max(1);
+        t.ran += spent.div_ceil(wall_ns.max(1)) as u32;
     }
     (t, delay)
 }

@@ -136,6 +136,16 @@ fn cpu_no_thread_accounts_for_counts_the_fewest_threads_that_spent_it() {
     );
     let t = Window::between(&start, &end).threads.unwrap();
     assert_eq!((t.ran, t.unseen_cpu_ns, t.seen), (2, 1500 * MS, 1));
+    // One thread whose readings lagged its share of the rusage total by
+    // under a tick: one thread, not two (the CI failure of 2026-12-07).
+    let end = snapshot(
+        t0 + Duration::from_millis(304),
+        308,
+        vec![thread(1, 0, 0, 0)],
+        [154, 154, 0, 0],
+    );
+    let t = Window::between(&start, &end).threads.unwrap();
+    assert_eq!((t.ran, t.unseen_cpu_ns), (1, 308 * MS));
 }
 
 #[test]

@@ -82,34 +82,46 @@ fn picks(lines: &mut Vec<String>, cx: &Context) {
         };
         let name = md_text(&cx.knob_label(fastest)).into_owned();
         let time = duration_ns(a.points[fastest].median_ns());
-        let fresh = g.baseline.and_then(|b| confirmed(cx, b, fastest));
-        let vs_baseline = &a.points[fastest].vs_baseline;
-        let against = match (g.baseline, g.baseline_state, vs_baseline, fresh) {
-            (Some(b), BaselineState::Measured, _, _) if b == fastest => {
-                " — the baseline itself".to_string()
-            }
-            // The confirmation is the headline, on a line of its own.
-            (Some(b), BaselineState::Measured, Some(c), Some((pairs, cmp))) => format!(
-                "; against the baseline:\n  **{} {}** in {pairs} fresh pairs run after the rounds (the rounds that chose it: {:+.1}%){}",
-                cmp.change,
-                cmp.verdict,
-                c.change.pct,
-                cx.confounded_note(b, fastest)
-            ),
-            (Some(b), BaselineState::Measured, Some(c), None) => format!(
-                ": {} against the baseline, **{}**{}",
-                c.change,
-                c.verdict,
-                cx.confounded_note(b, fastest)
-            ),
-            (Some(_), ..) => ": its baseline failed".into(),
-            _ => String::new(),
-        };
-        let line = format!(
-            "- Fastest {prefix}**{}**{tied} at {time}/op{against}.",
+        let head = format!(
+            "- Fastest {prefix}**{}**{tied} at {time}/op",
             name_or_all(&name)
         );
-        lines.extend(line.lines().map(str::to_string));
+        let fresh = g.baseline.and_then(|b| confirmed(cx, b, fastest));
+        let vs_baseline = &a.points[fastest].vs_baseline;
+        // The change against the baseline: after the time, or on a line
+        // of its own (the confirmation always, as the headline; the
+        // rounds' change when the line would be cut).
+        let own_line = "; against the baseline:".to_string();
+        let (inline, below) = match (g.baseline, g.baseline_state, vs_baseline, fresh) {
+            (Some(b), BaselineState::Measured, _, _) if b == fastest => {
+                (" — the baseline itself".to_string(), None)
+            }
+            (Some(b), BaselineState::Measured, Some(c), Some((pairs, cmp))) => (
+                own_line,
+                Some(format!(
+                    "**{} {}** in {pairs} fresh pairs run after the rounds (the rounds that chose it: {:+.1}%){}",
+                    cmp.change,
+                    cmp.verdict,
+                    c.change.pct,
+                    cx.confounded_note(b, fastest)
+                )),
+            ),
+            (Some(b), BaselineState::Measured, Some(c), None) => {
+                let note = cx.confounded_note(b, fastest);
+                let inline = format!(": {} against the baseline, **{}**{note}", c.change, c.verdict);
+                if head.chars().count() + inline.chars().count() < MAX_COLUMNS {
+                    (inline, None)
+                } else {
+                    (own_line, Some(format!("{}, **{}**{note}", c.change, c.verdict)))
+                }
+            }
+            (Some(_), ..) => (": its baseline failed".into(), None),
+            _ => (String::new(), None),
+        };
+        match below {
+            Some(below) => lines.extend([format!("{head}{inline}"), format!("  {below}.")]),
+            None => lines.push(format!("{head}{inline}.")),
+        }
         lines.extend(
             cx.beyond_cpus(cx.results.points[fastest].threads)
                 .map(|note| format!("  {note}.")),

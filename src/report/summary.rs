@@ -440,6 +440,44 @@ mod tests {
     use crate::results::Outcome;
     use crate::stats::CompareSettings;
 
+    /// A pick whose line would be cut before its verdict gets its change
+    /// against the baseline on a line of its own; a short one keeps it inline.
+    #[test]
+    fn a_long_pick_line_breaks_before_its_change_not_through_it() {
+        let summary = |variant: &str| {
+            let config = format!(
+                "[experiment]\nname = \"x\"\n[command.variants]\nslow = [\"true\"]\n{variant} = [\"true\"]\n[measure]\nprocesses = 6\n"
+            );
+            let r =
+                crate::fixtures::results_by(&config, |p| if p.id == 0 { 2e6 } else { 1e6 }, |_| 1);
+            let a = Analysis::of(&r, &CompareSettings::default());
+            let cx = super::super::Context::new(&r, &a);
+            let md = super::super::markdown::Report::new(&cx).render();
+            md.split("## Summary")
+                .nth(1)
+                .unwrap()
+                .split("\n## ")
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let short = summary("fast");
+        assert!(
+            short.contains("**variant=fast** at 1.00 ms/op: -50.0% [-50.0, -50.0] against the baseline, **faster**."),
+            "{short}"
+        );
+        let long = summary(&"fastvariant".repeat(7));
+        assert!(
+            long.contains(
+                "at 1.00 ms/op; against the baseline:\n  -50.0% [-50.0, -50.0], **faster**."
+            ),
+            "{long}"
+        );
+        for line in long.lines() {
+            assert!(line.chars().count() <= super::MAX_COLUMNS, "{line}");
+        }
+    }
+
     /// A pick with more threads than the machine's CPUs is flagged: its
     /// time is of threads sharing CPUs, not of a machine with one per thread.
     #[test]

@@ -156,12 +156,9 @@ fn group(out: &mut String, cx: &Context, g: &Group) {
 /// pairs run after the rounds (`--confirm`), with why it could not be
 /// judged when it could not.
 fn confirmation(out: &mut String, cx: &Context, baseline: usize, pick: usize) {
-    let Some(c) = cx.analysis.confirmed.as_ref() else {
+    let Some(c) = cx.confirmed(baseline, pick) else {
         return;
     };
-    if (c.baseline, c.pick) != (baseline, pick) {
-        return;
-    }
     let contended = match c.contended {
         0 => String::new(),
         n => format!(" ⚠ {n} of their processes were contended by the machine."),

@@ -80,6 +80,16 @@ impl<'a> Context<'a> {
             .unwrap_or_default()
     }
 
+    /// The confirmation (`--confirm`) when it measured `pick` against `baseline`.
+    pub(crate) fn confirmed(
+        &self,
+        baseline: usize,
+        pick: usize,
+    ) -> Option<&crate::analysis::Confirmed> {
+        let c = self.analysis.confirmed.as_ref()?;
+        ((c.baseline, c.pick) == (baseline, pick)).then_some(c)
+    }
+
     /// How many of an axis's comparisons are [`Context::confounded`], of
     /// how many.
     pub(crate) fn confounded_of(&self, f: &crate::analysis::AxisFinding) -> (usize, usize) {

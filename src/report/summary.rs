@@ -86,7 +86,10 @@ fn picks(lines: &mut Vec<String>, cx: &Context) {
             "- Fastest {prefix}**{}**{tied} at {time}/op",
             name_or_all(&name)
         );
-        let fresh = g.baseline.and_then(|b| confirmed(cx, b, fastest));
+        let fresh = g
+            .baseline
+            .and_then(|b| cx.confirmed(b, fastest))
+            .and_then(|c| Some((c.pairs, c.comparison.as_ref().ok()?)));
         let vs_baseline = &a.points[fastest].vs_baseline;
         // The change against the baseline: after the time, or on a line
         // of its own (the confirmation always, as the headline; the
@@ -133,18 +136,6 @@ fn picks(lines: &mut Vec<String>, cx: &Context) {
             a.groups.len() - LISTED_SETS
         ));
     }
-}
-
-/// The confirmation's pairs and comparison when it measured `pick`
-/// against `baseline` (`--confirm`).
-pub(super) fn confirmed(
-    cx: &Context,
-    baseline: usize,
-    pick: usize,
-) -> Option<(usize, crate::stats::PairedComparison)> {
-    let c = cx.analysis.confirmed.as_ref()?;
-    let cmp = c.comparison.as_ref().ok()?;
-    (c.baseline == baseline && c.pick == pick).then(|| (c.pairs, cmp.clone()))
 }
 
 fn name_or_all(name: &str) -> &str {
@@ -440,6 +431,16 @@ mod tests {
     use crate::results::Outcome;
     use crate::stats::CompareSettings;
 
+    /// The rendered report of `r`, and its summary section.
+    fn rendered(r: &crate::results::Results) -> (String, String) {
+        let a = Analysis::of(r, &CompareSettings::default());
+        let cx = super::super::Context::new(r, &a);
+        let md = super::super::markdown::Report::new(&cx).render();
+        let summary = md.split("## Summary").nth(1).unwrap();
+        let summary = summary.split("\n## ").next().unwrap().to_string();
+        (md, summary)
+    }
+
     /// A pick whose line would be cut before its verdict gets its change
     /// against the baseline on a line of its own; a short one keeps it inline.
     #[test]
@@ -450,16 +451,7 @@ mod tests {
             );
             let r =
                 crate::fixtures::results_by(&config, |p| if p.id == 0 { 2e6 } else { 1e6 }, |_| 1);
-            let a = Analysis::of(&r, &CompareSettings::default());
-            let cx = super::super::Context::new(&r, &a);
-            let md = super::super::markdown::Report::new(&cx).render();
-            md.split("## Summary")
-                .nth(1)
-                .unwrap()
-                .split("\n## ")
-                .next()
-                .unwrap()
-                .to_string()
+            rendered(&r).1
         };
         let short = summary("fast");
         assert!(
@@ -484,18 +476,7 @@ mod tests {
     fn a_pick_with_more_threads_than_cpus_is_not_transferable() {
         let config = "[experiment]\nworkload = \"mergesort\"\n[params]\nvariant = \"v3\"\n[matrix]\nthreads = [1, 2, 8]\n[measure]\nprocesses = 6\n";
         let mut r = crate::fixtures::results_by(config, |p| 1e7 / p.threads as f64, |_| 1);
-        let summary = |r: &crate::results::Results| {
-            let a = Analysis::of(r, &CompareSettings::default());
-            let cx = super::super::Context::new(r, &a);
-            let md = super::super::markdown::Report::new(&cx).render();
-            md.split("## Summary")
-                .nth(1)
-                .unwrap()
-                .split("\n## ")
-                .next()
-                .unwrap()
-                .to_string()
-        };
+        let summary = |r: &crate::results::Results| rendered(r).1;
         r.environment.cores = 2;
         let two = summary(&r);
         let note = "⚠ 8 threads on 2 CPUs: not transferable to a bigger machine";
@@ -527,16 +508,7 @@ mod tests {
                 }));
             }
         }
-        let a = Analysis::of(&r, &CompareSettings::default());
-        let cx = super::super::Context::new(&r, &a);
-        let md = super::super::markdown::Report::new(&cx).render();
-        let summary = md
-            .split("## Summary")
-            .nth(1)
-            .unwrap()
-            .split("\n## ")
-            .next()
-            .unwrap();
+        let (md, summary) = rendered(&r);
         assert!(
             summary
                 .contains("- Machine: 8 of 16 processes contended (other processes' CPU time 8)"),

@@ -29,9 +29,9 @@ pub(crate) const RESULTS_FILE: &str = "results.json";
 pub use load::Form;
 pub(crate) use merge_info::{MergeInfo, MergeSource};
 pub use planning::Planning;
+pub(crate) use rounds::RoundEvent;
 pub(crate) use rounds::{AdaptiveGroup, AdaptiveRun, Ending, Evidence, How, Look, Rerun, Rounds};
 pub(crate) use rounds::{Confirmation, PairedRun};
-pub(crate) use rounds::{RoundEvent, ROUNDS_VERSION};
 
 /// The slots of `plan`'s schedule (of a matrix of `points` points) that
 /// `shard` runs (all of them without one), with their places in it.

@@ -12,7 +12,7 @@ use super::RunRecord;
 use crate::stats::{AdaptiveState, Verdict};
 
 /// The version of [`Rounds`]' layout in results.
-pub(crate) const ROUNDS_VERSION: u32 = 1;
+const ROUNDS_VERSION: u32 = 1;
 
 /// Re-runs and looks of a run (results of tuners before them: `None`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ use crate::config::Plan;
 use crate::matrix::{self, Shard, Slot};
 use crate::results::{
     AdaptiveGroup, AdaptiveRun, Ending, Evidence, How, Journal, Look, Rerun, Results, RoundEvent,
-    Rounds, RunRecord, ROUNDS_VERSION,
+    Rounds, RunRecord,
 };
 use crate::stats::{
     look, AdaptivePlan, AdaptiveSettings, AdaptiveState, BlockTable, Call, Race, Status,
@@ -90,11 +90,9 @@ pub(crate) fn start(
         return Ok(None);
     }
     Ok(Some(Rounds {
-        version: ROUNDS_VERSION,
         rerun_limit,
-        reruns: Vec::new(),
         adaptive,
-        confirmation: None,
+        ..Rounds::fixed()
     }))
 }
 

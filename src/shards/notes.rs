@@ -29,7 +29,7 @@ pub(crate) fn header_notes(r: &Results) -> Vec<String> {
         let machines = m.machines().len();
         let method = match (machines > 1, m.by) {
             (false, _) => String::new(),
-            (true, super::SplitBy::Rounds) => " Each point is compared with its baseline within every machine, and the machines combined (van Elteren).".into(),
+            (true, super::SplitBy::Rounds) => " Each round ran on one machine, and rounds are the design's blocks: a machine's offset shifts its rounds and leaves the comparisons.".into(),
             (true, super::SplitBy::Points) => " Comparisons of points measured on different machines are confounded with the machines (⚠ confounded in the table).".into(),
         };
         notes.push(format!(

@@ -9,6 +9,7 @@ use tuner_api::{Expect, Knobs, Lesson, ParamValue};
 
 use super::command::CommandPlan;
 use crate::alloc::AllocatorName;
+use crate::stats::Spending;
 
 /// One matrix axis and its values in config order. Each axis is one of the
 /// knobs (`variant`, `threads`, `allocator`, `buffering`), a workload
@@ -108,6 +109,9 @@ pub struct MeasureSettings {
     /// Whether an adaptive run races out points shown slower than the best.
     #[serde(default)]
     pub racing: bool,
+    /// How an adaptive run spends each comparison's α over its looks.
+    #[serde(default, skip_serializing_if = "Spending::is_default")]
+    pub spending: Spending,
 }
 
 fn default_look_every() -> u32 {
@@ -147,6 +151,7 @@ impl Default for MeasureSettings {
             max_processes: None,
             look_every: default_look_every(),
             racing: false,
+            spending: Spending::default(),
         }
     }
 }

@@ -63,6 +63,7 @@ pub(super) struct RawMeasure {
     pub max_processes: Option<Spanned<u32>>,
     pub look_every: Option<Spanned<u32>>,
     pub racing: Option<bool>,
+    pub spending: Option<Spanned<String>>,
 }
 
 #[derive(Default, Deserialize)]

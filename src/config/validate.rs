@@ -18,6 +18,7 @@ use super::plan::{
 };
 use super::raw::{RawConfig, RawMatrix, RawMeasure, RawProfile, RawReport, Table};
 use crate::alloc::AllocatorName;
+use crate::stats::Spending;
 
 /// Carries the file for error messages.
 pub(super) struct Checker<'a> {
@@ -524,6 +525,23 @@ impl Checker<'_> {
                 bounds::MAX_PROCESSES,
             )?,
             racing: m.racing.unwrap_or(false),
+            spending: match m.spending {
+                None => d.spending,
+                Some(s) => Spending::NAMED
+                    .iter()
+                    .find(|(name, _)| name == s.get_ref())
+                    .map(|(_, spending)| *spending)
+                    .ok_or_else(|| {
+                        self.err(
+                            s.span(),
+                            "measure.spending",
+                            format!(
+                                "unknown spending `{}`: \"obrien-fleming\" (strict at the first looks, the default) or \"pocock\" (even over the looks: big changes stop sooner)",
+                                s.get_ref()
+                            ),
+                        )
+                    })?,
+            },
         };
         let measure = MeasureSettings {
             max_processes: match m.max_processes {
@@ -780,6 +798,22 @@ mod tests {
         assert_eq!(plan.axes[6], Axis::Allocator(vec![AllocatorName::System]));
         assert_eq!(plan.measure.processes, 7);
         assert_eq!(plan.report.dir, Path::new("reports"));
+    }
+
+    #[test]
+    fn spending_names_a_function_or_is_an_error_at_its_key() {
+        let adaptive = format!("{HEAD}[measure]\nprocesses = 3\nmax_processes = 7\n");
+        assert_eq!(
+            parse(&adaptive).unwrap().measure.spending,
+            Spending::OBrienFleming
+        );
+        let pocock = parse(&format!("{adaptive}spending = \"pocock\"\n")).unwrap();
+        assert_eq!(pocock.measure.spending, Spending::Pocock);
+        let e = error(&format!("{adaptive}spending = \"linear\"\n")).to_string();
+        assert!(
+            e.starts_with("t.toml:6:12:") && e.contains("measure.spending") && e.contains("pocock"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::Context;
 use crate::results::{Ending, How};
-use crate::stats::Verdict;
+use crate::stats::{Spending, Verdict};
 
 /// Appends the section when the run was adaptive, re-ran a round or had
 /// contended processes.
@@ -28,8 +28,8 @@ pub(super) fn section(out: &mut String, cx: &Context) {
         let fixed = points * a.min_rounds as usize;
         let _ = writeln!(
             out,
-            "An adaptive run: {} rounds at least, a look every {} after them, {} at most{}. \
-             It used **{used} processes**: {:.0}% of the full grid's {grid} ({points} points × {}), \
+            "An adaptive run: {} rounds at least, a look every {} after them, {} at most{}; \
+             each comparison spends its α over the looks by {}. It used **{used} processes**: {:.0}% of the full grid's {grid} ({points} points × {}), \
              against {fixed} for a fixed design of {} rounds.\n",
             a.min_rounds,
             plural(a.look_every as usize, "round"),
@@ -39,6 +39,7 @@ pub(super) fn section(out: &mut String, cx: &Context) {
             } else {
                 ""
             },
+            spending_rule(a.spending),
             100.0 * used as f64 / grid.max(1) as f64,
             a.max_rounds,
             a.min_rounds
@@ -150,5 +151,13 @@ fn plural(n: usize, word: &str) -> String {
         word.to_string()
     } else {
         format!("{n} {word}s")
+    }
+}
+
+/// The spending function as the report names it.
+fn spending_rule(s: Spending) -> &'static str {
+    match s {
+        Spending::OBrienFleming => "an O'Brien-Fleming-type function (strict at the first looks)",
+        Spending::Pocock => "a Pocock-type function (evenly)",
     }
 }

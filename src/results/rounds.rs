@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::RunRecord;
-use crate::stats::{AdaptiveState, Verdict};
+use crate::stats::{AdaptiveState, Spending, Verdict};
 
 /// The version of [`Rounds`]' layout in results.
 const ROUNDS_VERSION: u32 = 1;
@@ -94,6 +94,10 @@ pub(crate) struct AdaptiveRun {
     pub look_every: u32,
     pub max_rounds: u32,
     pub racing: bool,
+    /// How each comparison's α is spent over the looks (O'Brien-Fleming
+    /// type in runs recorded before it could be chosen).
+    #[serde(default, skip_serializing_if = "Spending::is_default")]
+    pub spending: Spending,
     /// Each parameter group's points (its first is not special) and the
     /// comparisons it decides, `(head, base)` by point id.
     pub groups: Vec<AdaptiveGroup>,

@@ -75,6 +75,7 @@ pub(crate) fn start(
                 look_every: m.look_every,
                 max_rounds: max,
                 racing: m.racing,
+                spending: m.spending,
                 groups,
                 looks: Vec::new(),
                 endings: Vec::new(),
@@ -103,6 +104,7 @@ fn settings(run: &AdaptiveRun) -> AdaptiveSettings {
         every: run.look_every as usize,
         max_rounds: run.max_rounds as usize,
         racing: run.racing,
+        spending: run.spending,
         ..AdaptiveSettings::default()
     }
 }
@@ -556,7 +558,7 @@ mod tests {
     use crate::fixtures::delivered_window;
     use crate::machine::Delivered;
     use crate::results::{Outcome, JOURNAL_FILE};
-    use crate::stats::Verdict;
+    use crate::stats::{Spending, Verdict};
 
     /// Three variants of one parameter set: `std` 5× faster than the
     /// baseline `sequential`, `v3` 2% slower; processes 3 to 12, a look
@@ -600,6 +602,27 @@ mod tests {
             }
         }
         r
+    }
+
+    /// The config's spending reaches the looks, and the record says which:
+    /// Pocock-type boundaries are lower at the first look than
+    /// O'Brien-Fleming-type ones.
+    #[test]
+    fn the_configs_spending_sets_the_looks_boundaries() {
+        let pocock = SORTS.replace("seed = 4", "seed = 4\nspending = \"pocock\"");
+        let first_z = |config: &str| {
+            let r = header(config, 0);
+            let run = r.adaptive().unwrap().clone();
+            let plan = group_plan(&run, &run.groups[0]).unwrap().unwrap();
+            (run.spending, plan.comparison_z[0])
+        };
+        let (s_obf, z_obf) = first_z(SORTS);
+        let (s_pocock, z_pocock) = first_z(&pocock);
+        assert_eq!(
+            (s_obf, s_pocock),
+            (Spending::OBrienFleming, Spending::Pocock)
+        );
+        assert!(z_pocock < z_obf - 1.0, "{z_pocock} vs {z_obf}");
     }
 
     #[test]

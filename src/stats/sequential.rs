@@ -39,15 +39,27 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 
 /// How α is spent over the looks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum Spending {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Spending {
     /// Lan-DeMets O'Brien-Fleming type: conservative early, nearly α at the end.
+    #[default]
     OBrienFleming,
     /// Lan-DeMets Pocock type: about even across looks.
     Pocock,
 }
 
 impl Spending {
+    /// The spending functions a config may name, by name.
+    pub(crate) const NAMED: [(&'static str, Spending); 2] = [
+        ("obrien-fleming", Spending::OBrienFleming),
+        ("pocock", Spending::Pocock),
+    ];
+
+    /// The default (O'Brien-Fleming type), left out of results files.
+    pub(crate) fn is_default(&self) -> bool {
+        *self == Spending::default()
+    }
+
     /// Cumulative α spent by information fraction `t` in (0, 1].
     pub(crate) fn spent(self, alpha: f64, t: f64) -> f64 {
         let std = Normal::standard();

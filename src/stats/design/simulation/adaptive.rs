@@ -263,3 +263,81 @@ fn racing_keeps_a_true_best() {
         );
     }
 }
+
+/// Short adaptive runs, the shape of `configs/mergesort.toml` made
+/// adaptive: 26 points, 3 rounds at least, a look after every round, 7 at
+/// most. O'Brien-Fleming-type spending against Pocock-type: family-wise
+/// false claims in A/A runs of every scenario (each point's own spread
+/// has 2 degrees of freedom at the first look), and, with mergesort's mix
+/// of changes (most points 20–100% away from the baseline, a few within
+/// 0–7%), the share of changes called and the processes used against the
+/// fixed 7-round design.
+#[test]
+fn short_adaptive_runs_by_spending() {
+    let trials = reps(20);
+    let bound = 0.05 + 2.0 * (0.05f64 * 0.95 / trials as f64).sqrt();
+    let short = |spending| AdaptiveSettings {
+        min_rounds: 3,
+        every: 1,
+        max_rounds: 7,
+        spending,
+        ..AdaptiveSettings::default()
+    };
+    // Mergesort's committed changes against its baseline, rounded.
+    let changes = [
+        0.0, -0.07, 0.01, 0.95, 0.9, 0.85, 0.3, 0.35, 0.2, 0.27, 0.4, -0.01, -0.44, -0.45, -0.43,
+        -0.01, -0.47, -0.45, -0.43, 0.0, -0.43, -0.45, -0.42, -0.76, -0.4, -0.7,
+    ];
+    let shifts: Vec<f64> = changes.iter().map(|c: &f64| c.ln_1p()).collect();
+    let mut failures = Vec::new();
+    for spending in [Spending::OBrienFleming, Spending::Pocock] {
+        for (k, scenario) in super::SCENARIOS.iter().enumerate() {
+            let mut rng = seeded(18_300 + k as u64);
+            let mut alarms = 0;
+            for _ in 0..trials {
+                let o = run(
+                    &mut rng,
+                    scenario,
+                    &[0.0; 26],
+                    &many_to_one(26),
+                    short(spending),
+                );
+                alarms += usize::from(o.false_claim);
+            }
+            let fw = rate(alarms, trials);
+            eprintln!(
+                "short adaptive A/A, 26 points, 3–7 rounds, {spending:?}, {}: family-wise false claims {fw:.3} ({trials} runs)",
+                scenario.name
+            );
+            if fw > bound {
+                failures.push(format!("{spending:?} {}: {fw:.3}", scenario.name));
+            }
+        }
+        let mut rng = seeded(18_310);
+        let (mut called, mut large, mut used, mut fixed, mut alarms) = (0, 0, 0, 0, 0);
+        let cv3 = Scenario::plain("normal, CV 3%", 0.03);
+        for _ in 0..trials {
+            let o = run(&mut rng, &cv3, &shifts, &many_to_one(26), short(spending));
+            called += o.called.iter().filter(|&&c| c).count();
+            large += o
+                .called
+                .iter()
+                .enumerate()
+                .filter(|&(i, &c)| c && changes[i + 1].abs() >= 0.2)
+                .count();
+            used += o.used;
+            fixed += o.fixed;
+            alarms += usize::from(o.false_claim);
+        }
+        let big = changes.iter().filter(|c| c.abs() >= 0.2).count();
+        eprintln!(
+            "short adaptive, mergesort's changes, CV 3%, {spending:?}: {:.2} of changes ≥ 20% called, \
+             {:.1} calls a run; false claims {:.3}; processes {:.0}% of the fixed 26 × 7",
+            rate(large, big * trials),
+            called as f64 / trials as f64,
+            rate(alarms, trials),
+            100.0 * used as f64 / fixed as f64
+        );
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -121,6 +121,8 @@ pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
                 previous.as_ref().map(|(p, r)| (p.as_path(), r)),
             );
             if opts.dry_run {
+                let earlier = crate::estimate::same_config(&plan, &text, EARLIER_RUNS);
+                let power = power.with_earlier(&plan, &points, &earlier);
                 out(&crate::catalog::dry_run(&plan, &estimate, shard, &planning));
                 out(&power.describe());
                 return Ok(());
@@ -202,6 +204,9 @@ fn resolve_shard(
         .map_err(Failure::Usage)?;
     Ok(Some(shard))
 }
+
+/// Earlier runs of a config whose spreads the dry run ranges over.
+const EARLIER_RUNS: usize = 5;
 
 /// Fits the processes per point to `budget` by `estimate` (a shard keeps
 /// the config's: the shards of one run must share one plan, so a budget

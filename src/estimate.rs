@@ -242,30 +242,48 @@ fn overhead_of(earlier: &Results) -> Option<f64> {
 /// The newest earlier run with the same config text, else the newest of
 /// the same workload, among the last [`LOOK_BACK`] in the plan's folder.
 pub(crate) fn previous(plan: &Plan, text: &str) -> Option<(PathBuf, Results)> {
-    let folder = plan.report.dir.join(&plan.name);
-    let mut runs: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join(crate::results::RESULTS_FILE)))
-        .filter(|p| p.is_file())
-        .collect();
-    // Run ids are dates: the newest sorts last.
-    runs.sort();
     let mut fallback = None;
-    for path in runs.iter().rev().take(LOOK_BACK) {
-        let Some(results) = load_quietly(path) else {
+    for path in run_files(plan) {
+        let Some(results) = load_quietly(&path) else {
             continue;
         };
         if results.plan.workload != plan.workload || results.runs.is_empty() {
             continue;
         }
         if results.config_text == text {
-            return Some((path.clone(), results));
+            return Some((path, results));
         }
         if fallback.is_none() {
-            fallback = Some((path.clone(), results));
+            fallback = Some((path, results));
         }
     }
     fallback
+}
+
+/// Up to `n` earlier runs of exactly this config text, newest first.
+pub(crate) fn same_config(plan: &Plan, text: &str, n: usize) -> Vec<Results> {
+    run_files(plan)
+        .iter()
+        .filter_map(|path| load_quietly(path))
+        .filter(|r| r.config_text == text && !r.runs.is_empty())
+        .take(n)
+        .collect()
+}
+
+/// The last [`LOOK_BACK`] results files in the plan's report folder,
+/// newest first.
+fn run_files(plan: &Plan) -> Vec<PathBuf> {
+    let folder = plan.report.dir.join(&plan.name);
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path().join(crate::results::RESULTS_FILE)))
+        .filter(|p| p.is_file())
+        .collect();
+    // Run ids are dates: the newest sorts last.
+    runs.sort();
+    runs.into_iter().rev().take(LOOK_BACK).collect()
 }
 
 /// An earlier results file, or nothing when it cannot be read.

@@ -40,6 +40,21 @@ pub(crate) struct PlanPower {
     pub families: Vec<FamilyPower>,
     /// Parameter sets α is split over.
     pub groups: usize,
+    /// What the design detects against its baseline at the least and the
+    /// most spread several earlier runs of the config measured.
+    pub between_runs: Option<BetweenRuns>,
+}
+
+/// How much one run's spread, and so what a design detects, varied
+/// between earlier runs of the same config.
+#[derive(Clone, Debug)]
+pub(crate) struct BetweenRuns {
+    pub runs: usize,
+    /// The least and the most spread measured.
+    pub spread: (f64, f64),
+    /// The smallest change against the baseline called with 80% power at
+    /// `rounds` at each, percent.
+    pub detectable: (f64, f64),
 }
 
 /// One family's detectable change.
@@ -143,7 +158,43 @@ impl PlanPower {
             spread_source,
             families,
             groups,
+            between_runs: None,
         }
+    }
+
+    /// Adds what the design detects at the least and the most spread that
+    /// `earlier` runs of the same config measured (at least two of them):
+    /// one run's spread moves with the machine's noise, and the dry run
+    /// says by how much.
+    pub(crate) fn with_earlier(
+        mut self,
+        plan: &Plan,
+        points: &[Point],
+        earlier: &[Results],
+    ) -> PlanPower {
+        let settings = CompareSettings::default();
+        let spreads: Vec<f64> = earlier
+            .iter()
+            .filter_map(|r| measured_spread(r, &settings))
+            .collect();
+        if spreads.len() < 2 {
+            return self;
+        }
+        let lo = spreads.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = spreads.iter().copied().fold(0.0, f64::max);
+        let at = |spread| {
+            PlanPower::at(plan, points, spread, String::new())
+                .against_baseline()
+                .and_then(|f| f.at_least)
+        };
+        if let (Some(a), Some(b)) = (at(lo), at(hi)) {
+            self.between_runs = Some(BetweenRuns {
+                runs: spreads.len(),
+                spread: (lo, hi),
+                detectable: (a, b),
+            });
+        }
+        self
     }
 
     /// Against the baseline: the family a design must be able to answer.
@@ -202,6 +253,19 @@ impl PlanPower {
                 f.what,
                 f.size,
                 at(f.at_least),
+                self.rounds
+            );
+        }
+        if let Some(b) = &self.between_runs {
+            let _ = writeln!(
+                out,
+                "  the last {} runs of this config measured spreads of {:.1}–{:.1}% per process, so against the baseline {:.1}–{:.1}% at {} processes:\n  \
+                 one run's spread moves with the machine's noise, and the figures above with it",
+                b.runs,
+                b.spread.0 * 100.0,
+                b.spread.1 * 100.0,
+                b.detectable.0,
+                b.detectable.1,
                 self.rounds
             );
         }
@@ -302,6 +366,38 @@ mod tests {
         assert!(PlanPower::at(&p, &pts, 0.3, String::new())
             .refusal()
             .is_none());
+    }
+
+    /// Two earlier runs, one with a 1% and one with a 4% wiggle between
+    /// rounds: the dry run ranges over what the design detects at each,
+    /// and one earlier run gives no range.
+    #[test]
+    fn earlier_runs_range_what_the_design_detects() {
+        let (p, pts) = plan(SORTS);
+        let run = |cv: f64| {
+            let ns: Vec<Vec<f64>> = (0..pts.len())
+                .map(|i| {
+                    (0..7)
+                        .map(|r| 1e6 * (cv * ((i * 7 + r * 3) as f64 * 1.7).sin()).exp())
+                        .collect()
+                })
+                .collect();
+            crate::fixtures::results_with(SORTS, &ns, 1)
+        };
+        let (quiet, noisy) = (run(0.01), run(0.04));
+        let one =
+            PlanPower::of(&p, &pts, None).with_earlier(&p, &pts, std::slice::from_ref(&quiet));
+        assert!(one.between_runs.is_none());
+        let both = PlanPower::of(&p, &pts, None).with_earlier(&p, &pts, &[quiet, noisy]);
+        let b = both.between_runs.as_ref().expect("two runs give a range");
+        assert_eq!(b.runs, 2);
+        assert!(b.spread.1 > 2.0 * b.spread.0, "{b:?}");
+        assert!(b.detectable.1 > 1.5 * b.detectable.0, "{b:?}");
+        assert!(
+            both.describe().contains("the last 2 runs of this config"),
+            "{}",
+            both.describe()
+        );
     }
 
     #[test]

@@ -184,7 +184,10 @@ fn read_plan(
 
 /// The shard `--shard` names, checked against the plan; a config without
 /// a seed gets one drawn from its text, so that every shard of it draws
-/// the same schedule.
+/// the same schedule. An adaptive config's shards run the fixed design of
+/// its most processes: a shard cannot see the other shards' rounds, so it
+/// cannot look, and the full grid reaches every verdict the unsharded
+/// adaptive run could.
 fn resolve_shard(
     opts: &RunOptions,
     plan: &mut config::Plan,
@@ -198,6 +201,16 @@ fn resolve_shard(
         .map_err(Failure::Usage)?;
     if let Some(seed) = crate::shards::shared_seed(text) {
         plan.measure.seed = seed;
+    }
+    if let Some(most) = plan.measure.max_processes.take() {
+        errln(&format!(
+            "--shard: an adaptive run cannot look across machines, so each shard runs its share of the fixed design of \
+             max_processes = {most} rounds (processes = {} is the least of an unsharded run){}",
+            plan.measure.processes,
+            if plan.measure.racing { ", without racing" } else { "" }
+        ));
+        plan.measure.processes = most;
+        plan.measure.racing = false;
     }
     shard
         .check(crate::matrix::expand(plan).len(), plan.measure.processes)

@@ -416,3 +416,35 @@ fn shards_come_from_the_engines_variables() {
         .success()
         .stdout(contains("shard 2/2 (split by points): 6 of the 12 runs."));
 }
+
+/// A shard cannot look at the other shards' rounds: an adaptive config's
+/// shards run their share of the fixed design of its most processes (and
+/// say so), not of its least.
+#[test]
+fn an_adaptive_config_shards_the_fixed_design_of_its_most_processes() {
+    let root = tempfile::tempdir().unwrap();
+    let adaptive = SORTS.replace(
+        "processes = 6",
+        "processes = 3\nmax_processes = 9\nlook_every = 1\nracing = true",
+    );
+    let config = common::config(root.path(), "sorts.toml", &adaptive);
+    tuner()
+        .arg("run")
+        .arg(&config)
+        .args(["--dry-run", "--shard", "1/3"])
+        .assert()
+        .success()
+        .stdout(contains("shard 1/3 (split by rounds): 6 of the 18 runs."))
+        .stderr(contains(
+            "each shard runs its share of the fixed design of max_processes = 9 rounds",
+        ))
+        .stderr(contains("without racing"));
+    // Unsharded, the same config plans its least.
+    tuner()
+        .arg("run")
+        .arg(&config)
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stdout(contains("6 runs (3 processes per point"));
+}

@@ -62,7 +62,7 @@ pub(super) struct RawMeasure {
     pub budget: Option<Spanned<String>>,
     pub max_processes: Option<Spanned<u32>>,
     pub look_every: Option<Spanned<u32>>,
-    pub racing: Option<bool>,
+    pub racing: Option<Spanned<bool>>,
     pub spending: Option<Spanned<String>>,
 }
 

@@ -481,6 +481,25 @@ impl Checker<'_> {
             Some(s) if (1..=max).contains(s.get_ref()) => Ok(*s.get_ref()),
             Some(s) => Err(self.err(s.span(), key, format!("must be from 1 to {max}"))),
         };
+        // Keys that shape an adaptive run do nothing without one: a config
+        // that sets them without `max_processes` is an error at the key.
+        if m.max_processes.is_none() {
+            let set = [
+                (
+                    "measure.look_every",
+                    m.look_every.as_ref().map(Spanned::span),
+                ),
+                ("measure.racing", m.racing.as_ref().map(Spanned::span)),
+                ("measure.spending", m.spending.as_ref().map(Spanned::span)),
+            ];
+            if let Some((key, span)) = set.into_iter().find_map(|(k, s)| s.map(|s| (k, s))) {
+                return Err(self.err(
+                    span,
+                    key,
+                    "applies to an adaptive run only: set `max_processes` (the most processes a point gets; `processes` becomes the least), or remove this key",
+                ));
+            }
+        }
         // A timeout too short for the rest is blamed on the timeout, or on
         // what made the rest long when the timeout is the default.
         let span = |key: &'static str, v: Option<Range<usize>>| v.map(|s| (key, s));
@@ -524,7 +543,7 @@ impl Checker<'_> {
                 d.look_every,
                 bounds::MAX_PROCESSES,
             )?,
-            racing: m.racing.unwrap_or(false),
+            racing: m.racing.is_some_and(|r| *r.get_ref()),
             spending: match m.spending {
                 None => d.spending,
                 Some(s) => Spending::NAMED
@@ -814,6 +833,23 @@ mod tests {
             e.starts_with("t.toml:6:12:") && e.contains("measure.spending") && e.contains("pocock"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn adaptive_keys_without_max_processes_are_errors_at_their_key() {
+        for (key, line) in [
+            ("look_every", "look_every = 3"),
+            ("racing", "racing = true"),
+            ("spending", "spending = \"pocock\""),
+        ] {
+            let e = error(&format!("{HEAD}[measure]\nprocesses = 5\n{line}\n")).to_string();
+            assert!(
+                e.starts_with("t.toml:5:")
+                    && e.contains(&format!("measure.{key}"))
+                    && e.contains("max_processes"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

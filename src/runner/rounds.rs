@@ -705,7 +705,7 @@ mod tests {
 
     #[test]
     fn a_contended_round_runs_again_within_the_limit() {
-        let fixed = SORTS.replace("max_processes = 12\n", "");
+        let fixed = SORTS.replace("max_processes = 12\nlook_every = 1\n", "");
         let dir = tempfile::tempdir().unwrap();
         // Rounds 1 and 2 (0-based) contended; one re-run allowed.
         let r = simulate(header(&fixed, 1), dir.path(), |p, r| {
@@ -760,7 +760,10 @@ mod tests {
 
     #[test]
     fn require_quiet_stops_on_a_busy_start_or_round() {
-        let mut r = header(&SORTS.replace("max_processes = 12\n", ""), 0);
+        let mut r = header(
+            &SORTS.replace("max_processes = 12\nlook_every = 1\n", ""),
+            0,
+        );
         let run = |point: usize, process: u32, busy: bool| {
             let mut x = crate::fixtures::record(
                 point,

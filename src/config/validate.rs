@@ -489,7 +489,13 @@ impl Checker<'_> {
                     "measure.look_every",
                     m.look_every.as_ref().map(Spanned::span),
                 ),
-                ("measure.racing", m.racing.as_ref().map(Spanned::span)),
+                (
+                    "measure.racing",
+                    m.racing
+                        .as_ref()
+                        .filter(|r| *r.get_ref())
+                        .map(Spanned::span),
+                ),
                 ("measure.spending", m.spending.as_ref().map(Spanned::span)),
             ];
             if let Some((key, span)) = set.into_iter().find_map(|(k, s)| s.map(|s| (k, s))) {

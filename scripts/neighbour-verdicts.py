@@ -34,6 +34,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from report_tables import all_points, vs_baseline  # noqa: E402
 
 
 def config_into(config, out, name):
@@ -118,23 +120,10 @@ def windows(landed):
 
 def verdicts(run_dir):
     """Point label → verdict against the baseline, from the All points table."""
-    text = open(os.path.join(run_dir, "report.md")).read()
-    section = text.split("## All points", 1)[1].split("\n## ", 1)[0]
-    # The section's first table only (the second holds memory, not verdicts).
-    table = section.lstrip("\n").split("\n\n", 1)[0]
-    rows = [r for r in table.splitlines() if r.startswith("|") and not r.startswith("|---")]
-    header = [c.strip() for c in rows[0].strip("|").split("|")]
-    col = next(i for i, h in enumerate(header) if h.startswith("vs baseline"))
+    with open(os.path.join(run_dir, "report.md")) as f:
+        header, rows = all_points(f.read())
     first_metric = next(i for i, h in enumerate(header) if h.startswith("time/op"))
-    out = {}
-    for r in rows[1:]:
-        cells = [c.strip() for c in r.strip("|").split("|")]
-        label = " ".join(cells[:first_metric])
-        cell = cells[col]
-        word = next((w for w in ("faster", "slower", "equivalent", "not shown", "baseline")
-                     if w in cell), "?")
-        out[label] = word
-    return out
+    return {" ".join(row[h] for h in header[:first_metric]): vs_baseline(row)[1] for row in rows}
 
 
 def flags(run_dir, spans=None, window=None):

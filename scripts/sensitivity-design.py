@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TUNER = ROOT / "target" / "release" / "tuner"
 CONFIG = ROOT / "configs" / "commands" / "sensitivity.toml"
 SPIN = ROOT / "examples" / "commands" / "spin"
+sys.path.insert(0, str(ROOT / "scripts"))
+from report_tables import all_points, vs_baseline  # noqa: E402
 
 
 def wilson(k, n, z=1.96):
@@ -66,29 +68,8 @@ def config_text(out, aa, adaptive=None):
 
 def verdicts(report):
     """(variant, PAD) -> (change text, verdict word) from the table of all points."""
-    lines = report.read_text().splitlines()
-    out = {}
-    header = None
-    for line in lines:
-        if line.startswith("| variant |") and "vs baseline" in line:
-            header = [c.strip() for c in line.strip("|").split("|")]
-            continue
-        if header and line.startswith("|---"):
-            continue
-        if header and line.startswith("| "):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) != len(header):
-                continue
-            row = dict(zip(header, cells))
-            vs = next(v for k, v in row.items() if k.startswith("vs baseline"))
-            word = next(
-                (w for w in ("faster", "slower", "equivalent", "not shown") if vs.endswith(w)),
-                "baseline" if "baseline" in vs else "none",
-            )
-            out[(row["variant"], row.get("PAD", ""))] = (vs, word)
-        elif header:
-            break
-    return out
+    _, rows = all_points(report.read_text())
+    return {(row["variant"], row.get("PAD", "")): vs_baseline(row) for row in rows}
 
 
 PROCESSES = []  # timed processes of each run, in order

@@ -121,8 +121,17 @@ pub(crate) fn run(catalog: &Catalog, opts: &RunOptions) -> Result<(), Failure> {
                 previous.as_ref().map(|(p, r)| (p.as_path(), r)),
             );
             if opts.dry_run {
-                let earlier = crate::estimate::same_config(&plan, &text, EARLIER_RUNS);
-                let power = power.with_earlier(&plan, &points, &earlier);
+                // The previous run, when it is of this config, is the newest.
+                let known = previous.as_ref().filter(|(_, r)| r.config_text == text);
+                let more = crate::estimate::same_config(
+                    &plan,
+                    &text,
+                    EARLIER_RUNS - usize::from(known.is_some()),
+                    known.map(|(path, _)| path.as_path()),
+                );
+                let earlier: Vec<&Results> =
+                    known.map(|(_, r)| r).into_iter().chain(&more).collect();
+                let power = power.with_earlier(&earlier);
                 out(&crate::catalog::dry_run(&plan, &estimate, shard, &planning));
                 out(&power.describe());
                 return Ok(());

@@ -260,10 +260,12 @@ pub(crate) fn previous(plan: &Plan, text: &str) -> Option<(PathBuf, Results)> {
     fallback
 }
 
-/// Up to `n` earlier runs of exactly this config text, newest first.
-pub(crate) fn same_config(plan: &Plan, text: &str, n: usize) -> Vec<Results> {
+/// Up to `n` earlier runs of exactly this config text, newest first,
+/// besides the one at `known` (already read: [`previous`]'s).
+pub(crate) fn same_config(plan: &Plan, text: &str, n: usize, known: Option<&Path>) -> Vec<Results> {
     run_files(plan)
         .iter()
+        .filter(|path| Some(path.as_path()) != known)
         .filter_map(|path| load_quietly(path))
         .filter(|r| r.config_text == text && !r.runs.is_empty())
         .take(n)

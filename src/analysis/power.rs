@@ -166,12 +166,7 @@ impl PlanPower {
     /// `earlier` runs of the same config measured (at least two of them):
     /// one run's spread moves with the machine's noise, and the dry run
     /// says by how much.
-    pub(crate) fn with_earlier(
-        mut self,
-        plan: &Plan,
-        points: &[Point],
-        earlier: &[Results],
-    ) -> PlanPower {
+    pub(crate) fn with_earlier(mut self, earlier: &[&Results]) -> PlanPower {
         let settings = CompareSettings::default();
         let spreads: Vec<f64> = earlier
             .iter()
@@ -182,10 +177,13 @@ impl PlanPower {
         }
         let lo = spreads.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = spreads.iter().copied().fold(0.0, f64::max);
+        let Some(f) = self.against_baseline() else {
+            return self;
+        };
         let at = |spread| {
-            PlanPower::at(plan, points, spread, String::new())
-                .against_baseline()
-                .and_then(|f| f.at_least)
+            f.power(self.rounds, self.alpha(), spread)
+                .detectable_pct()
+                .ok()
         };
         if let (Some(a), Some(b)) = (at(lo), at(hi)) {
             self.between_runs = Some(BetweenRuns {
@@ -195,6 +193,11 @@ impl PlanPower {
             });
         }
         self
+    }
+
+    /// Each parameter set's α, split as the analysis splits it.
+    fn alpha(&self) -> f64 {
+        CompareSettings::default().rule.alpha / self.groups as f64
     }
 
     /// Against the baseline: the family a design must be able to answer.
@@ -214,9 +217,8 @@ impl PlanPower {
         if best <= REFUSE_ABOVE_PCT {
             return None;
         }
-        let alpha = CompareSettings::default().rule.alpha / self.groups as f64;
         let needed = f
-            .power(self.rounds, alpha, self.spread)
+            .power(self.rounds, self.alpha(), self.spread)
             .rounds_for(10.0, 1000)
             .ok()
             .flatten();
@@ -385,10 +387,9 @@ mod tests {
             crate::fixtures::results_with(SORTS, &ns, 1)
         };
         let (quiet, noisy) = (run(0.01), run(0.04));
-        let one =
-            PlanPower::of(&p, &pts, None).with_earlier(&p, &pts, std::slice::from_ref(&quiet));
+        let one = PlanPower::of(&p, &pts, None).with_earlier(&[&quiet]);
         assert!(one.between_runs.is_none());
-        let both = PlanPower::of(&p, &pts, None).with_earlier(&p, &pts, &[quiet, noisy]);
+        let both = PlanPower::of(&p, &pts, None).with_earlier(&[&quiet, &noisy]);
         let b = both.between_runs.as_ref().expect("two runs give a range");
         assert_eq!(b.runs, 2);
         assert!(b.spread.1 > 2.0 * b.spread.0, "{b:?}");

@@ -166,7 +166,7 @@ fn confirmation(out: &mut String, cx: &Context, baseline: usize, pick: usize) {
     let _ = match &c.comparison {
         Ok(cmp) => writeln!(
             out,
-            "  Measured again in {} of {} fresh pairs (the pick and the baseline one after the other, the order drawn per pair; \
+            "  Measured again in {} of {} fresh pairs (the pick and the baseline one after the other, each first in one of every two pairs; \
              the Hodges-Lehmann change of the per-pair ratios and the signed-rank test, a family of one): \
              {}, {}.{contended} The rounds chose the pick on the processes that measured it, which flatters it; \
              this is the figure to quote.",

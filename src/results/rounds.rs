@@ -34,7 +34,8 @@ pub(crate) struct Rounds {
 }
 
 /// The main parameter set's pick run again against its baseline in fresh
-/// processes, one of each in adjacent pairs, the order drawn per pair:
+/// processes, one of each in adjacent pairs, each first in one of every
+/// two pairs:
 /// early stopping and racing make the pick look better than it is (the
 /// winner's curse), and these processes took no part in choosing it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! Confirming the pick (`tuner run --confirm`): after the rounds, the
 //! main parameter set's fastest point and its baseline run again in fresh
-//! processes, one of each in adjacent pairs with the order drawn per
-//! pair, as `tuner ab` runs a gate. Early stopping and racing choose the
+//! processes, one of each in adjacent pairs, each order in one of every
+//! two pairs (as `tuner ab` balances a gate's). Early stopping and racing choose the
 //! pick on the same processes that then measure it, which flatters it;
 //! these pairs took no part in the choice, so their paired change is the
 //! figure to trust. Every process is journaled, so `--resume` carries a
@@ -11,11 +11,10 @@ use rand::{Rng as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
 
 use super::progress::Progress;
-use super::run::{expected_s, Session};
-use super::spawn::{execute, Launcher};
+use super::run::{expected_s, run_process, Session};
+use super::spawn::Launcher;
 use crate::analysis::{Analysis, BaselineState};
 use crate::matrix;
-use crate::protocol::RunSpec;
 use crate::results::{Confirmation, How, Journal, PairedRun, Results, RoundEvent, Rounds};
 
 /// Pairs `--confirm auto` runs when a run stopped points early: enough
@@ -123,35 +122,39 @@ fn pairs(
     let mut progress = Progress::new(session.mode, 2 * (c.pairs.saturating_sub(done)) as usize);
     let mut complete = done;
     while complete < c.pairs && next < 2 * c.pairs {
-        if !fits(results, session, [c.pick, c.baseline]) {
+        let pair_s: f64 = [c.pick, c.baseline]
+            .map(|point| {
+                expected_s(
+                    &session.batch,
+                    &results.runs,
+                    matrix::Slot { point, process: 0 },
+                )
+            })
+            .iter()
+            .sum();
+        if !session.batch.fits(pair_s) {
             crate::console::errln(&format!(
                 "the confirmation's pairs past {complete} of {} do not fit in the budget: not run",
                 c.pairs
             ));
             break;
         }
-        let mut rng = ChaCha8Rng::seed_from_u64(results.plan.measure.seed ^ u64::from(next));
-        let order = if rng.gen_bool(0.5) {
-            [c.pick, c.baseline]
-        } else {
-            [c.baseline, c.pick]
-        };
         let mut whole = true;
-        for point in order {
+        for point in order(results.plan.measure.seed, next, [c.pick, c.baseline]) {
             let p = &results.points[point];
             let label = format!("{} [confirm {}/{}]", p.label(&varying), next + 1, c.pairs);
-            progress.starting(&label);
             let seq = results.runs.len() + results.confirmation().map_or(0, |c| c.runs.len());
-            let spec = RunSpec::new(&results.plan, p, None);
-            let record = match launcher.interrupt.signal() {
-                None => execute(launcher, spec, next, seq),
-                Some(_) => None,
-            };
-            let Some(mut record) = record else {
+            let Some(record) = run_process(
+                launcher,
+                &results.plan,
+                p,
+                (next, seq),
+                &label,
+                &mut progress,
+            ) else {
                 progress.finish();
                 return Ok(false);
             };
-            record.contended = super::run::contended(&record, p.threads);
             progress.finished(&label, &record);
             whole &= record.output().is_some();
             let run = PairedRun { pair: next, record };
@@ -171,15 +174,34 @@ fn pairs(
     Ok(true)
 }
 
-/// Whether a pair of `points` would end before `--budget`'s deadline.
-fn fits(results: &Results, session: &Session, points: [usize; 2]) -> bool {
-    let Some((deadline, _)) = session.batch.deadline else {
-        return true;
-    };
-    let slot = |point| matrix::Slot { point, process: 0 };
-    let pair: f64 = points
-        .iter()
-        .map(|&p| expected_s(&session.batch, &results.runs, slot(p)))
-        .sum();
-    std::time::Instant::now() + std::time::Duration::from_secs_f64(pair) <= deadline
+/// The order pair `n` runs `[pick, baseline]` in: of pairs 2k and 2k+1
+/// one starts with each, which one drawn from `seed` and k, so the pairs
+/// are balanced at every even count however the run ends (a second
+/// process that runs faster or slower for being second then favours
+/// neither side).
+fn order(seed: u64, n: u32, [pick, baseline]: [usize; 2]) -> [usize; 2] {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ u64::from(n / 2));
+    if rng.gen_bool(0.5) == n.is_multiple_of(2) {
+        [pick, baseline]
+    } else {
+        [baseline, pick]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::order;
+
+    #[test]
+    fn each_two_pairs_run_one_in_each_order() {
+        for seed in 0..20 {
+            let firsts: Vec<usize> = (0..10).map(|n| order(seed, n, [1, 0])[0]).collect();
+            for block in firsts.chunks(2) {
+                assert_eq!(block.iter().sum::<usize>(), 1, "seed {seed}: {firsts:?}");
+            }
+        }
+        // The draw moves with the seed.
+        let first = |seed| order(seed, 0, [1, 0])[0];
+        assert!((0..20).any(|s| first(s) != first(0)));
+    }
 }

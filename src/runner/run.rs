@@ -26,7 +26,7 @@ use super::spawn::{execute, Launcher, WorkerExe};
 use crate::config::Plan;
 use crate::estimate::Estimate;
 use crate::matrix;
-use crate::matrix::Shard;
+use crate::matrix::{Point, Shard};
 use crate::protocol::{RunSpec, PROTOCOL_VERSION};
 use crate::results::{Journal, Planning, Results, RunRecord, JOURNAL_FILE, SCHEMA};
 
@@ -70,6 +70,16 @@ pub(crate) struct Batch {
     pub require_quiet: bool,
     /// Confirm the pick against the baseline in fresh pairs (`--confirm`).
     pub confirm: Confirm,
+}
+
+impl Batch {
+    /// Whether work expected to take `seconds` ends before the deadline
+    /// (always, without one).
+    pub(super) fn fits(&self, seconds: f64) -> bool {
+        self.deadline.is_none_or(|(deadline, _)| {
+            Instant::now() + Duration::from_secs_f64(seconds) <= deadline
+        })
+    }
 }
 
 /// Why a run ended before its schedule did, other than a signal.
@@ -250,9 +260,9 @@ fn profiles_here(results: &Results, batch: &Batch) -> bool {
     if results.shard.is_some_and(|s| s.index != 1) {
         return false;
     }
-    match (&batch.deadline, &batch.estimate) {
-        (Some((deadline, _)), Some(e)) if e.profiling > 0.0 => {
-            let fits = Instant::now() + Duration::from_secs_f64(e.profiling) <= *deadline;
+    match &batch.estimate {
+        Some(e) if e.profiling > 0.0 => {
+            let fits = batch.fits(e.profiling);
             if !fits && !crate::protocol::profile_passes(&results.plan).is_empty() {
                 crate::console::errln(
                     "the profiling passes do not fit in what is left of the budget: skipped",
@@ -322,25 +332,22 @@ fn run_round(
 ) -> anyhow::Result<Option<Timed>> {
     let plan = &results.plan;
     for &(seq, slot) in &round.slots {
-        if let Some((deadline, budget)) = session.batch.deadline {
-            let expected = expected_s(&session.batch, &results.runs, slot);
-            if Instant::now() + Duration::from_secs_f64(expected) > deadline {
+        if let Some((_, budget)) = session.batch.deadline {
+            if !session
+                .batch
+                .fits(expected_s(&session.batch, &results.runs, slot))
+            {
                 return Ok(Some(Timed::Cut(CutShort::Budget(budget))));
             }
         }
         let point = &results.points[slot.point];
         let label = point.label(varying);
-        progress.starting(&label);
-        let spec = RunSpec::new(plan, point, None);
-        let record = match launcher.interrupt.signal() {
-            None => execute(launcher, spec, slot.process, seq),
-            Some(_) => None,
-        };
-        let Some(mut record) = record else {
+        let Some(mut record) =
+            run_process(launcher, plan, point, (slot.process, seq), &label, progress)
+        else {
             return Ok(Some(Timed::Signal));
         };
         record.machine = elsewhere.map(str::to_string);
-        record.contended = contended(&record, point.threads);
         journal
             .append(&record)
             .context("appending to the journal")?;
@@ -357,6 +364,26 @@ fn run_round(
         }
     }
     Ok(None)
+}
+
+/// Runs process `process` of `point` at `seq` in the run order, shown in
+/// `progress` as `label`, with whether the machine contended for it;
+/// `None` when a signal came first.
+pub(super) fn run_process(
+    launcher: &Launcher,
+    plan: &Plan,
+    point: &Point,
+    (process, seq): (u32, usize),
+    label: &str,
+    progress: &mut Progress,
+) -> Option<RunRecord> {
+    progress.starting(label);
+    if launcher.interrupt.signal().is_some() {
+        return None;
+    }
+    let mut record = execute(launcher, RunSpec::new(plan, point, None), process, seq)?;
+    record.contended = contended(&record, point.threads);
+    Some(record)
 }
 
 /// Why the machine contended for `record`'s window, if it did: the
